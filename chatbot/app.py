@@ -1,0 +1,76 @@
+"""create_app(): the only module that knows all the others."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from . import api, config, pages, security
+from .dialogue import Chatbot
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the Flask app: settings, knowledge + matcher, log database, routes, error pages."""
+    settings = config.load(overrides)
+    app = Flask(__name__, static_folder=None)
+    app.config["CHATBOT"] = settings
+    # Werkzeug stops reading past this and raises 413 before the body reaches the API.
+    app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    # Knowledge is validated and indexed once; a broken file stops start-up with every problem.
+    app.extensions["chatbot"] = Chatbot.from_file(settings["FAQ_PATH"],
+                                                  vocabulary_path=settings["VOCABULARY_PATH"])
+
+    # The log database; unreachable is not fatal (the bot answers, writes are retried).
+    url = settings["DATABASE_URL"] or _default_database(app)
+    store = Store(url)
+    store.connect()
+    app.extensions["chatbot_store"] = store
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    # Rate limits, CORS allowlist and security headers wrap the routes registered above.
+    security.init_app(app)
+    _register_errors(app)
+    return app
+
+
+def _default_database(app: Flask) -> str:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    return "sqlite:///" + str(Path(app.instance_path) / "chatbot.sqlite3")
+
+
+def _register_errors(app: Flask) -> None:
+    # Under /api every error is JSON: no HTML page, no stack trace, no internal path.
+    @app.errorhandler(api.ApiError)
+    def _api_error(exc: api.ApiError):
+        return api.error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if not request.path.startswith("/api/"):
+            return exc
+        codes = {404: ("not_found", "No such endpoint."),
+                 405: ("method_not_allowed", f"{request.method} is not allowed here."),
+                 413: ("payload_too_large", "The request body is too large."),
+                 429: ("rate_limited", "Too many requests; please wait a moment.")}
+        code, message = codes.get(exc.code, (exc.name.lower().replace(" ", "_"), exc.name))
+        response = api.error_response(exc.code or 500, code, message)
+        if exc.code == 405 and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if request.path.startswith("/api/"):
+            return api.error_response(500, "internal_error", "Something went wrong on our side.")
+        return "Internal server error", 500

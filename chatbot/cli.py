@@ -1,0 +1,205 @@
+"""The `chatbot` command: a thin shell over the same objects the server uses."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+import click
+
+from . import config, knowledge
+from .errors import ChatbotError, KnowledgeError, StoreError
+
+
+def _settings(**overrides) -> dict:
+    return config.load({k: v for k, v in overrides.items() if v is not None})
+
+
+def _bot(faq_path: str | None = None):
+    from .dialogue import Chatbot
+
+    settings = _settings()
+    try:
+        return Chatbot.from_file(faq_path or settings["FAQ_PATH"],
+                                 vocabulary_path=settings["VOCABULARY_PATH"])
+    except KnowledgeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _store():
+    from .app import create_app
+
+    try:
+        app = create_app()
+    except KnowledgeError as exc:
+        raise click.ClickException(str(exc)) from None
+    return app.extensions["chatbot_store"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """Self-hosted FAQ chatbot for a medical clinic.
+
+    Settings come from CHATBOT_* environment variables (see `chatbot settings`).
+    """
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes.")
+def serve(host: str, port: int, workers: int):
+    """Serve the API, the widget and the admin page with gunicorn (production WSGI server)."""
+    from gunicorn.app.base import BaseApplication
+
+    from .app import create_app
+
+    try:
+        app = create_app()
+    except KnowledgeError as exc:
+        raise click.ClickException(str(exc)) from None
+    store = app.extensions["chatbot_store"]
+    click.echo(f"knowledge: {app.config['CHATBOT']['FAQ_PATH']} "
+               f"({len(app.extensions['chatbot'].knowledge)} entries)")
+    click.echo(f"database:  {store.safe_url}")
+    click.echo(f"admin API: {'on' if app.config['CHATBOT']['ADMIN_TOKEN'] else 'off (set CHATBOT_ADMIN_TOKEN)'}")
+    click.echo(f"serving on http://{host}:{port}  (demo page: /, widget: /widget.js)")
+    store.dispose()  # each worker opens its own connections after the fork
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+            # No IP addresses or user agents in the access log: visitors' privacy.
+            self.cfg.set("access_log_format", '"%(r)s" %(s)s %(b)s %(M)sms')
+
+        def load(self):
+            return app
+
+    Server().run()
+
+
+@main.command()
+@click.argument("message")
+@click.option("--json", "as_json", is_flag=True, help="Print the reply as the API's JSON.")
+@click.option("--faq", "faq_path", help="Knowledge file (default: CHATBOT_FAQ_PATH).")
+def ask(message: str, as_json: bool, faq_path: str | None):
+    """Ask the bot one question and print its reply."""
+    reply = _bot(faq_path).ask(message)
+    if as_json:
+        click.echo(json.dumps({
+            "answered": reply.answered, "reply": reply.text,
+            "match": reply.match.public() if reply.match else None,
+            "suggestions": [{"id": s.id, "title": s.title, "score": s.score}
+                            for s in reply.suggestions]}, ensure_ascii=False, indent=2))
+        return
+    click.echo(reply.text)
+    if reply.match:
+        click.echo(f"\n[{reply.match.id}, score {reply.match.score:.2f}]")
+    if reply.suggestions:
+        click.echo("\nYou could also ask:" if reply.answered else "\nDid you mean:")
+        for s in reply.suggestions:
+            click.echo(f"  - {s.title}  [{s.id}, {s.score:.2f}]")
+
+
+@main.command()
+@click.argument("path", required=False)
+def check(path: str | None):
+    """Validate a knowledge file (default: CHATBOT_FAQ_PATH); exit 1 listing every problem."""
+    path = path or _settings()["FAQ_PATH"]
+    try:
+        kb = knowledge.load(path)
+    except KnowledgeError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    kinds = {}
+    for e in kb.entries:
+        kinds[e.kind] = kinds.get(e.kind, 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    click.echo(f"{path}: OK, {len(kb)} entries ({summary})")
+
+
+@main.command()
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000))
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (for a spreadsheet).")
+def unanswered(limit: int, as_csv: bool):
+    """List the questions the bot could not answer, newest first."""
+    try:
+        items, total = _store().unanswered(limit=limit)
+    except StoreError as exc:
+        raise click.ClickException(f"{exc}: check CHATBOT_DATABASE_URL") from None
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["created_at", "text", "best_id", "best_score", "id"])
+        for item in items:
+            writer.writerow([item["created_at"], item["text"], item["best_id"],
+                             item["best_score"], item["id"]])
+        return
+    click.echo(f"{total} unanswered question(s)" + (f", newest {len(items)}:" if items else "."))
+    for item in items:
+        best = f"  (closest: {item['best_id']} {item['best_score']:.2f})" if item["best_id"] else ""
+        click.echo(f"{item['created_at']}  {item['text']}{best}")
+
+
+@main.command()
+@click.option("--older-than", "days", type=click.IntRange(0), default=None,
+              help="Days to keep (default: CHATBOT_RETENTION_DAYS).")
+def purge(days: int | None):
+    """Delete logged exchanges older than the retention period."""
+    days = _settings()["RETENTION_DAYS"] if days is None else days
+    try:
+        removed = _store().purge(days)
+    except StoreError as exc:
+        raise click.ClickException(f"{exc}: check CHATBOT_DATABASE_URL") from None
+    click.echo(f"removed {removed} exchange(s) older than {days} day(s)")
+
+
+@main.command(name="eval")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False))
+@click.option("--faq", "faq_path", help="Knowledge file: the clinic format or a plain list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--misses/--no-misses", default=True, show_default=True,
+              help="List the questions it got wrong.")
+def eval_(queries: str, faq_path: str | None, as_json: bool, misses: bool):
+    """Measure matching on labelled questions (JSONL: query, expected, acceptable, category)."""
+    from .evaluate import evaluate, read_cases
+
+    bot = _bot(faq_path)
+    try:
+        cases = read_cases(queries)
+    except ChatbotError as exc:
+        raise click.ClickException(str(exc)) from None
+    result = evaluate(bot, cases)
+    summary = result.summary()
+    if as_json:
+        click.echo(json.dumps(dict(summary, misses=result.misses if misses else []), indent=2,
+                              ensure_ascii=False))
+        return
+    click.echo(f"{summary['cases']} questions ({result.in_scope} answerable, "
+               f"{result.declined} to decline), {summary['ms_per_query']} ms/query")
+    for key in ("top1", "answered_correct", "declined_correct", "overall"):
+        click.echo(f"  {key:<17} {summary[key]:.3f}")
+    click.echo("per category:")
+    for name, row in summary["per_category"].items():
+        click.echo(f"  {name:<17} {row['rate']:.3f}  ({row['correct']}/{row['cases']})")
+    if misses and result.misses:
+        click.echo(f"misses ({len(result.misses)}):")
+        for m in result.misses:
+            click.echo(f"  [{m['category']}] {m['query']!r}: expected {m['expected']}, "
+                       f"got {m['got']}")
+
+
+@main.command()
+def settings():
+    """List every setting with its environment variable, current value and meaning."""
+    values = config.load()
+    for s in config.SETTINGS:
+        shown = "(set)" if s.name == "ADMIN_TOKEN" and values[s.name] else values[s.name]
+        click.echo(f"{s.env} = {shown!r}\n    {s.help}")
+
+
+if __name__ == "__main__":
+    main()

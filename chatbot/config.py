@@ -1,0 +1,69 @@
+"""Settings, declared once as data: name, default, help. Environment `CHATBOT_*` overrides."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+    type: type = str
+
+    @property
+    def env(self) -> str:
+        return "CHATBOT_" + self.name
+
+    def parse(self, raw: str) -> object:
+        if self.type is bool:
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        return self.type(raw)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("FAQ_PATH", "data/faq.json", "Knowledge file (FAQ pairs, article sections, clinic info)."),
+    Setting(
+        "DATABASE_URL",
+        None,
+        "SQLAlchemy URL of the log database. Default: a SQLite file in the instance folder.",
+    ),
+    Setting("ADMIN_TOKEN", None, "Bearer token for the admin API and page. Unset: admin is off."),
+    Setting("MAX_MESSAGE_CHARS", 500, "Longest visitor message accepted, in characters.", int),
+    Setting("MAX_BODY_BYTES", 65536, "Largest request body accepted, in bytes (413 above).", int),
+    Setting("RETENTION_DAYS", 90, "Days a logged exchange is kept before it is purged.", int),
+    Setting("CORS_ORIGINS", "", "Comma-separated origins allowed to call the API from a browser."),
+    Setting("RATE_LIMIT", "20/minute;300/day", "Chat requests allowed per client (Flask-Limiter)."),
+    Setting(
+        "RATE_LIMIT_STORAGE",
+        "memory://",
+        "Where rate-limit counters live; redis://host:6379 to share them between instances.",
+    ),
+    Setting("FRAME_ANCESTORS", "'self'", "CSP frame-ancestors for the demo and admin pages."),
+    Setting(
+        "VOCABULARY_PATH",
+        str(REPO_DATA / "vocabulary.json"),
+        "Domain vocabulary for matching (synonyms, vague words, out-of-scope cues).",
+    ),
+)
+
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def load(overrides: dict | None = None, environ: dict | None = None) -> dict:
+    """Return every setting: defaults, then environment, then explicit overrides."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        values[setting.name] = setting.default if raw in (None, "") else setting.parse(raw)
+    for key, value in (overrides or {}).items():
+        if key not in BY_NAME:
+            raise KeyError(f"unknown setting {key!r}")
+        values[key] = value
+    return values

@@ -1,0 +1,174 @@
+"""Turn a message into a reply: answer, "did you mean", ask for more, or decline with the contact.
+
+    Chatbot.ask(message)
+      empty ............................ ask for a question
+      out-of-scope request ............. decline (price, insurance, dose...) + contact
+      vague (only generic words) ....... ask to say more + suggestions
+      best score >= answer_threshold ... answer (+ close runner-up and other questions as suggestions)
+      best score >= suggest_threshold .. not answered, "did you mean" suggestions
+      otherwise ........................ fallback with the clinic's contact
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import config, knowledge, text
+from .knowledge import Entry, Knowledge
+from .matcher import Analysis, Candidate, Matcher, Vocabulary, Weights
+
+NOTICE = "This chat gives general information, not medical advice."
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Decision thresholds on the matcher's confidence; chosen on the dev set (docs/matching.md)."""
+
+    answer_threshold: float = 0.42
+    suggest_threshold: float = 0.25
+    margin: float = 0.05            # a runner-up this close is offered as a suggestion
+    max_suggestions: int = 3
+    vague_max_terms: int = 3
+
+
+@dataclass(frozen=True)
+class Match:
+    id: str
+    kind: str
+    title: str
+    score: float
+    source: str | None = None
+
+    @classmethod
+    def of(cls, candidate: Candidate) -> Match:
+        e = candidate.entry
+        return cls(id=e.id, kind=e.kind, title=e.question, score=round(candidate.score, 4),
+                   source=e.source)
+
+    def public(self) -> dict:
+        return {"id": self.id, "kind": self.kind, "title": self.title, "score": self.score}
+
+
+@dataclass(frozen=True)
+class Reply:
+    answered: bool
+    text: str
+    match: Match | None = None
+    suggestions: tuple[Match, ...] = ()
+    reason: str = "answer"   # answer | empty | out_of_scope | vague | suggest | no_match | urgent
+    best: Match | None = None  # best candidate, also when not answered (for the log)
+    category: str | None = None  # out-of-scope or urgent category
+
+
+class Chatbot:
+    """The whole bot: knowledge, matcher and decision policy behind one `ask` method."""
+
+    def __init__(self, kb: Knowledge, vocabulary: Vocabulary | None = None, *,
+                 weights: Weights | None = None, policy: Policy | None = None):
+        self.knowledge = kb
+        self.matcher = Matcher(kb, vocabulary, weights=weights)
+        self.policy = policy or Policy()
+
+    @classmethod
+    def from_file(cls, path: str | Path, *, vocabulary_path: str | Path | None = None,
+                  **kwargs) -> Chatbot:
+        """Load, validate and index a knowledge file (raises KnowledgeError)."""
+        if vocabulary_path is None:
+            vocabulary_path = config.BY_NAME["VOCABULARY_PATH"].default
+        return cls(knowledge.load(path), Vocabulary.load(vocabulary_path), **kwargs)
+
+    @property
+    def clinic(self) -> knowledge.Clinic:
+        return self.knowledge.clinic
+
+    def ask(self, message: str) -> Reply:
+        """Answer one visitor message."""
+        if not isinstance(message, str) or not text.words(message):
+            return Reply(False, "Please type your question about bone marrow edema.",
+                         reason="empty")
+        analysis = self.matcher.analyse(message)
+        ranked = self.matcher.rank(analysis, limit=8)
+        best = Match.of(ranked[0]) if ranked else None
+        if analysis.out_of_scope:
+            return self._out_of_scope(analysis, ranked, best)
+        if self._is_vague(analysis):
+            return Reply(False, "Could you tell me a little more about what you would like to "
+                                "know? For example:", suggestions=self._suggest(ranked),
+                         reason="vague", best=best)
+        p = self.policy
+        if ranked and ranked[0].score >= p.answer_threshold:
+            top = ranked[0]
+            others = [c for c in ranked[1:] if c.score >= top.score - p.margin]
+            others += self._other_questions(message, top.entry)
+            return Reply(True, self._answer_text(top.entry), match=Match.of(top),
+                         suggestions=self._suggest(others), best=best)
+        plausible = [c for c in ranked if c.score >= p.suggest_threshold]
+        if plausible:
+            return Reply(False, "I'm not sure I understood. Did you mean one of these?",
+                         suggestions=self._suggest(plausible), reason="suggest", best=best)
+        return Reply(False, self._fallback_text(), reason="no_match", best=best)
+
+    # -- decisions --------------------------------------------------------------------------
+
+    def _is_vague(self, analysis: Analysis) -> bool:
+        vague = self.matcher.vocabulary.vague
+        content = [w for w in analysis.words if w not in text.STOPWORDS]
+        return 0 < len(content) <= self.policy.vague_max_terms and \
+            all(w in vague for w in content)
+
+    def _other_questions(self, message: str, answered: Entry) -> list[Candidate]:
+        """Best entries for the other sentences of a message that asks several things."""
+        parts = [p for p in re.split(r"[?!.;\n]+|\band also\b|\balso\b", message)
+                 if len([w for w in text.words(p) if w not in text.STOPWORDS]) >= 2]
+        if len(parts) < 2:
+            return []
+        found = []
+        for part in parts:
+            ranked = self.matcher.rank(part, limit=1)
+            if ranked and ranked[0].entry.id != answered.id and \
+                    ranked[0].score >= self.policy.answer_threshold:
+                found.append(ranked[0])
+        return found
+
+    def _suggest(self, candidates) -> tuple[Match, ...]:
+        seen, out = set(), []
+        for c in candidates:
+            if c.entry.id not in seen and c.score >= self.policy.suggest_threshold and \
+                    c.entry.kind != "smalltalk":
+                seen.add(c.entry.id)
+                out.append(Match.of(c))
+        return tuple(out[: self.policy.max_suggestions])
+
+    def _out_of_scope(self, analysis: Analysis, ranked, best) -> Reply:
+        what = {"cost": "prices or costs", "insurance": "insurance or payment",
+                "dose": "doses or prescriptions", "prescription": "doses or prescriptions",
+                "other_condition": "other conditions", "other_treatment": "other treatments",
+                "logistics": "that", "children": "children"}.get(analysis.out_of_scope[0], "that")
+        body = (f"I'm sorry, I can't help with {what}: the clinic's article does not cover it. "
+                "Please contact the clinic, they will be glad to help.")
+        return Reply(False, self._with_contact(body), reason="out_of_scope", best=best,
+                     suggestions=self._suggest([c for c in ranked
+                                                if c.score >= self.policy.answer_threshold]),
+                     category=analysis.out_of_scope[0])
+
+    # -- texts ------------------------------------------------------------------------------
+
+    def _answer_text(self, entry: Entry) -> str:
+        if entry.kind == "clinic":
+            return self._with_contact(entry.answer, notice=False)
+        return entry.answer
+
+    def _fallback_text(self) -> str:
+        return self._with_contact("I'm sorry, I couldn't find an answer to that in the clinic's "
+                                  "article on bone marrow edema. For anything else, please "
+                                  "contact the clinic.")
+
+    def _with_contact(self, body: str, *, notice: bool = True) -> str:
+        clinic = self.clinic
+        lines = clinic.contact_lines()
+        if not any(getattr(clinic, f) for f in ("phone", "email", "booking_url", "address")):
+            lines.insert(0, f"Please contact {clinic.name} directly to reach the team.")
+        out = body + "\n\n" + "\n".join(lines)
+        return out + ("\n\n" + NOTICE if notice else "")

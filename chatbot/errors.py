@@ -1,0 +1,26 @@
+"""Exceptions raised by the chatbot package.
+
+    ChatbotError                 base of everything this package raises on purpose
+    ├── KnowledgeError           the knowledge file is unreadable or invalid (lists every problem)
+    └── StoreError               the log database could not be reached or written
+"""
+
+from __future__ import annotations
+
+
+class ChatbotError(Exception):
+    """Base class of the package's own errors."""
+
+
+class KnowledgeError(ChatbotError):
+    """The knowledge file could not be loaded; `problems` lists each one."""
+
+    def __init__(self, path: str, problems: list[str]):
+        self.path = path
+        self.problems = problems
+        listing = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{path}: {len(problems)} problem(s):\n{listing}")
+
+
+class StoreError(ChatbotError):
+    """The log database failed."""

@@ -1,0 +1,319 @@
+"""Rank knowledge entries against a visitor's message: index built once, every entry scored.
+
+Pipeline, shared by index and query (query only: typo correction):
+
+    words (text.py) -> typo fix against the domain vocabulary -> stem -> synonyms -> terms
+
+Each entry is scored from three signals, all in 0..1, fused with fixed weights:
+
+- `dice`: best weighted Dice overlap between the message and one of the entry's phrasings
+  (question + alternates); weights are IDF over entries, so "bone marrow edema", which is
+  everywhere, counts for little and "crutches" for a lot;
+- `coverage`: how much of the message's weight the entry covers anywhere (phrasings, or answer at
+  a discount). Words the knowledge base never uses weigh by how rare they are in general English,
+  so "covid" drags coverage down and "necessary" barely does;
+- `fuzzy`: rapidfuzz similarity of the normalised message to the best phrasing (whole string).
+
+`Candidate.score` is the fused value: the matcher's confidence that the entry answers the message.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from . import text
+from .knowledge import Entry, Knowledge
+
+COMMON_WORDS_PATH = Path(__file__).resolve().parent.parent / "data" / "common_words.tsv"
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Tuning knobs of the matcher; defaults were chosen on the dev set (docs/matching.md)."""
+
+    dice: float = 0.45
+    coverage: float = 0.35
+    fuzzy: float = 0.20
+    answer_discount: float = 0.5   # a word only in the answer counts this much for coverage
+    courtesy_weight: float = 0.3   # "hi", "thanks"
+    number_weight: float = 0.2
+    oov_slope: float = 1.1         # weight of an unseen word = slope * (oov_zipf_top - zipf)
+    oov_zipf_top: float = 6.2
+    oov_min: float = 0.25
+    oov_max: float = 3.5
+    common_zipf: float = 3.0       # a word at least this frequent in English is never "a typo"
+    typo_cutoff: float = 0.75      # normalised Levenshtein similarity to accept a correction
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Domain knowledge kept as data (data/vocabulary.json)."""
+
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    vague: frozenset[str] = frozenset()
+    out_of_scope: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    common: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path | None, common_path: str | Path | None = COMMON_WORDS_PATH):
+        """Read the vocabulary file and the general word-frequency list (either may be None)."""
+        data = json.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+        common = {}
+        if common_path and Path(common_path).exists():
+            for line in Path(common_path).read_text(encoding="utf-8").splitlines():
+                if line and not line.startswith("#"):
+                    word, zipf = line.split("\t")
+                    common[word] = float(zipf)
+        return cls(
+            synonyms=tuple(tuple(group) for group in data.get("synonyms", [])),
+            vague=frozenset(text.normalise(w) for w in data.get("vague", [])),
+            out_of_scope={k: tuple(v) for k, v in data.get("out_of_scope", {}).items()},
+            common=common,
+        )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry: Entry
+    score: float
+    dice: float
+    coverage: float
+    fuzzy: float
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the matcher understood of a message."""
+
+    words: tuple[str, ...]             # folded, corrected words
+    terms: tuple[str, ...]             # stemmed content terms after synonyms, in order
+    weights: dict[str, float]          # weight of each distinct term
+    unknown: tuple[str, ...]           # content words the knowledge base never uses
+    corrections: dict[str, str]        # typo -> vocabulary word
+    out_of_scope: tuple[str, ...]      # categories of requests the content cannot serve
+
+    @property
+    def total_weight(self) -> float:
+        return sum(self.weights.values())
+
+
+class Matcher:
+    """Index a knowledge base once; `rank` scores every entry for a message."""
+
+    def __init__(self, knowledge: Knowledge, vocabulary: Vocabulary | None = None, *,
+                 weights: Weights | None = None):
+        self.knowledge = knowledge
+        self.vocabulary = vocabulary or Vocabulary()
+        self.weights = weights or Weights()
+        self._build_synonyms()
+        self._build_cues()
+        self._build_index()
+
+    # -- analysis ---------------------------------------------------------------------------
+
+    def _build_synonyms(self) -> None:
+        # Variants are matched on stemmed word sequences, so "operations" hits "operation".
+        self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._synonym_words: set[str] = set()
+        for group in self.vocabulary.synonyms:
+            canonical = tuple(self._stems(group[0]))
+            for variant in group:
+                self._synonym_words.update(text.words(variant))
+                key = tuple(self._stems(variant))
+                if key and key != canonical:
+                    self._phrases[key] = canonical
+        self._longest_phrase = max((len(k) for k in self._phrases), default=1)
+
+    def _build_cues(self) -> None:
+        patterns = {}
+        for category, phrases in self.vocabulary.out_of_scope.items():
+            alternation = "|".join(sorted((re.escape(text.normalise(p)) for p in phrases),
+                                          key=len, reverse=True))
+            patterns[category] = re.compile(rf"\b(?:{alternation})\b")
+        self._cues = patterns
+
+    @staticmethod
+    def _stems(phrase: str) -> list[str]:
+        return [w if w in text.STOPWORDS else text.stem(w) for w in text.words(phrase)]
+
+    def _apply_synonyms(self, stems: list[str]) -> list[str]:
+        out, i = [], 0
+        while i < len(stems):
+            for size in range(min(self._longest_phrase, len(stems) - i), 0, -1):
+                canonical = self._phrases.get(tuple(stems[i:i + size]))
+                if canonical is not None:
+                    out.extend(canonical)
+                    i += size
+                    break
+            else:
+                out.append(stems[i])
+                i += 1
+        return out
+
+    def _terms(self, words: list[str]) -> list[str]:
+        stems = [w if w in text.STOPWORDS else text.stem(w) for w in words]
+        return [t for t in self._apply_synonyms(stems) if t not in text.STOPWORDS]
+
+    def _is_known(self, word: str) -> bool:
+        return (word in self._domain_words or word in text.STOPWORDS or word.isdigit()
+                or self.vocabulary.common.get(word, 0.0) >= self.weights.common_zipf)
+
+    def _correct(self, word: str) -> str | None:
+        """Return the domain word (or two words) a misspelt word stands for, or None."""
+        if len(word) < 3:
+            return None
+        for cut in range(3, len(word) - 2):  # "bonemarrow" -> "bone marrow"
+            left, right = word[:cut], word[cut:]
+            if left in self._domain_words and right in self._domain_words:
+                return f"{left} {right}"
+        cutoff = self.weights.typo_cutoff if len(word) > 4 else 0.8
+        best = process.extractOne(word, self._domain_list, scorer=Levenshtein.normalized_similarity,
+                                  score_cutoff=cutoff)
+        return best[0] if best else None
+
+    def analyse(self, message: str) -> Analysis:
+        """Normalise a message: fold, fix typos, stem, map synonyms, weigh each term."""
+        corrections: dict[str, str] = {}
+        fixed: list[str] = []
+        for word in text.words(message):
+            if not self._is_known(word) and (repl := self._correct(word)):
+                corrections[word] = repl
+                fixed.extend(repl.split())
+            else:
+                fixed.append(word)
+        terms = self._terms(fixed)
+        weights: dict[str, float] = {}
+        unknown = []
+        for term in terms:
+            if term in weights:
+                continue
+            weights[term] = self._query_weight(term)
+            if term not in self._term_ids and term not in text.COURTESY and not term.isdigit():
+                unknown.append(term)
+        joined = " ".join(fixed)
+        cues = tuple(c for c, pattern in self._cues.items() if pattern.search(joined))
+        return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
+                        unknown=tuple(unknown), corrections=corrections, out_of_scope=cues)
+
+    def _query_weight(self, term: str) -> float:
+        w = self.weights
+        if term in text.COURTESY:
+            return w.courtesy_weight
+        if term.isdigit():
+            return w.number_weight
+        term_id = self._term_ids.get(term)
+        if term_id is not None:
+            return float(self._idf[term_id])
+        zipf = self._term_zipf.get(term, self.vocabulary.common.get(term, 0.0))
+        return min(w.oov_max, max(w.oov_min, w.oov_slope * (w.oov_zipf_top - zipf)))
+
+    # -- index ------------------------------------------------------------------------------
+
+    def _build_index(self) -> None:
+        entries = self.knowledge.entries
+        phrasing_terms: list[list[str]] = []
+        phrasing_entry: list[int] = []
+        answer_terms: list[set[str]] = []
+        domain_words: set[str] = set(self._synonym_words)
+        for e_idx, entry in enumerate(entries):
+            for phrasing in (entry.question, *entry.alternates):
+                ws = text.words(phrasing)
+                domain_words.update(ws)
+                phrasing_terms.append(self._terms(ws))
+                phrasing_entry.append(e_idx)
+            ws = text.words(entry.answer)
+            domain_words.update(ws)
+            answer_terms.append(set(self._terms(ws)))
+        self._domain_words = {w for w in domain_words if not w.isdigit()}
+        self._domain_list = sorted(self._domain_words)
+
+        vocab = sorted({t for ts in phrasing_terms for t in ts} | set().union(*answer_terms))
+        self._term_ids = {t: i for i, t in enumerate(vocab)}
+        # Zipf of a stem: the most frequent surface word that produced it.
+        self._term_zipf: dict[str, float] = {}
+        for word, zipf in self.vocabulary.common.items():
+            s = text.stem(word)
+            if zipf > self._term_zipf.get(s, -1):
+                self._term_zipf[s] = zipf
+
+        n_entries, n_terms = len(entries), len(vocab)
+        in_phrasing = [set(ts) for ts in phrasing_terms]
+        entry_phr_terms: list[set[str]] = [set() for _ in entries]
+        for terms, e_idx in zip(in_phrasing, phrasing_entry, strict=True):
+            entry_phr_terms[e_idx] |= terms
+        df = np.zeros(n_terms)
+        for e_idx in range(n_entries):
+            for t in entry_phr_terms[e_idx] | answer_terms[e_idx]:
+                df[self._term_ids[t]] += 1
+        # BM25's IDF: positive, near zero for a term in every entry.
+        self._idf = np.log1p((n_entries - df + 0.5) / (df + 0.5))
+
+        self._phr_entry = np.asarray(phrasing_entry, dtype=np.int64)
+        self._entry_starts = np.searchsorted(self._phr_entry, np.arange(n_entries))
+        self._phr_weight = np.array([sum(self._idf[self._term_ids[t]] for t in ts)
+                                     for ts in in_phrasing])
+        self._phr_text = [" ".join(ts) for ts in phrasing_terms]
+        self._post_phr = _postings(in_phrasing, n_terms, self._term_ids)
+        self._post_ent = _postings(entry_phr_terms, n_terms, self._term_ids)
+        self._post_ans = _postings([a - p for a, p in zip(answer_terms, entry_phr_terms,
+                                                          strict=True)],
+                                   n_terms, self._term_ids)
+
+    # -- ranking ----------------------------------------------------------------------------
+
+    def rank(self, message: str | Analysis, *, limit: int | None = None) -> list[Candidate]:
+        """Score every entry for a message; return candidates best first."""
+        analysis = message if isinstance(message, Analysis) else self.analyse(message)
+        entries = self.knowledge.entries
+        n_entries, n_phr = len(entries), len(self._phr_entry)
+        total = analysis.total_weight
+        if total <= 0:
+            return []
+        ids = [self._term_ids[t] for t in analysis.weights if t in self._term_ids]
+        qw = np.array([analysis.weights[t] for t in analysis.weights if t in self._term_ids])
+
+        inter = _accumulate(self._post_phr, ids, qw, n_phr)
+        dice = 2.0 * inter / (self._phr_weight + total)
+        dice_e = np.maximum.reduceat(dice, self._entry_starts)
+
+        covered = _accumulate(self._post_ent, ids, qw, n_entries)
+        covered += self.weights.answer_discount * _accumulate(self._post_ans, ids, qw, n_entries)
+        coverage = np.minimum(covered / total, 1.0)
+
+        query_text = " ".join(analysis.terms)
+        fuzzy = process.cdist([query_text], self._phr_text, scorer=fuzz.ratio,
+                              processor=None, dtype=np.float32, workers=1)[0] / 100.0
+        fuzzy_e = np.maximum.reduceat(fuzzy, self._entry_starts)
+
+        w = self.weights
+        score = w.dice * dice_e + w.coverage * coverage + w.fuzzy * fuzzy_e
+        order = np.argsort(-score, kind="stable")[: limit or n_entries]
+        return [Candidate(entry=entries[i], score=float(score[i]), dice=float(dice_e[i]),
+                          coverage=float(coverage[i]), fuzzy=float(fuzzy_e[i]))
+                for i in order]
+
+
+def _postings(term_sets: list[set[str]], n_terms: int, term_ids: dict[str, int]) -> list:
+    """Invert per-document term sets into one index array per term."""
+    lists: list[list[int]] = [[] for _ in range(n_terms)]
+    for doc, terms in enumerate(term_sets):
+        for t in terms:
+            lists[term_ids[t]].append(doc)
+    return [np.asarray(docs, dtype=np.int64) for docs in lists]
+
+
+def _accumulate(postings: list, ids: list[int], weights: np.ndarray, size: int) -> np.ndarray:
+    """Sum each query term's weight into every document that contains it."""
+    if not ids:
+        return np.zeros(size)
+    docs = [postings[i] for i in ids]
+    counts = np.bincount(np.concatenate(docs), weights=np.repeat(weights, [len(d) for d in docs]),
+                         minlength=size)
+    return counts.astype(np.float64, copy=False)  # an empty bincount comes back as integers

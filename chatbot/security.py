@@ -1,0 +1,50 @@
+"""What a public API needs: rate limits, a CORS allowlist and protective response headers."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+# Pages we serve ourselves load nothing inline and nothing from elsewhere.
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors {frame_ancestors}")
+
+
+def init_app(app: Flask) -> None:
+    """Attach the rate limiter and the header/CORS hooks to the app."""
+    settings = app.config["CHATBOT"]
+    limiter = Limiter(
+        key_func=get_remote_address,
+        app=app,
+        storage_uri=settings["RATE_LIMIT_STORAGE"],
+        headers_enabled=True,
+        # If the shared store (Redis) is down, limit per process rather than fail requests.
+        in_memory_fallback_enabled=True,
+        key_prefix="chatbot",
+    )
+    limit = settings["RATE_LIMIT"]
+    for endpoint in ("api.chat", "api.feedback"):
+        limiter.limit(limit)(app.view_functions[endpoint])
+    app.extensions["chatbot_limiter"] = limiter
+
+    origins = {o.strip().rstrip("/") for o in settings["CORS_ORIGINS"].split(",") if o.strip()}
+    csp = PAGE_CSP.format(frame_ancestors=settings["FRAME_ANCESTORS"])
+
+    @app.after_request
+    def _headers(response):
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        if request.path.startswith("/api/"):
+            response.headers["Cache-Control"] = "no-store"
+            origin = request.headers.get("Origin", "").rstrip("/")
+            if origin and origin in origins:
+                response.headers["Access-Control-Allow-Origin"] = origin
+                response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+                response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+                response.headers["Access-Control-Max-Age"] = "600"
+                response.vary.add("Origin")
+        elif response.mimetype == "text/html":
+            response.headers["Content-Security-Policy"] = csp
+        return response
