@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
 
 from . import text
 from .knowledge import Entry, Knowledge
@@ -48,8 +47,12 @@ class Weights:
     oov_zipf_top: float = 6.2
     oov_min: float = 0.25
     oov_max: float = 3.5
+    damp_from: float = 4.5         # known words more frequent than this (Zipf) weigh less...
+    damp_slope: float = 0.3        # ...by this much per Zipf unit...
+    damp_floor: float = 0.4        # ...down to this factor
     common_zipf: float = 3.0       # a word at least this frequent in English is never "a typo"
-    typo_cutoff: float = 0.75      # normalised Levenshtein similarity to accept a correction
+    typo_cutoff: float = 78        # rapidfuzz ratio (0-100) to accept a correction
+    typo_cutoff_short: float = 85  # the same for words of four letters or fewer
 
 
 @dataclass(frozen=True)
@@ -173,8 +176,8 @@ class Matcher:
             left, right = word[:cut], word[cut:]
             if left in self._domain_words and right in self._domain_words:
                 return f"{left} {right}"
-        cutoff = self.weights.typo_cutoff if len(word) > 4 else 0.8
-        best = process.extractOne(word, self._domain_list, scorer=Levenshtein.normalized_similarity,
+        cutoff = self.weights.typo_cutoff if len(word) > 4 else self.weights.typo_cutoff_short
+        best = process.extractOne(word, self._domain_list, scorer=fuzz.ratio, processor=None,
                                   score_cutoff=cutoff)
         return best[0] if best else None
 
@@ -252,8 +255,13 @@ class Matcher:
         for e_idx in range(n_entries):
             for t in entry_phr_terms[e_idx] | answer_terms[e_idx]:
                 df[self._term_ids[t]] += 1
-        # BM25's IDF: positive, near zero for a term in every entry.
-        self._idf = np.log1p((n_entries - df + 0.5) / (df + 0.5))
+        # BM25's IDF: positive, near zero for a term in every entry. A small knowledge base
+        # makes everyday words look rare ("become" is in one entry), so words frequent in
+        # general English are damped.
+        w = self.weights
+        zipf = np.array([self._term_zipf.get(t, 0.0) for t in vocab])
+        damp = np.clip(1.0 - w.damp_slope * (zipf - w.damp_from), w.damp_floor, 1.0)
+        self._idf = np.log1p((n_entries - df + 0.5) / (df + 0.5)) * damp
 
         self._phr_entry = np.asarray(phrasing_entry, dtype=np.int64)
         self._entry_starts = np.searchsorted(self._phr_entry, np.arange(n_entries))

@@ -34,7 +34,8 @@ who whom why will with would you your yours yourself yourselves also am im ive i
 dont doesnt didnt cant cannot wont isnt arent wasnt shouldnt couldnt wouldnt havent hasnt
 please tell know want wanted like get got give us let lets may might
 must shall ok okay oh well really still yet already even ever much many something anything
-thing things one ones s t d ll m re ve u r ur pls plz
+thing things one ones s t d ll m re ve u r ur pls plz wat wot wht whats hows wheres whens
+hw abt cn cud shud wud ya yo
 """.split())
 
 # Courtesy words are kept (a greeting has nothing else to match on) but weigh little, so that
