@@ -2,7 +2,8 @@
 
     Chatbot.ask(message)
       empty ............................ ask for a question
-      out-of-scope request ............. decline (price, insurance, dose...) + contact
+      out-of-scope request ............. decline (price, insurance, other diseases...) + contact
+      personal diagnosis or dose ....... general answer + "only a doctor can decide" + contact
       vague (only generic words) ....... ask to say more + suggestions
       best score >= answer_threshold ... answer (+ close runner-up and other questions as suggestions)
       best score >= suggest_threshold .. not answered, "did you mean" suggestions
@@ -20,6 +21,12 @@ from .knowledge import Entry, Knowledge
 from .matcher import Analysis, Candidate, Matcher, Vocabulary, Weights
 
 NOTICE = "This chat gives general information, not medical advice."
+DOCTOR_ONLY = {
+    "diagnosis": "I can't tell whether you have bone marrow edema: only a doctor can diagnose it, "
+                 "and it is confirmed with an MRI scan.",
+    "dose": "I can't recommend a medicine or a dose for you: only your doctor can decide that.",
+}
+PERSONAL_DEFAULT = {"diagnosis": "faq-diagnosis", "dose": "faq-medications"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,7 @@ class Policy:
 
     answer_threshold: float = 0.42
     suggest_threshold: float = 0.25
+    suggest_coverage: float = 0.5   # a suggestion must cover this share of the message's weight
     margin: float = 0.05            # a runner-up this close is offered as a suggestion
     max_suggestions: int = 3
     vague_max_terms: int = 3
@@ -57,7 +65,8 @@ class Reply:
     text: str
     match: Match | None = None
     suggestions: tuple[Match, ...] = ()
-    reason: str = "answer"   # answer | empty | out_of_scope | vague | suggest | no_match | urgent
+    # answer | personal | empty | out_of_scope | vague | suggest | no_match | urgent
+    reason: str = "answer"
     best: Match | None = None  # best candidate, also when not answered (for the log)
     category: str | None = None  # out-of-scope or urgent category
 
@@ -93,6 +102,8 @@ class Chatbot:
         best = Match.of(ranked[0]) if ranked else None
         if analysis.out_of_scope:
             return self._out_of_scope(analysis, ranked, best)
+        if analysis.personal:
+            return self._personal(analysis, ranked, best)
         if self._is_vague(analysis):
             return Reply(False, "Could you tell me a little more about what you would like to "
                                 "know? For example:", suggestions=self._suggest(ranked),
@@ -104,7 +115,8 @@ class Chatbot:
             others += self._other_questions(message, top.entry)
             return Reply(True, self._answer_text(top.entry), match=Match.of(top),
                          suggestions=self._suggest(others), best=best)
-        plausible = [c for c in ranked if c.score >= p.suggest_threshold]
+        plausible = [c for c in ranked if c.score >= p.suggest_threshold
+                     and c.coverage >= p.suggest_coverage]
         if plausible:
             return Reply(False, "I'm not sure I understood. Did you mean one of these?",
                          suggestions=self._suggest(plausible), reason="suggest", best=best)
@@ -141,9 +153,26 @@ class Chatbot:
                 out.append(Match.of(c))
         return tuple(out[: self.policy.max_suggestions])
 
+    def _personal(self, analysis: Analysis, ranked, best) -> Reply:
+        """General information plus a plain statement that only a doctor can decide."""
+        kind = analysis.personal[0]
+        top = ranked[0] if ranked and ranked[0].score >= self.policy.answer_threshold else None
+        # "Do I have bone marrow edema?" names no topic: the general answer is the diagnosis one.
+        if top is None or top.entry.kind in ("smalltalk", "clinic") or self._is_vague(analysis):
+            default = PERSONAL_DEFAULT[kind]
+            top = next((c for c in self.matcher.rank(analysis) if c.entry.id == default), None)
+        if top is None:
+            return Reply(False, self._with_contact(DOCTOR_ONLY[kind]), reason="personal",
+                         best=best, category=kind)
+        body = f"{DOCTOR_ONLY[kind]}\n\n{top.entry.answer}\n\nTo discuss your own situation, " \
+               "please contact the clinic."
+        return Reply(True, self._with_contact(body), match=Match.of(top), best=best,
+                     suggestions=self._suggest(c for c in ranked[1:] if c.entry is not top.entry),
+                     reason="personal", category=kind)
+
     def _out_of_scope(self, analysis: Analysis, ranked, best) -> Reply:
         what = {"cost": "prices or costs", "insurance": "insurance or payment",
-                "dose": "doses or prescriptions", "prescription": "doses or prescriptions",
+                "prescription": "prescriptions",
                 "other_condition": "other conditions", "other_treatment": "other treatments",
                 "logistics": "that", "children": "children"}.get(analysis.out_of_scope[0], "that")
         body = (f"I'm sorry, I can't help with {what}: the clinic's article does not cover it. "
@@ -166,9 +195,6 @@ class Chatbot:
                                   "contact the clinic.")
 
     def _with_contact(self, body: str, *, notice: bool = True) -> str:
-        clinic = self.clinic
-        lines = clinic.contact_lines()
-        if not any(getattr(clinic, f) for f in ("phone", "email", "booking_url", "address")):
-            lines.insert(0, f"Please contact {clinic.name} directly to reach the team.")
-        out = body + "\n\n" + "\n".join(lines)
+        """Append the clinic's name and whichever contact fields are configured."""
+        out = body + "\n\n" + "\n".join([self.clinic.name, *self.clinic.contact_lines()])
         return out + ("\n\n" + NOTICE if notice else "")

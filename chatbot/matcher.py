@@ -62,6 +62,7 @@ class Vocabulary:
     synonyms: tuple[tuple[str, ...], ...] = ()
     vague: frozenset[str] = frozenset()
     out_of_scope: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    personal_advice: dict[str, tuple[str, ...]] = field(default_factory=dict)
     common: dict[str, float] = field(default_factory=dict)
 
     @classmethod
@@ -78,6 +79,8 @@ class Vocabulary:
             synonyms=tuple(tuple(group) for group in data.get("synonyms", [])),
             vague=frozenset(text.normalise(w) for w in data.get("vague", [])),
             out_of_scope={k: tuple(v) for k, v in data.get("out_of_scope", {}).items()},
+            personal_advice={k: tuple(v) for k, v in data.get("personal_advice", {}).items()
+                             if k != "about"},
             common=common,
         )
 
@@ -101,6 +104,7 @@ class Analysis:
     unknown: tuple[str, ...]           # content words the knowledge base never uses
     corrections: dict[str, str]        # typo -> vocabulary word
     out_of_scope: tuple[str, ...]      # categories of requests the content cannot serve
+    personal: tuple[str, ...]          # asks for a personal diagnosis or dose
 
     @property
     def total_weight(self) -> float:
@@ -135,12 +139,8 @@ class Matcher:
         self._longest_phrase = max((len(k) for k in self._phrases), default=1)
 
     def _build_cues(self) -> None:
-        patterns = {}
-        for category, phrases in self.vocabulary.out_of_scope.items():
-            alternation = "|".join(sorted((re.escape(text.normalise(p)) for p in phrases),
-                                          key=len, reverse=True))
-            patterns[category] = re.compile(rf"\b(?:{alternation})\b")
-        self._cues = patterns
+        self._cues = _cue_patterns(self.vocabulary.out_of_scope)
+        self._personal = _cue_patterns(self.vocabulary.personal_advice)
 
     @staticmethod
     def _stems(phrase: str) -> list[str]:
@@ -201,9 +201,10 @@ class Matcher:
             if term not in self._term_ids and term not in text.COURTESY and not term.isdigit():
                 unknown.append(term)
         joined = " ".join(fixed)
-        cues = tuple(c for c, pattern in self._cues.items() if pattern.search(joined))
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
-                        unknown=tuple(unknown), corrections=corrections, out_of_scope=cues)
+                        unknown=tuple(unknown), corrections=corrections,
+                        out_of_scope=_found(self._cues, joined),
+                        personal=_found(self._personal, joined))
 
     def _query_weight(self, term: str) -> float:
         w = self.weights
@@ -306,6 +307,20 @@ class Matcher:
         return [Candidate(entry=entries[i], score=float(score[i]), dice=float(dice_e[i]),
                           coverage=float(coverage[i]), fuzzy=float(fuzzy_e[i]))
                 for i in order]
+
+
+def _cue_patterns(table: dict[str, tuple[str, ...]]) -> dict[str, re.Pattern]:
+    """Compile each category's phrases into one whole-word pattern over normalised text."""
+    patterns = {}
+    for category, phrases in table.items():
+        alternation = "|".join(sorted((re.escape(text.normalise(p)) for p in phrases),
+                                      key=len, reverse=True))
+        patterns[category] = re.compile(rf"\b(?:{alternation})\b")
+    return patterns
+
+
+def _found(patterns: dict[str, re.Pattern], joined: str) -> tuple[str, ...]:
+    return tuple(c for c, pattern in patterns.items() if pattern.search(joined))
 
 
 def _postings(term_sets: list[set[str]], n_terms: int, term_ids: dict[str, int]) -> list:
