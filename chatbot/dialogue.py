@@ -39,6 +39,7 @@ class Policy:
     margin: float = 0.05            # a runner-up this close is offered as a suggestion
     max_suggestions: int = 3
     vague_max_terms: int = 3
+    verbatim: float = 0.9           # a message this close to a phrasing is never "vague"
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class Chatbot:
             top = ranked[0]
             others = [c for c in ranked[1:] if c.score >= top.score - p.margin]
             others += self._other_questions(message, top.entry)
+            others += [c for c in ranked[1:] if c.entry.id in top.entry.related]
             return Reply(True, self._answer_text(top.entry), match=Match.of(top),
                          suggestions=self._suggest(others), best=best)
         plausible = [c for c in ranked if c.score >= p.suggest_threshold
@@ -125,15 +127,19 @@ class Chatbot:
     # -- decisions --------------------------------------------------------------------------
 
     def _is_vague(self, analysis: Analysis) -> bool:
+        """Only generic words ("bone", "pain"), unless the message is one of our phrasings."""
         vague = self.matcher.vocabulary.vague
         content = [w for w in analysis.words if w not in text.STOPWORDS]
-        return 0 < len(content) <= self.policy.vague_max_terms and \
-            all(w in vague for w in content)
+        if not (0 < len(content) <= self.policy.vague_max_terms
+                and all(w in vague for w in content)):
+            return False
+        return self.matcher.closest_phrasing(analysis)[1] < self.policy.verbatim
 
     def _other_questions(self, message: str, answered: Entry) -> list[Candidate]:
         """Best entries for the other sentences of a message that asks several things."""
+        vague = self.matcher.vocabulary.vague
         parts = [p for p in re.split(r"[?!.;\n]+|\band also\b|\balso\b", message)
-                 if len([w for w in text.words(p) if w not in text.STOPWORDS]) >= 2]
+                 if any(w not in text.STOPWORDS and w not in vague for w in text.words(p))]
         if len(parts) < 2:
             return []
         found = []

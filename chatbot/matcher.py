@@ -269,6 +269,8 @@ class Matcher:
         self._phr_weight = np.array([sum(self._idf[self._term_ids[t]] for t in ts)
                                      for ts in in_phrasing])
         self._phr_text = [" ".join(ts) for ts in phrasing_terms]
+        self._phr_words = [" ".join(text.words(p)) for e in entries
+                           for p in (e.question, *e.alternates)]
         self._post_phr = _postings(in_phrasing, n_terms, self._term_ids)
         self._post_ent = _postings(entry_phr_terms, n_terms, self._term_ids)
         self._post_ans = _postings([a - p for a, p in zip(answer_terms, entry_phr_terms,
@@ -307,6 +309,17 @@ class Matcher:
         return [Candidate(entry=entries[i], score=float(score[i]), dice=float(dice_e[i]),
                           coverage=float(coverage[i]), fuzzy=float(fuzzy_e[i]))
                 for i in order]
+
+
+    def closest_phrasing(self, analysis: Analysis) -> tuple[Entry | None, float]:
+        """Return the entry whose question or alternate reads most like the message, and how
+        alike they are (0..1), comparing whole word strings, function words included."""
+        if not self._phr_words or not analysis.words:
+            return None, 0.0
+        sims = process.cdist([" ".join(analysis.words)], self._phr_words, scorer=fuzz.ratio,
+                             processor=None, workers=1)[0]
+        best = int(np.argmax(sims))
+        return self.knowledge.entries[self._phr_entry[best]], float(sims[best]) / 100.0
 
 
 def _cue_patterns(table: dict[str, tuple[str, ...]]) -> dict[str, re.Pattern]:

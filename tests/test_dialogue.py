@@ -1,0 +1,132 @@
+"""The Python API and its decision rules: answer, suggest, ask for more, decline."""
+
+import pytest
+
+from chatbot import NOTICE, Chatbot, Reply
+from chatbot.matcher import Vocabulary
+
+
+def test_python_api_shape(bot):
+    reply = bot.ask("can it heal by itself?")
+    assert isinstance(reply, Reply)
+    assert reply.answered is True
+    assert reply.match.id == "faq-heal-on-own" and reply.match.kind == "faq"
+    assert reply.match.title == "Can bone marrow edema heal on its own?"
+    assert 0 < reply.match.score <= 1
+    assert reply.text == bot.knowledge.get("faq-heal-on-own").answer
+    assert len(reply.suggestions) <= 3
+    assert all(s.id != reply.match.id for s in reply.suggestions)
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("what is bone marrow oedema", "faq-what-is"),
+    ("Does it always need an operation?", "faq-surgery"),
+    ("how long to recovr", "faq-recovery-time"),
+    ("can i take painkillers", "faq-medications"),
+    ("does physio help", "faq-physical-therapy"),
+    ("PRP", "faq-prp-stem-cells"),
+    ("crutches", "sec-treatment-rest"),
+    ("İS İT DANGEROUS?", "faq-dangerous"),
+])
+def test_answers_in_patients_words(bot, message, expected):
+    reply = bot.ask(message)
+    assert reply.answered and reply.match.id == expected, (reply.reason, reply.best)
+
+
+@pytest.mark.parametrize("message", ["bone", "pain", "edema", "my bones"])
+def test_vague_messages_ask_for_more_with_suggestions(bot, message):
+    reply = bot.ask(message)
+    assert not reply.answered and reply.reason == "vague"
+    assert reply.match is None and 1 <= len(reply.suggestions) <= 3
+    assert "more" in reply.text
+
+
+@pytest.mark.parametrize("message, category", [
+    ("how much does the bioplasty cost?", "cost"),
+    ("is bioplasty covered by my insurance", "insurance"),
+    ("is there parking at the clinic", "logistics"),
+    ("can you prescribe me antibiotics", "prescription"),
+    ("can bone marrow edema turn into cancer", "other_condition"),
+    ("would acupuncture help my bone marrow edema", "other_treatment"),
+])
+def test_near_topic_requests_are_declined_with_contact(bot, message, category):
+    reply = bot.ask(message)
+    assert not reply.answered and reply.reason == "out_of_scope" and reply.category == category
+    assert bot.clinic.name in reply.text and NOTICE in reply.text
+
+
+@pytest.mark.parametrize("message", [
+    "what's the weather like in istanbul tomorrow",
+    "write me a poem about cats",
+    "who won the football match yesterday",
+])
+def test_off_topic_gets_the_fallback(bot, message):
+    reply = bot.ask(message)
+    assert not reply.answered and reply.match is None and reply.reason == "no_match"
+    assert "contact" in reply.text and bot.clinic.hours in reply.text
+
+
+def test_small_talk_and_clinic_logistics(bot):
+    assert bot.ask("hello").match.id == "smalltalk-greeting"
+    assert bot.ask("thanks a lot!").match.id == "smalltalk-thanks"
+    assert bot.ask("are you a real person?").match.id == "smalltalk-bot"
+    hours = bot.ask("are you open on saturdays?")
+    assert hours.match.id == "clinic-hours" and "09:00" in hours.text
+    contact = bot.ask("I want to book an appointment with the doctor")
+    assert contact.match.id == "clinic-contact"
+    assert bot.clinic.name in contact.text  # contact block appended to clinic answers
+
+
+def test_greeting_with_a_question_answers_the_question(bot):
+    assert bot.ask("hi, what causes bone marrow edema?").match.id in {"faq-causes", "sec-causes"}
+
+
+def test_two_questions_answer_one_and_suggest_the_other(bot):
+    reply = bot.ask("Is it dangerous? And do I need crutches?")
+    assert reply.answered
+    ids = {reply.match.id} | {s.id for s in reply.suggestions}
+    assert "faq-dangerous" in ids and "sec-treatment-rest" in ids
+
+
+@pytest.mark.parametrize("message", ["do I have bone marrow edema?",
+                                     "my knee hurts, what is wrong with me?"])
+def test_no_diagnosis_only_general_information(bot, message):
+    reply = bot.ask(message)
+    assert reply.answered and reply.reason == "personal"
+    assert "only a doctor can diagnose" in reply.text and "MRI" in reply.text
+    assert "you have" not in reply.text.lower().replace("whether you have", "")
+
+
+def test_dose_question_gets_general_information_and_the_doctor(bot):
+    reply = bot.ask("what dose of ibuprofen should I take?")
+    assert reply.answered and reply.match.id in {"faq-medications", "sec-treatment-medication"}
+    assert "only your doctor" in reply.text
+
+
+def test_empty_and_symbol_only_messages(bot):
+    for message in ("", "   ", "?!?", "🙂"):
+        reply = bot.ask(message)
+        assert not reply.answered and reply.reason == "empty"
+
+
+def test_close_runner_up_is_offered(bot):
+    reply = bot.ask("what are the symptoms?")
+    assert reply.match.id in {"faq-symptoms", "sec-symptoms"}
+    twin = {"faq-symptoms", "sec-symptoms"} - {reply.match.id}
+    assert twin <= {s.id for s in reply.suggestions}
+
+
+def test_scores_rank_every_entry_in_0_to_1(bot):
+    ranked = bot.matcher.rank("bone marrow edema in the hip during pregnancy")
+    assert len(ranked) == len(bot.knowledge)
+    assert all(0 <= c.score <= 1 for c in ranked)
+    assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
+
+
+def test_matcher_works_without_a_vocabulary(tmp_path):
+    from conftest import FAQ
+
+    from chatbot import knowledge
+
+    plain = Chatbot(knowledge.load(FAQ), Vocabulary())
+    assert plain.ask("does it always require surgery").match.id == "faq-surgery"
