@@ -120,8 +120,8 @@ class Matcher:
         self.vocabulary = vocabulary or Vocabulary()
         self.weights = weights or Weights()
         self._build_synonyms()
-        self._build_cues()
         self._build_index()
+        self._build_cues()
 
     # -- analysis ---------------------------------------------------------------------------
 
@@ -139,7 +139,13 @@ class Matcher:
         self._longest_phrase = max((len(k) for k in self._phrases), default=1)
 
     def _build_cues(self) -> None:
-        self._cues = _cue_patterns(self.vocabulary.out_of_scope)
+        # A request is out of scope only if the knowledge base never speaks of it: a clinic
+        # whose entries mention prices answers price questions.
+        mentioned = {t for t in self._term_ids}
+        self._cues = _cue_patterns({
+            category: tuple(p for p in phrases
+                            if not set(self._terms(text.words(p))) <= mentioned)
+            for category, phrases in self.vocabulary.out_of_scope.items()})
         self._personal = _cue_patterns(self.vocabulary.personal_advice)
 
     @staticmethod
@@ -326,6 +332,8 @@ def _cue_patterns(table: dict[str, tuple[str, ...]]) -> dict[str, re.Pattern]:
     """Compile each category's phrases into one whole-word pattern over normalised text."""
     patterns = {}
     for category, phrases in table.items():
+        if not phrases:
+            continue
         alternation = "|".join(sorted((re.escape(text.normalise(p)) for p in phrases),
                                       key=len, reverse=True))
         patterns[category] = re.compile(rf"\b(?:{alternation})\b")
