@@ -26,6 +26,7 @@ DOCTOR_ONLY = {
                  "and it is confirmed with an MRI scan.",
     "dose": "I can't recommend a medicine or a dose for you: only your doctor can decide that.",
 }
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 PERSONAL_DEFAULT = {"diagnosis": "faq-diagnosis", "dose": "faq-medications"}
 
 
@@ -34,6 +35,7 @@ class Policy:
     """Decision thresholds on the matcher's confidence; chosen on the dev set (docs/matching.md)."""
 
     answer_threshold: float = 0.42
+    answer_coverage: float = 0.5    # ...and the entry must cover this share of the message
     suggest_threshold: float = 0.25
     suggest_coverage: float = 0.5   # a suggestion must cover this share of the message's weight
     margin: float = 0.05            # a runner-up this close is offered as a suggestion
@@ -99,7 +101,7 @@ class Chatbot:
             return Reply(False, "Please type your question about bone marrow edema.",
                          reason="empty")
         analysis = self.matcher.analyse(message)
-        ranked = self.matcher.rank(analysis, limit=8)
+        ranked = self._rank_story(message, self.matcher.rank(analysis, limit=8))
         best = Match.of(ranked[0]) if ranked else None
         if analysis.out_of_scope:
             return self._out_of_scope(analysis, ranked, best)
@@ -110,7 +112,8 @@ class Chatbot:
                                 "know? For example:", suggestions=self._suggest(ranked),
                          reason="vague", best=best)
         p = self.policy
-        if ranked and ranked[0].score >= p.answer_threshold:
+        if ranked and ranked[0].score >= p.answer_threshold and \
+                ranked[0].coverage >= p.answer_coverage:
             top = ranked[0]
             others = [c for c in ranked[1:] if c.score >= top.score - p.margin]
             others += self._other_questions(message, top.entry)
@@ -125,6 +128,22 @@ class Chatbot:
         return Reply(False, self._fallback_text(), reason="no_match", best=best)
 
     # -- decisions --------------------------------------------------------------------------
+
+    def _rank_story(self, message: str, ranked: list[Candidate]) -> list[Candidate]:
+        """In a message of several sentences, let the question itself speak if it is clearer.
+
+        Stories ("I fell skiing three weeks ago... How long until I can ski again?") dilute
+        the question with everyday words; the sentence that asks is usually the best query.
+        """
+        sentences = [s for s in SENTENCE.split(message) if text.words(s)]
+        if len(sentences) < 2:
+            return ranked
+        asking = [s for s in sentences if s.rstrip().endswith("?")] or sentences[-1:]
+        for sentence in asking:
+            part = self.matcher.rank(sentence, limit=8)
+            if part and (not ranked or part[0].score > ranked[0].score):
+                ranked = part
+        return ranked
 
     def _is_vague(self, analysis: Analysis) -> bool:
         """Only generic words ("bone", "pain"), unless the message is one of our phrasings."""

@@ -47,7 +47,7 @@ class Weights:
     oov_zipf_top: float = 6.2
     oov_min: float = 0.25
     oov_max: float = 3.5
-    damp_from: float = 4.5         # known words more frequent than this (Zipf) weigh less...
+    damp_from: float = 5.5         # known words more frequent than this (Zipf) weigh less...
     damp_slope: float = 0.3        # ...by this much per Zipf unit...
     damp_floor: float = 0.4        # ...down to this factor
     common_zipf: float = 3.0       # a word at least this frequent in English is never "a typo"
@@ -141,10 +141,10 @@ class Matcher:
     def _build_cues(self) -> None:
         # A request is out of scope only if the knowledge base never speaks of it: a clinic
         # whose entries mention prices answers price questions.
-        mentioned = {t for t in self._term_ids}
+        corpus = " " + " ".join(" ".join(text.words(part)) for e in self.knowledge.entries
+                                for part in (e.question, e.answer, *e.alternates)) + " "
         self._cues = _cue_patterns({
-            category: tuple(p for p in phrases
-                            if not set(self._terms(text.words(p))) <= mentioned)
+            category: tuple(p for p in phrases if f" {text.normalise(p)} " not in corpus)
             for category, phrases in self.vocabulary.out_of_scope.items()})
         self._personal = _cue_patterns(self.vocabulary.personal_advice)
 
