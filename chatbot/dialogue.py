@@ -34,8 +34,8 @@ PERSONAL_DEFAULT = {"diagnosis": "faq-diagnosis", "dose": "faq-medications"}
 class Policy:
     """Decision thresholds on the matcher's confidence; chosen on the dev set (docs/matching.md)."""
 
-    answer_threshold: float = 0.42
-    answer_coverage: float = 0.5    # ...and the entry must cover this share of the message
+    answer_threshold: float = 0.38
+    answer_coverage: float = 0.4    # ...and the entry must cover this share of the message
     suggest_threshold: float = 0.25
     suggest_coverage: float = 0.5   # a suggestion must cover this share of the message's weight
     margin: float = 0.05            # a runner-up this close is offered as a suggestion
@@ -135,7 +135,7 @@ class Chatbot:
         Stories ("I fell skiing three weeks ago... How long until I can ski again?") dilute
         the question with everyday words; the sentence that asks is usually the best query.
         """
-        sentences = [s for s in SENTENCE.split(message) if text.words(s)]
+        sentences = [s for s in SENTENCE.split(message) if len(text.words(s)) >= 3]
         if len(sentences) < 2:
             return ranked
         asking = [s for s in sentences if s.rstrip().endswith("?")] or sentences[-1:]
