@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
 
 .PHONY: run test lint eval bench clean
 
@@ -10,21 +9,28 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+$(VENV)/.run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
 
-run: $(STAMP)  ## start the server on http://127.0.0.1:8000 (SQLite log in ./instance)
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.run
+
+run: $(VENV)/.run  ## serve on http://127.0.0.1:8000 (SQLite log in ./instance)
 	$(BIN)/chatbot serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP)  ## run the whole suite (PostgreSQL, Redis and Chromium tests included)
-	$(BIN)/ruff check chatbot tests benchmarks
+test: $(VENV)/.test  ## lint, then every test (PostgreSQL, Redis and Chromium ones included)
+	$(BIN)/ruff check chatbot tests benchmarks data
 	$(BIN)/python -m pytest
 
-eval: $(STAMP)  ## matching figures on the clinic dev set
+lint: $(VENV)/.test
+	$(BIN)/ruff check chatbot tests benchmarks data
+
+eval: $(VENV)/.run  ## matching figures on the clinic dev set
 	$(BIN)/chatbot eval tests/data/dev.jsonl
 
-bench: $(STAMP)  ## side-by-side matching benchmark (needs the bench extra)
+bench: $(VENV)/.run  ## side-by-side matching benchmark (installs the bench extra: torch, MiniLM)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/matching.py
 
