@@ -31,7 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     # The log database; unreachable is not fatal (the bot answers, writes are retried).
     url = settings["DATABASE_URL"] or _default_database(app)
-    store = Store(url)
+    store = Store(url, retention_days=settings["RETENTION_DAYS"])
     store.connect()
     app.extensions["chatbot_store"] = store
 

@@ -116,9 +116,12 @@ def parse(data: object, path: str = "<memory>") -> Knowledge:
         if entry.id in seen:
             problems.append(f"entry {entry.id!r}: id: duplicate id")
         seen.add(entry.id)
+    # An entry with other problems still has an id: pointing at it is not a second problem.
+    known = seen | {item["id"] for item in raw_entries
+                    if isinstance(item, dict) and isinstance(item.get("id"), str)}
     for entry in entries:
         for target in entry.related:
-            if target not in seen:
+            if target not in known:
                 problems.append(f"entry {entry.id!r}: related: {target!r} is not an entry id")
     if problems:
         raise KnowledgeError(path, problems)

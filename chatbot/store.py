@@ -51,8 +51,13 @@ def _iso(value: datetime) -> str:
 class Store:
     """Read and write the exchange log at one database URL."""
 
-    def __init__(self, url: str, **engine_options):
+    # Retention is applied by the writers themselves, at most this often per process.
+    PURGE_EVERY = timedelta(hours=1)
+
+    def __init__(self, url: str, *, retention_days: int | None = None, **engine_options):
         self.url = url
+        self.retention_days = retention_days
+        self._last_purge: datetime | None = None
         self.engine: Engine = create_engine(url, pool_pre_ping=True, **engine_options)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -93,6 +98,10 @@ class Store:
             id=query_id, created_at=now(), answered=answered, reason=reason, match_id=match_id,
             score=score, best_id=best_id, best_score=best_score, category=category,
             text=None if answered else text, session_id=session_id), write=True)
+        if self.retention_days is not None and (
+                self._last_purge is None or now() - self._last_purge > self.PURGE_EVERY):
+            self._last_purge = now()
+            self.purge(self.retention_days)
 
     def unanswered(self, *, limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
         """Return unanswered messages, newest first, and how many there are in all."""

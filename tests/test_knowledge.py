@@ -46,6 +46,7 @@ def write(tmp_path, data, name="faq.json"):
 
 def test_every_problem_is_listed_with_entry_and_field(faq_copy, tmp_path):
     path, data = faq_copy
+    renamed = data["entries"][1]["id"]
     data["entries"][1]["id"] = data["entries"][0]["id"]          # duplicate id
     data["entries"][2]["answer"] = "   "                          # empty answer
     data["entries"][3]["kind"] = "recipe"                         # unknown kind
@@ -61,7 +62,9 @@ def test_every_problem_is_listed_with_entry_and_field(faq_copy, tmp_path):
     assert any(f"entry {fourth!r}: kind:" in p for p in problems)
     assert any(f"entry {fifth!r}: alternates:" in p for p in problems)
     assert any(f"entry {sixth!r}: related: 'no-such-entry'" in p for p in problems)
-    assert len(problems) == 5
+    # The renamed entry's id is gone, so entries that pointed at it are reported too.
+    orphans = [e for e in data["entries"] if renamed in e.get("related", [])]
+    assert len(problems) == 5 + len(orphans)
     assert str(broken) in str(info.value)
 
 

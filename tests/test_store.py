@@ -63,3 +63,16 @@ def test_unreachable_database_raises_store_error_not_crash():
         s.record(query_id="x", answered=False, reason="no_match", text="t")
     with pytest.raises(StoreError):
         s.unanswered()
+
+
+def test_retention_is_applied_automatically_by_writers(database_url):
+    store = Store(database_url, retention_days=30)
+    store.connect()
+    store.record(query_id="old", answered=False, reason="no_match", text="old one")
+    with store.engine.begin() as conn:
+        conn.execute(update(exchanges).where(exchanges.c.id == "old")
+                     .values(created_at=now() - timedelta(days=31)))
+    store._last_purge = now() - Store.PURGE_EVERY - timedelta(seconds=1)
+    store.record(query_id="new", answered=False, reason="no_match", text="new one")
+    assert [i["id"] for i in store.unanswered()[0]] == ["new"]
+    store.dispose()
