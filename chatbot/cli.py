@@ -64,7 +64,8 @@ def serve(host: str, port: int, workers: int):
     click.echo(f"knowledge: {app.config['CHATBOT']['FAQ_PATH']} "
                f"({len(app.extensions['chatbot'].knowledge)} entries)")
     click.echo(f"database:  {store.safe_url}")
-    click.echo(f"admin API: {'on' if app.config['CHATBOT']['ADMIN_TOKEN'] else 'off (set CHATBOT_ADMIN_TOKEN)'}")
+    admin = "on" if app.config["CHATBOT"]["ADMIN_TOKEN"] else "off (set CHATBOT_ADMIN_TOKEN)"
+    click.echo(f"admin API: {admin}")
     click.echo(f"serving on http://{host}:{port}  (demo page: /, widget: /widget.js)")
     store.dispose()  # each worker opens its own connections after the fork
 

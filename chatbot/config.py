@@ -27,7 +27,8 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("FAQ_PATH", "data/faq.json", "Knowledge file (FAQ pairs, article sections, clinic info)."),
+    Setting("FAQ_PATH", "data/faq.json",
+            "Knowledge file (FAQ pairs, article sections, clinic info)."),
     Setting(
         "DATABASE_URL",
         None,

@@ -5,7 +5,7 @@
       out-of-scope request ............. decline (price, insurance, other diseases...) + contact
       personal diagnosis or dose ....... general answer + "only a doctor can decide" + contact
       vague (only generic words) ....... ask to say more + suggestions
-      best score >= answer_threshold ... answer (+ close runner-up and other questions as suggestions)
+      best score >= answer_threshold ... answer (+ runner-up, other questions, related entries)
       best score >= suggest_threshold .. not answered, "did you mean" suggestions
       otherwise ........................ fallback with the clinic's contact
 """

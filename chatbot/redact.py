@@ -1,5 +1,7 @@
 """TEMPORARY stub until the redaction module lands."""
 import re
+
+
 def redact(text):
     text = re.sub(r"[\w.+-]+@[\w-]+\.[\w.]+", "[email]", text)
     return re.sub(r"\+?\d[\d ()-]{8,}\d", "[phone]", text)
