@@ -48,9 +48,12 @@ def main():
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes.")
-def serve(host: str, port: int, workers: int):
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes. Above 1, set CHATBOT_RATE_LIMIT_STORAGE to Redis so the "
+                   "processes share their rate-limit counters.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
+              help="Threads per worker.")
+def serve(host: str, port: int, workers: int, threads: int):
     """Serve the API, the widget and the admin page with gunicorn (production WSGI server)."""
     from gunicorn.app.base import BaseApplication
 
@@ -73,6 +76,8 @@ def serve(host: str, port: int, workers: int):
         def load_config(self):
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
             self.cfg.set("accesslog", "-")
             # No IP addresses or user agents in the access log: visitors' privacy.
             self.cfg.set("access_log_format", '"%(r)s" %(s)s %(b)s %(M)sms')

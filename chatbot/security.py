@@ -26,7 +26,7 @@ def init_app(app: Flask) -> None:
     )
     limit = settings["RATE_LIMIT"]
     for endpoint in ("api.chat", "api.feedback"):
-        limiter.limit(limit)(app.view_functions[endpoint])
+        app.view_functions[endpoint] = limiter.limit(limit)(app.view_functions[endpoint])
     app.extensions["chatbot_limiter"] = limiter
 
     origins = {o.strip().rstrip("/") for o in settings["CORS_ORIGINS"].split(",") if o.strip()}

@@ -130,7 +130,7 @@ def start_server(tmp_path: Path, **settings) -> LiveServer:
     env.setdefault("CHATBOT_DATABASE_URL", f"sqlite:///{tmp_path / f'live-{port}.sqlite3'}")
     log = open(tmp_path / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
-        [sys.executable, "-m", "chatbot", "serve", "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "chatbot", "serve", "--port", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = LiveServer(f"http://127.0.0.1:{port}", env, process)
     deadline = time.monotonic() + 30

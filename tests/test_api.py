@@ -1,6 +1,7 @@
 """The HTTP API over real HTTP against a live gunicorn server."""
 
 import pytest
+
 from conftest import start_server, stop_server
 
 ADMIN = {"Authorization": "Bearer s3cret-token"}

@@ -4,9 +4,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import DEV_SET, FAQ
 
 from chatbot.cli import main
+from conftest import DEV_SET, FAQ
 
 
 @pytest.fixture

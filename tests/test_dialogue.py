@@ -124,9 +124,8 @@ def test_scores_rank_every_entry_in_0_to_1(bot):
 
 
 def test_matcher_works_without_a_vocabulary(tmp_path):
-    from conftest import FAQ
-
     from chatbot import knowledge
+    from conftest import FAQ
 
     plain = Chatbot(knowledge.load(FAQ), Vocabulary())
     assert plain.ask("does it always require surgery").match.id == "faq-surgery"

@@ -4,9 +4,9 @@ import json
 import re
 
 import pytest
-from conftest import FAQ
 
 from chatbot import Chatbot, KnowledgeError, knowledge
+from conftest import FAQ
 
 REQUIRED = """faq-what-is faq-causes faq-symptoms faq-locations faq-diagnosis faq-heal-on-own
 faq-dangerous faq-treatment faq-surgery faq-syndrome faq-recovery-time faq-athletes faq-pregnancy

@@ -1,0 +1,110 @@
+"""Rate limits, CORS, protective headers and privacy, over real HTTP."""
+
+import uuid
+
+import pytest
+
+from conftest import REDIS_URL, service_missing, start_server, stop_server
+
+
+@pytest.fixture
+def server(tmp_path, request):
+    settings = getattr(request, "param", {})
+    s = start_server(tmp_path, **settings)
+    yield s
+    stop_server(s)
+
+
+@pytest.mark.parametrize("server", [{"RATE_LIMIT": "3/minute"}], indirect=True)
+def test_rate_limit_gives_429_json_with_retry_after(server):
+    statuses = [server.chat("what is bone marrow edema").status for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    limited = server.chat("what is bone marrow edema")
+    assert limited.status == 429
+    assert limited.json()["error"]["code"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) > 0
+    # Reading the FAQ is not limited.
+    assert server.request("GET", "/api/v1/faq").status == 200
+
+
+def redis_available() -> None:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "no Redis here"
+        service_missing("Redis", str(exc))
+
+
+def test_redis_limiter_is_shared_by_two_instances(tmp_path):
+    redis_available()
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()  # database 15: the tests' own
+    settings = {"RATE_LIMIT": "4/minute", "RATE_LIMIT_STORAGE": REDIS_URL}
+    a, b = start_server(tmp_path, **settings), start_server(tmp_path, **settings)
+    try:
+        answers = [s.chat("is it dangerous").status for s in (a, b, a, b)]
+        assert answers == [200, 200, 200, 200]
+        # Each instance alone would allow 4: together they have used the shared budget.
+        assert a.chat("is it dangerous").status == 429
+        assert b.chat("is it dangerous").status == 429
+    finally:
+        stop_server(a)
+        stop_server(b)
+
+
+@pytest.mark.parametrize("server", [{"CORS_ORIGINS": "https://clinic.example"}], indirect=True)
+def test_cors_allows_only_the_configured_origin(server):
+    ok = server.request("POST", "/api/v1/chat", json_body={"message": "hi"},
+                        headers={"Origin": "https://clinic.example"})
+    assert ok.headers["Access-Control-Allow-Origin"] == "https://clinic.example"
+    other = server.request("POST", "/api/v1/chat", json_body={"message": "hi"},
+                           headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    preflight = server.request("OPTIONS", "/api/v1/chat", headers={
+        "Origin": "https://clinic.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status == 200
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert preflight.headers["Access-Control-Allow-Headers"].lower() == "content-type"
+
+
+def test_no_cors_by_default(live):
+    response = live.request("POST", "/api/v1/chat", json_body={"message": "hi"},
+                            headers={"Origin": "https://anywhere.example"})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_protective_headers(live):
+    api = live.request("GET", "/api/v1/health")
+    assert api.headers["X-Content-Type-Options"] == "nosniff"
+    assert api.headers["Referrer-Policy"]
+    assert api.headers["Cache-Control"] == "no-store"
+    page = live.request("GET", "/")
+    if page.status == 200:
+        csp = page.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "style-src 'self'" in csp
+        assert "frame-ancestors 'self'" in csp and "unsafe-inline" not in csp
+
+
+def test_only_listed_web_files_are_served(live):
+    for path in ("/../pyproject.toml", "/%2e%2e/README.md", "/faq.json", "/admin.py"):
+        assert live.request("GET", path).status == 404
+
+
+def test_control_characters_are_stripped_before_logging(live):
+    marker = uuid.uuid4().hex[:8]
+    live.chat(f"lasagna\x00\x07 recipe {marker}\x1b[31m")
+    items = live.request("GET", "/api/v1/admin/unanswered?limit=20",
+                         headers={"Authorization": "Bearer s3cret-token"}).json()["items"]
+    stored = next(i["text"] for i in items if marker in i["text"])
+    assert not any(ord(ch) < 32 and ch not in "\n\t" for ch in stored)
+
+
+def test_errors_reveal_no_internals(live):
+    for response in (live.request("POST", "/api/v1/chat", data=b"{", headers={
+            "Content-Type": "application/json"}),
+                     live.request("GET", "/api/v1/nope")):
+        assert b"Traceback" not in response.body and b"/work/" not in response.body
+        assert b"site-packages" not in response.body
