@@ -2,6 +2,7 @@
 
     Chatbot.ask(message)
       empty ............................ ask for a question
+      red flag (emergency) ............. urgent-care advice with the emergency number
       out-of-scope request ............. decline (price, insurance, other diseases...) + contact
       personal diagnosis or dose ....... general answer + "only a doctor can decide" + contact
       vague (only generic words) ....... ask to say more + suggestions
@@ -16,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import config, knowledge, text
+from . import config, knowledge, safety, text
 from .knowledge import Entry, Knowledge
 from .matcher import Analysis, Candidate, Matcher, Vocabulary, Weights
 
@@ -100,6 +101,9 @@ class Chatbot:
         if not isinstance(message, str) or not text.words(message):
             return Reply(False, "Please type your question about bone marrow edema.",
                          reason="empty")
+        urgent = safety.red_flag(message)
+        if urgent:
+            return self._urgent(urgent)
         analysis = self.matcher.analyse(message)
         ranked = self._rank_story(message, self.matcher.rank(analysis, limit=8))
         best = Match.of(ranked[0]) if ranked else None
@@ -177,6 +181,17 @@ class Chatbot:
                 seen.add(c.entry.id)
                 out.append(Match.of(c))
         return tuple(out[: self.policy.max_suggestions])
+
+    def _urgent(self, category: str) -> Reply:
+        number = self.clinic.emergency_number
+        text_ = (f"This sounds like it may need urgent care. Please call the emergency number "
+                 f"{number} now or go to the nearest emergency department. Don't wait for an "
+                 "appointment or an answer from this chat.")
+        if category == "self-harm":
+            text_ += (" If you are thinking about hurting yourself, you are not alone: please "
+                      f"call {number} or ask someone near you to help you get there.")
+        match = Match(id="safety-urgent", kind="safety", title="Urgent care", score=1.0)
+        return Reply(True, text_, match=match, reason="urgent", best=match, category=category)
 
     def _personal(self, analysis: Analysis, ranked, best) -> Reply:
         """General information plus a plain statement that only a doctor can decide."""
