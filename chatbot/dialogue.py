@@ -107,7 +107,7 @@ class Chatbot:
         analysis = self.matcher.analyse(message)
         ranked = self._rank_story(message, self.matcher.rank(analysis, limit=8))
         best = Match.of(ranked[0]) if ranked else None
-        if analysis.out_of_scope:
+        if analysis.out_of_scope and self._asks_out_of_scope(message):
             return self._out_of_scope(analysis, ranked, best)
         if analysis.personal:
             return self._personal(analysis, ranked, best)
@@ -117,7 +117,8 @@ class Chatbot:
                          reason="vague", best=best)
         p = self.policy
         if ranked and ranked[0].score >= p.answer_threshold and \
-                ranked[0].coverage >= p.answer_coverage:
+                ranked[0].coverage >= p.answer_coverage and \
+                (ranked[0].anchored or ranked[0].entry.kind == "smalltalk"):
             top = ranked[0]
             others = [c for c in ranked[1:] if c.score >= top.score - p.margin]
             others += self._other_questions(message, top.entry)
@@ -133,17 +134,26 @@ class Chatbot:
 
     # -- decisions --------------------------------------------------------------------------
 
+    def _asks_out_of_scope(self, message: str) -> bool:
+        """In a story, only the sentence that asks decides what is asked for."""
+        asking = self._asking_sentences(message)
+        return not asking or any(self.matcher.analyse(s).out_of_scope for s in asking)
+
+    @staticmethod
+    def _asking_sentences(message: str) -> list[str]:
+        """The question sentences of a message of several sentences (else none)."""
+        sentences = [s for s in SENTENCE.split(message) if len(text.words(s)) >= 3]
+        if len(sentences) < 2:
+            return []
+        return [s for s in sentences if s.rstrip().endswith("?")] or sentences[-1:]
+
     def _rank_story(self, message: str, ranked: list[Candidate]) -> list[Candidate]:
         """In a message of several sentences, let the question itself speak if it is clearer.
 
         Stories ("I fell skiing three weeks ago... How long until I can ski again?") dilute
         the question with everyday words; the sentence that asks is usually the best query.
         """
-        sentences = [s for s in SENTENCE.split(message) if len(text.words(s)) >= 3]
-        if len(sentences) < 2:
-            return ranked
-        asking = [s for s in sentences if s.rstrip().endswith("?")] or sentences[-1:]
-        for sentence in asking:
+        for sentence in self._asking_sentences(message):
             part = self.matcher.rank(sentence, limit=8)
             if part and (not ranked or part[0].score > ranked[0].score):
                 ranked = part
@@ -199,8 +209,10 @@ class Chatbot:
         top = ranked[0] if ranked and ranked[0].score >= self.policy.answer_threshold else None
         # "Do I have bone marrow edema?" names no topic: the general answer is the diagnosis one.
         if top is None or top.entry.kind in ("smalltalk", "clinic") or self._is_vague(analysis):
-            default = PERSONAL_DEFAULT[kind]
-            top = next((c for c in self.matcher.rank(analysis) if c.entry.id == default), None)
+            default = self.knowledge.get(PERSONAL_DEFAULT[kind])
+            top = next((c for c in self.matcher.rank(analysis) if c.entry is default), None)
+            if top is None and default is not None:  # "can you tell me if I have it?"
+                top = self.matcher.rank(default.question, limit=1)[0]
         if top is None:
             return Reply(False, self._with_contact(DOCTOR_ONLY[kind]), reason="personal",
                          best=best, category=kind)

@@ -47,6 +47,8 @@ class Weights:
     oov_zipf_top: float = 6.2
     oov_min: float = 0.25
     oov_max: float = 3.5
+    oov_short_max: float = 1.0     # cap for short words in no dictionary ("pls", "lol")
+    anchor_zipf: float = 4.6       # a known word rarer than this in English anchors a topic
     damp_from: float = 5.5         # known words more frequent than this (Zipf) weigh less...
     damp_slope: float = 0.3        # ...by this much per Zipf unit...
     damp_floor: float = 0.4        # ...down to this factor
@@ -92,6 +94,7 @@ class Candidate:
     dice: float
     coverage: float
     fuzzy: float
+    anchored: bool = True   # the entry shares a topic word with the message (not just "bad")
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ class Analysis:
     corrections: dict[str, str]        # typo -> vocabulary word
     out_of_scope: tuple[str, ...]      # categories of requests the content cannot serve
     personal: tuple[str, ...]          # asks for a personal diagnosis or dose
+    anchors: frozenset[str] = frozenset()  # terms specific enough to carry a topic
 
     @property
     def total_weight(self) -> float:
@@ -129,8 +133,10 @@ class Matcher:
         # Variants are matched on stemmed word sequences, so "operations" hits "operation".
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._synonym_words: set[str] = set()
+        self._canonical: set[str] = set()
         for group in self.vocabulary.synonyms:
             canonical = tuple(self._stems(group[0]))
+            self._canonical.update(canonical)
             for variant in group:
                 self._synonym_words.update(text.words(variant))
                 key = tuple(self._stems(variant))
@@ -183,9 +189,15 @@ class Matcher:
             if left in self._domain_words and right in self._domain_words:
                 return f"{left} {right}"
         cutoff = self.weights.typo_cutoff if len(word) > 4 else self.weights.typo_cutoff_short
-        best = process.extractOne(word, self._domain_list, scorer=fuzz.ratio, processor=None,
-                                  score_cutoff=cutoff)
-        return best[0] if best else None
+        found = process.extract(word, self._domain_list, scorer=fuzz.ratio, processor=None,
+                                score_cutoff=cutoff, limit=5)
+        if not found:
+            return None
+        # Swapped letters ("cuase") are the commonest typo: prefer an anagram, then a word
+        # with the same first letter, over an equally close word.
+        letters = sorted(word)
+        return max(found, key=lambda f: (f[1] + 10 * (sorted(f[0]) == letters)
+                                         + 3 * (f[0][0] == word[0])))[0]
 
     def analyse(self, message: str) -> Analysis:
         """Normalise a message: fold, fix typos, stem, map synonyms, weigh each term."""
@@ -207,8 +219,10 @@ class Matcher:
             if term not in self._term_ids and term not in text.COURTESY and not term.isdigit():
                 unknown.append(term)
         joined = " ".join(fixed)
+        anchors = frozenset(t for t in weights if t in self._term_ids and (
+            t in self._canonical or self._term_zipf.get(t, 0.0) < self.weights.anchor_zipf))
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
-                        unknown=tuple(unknown), corrections=corrections,
+                        unknown=tuple(unknown), corrections=corrections, anchors=anchors,
                         out_of_scope=_found(self._cues, joined),
                         personal=_found(self._personal, joined))
 
@@ -222,7 +236,10 @@ class Matcher:
         if term_id is not None:
             return float(self._idf[term_id])
         zipf = self._term_zipf.get(term, self.vocabulary.common.get(term, 0.0))
-        return min(w.oov_max, max(w.oov_min, w.oov_slope * (w.oov_zipf_top - zipf)))
+        weight = min(w.oov_max, max(w.oov_min, w.oov_slope * (w.oov_zipf_top - zipf)))
+        if zipf == 0.0 and len(term) <= 4:
+            return min(weight, w.oov_short_max)  # an uncorrectable scrap, not a topic
+        return weight
 
     # -- index ------------------------------------------------------------------------------
 
@@ -242,7 +259,8 @@ class Matcher:
             domain_words.update(ws)
             answer_terms.append(set(self._terms(ws)))
         self._domain_words = {w for w in domain_words if not w.isdigit()}
-        self._domain_list = sorted(self._domain_words)
+        # Function words are candidates too: "waht" is "what", not an unknown rare word.
+        self._domain_list = sorted(self._domain_words | text.STOPWORDS)
 
         vocab = sorted({t for ts in phrasing_terms for t in ts} | set().union(*answer_terms))
         self._term_ids = {t: i for i, t in enumerate(vocab)}
@@ -309,11 +327,17 @@ class Matcher:
                               processor=None, dtype=np.float32, workers=1)[0] / 100.0
         fuzzy_e = np.maximum.reduceat(fuzzy, self._entry_starts)
 
+        anchor_ids = [self._term_ids[t] for t in analysis.anchors]
+        anchored = (_accumulate(self._post_ent, anchor_ids, np.ones(len(anchor_ids)), n_entries)
+                    + _accumulate(self._post_ans, anchor_ids, np.ones(len(anchor_ids)),
+                                  n_entries)) > 0
+
         w = self.weights
         score = w.dice * dice_e + w.coverage * coverage + w.fuzzy * fuzzy_e
         order = np.argsort(-score, kind="stable")[: limit or n_entries]
         return [Candidate(entry=entries[i], score=float(score[i]), dice=float(dice_e[i]),
-                          coverage=float(coverage[i]), fuzzy=float(fuzzy_e[i]))
+                          coverage=float(coverage[i]), fuzzy=float(fuzzy_e[i]),
+                          anchored=bool(anchored[i]))
                 for i in order]
 
 
