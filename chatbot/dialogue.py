@@ -35,8 +35,8 @@ PERSONAL_DEFAULT = {"diagnosis": "faq-diagnosis", "dose": "faq-medications"}
 class Policy:
     """Decision thresholds on the matcher's confidence; chosen on the dev set (docs/matching.md)."""
 
-    answer_threshold: float = 0.38
-    answer_coverage: float = 0.4    # ...and the entry must cover this share of the message
+    answer_threshold: float = 0.34
+    answer_coverage: float = 0.35   # ...and the entry must cover this share of the message
     suggest_threshold: float = 0.25
     suggest_coverage: float = 0.5   # a suggestion must cover this share of the message's weight
     margin: float = 0.05            # a runner-up this close is offered as a suggestion
@@ -152,11 +152,16 @@ class Chatbot:
 
         Stories ("I fell skiing three weeks ago... How long until I can ski again?") dilute
         the question with everyday words; the sentence that asks is usually the best query.
+        "What does that mean?" points back, so it is also tried with the sentence before it.
+        A part replaces the whole only if it names a topic (is anchored) and scores higher.
         """
+        sentences = [s for s in SENTENCE.split(message) if len(text.words(s)) >= 3]
         for sentence in self._asking_sentences(message):
-            part = self.matcher.rank(sentence, limit=8)
-            if part and (not ranked or part[0].score > ranked[0].score):
-                ranked = part
+            i = sentences.index(sentence)
+            for part_text in (sentence, " ".join(sentences[max(i - 1, 0): i + 1])):
+                part = self.matcher.rank(part_text, limit=8)
+                if part and part[0].anchored and (not ranked or part[0].score > ranked[0].score):
+                    ranked = part
         return ranked
 
     def _is_vague(self, analysis: Analysis) -> bool:

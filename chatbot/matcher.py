@@ -48,7 +48,7 @@ class Weights:
     oov_min: float = 0.25
     oov_max: float = 3.5
     oov_short_max: float = 1.0     # cap for short words in no dictionary ("pls", "lol")
-    anchor_zipf: float = 4.6       # a known word rarer than this in English anchors a topic
+    anchor_zipf: float = 5.0       # a known word rarer than this in English anchors a topic
     damp_from: float = 5.5         # known words more frequent than this (Zipf) weigh less...
     damp_slope: float = 0.3        # ...by this much per Zipf unit...
     damp_floor: float = 0.4        # ...down to this factor
