@@ -11,8 +11,14 @@ WEB = Path(__file__).resolve().parent.parent / "web"
 bp = Blueprint("pages", __name__)
 
 # Only these files are served: nothing else in web/ (or above it) is reachable.
-FILES = {"": "index.html", "widget.js": "widget.js", "widget.css": "widget.css",
-         "admin": "admin.html", "admin.js": "admin.js", "admin.css": "admin.css"}
+FILES = {"": "index.html", "demo.css": "demo.css", "widget.js": "widget.js",
+         "widget.css": "widget.css", "admin": "admin.html", "admin.js": "admin.js",
+         "admin.css": "admin.css"}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return "", 204
 
 
 @bp.get("/")
@@ -22,7 +28,7 @@ def page(name: str = ""):
     if filename is None or not (WEB / filename).is_file():
         abort(404)
     response = send_from_directory(WEB, filename, max_age=300)
-    if filename.endswith(".js"):
+    if filename.startswith("widget."):
         # The widget is loaded by other origins' pages.
         response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -1,0 +1,76 @@
+/* Staff page: unanswered questions, newest first, from the admin API. Text via textContent. */
+(function () {
+  "use strict";
+  var PAGE = 50;
+  var offset = 0;
+  var items = [];
+  var $ = function (id) { return document.getElementById(id); };
+
+  function token() { return sessionStorage.getItem("clinic-admin-token") || ""; }
+
+  function get(path) {
+    return fetch(path, { headers: { Authorization: "Bearer " + token() } }).then(function (r) {
+      if (r.status === 401) throw new Error("Wrong token.");
+      if (r.status === 404) throw new Error("The admin API is off (set CHATBOT_ADMIN_TOKEN).");
+      if (!r.ok) throw new Error("The server answered " + r.status + ".");
+      return r.json();
+    });
+  }
+
+  function cell(row, value) {
+    var td = document.createElement("td");
+    td.textContent = value === null || value === undefined ? "" : String(value);
+    row.appendChild(td);
+  }
+
+  function show() {
+    $("status").textContent = "Loading…";
+    Promise.all([get("/api/v1/admin/unanswered?limit=" + PAGE + "&offset=" + offset),
+                 get("/api/v1/admin/stats")]).then(function (res) {
+      var page = res[0], stats = res[1];
+      items = page.items;
+      $("rows").textContent = "";
+      items.forEach(function (item) {
+        var tr = document.createElement("tr");
+        cell(tr, item.created_at.replace("T", " ").replace("Z", ""));
+        cell(tr, item.text);
+        cell(tr, item.best_id);
+        cell(tr, item.best_score === null ? "" : item.best_score.toFixed(2));
+        $("rows").appendChild(tr);
+      });
+      $("caption").textContent = page.total + " unanswered question(s); showing " +
+        (page.total ? offset + 1 : 0) + "–" + (offset + items.length);
+      $("newer").disabled = offset === 0;
+      $("older").disabled = offset + items.length >= page.total;
+      $("s-total").textContent = stats.total;
+      $("s-answered").textContent = stats.answered;
+      $("s-unanswered").textContent = stats.unanswered;
+      $("s-helpful").textContent = stats.helpful + " / " + stats.not_helpful;
+      $("stats").hidden = false;
+      $("results").hidden = false;
+      $("status").textContent = "";
+    }).catch(function (err) { $("status").textContent = err.message; });
+  }
+
+  function csv() {
+    var quote = function (v) { return '"' + String(v === null ? "" : v).replace(/"/g, '""') + '"'; };
+    var lines = [["created_at", "text", "best_id", "best_score"].join(",")].concat(items.map(function (i) {
+      return [i.created_at, i.text, i.best_id, i.best_score].map(quote).join(",");
+    }));
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([lines.join("\n")], { type: "text/csv" }));
+    link.download = "unanswered.csv";
+    link.click();
+  }
+
+  $("login").addEventListener("submit", function (event) {
+    event.preventDefault();
+    sessionStorage.setItem("clinic-admin-token", $("token").value);
+    offset = 0;
+    show();
+  });
+  $("newer").addEventListener("click", function () { offset = Math.max(0, offset - PAGE); show(); });
+  $("older").addEventListener("click", function () { offset += PAGE; show(); });
+  $("csv").addEventListener("click", csv);
+  if (token()) show();
+})();
