@@ -147,8 +147,7 @@ class Matcher:
     def _build_cues(self) -> None:
         # A request is out of scope only if the knowledge base never speaks of it: a clinic
         # whose entries mention prices answers price questions.
-        corpus = " " + " ".join(" ".join(text.words(part)) for e in self.knowledge.entries
-                                for part in (e.question, e.answer, *e.alternates)) + " "
+        corpus = self._corpus
         self._cues = _cue_patterns({
             category: tuple(p for p in phrases if f" {text.normalise(p)} " not in corpus)
             for category, phrases in self.vocabulary.out_of_scope.items()})
@@ -210,12 +209,18 @@ class Matcher:
             else:
                 fixed.append(word)
         terms = self._terms(fixed)
+        # How common each term is in English, from the words the visitor actually typed.
+        zipf: dict[str, float] = {}
+        for word in fixed:
+            stem = text.stem(word)
+            zipf[stem] = max(zipf.get(stem, self._term_zipf.get(stem, 0.0)),
+                             self.vocabulary.common.get(word, 0.0))
         weights: dict[str, float] = {}
         unknown = []
         for term in terms:
             if term in weights:
                 continue
-            weights[term] = self._query_weight(term)
+            weights[term] = self._query_weight(term, zipf.get(term, 0.0))
             if term not in self._term_ids and term not in text.COURTESY and not term.isdigit():
                 unknown.append(term)
         joined = " ".join(fixed)
@@ -226,7 +231,7 @@ class Matcher:
                         out_of_scope=_found(self._cues, joined),
                         personal=_found(self._personal, joined))
 
-    def _query_weight(self, term: str) -> float:
+    def _query_weight(self, term: str, zipf: float) -> float:
         w = self.weights
         if term in text.COURTESY:
             return w.courtesy_weight
@@ -235,7 +240,6 @@ class Matcher:
         term_id = self._term_ids.get(term)
         if term_id is not None:
             return float(self._idf[term_id])
-        zipf = self._term_zipf.get(term, self.vocabulary.common.get(term, 0.0))
         weight = min(w.oov_max, max(w.oov_min, w.oov_slope * (w.oov_zipf_top - zipf)))
         if zipf == 0.0 and len(term) <= 4:
             return min(weight, w.oov_short_max)  # an uncorrectable scrap, not a topic
@@ -248,16 +252,21 @@ class Matcher:
         phrasing_terms: list[list[str]] = []
         phrasing_entry: list[int] = []
         answer_terms: list[set[str]] = []
+        phrasing_words: list[str] = []
         domain_words: set[str] = set(self._synonym_words)
+        corpus: list[str] = []
         for e_idx, entry in enumerate(entries):
             for phrasing in (entry.question, *entry.alternates):
                 ws = text.words(phrasing)
                 domain_words.update(ws)
                 phrasing_terms.append(self._terms(ws))
                 phrasing_entry.append(e_idx)
+                phrasing_words.append(" ".join(ws))
             ws = text.words(entry.answer)
             domain_words.update(ws)
             answer_terms.append(set(self._terms(ws)))
+            corpus.append(" ".join(ws))
+        self._corpus = " " + " ".join(phrasing_words + corpus) + " "
         self._domain_words = {w for w in domain_words if not w.isdigit()}
         # Function words are candidates too: "waht" is "what", not an unknown rare word.
         self._domain_list = sorted(self._domain_words | text.STOPWORDS)
@@ -266,10 +275,10 @@ class Matcher:
         self._term_ids = {t: i for i, t in enumerate(vocab)}
         # Zipf of a stem: the most frequent surface word that produced it.
         self._term_zipf: dict[str, float] = {}
-        for word, zipf in self.vocabulary.common.items():
-            s = text.stem(word)
-            if zipf > self._term_zipf.get(s, -1):
-                self._term_zipf[s] = zipf
+        common = self.vocabulary.common
+        for word in domain_words:
+            stem = text.stem(word)
+            self._term_zipf[stem] = max(self._term_zipf.get(stem, 0.0), common.get(word, 0.0))
 
         n_entries, n_terms = len(entries), len(vocab)
         in_phrasing = [set(ts) for ts in phrasing_terms]
@@ -293,8 +302,7 @@ class Matcher:
         self._phr_weight = np.array([sum(self._idf[self._term_ids[t]] for t in ts)
                                      for ts in in_phrasing])
         self._phr_text = [" ".join(ts) for ts in phrasing_terms]
-        self._phr_words = [" ".join(text.words(p)) for e in entries
-                           for p in (e.question, *e.alternates)]
+        self._phr_words = phrasing_words
         self._post_phr = _postings(in_phrasing, n_terms, self._term_ids)
         self._post_ent = _postings(entry_phr_terms, n_terms, self._term_ids)
         self._post_ans = _postings([a - p for a, p in zip(answer_terms, entry_phr_terms,

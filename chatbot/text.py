@@ -45,6 +45,8 @@ COURTESY = frozenset("hi hello hey hiya thanks thank thx bye goodbye cheers merh
 
 def fold(text: str) -> str:
     """Lower-case, strip accents (Turkish dotted/dotless i included) and compatibility forms."""
+    if text.isascii():
+        return text.lower()  # the common case, and nothing below would change it
     text = unicodedata.normalize("NFKC", text).translate(_SPECIAL)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
