@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -113,7 +114,9 @@ def _log_exchange(query_id: str, reply, message: str, session_id: str | None) ->
             score=reply.match.score if reply.match else None,
             best_id=best.id if best else None, best_score=best.score if best else None,
             category=reply.category, text=redact(message) if keep_text else None,
-            session_id=session_id)
+            # Only a digest: whatever a client put in its session id is never stored.
+            session_id=hashlib.sha256(session_id.encode()).hexdigest()[:16] if session_id
+            else None)
     except StoreError:
         log.warning("exchange %s not logged: database unavailable", query_id)
 

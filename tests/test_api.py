@@ -174,3 +174,15 @@ def test_database_down_still_answers(tmp_path):
         assert admin.status == 503 and error_of(admin) == "unavailable"
     finally:
         stop_server(server)
+
+
+def test_session_id_is_stored_only_as_a_digest(live, tmp_path):
+    from sqlalchemy import create_engine, text
+
+    live.chat("lasagna again", session_id="05321234567")
+    engine = create_engine(live.env["CHATBOT_DATABASE_URL"])
+    with engine.connect() as conn:
+        stored = [r[0] for r in conn.execute(text("SELECT session_id FROM exchanges"))]
+    engine.dispose()
+    assert "05321234567" not in stored
+    assert any(s and len(s) == 16 for s in stored)
