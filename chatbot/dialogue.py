@@ -27,6 +27,13 @@ DOCTOR_ONLY = {
                  "and it is confirmed with an MRI scan.",
     "dose": "I can't recommend a medicine or a dose for you: only your doctor can decide that.",
 }
+OUT_OF_SCOPE = {  # what the decline names, by category of data/vocabulary.json
+    "cost": "prices or costs", "insurance": "insurance or payment",
+    "prescription": "prescriptions", "logistics": "practical details like that",
+    "statistics": "statistics or success rates", "other_condition": "other conditions",
+    "other_treatment": "other treatments", "lifestyle": "lifestyle questions like that",
+    "children": "children",
+}
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 PERSONAL_DEFAULT = {"diagnosis": "faq-diagnosis", "dose": "faq-medications"}
 
@@ -43,6 +50,7 @@ class Policy:
     max_suggestions: int = 3
     vague_max_terms: int = 3
     verbatim: float = 0.9           # a message this close to a phrasing is never "vague"
+    smalltalk_coverage: float = 0.5  # small talk must account for much of the message
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,9 @@ class Chatbot:
         if urgent:
             return self._urgent(urgent)
         analysis = self.matcher.analyse(message)
-        ranked = self._rank_story(message, self.matcher.rank(analysis, limit=8))
+        ranked = self._promote_verbatim(analysis,
+                                        self._rank_story(message,
+                                                         self.matcher.rank(analysis, limit=8)))
         best = Match.of(ranked[0]) if ranked else None
         if analysis.out_of_scope and self._asks_out_of_scope(message):
             return self._out_of_scope(analysis, ranked, best)
@@ -116,9 +126,7 @@ class Chatbot:
                                 "know? For example:", suggestions=self._suggest(ranked),
                          reason="vague", best=best)
         p = self.policy
-        if ranked and ranked[0].score >= p.answer_threshold and \
-                ranked[0].coverage >= p.answer_coverage and \
-                (ranked[0].anchored or ranked[0].entry.kind == "smalltalk"):
+        if ranked and self._confident(ranked[0], analysis):
             top = ranked[0]
             others = [c for c in ranked[1:] if c.score >= top.score - p.margin]
             others += self._other_questions(message, top.entry)
@@ -134,6 +142,29 @@ class Chatbot:
 
     # -- decisions --------------------------------------------------------------------------
 
+    def _confident(self, top: Candidate, analysis: Analysis) -> bool:
+        """Whether the best candidate is good enough to answer with."""
+        p = self.policy
+        closest, similarity = self.matcher.closest_phrasing(analysis)
+        if closest is top.entry and similarity >= p.verbatim:
+            return True  # the message is one of the entry's own phrasings ("crutches", "rest")
+        if top.entry.kind == "smalltalk":
+            # Small talk only when no topic was raised: "does it hurt a lot" is no "thanks a lot".
+            return top.coverage >= p.smalltalk_coverage and \
+                self.matcher.covers(top.entry, analysis.anchors)
+        return (top.score >= p.answer_threshold and top.coverage >= p.answer_coverage
+                and top.anchored)
+
+    def _promote_verbatim(self, analysis: Analysis, ranked: list[Candidate]) -> list[Candidate]:
+        """Put the entry whose own phrasing the message repeats first (breaks exact ties)."""
+        closest, similarity = self.matcher.closest_phrasing(analysis)
+        if similarity < self.policy.verbatim or not ranked or ranked[0].entry is closest:
+            return ranked
+        hit = [c for c in ranked if c.entry is closest]
+        if not hit or hit[0].score < ranked[0].score - self.policy.margin:
+            return ranked
+        return hit + [c for c in ranked if c.entry is not closest]
+
     def _asks_out_of_scope(self, message: str) -> bool:
         """In a story, only the sentence that asks decides what is asked for."""
         asking = self._asking_sentences(message)
@@ -143,6 +174,10 @@ class Chatbot:
     def _asking_sentences(message: str) -> list[str]:
         """The question sentences of a message of several sentences (else none)."""
         sentences = [s for s in SENTENCE.split(message) if len(text.words(s)) >= 3]
+        if len(sentences) == 1 and sentences[0].rstrip().endswith("?"):
+            # "hello doctor, my MRI shows..., I am scared, do I need surgery?"
+            clauses = [c for c in sentences[0].split(",") if len(text.words(c)) >= 3]
+            return clauses[-1:] if len(clauses) >= 2 else []
         if len(sentences) < 2:
             return []
         return [s for s in sentences if s.rstrip().endswith("?")] or sentences[-1:]
@@ -157,8 +192,8 @@ class Chatbot:
         """
         sentences = [s for s in SENTENCE.split(message) if len(text.words(s)) >= 3]
         for sentence in self._asking_sentences(message):
-            i = sentences.index(sentence)
-            for part_text in (sentence, " ".join(sentences[max(i - 1, 0): i + 1])):
+            i = sentences.index(sentence) if sentence in sentences else 0
+            for part_text in (sentence, " ".join(sentences[max(i - 1, 0): i] + [sentence])):
                 part = self.matcher.rank(part_text, limit=8)
                 if part and part[0].anchored and (not ranked or part[0].score > ranked[0].score):
                     ranked = part
@@ -228,10 +263,7 @@ class Chatbot:
                      reason="personal", category=kind)
 
     def _out_of_scope(self, analysis: Analysis, ranked, best) -> Reply:
-        what = {"cost": "prices or costs", "insurance": "insurance or payment",
-                "prescription": "prescriptions",
-                "other_condition": "other conditions", "other_treatment": "other treatments",
-                "logistics": "that", "children": "children"}.get(analysis.out_of_scope[0], "that")
+        what = OUT_OF_SCOPE.get(analysis.out_of_scope[0], "that")
         body = (f"I'm sorry, I can't help with {what}: the clinic's article does not cover it. "
                 "Please contact the clinic, they will be glad to help.")
         return Reply(False, self._with_contact(body), reason="out_of_scope", best=best,

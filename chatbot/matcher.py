@@ -53,7 +53,7 @@ class Weights:
     damp_slope: float = 0.3        # ...by this much per Zipf unit...
     damp_floor: float = 0.4        # ...down to this factor
     common_zipf: float = 3.0       # a word at least this frequent in English is never "a typo"
-    typo_cutoff: float = 78        # rapidfuzz ratio (0-100) to accept a correction
+    typo_cutoff: float = 75        # rapidfuzz ratio (0-100) to accept a correction
     typo_cutoff_short: float = 85  # the same for words of four letters or fewer
 
 
@@ -123,6 +123,7 @@ class Matcher:
         self.knowledge = knowledge
         self.vocabulary = vocabulary or Vocabulary()
         self.weights = weights or Weights()
+        self._last_closest: tuple = (None, (None, 0.0))
         self._build_synonyms()
         self._build_index()
         self._build_cues()
@@ -303,6 +304,7 @@ class Matcher:
                                      for ts in in_phrasing])
         self._phr_text = [" ".join(ts) for ts in phrasing_terms]
         self._phr_words = phrasing_words
+        self._entry_terms = [p | a for p, a in zip(entry_phr_terms, answer_terms, strict=True)]
         self._post_phr = _postings(in_phrasing, n_terms, self._term_ids)
         self._post_ent = _postings(entry_phr_terms, n_terms, self._term_ids)
         self._post_ans = _postings([a - p for a, p in zip(answer_terms, entry_phr_terms,
@@ -349,15 +351,24 @@ class Matcher:
                 for i in order]
 
 
+    def covers(self, entry: Entry, terms) -> bool:
+        """Whether every one of the terms occurs in the entry (phrasings or answer)."""
+        index = self.knowledge.entries.index(entry)
+        return set(terms) <= self._entry_terms[index]
+
     def closest_phrasing(self, analysis: Analysis) -> tuple[Entry | None, float]:
         """Return the entry whose question or alternate reads most like the message, and how
         alike they are (0..1), comparing whole word strings, function words included."""
         if not self._phr_words or not analysis.words:
             return None, 0.0
+        if self._last_closest[0] is analysis:  # the dialogue asks several times per message
+            return self._last_closest[1]
         sims = process.cdist([" ".join(analysis.words)], self._phr_words, scorer=fuzz.ratio,
                              processor=None, workers=1)[0]
         best = int(np.argmax(sims))
-        return self.knowledge.entries[self._phr_entry[best]], float(sims[best]) / 100.0
+        found = self.knowledge.entries[self._phr_entry[best]], float(sims[best]) / 100.0
+        self._last_closest = (analysis, found)
+        return found
 
 
 def _cue_patterns(table: dict[str, tuple[str, ...]]) -> dict[str, re.Pattern]:
