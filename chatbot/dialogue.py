@@ -126,6 +126,9 @@ class Chatbot:
                                 "know? For example:", suggestions=self._suggest(ranked),
                          reason="vague", best=best)
         p = self.policy
+        if analysis.anchors == frozenset() and any(t in text.COURTESY for t in analysis.terms):
+            # "thanks, that's clear": courtesy and nothing topical is small talk.
+            ranked = sorted(ranked, key=lambda c: c.entry.kind != "smalltalk")
         if ranked and self._confident(ranked[0], analysis):
             top = ranked[0]
             others = [c for c in ranked[1:] if c.score >= top.score - p.margin]
@@ -199,12 +202,15 @@ class Chatbot:
                     ranked = part
         return ranked
 
+    def _generic(self, analysis: Analysis) -> bool:
+        """Whether every content word of the message is a generic one ("bone", "pain")."""
+        content = [w for w in analysis.words if w not in text.STOPWORDS]
+        return bool(content) and all(w in self.matcher.vocabulary.vague for w in content)
+
     def _is_vague(self, analysis: Analysis) -> bool:
         """Only generic words ("bone", "pain"), unless the message is one of our phrasings."""
-        vague = self.matcher.vocabulary.vague
-        content = [w for w in analysis.words if w not in text.STOPWORDS]
-        if not (0 < len(content) <= self.policy.vague_max_terms
-                and all(w in vague for w in content)):
+        # "What is edema in the bone?" is a question; "bone", "bone pain?" are not.
+        if len(analysis.words) > self.policy.vague_max_terms or not self._generic(analysis):
             return False
         return self.matcher.closest_phrasing(analysis)[1] < self.policy.verbatim
 
@@ -248,7 +254,7 @@ class Chatbot:
         kind = analysis.personal[0]
         top = ranked[0] if ranked and ranked[0].score >= self.policy.answer_threshold else None
         # "Do I have bone marrow edema?" names no topic: the general answer is the diagnosis one.
-        if top is None or top.entry.kind in ("smalltalk", "clinic") or self._is_vague(analysis):
+        if top is None or top.entry.kind in ("smalltalk", "clinic") or self._generic(analysis):
             default = self.knowledge.get(PERSONAL_DEFAULT[kind])
             top = next((c for c in self.matcher.rank(analysis) if c.entry is default), None)
             if top is None and default is not None:  # "can you tell me if I have it?"
