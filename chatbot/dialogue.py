@@ -6,8 +6,9 @@
       out-of-scope request ............. decline (price, insurance, other diseases...) + contact
       personal diagnosis or dose ....... general answer + "only a doctor can decide" + contact
       vague (only generic words) ....... ask to say more + suggestions
-      best score >= answer_threshold ... answer (+ runner-up, other questions, related entries)
-      best score >= suggest_threshold .. not answered, "did you mean" suggestions
+      confident best entry ............. answer (+ runner-up, other questions, related entries):
+                                         its own phrasing, or score, coverage and a topic word
+      plausible entries ................ not answered, "did you mean" suggestions
       otherwise ........................ fallback with the clinic's contact
 """
 
@@ -22,8 +23,8 @@ from .knowledge import Entry, Knowledge
 from .matcher import Analysis, Candidate, Matcher, Vocabulary, Weights
 
 NOTICE = "This chat gives general information, not medical advice."
-DOCTOR_ONLY = {
-    "diagnosis": "I can't tell whether you have bone marrow edema: only a doctor can diagnose it, "
+DOCTOR_ONLY = {  # {topic} is the knowledge file's topic
+    "diagnosis": "I can't tell whether you have {topic}: only a doctor can diagnose it, "
                  "and it is confirmed with an MRI scan.",
     "dose": "I can't recommend a medicine or a dose for you: only your doctor can decide that.",
 }
@@ -107,7 +108,7 @@ class Chatbot:
     def ask(self, message: str) -> Reply:
         """Answer one visitor message."""
         if not isinstance(message, str) or not text.words(message):
-            return Reply(False, "Please type your question about bone marrow edema.",
+            return Reply(False, f"Please type your question about {self.knowledge.topic}.",
                          reason="empty")
         urgent = safety.red_flag(message)
         if urgent:
@@ -252,6 +253,7 @@ class Chatbot:
     def _personal(self, analysis: Analysis, ranked, best) -> Reply:
         """General information plus a plain statement that only a doctor can decide."""
         kind = analysis.personal[0]
+        doctor_only = DOCTOR_ONLY[kind].format(topic=self.knowledge.topic)
         top = ranked[0] if ranked and ranked[0].score >= self.policy.answer_threshold else None
         # "Do I have bone marrow edema?" names no topic: the general answer is the diagnosis one.
         if top is None or top.entry.kind in ("smalltalk", "clinic") or self._generic(analysis):
@@ -260,9 +262,9 @@ class Chatbot:
             if top is None and default is not None:  # "can you tell me if I have it?"
                 top = self.matcher.rank(default.question, limit=1)[0]
         if top is None:
-            return Reply(False, self._with_contact(DOCTOR_ONLY[kind]), reason="personal",
+            return Reply(False, self._with_contact(doctor_only), reason="personal",
                          best=best, category=kind)
-        body = f"{DOCTOR_ONLY[kind]}\n\n{top.entry.answer}\n\nTo discuss your own situation, " \
+        body = f"{doctor_only}\n\n{top.entry.answer}\n\nTo discuss your own situation, " \
                "please contact the clinic."
         return Reply(True, self._with_contact(body), match=Match.of(top), best=best,
                      suggestions=self._suggest(c for c in ranked[1:] if c.entry is not top.entry),
@@ -286,8 +288,8 @@ class Chatbot:
 
     def _fallback_text(self) -> str:
         return self._with_contact("I'm sorry, I couldn't find an answer to that in the clinic's "
-                                  "article on bone marrow edema. For anything else, please "
-                                  "contact the clinic.")
+                                  f"information on {self.knowledge.topic}. For anything else, "
+                                  "please contact the clinic.")
 
     def _with_contact(self, body: str, *, notice: bool = True) -> str:
         """Append the clinic's name and whichever contact fields are configured."""

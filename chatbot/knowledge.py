@@ -61,6 +61,7 @@ class Knowledge:
     clinic: Clinic = field(default_factory=Clinic)
     version: int = 1
     path: str = "<memory>"
+    topic: str = "this condition"  # what the content is about, named in the bot's own texts
 
     def __post_init__(self):
         object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
@@ -102,6 +103,9 @@ def parse(data: object, path: str = "<memory>") -> Knowledge:
                                                         for e in data]}
     if not isinstance(data, dict):
         raise KnowledgeError(path, ["top level must be an object with 'entries' (or a list)"])
+    topic = data.get("topic", "this condition")
+    if not isinstance(topic, str) or not topic.strip():
+        problems.append("topic: must be a non-empty string")
     if data.get("version", 1) != 1:
         problems.append(f"version: unsupported {data.get('version')!r} (expected 1)")
     clinic = _clinic(data.get("clinic", {}), problems)
@@ -125,7 +129,8 @@ def parse(data: object, path: str = "<memory>") -> Knowledge:
                 problems.append(f"entry {entry.id!r}: related: {target!r} is not an entry id")
     if problems:
         raise KnowledgeError(path, problems)
-    return Knowledge(entries=tuple(entries), clinic=clinic, version=1, path=path)
+    return Knowledge(entries=tuple(entries), clinic=clinic, version=1, path=path,
+                     topic=topic.strip())
 
 
 def _clinic(raw: object, problems: list[str]) -> Clinic:

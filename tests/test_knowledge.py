@@ -107,3 +107,17 @@ def test_entries_are_frozen():
     kb = knowledge.load(FAQ)
     with pytest.raises(AttributeError):
         kb.entries[0].answer = "changed"
+
+
+def test_topic_names_the_content_in_the_bots_own_texts(tmp_path):
+    path = write(tmp_path, {"version": 1, "topic": "knee pain",
+                            "entries": [{"id": "a", "kind": "faq", "question": "What is it?",
+                                         "answer": "Pain in the knee."}]})
+    bot = Chatbot.from_file(path)
+    assert bot.knowledge.topic == "knee pain"
+    assert "knee pain" in bot.ask("").text
+    assert knowledge.load(FAQ).topic == "bone marrow edema"
+    bad = write(tmp_path, {"topic": 3, "entries": [{"id": "a", "kind": "faq", "question": "q",
+                                                    "answer": "a"}]}, "bad.json")
+    with pytest.raises(KnowledgeError, match="topic: must be a non-empty string"):
+        knowledge.load(bad)
