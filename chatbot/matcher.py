@@ -104,7 +104,6 @@ class Analysis:
     words: tuple[str, ...]             # folded, corrected words
     terms: tuple[str, ...]             # stemmed content terms after synonyms, in order
     weights: dict[str, float]          # weight of each distinct term
-    unknown: tuple[str, ...]           # content words the knowledge base never uses
     corrections: dict[str, str]        # typo -> vocabulary word
     out_of_scope: tuple[str, ...]      # categories of requests the content cannot serve
     personal: tuple[str, ...]          # asks for a personal diagnosis or dose
@@ -217,18 +216,14 @@ class Matcher:
             zipf[stem] = max(zipf.get(stem, self._term_zipf.get(stem, 0.0)),
                              self.vocabulary.common.get(word, 0.0))
         weights: dict[str, float] = {}
-        unknown = []
         for term in terms:
-            if term in weights:
-                continue
-            weights[term] = self._query_weight(term, zipf.get(term, 0.0))
-            if term not in self._term_ids and term not in text.COURTESY and not term.isdigit():
-                unknown.append(term)
+            if term not in weights:
+                weights[term] = self._query_weight(term, zipf.get(term, 0.0))
         joined = " ".join(fixed)
         anchors = frozenset(t for t in weights if t in self._term_ids and (
             t in self._canonical or self._term_zipf.get(t, 0.0) < self.weights.anchor_zipf))
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
-                        unknown=tuple(unknown), corrections=corrections, anchors=anchors,
+                        corrections=corrections, anchors=anchors,
                         out_of_scope=_found(self._cues, joined),
                         personal=_found(self._personal, joined))
 
