@@ -32,10 +32,10 @@
       $("rows").textContent = "";
       items.forEach(function (item) {
         var tr = document.createElement("tr");
-        cell(tr, item.created_at.replace("T", " ").replace("Z", ""));
+        cell(tr, String(item.created_at || "").replace("T", " ").replace("Z", ""));
         cell(tr, item.text);
         cell(tr, item.best_id);
-        cell(tr, item.best_score === null ? "" : item.best_score.toFixed(2));
+        cell(tr, typeof item.best_score === "number" ? item.best_score.toFixed(2) : "");
         $("rows").appendChild(tr);
       });
       $("caption").textContent = page.total + " unanswered question(s); showing " +
@@ -53,7 +53,11 @@
   }
 
   function csv() {
-    var quote = function (v) { return '"' + String(v === null ? "" : v).replace(/"/g, '""') + '"'; };
+    var quote = function (v) {
+      var text = v === null || v === undefined ? "" : String(v);
+      if (/^[=+\-@\t\r]/.test(text)) text = "'" + text; // no formulas when opened in a spreadsheet
+      return '"' + text.replace(/"/g, '""') + '"';
+    };
     var lines = [["created_at", "text", "best_id", "best_score"].join(",")].concat(items.map(function (i) {
       return [i.created_at, i.text, i.best_id, i.best_score].map(quote).join(",");
     }));

@@ -22,7 +22,7 @@
       placeholder: "Type your question…",
       label: "Your question",
       send: "Send",
-      typing: "The assistant is typing",
+      typing: "The assistant is writing an answer…",
       didYouMean: "Did you mean:",
       alsoAsk: "You could also ask:",
       source: "Source: ",
@@ -31,9 +31,12 @@
       no: "No",
       thanks: "Thanks for your feedback.",
       error: "Sorry, I couldn't reach the clinic's assistant. Please try again.",
-      busy: "Sorry, too many questions at once. Please wait a moment and try again.",
       retry: "Retry",
       contact: "Contact the clinic:",
+      phone: "Phone: ",
+      email: "E-mail: ",
+      booking: "Book an appointment",
+      address: "Address: ",
       hours: "Hours: ",
       you: "You",
       bot: "Assistant",
@@ -48,7 +51,7 @@
       placeholder: "Sorunuzu yazın…",
       label: "Sorunuz",
       send: "Gönder",
-      typing: "Asistan yazıyor",
+      typing: "Asistan yanıt yazıyor…",
       didYouMean: "Bunu mu demek istediniz:",
       alsoAsk: "Şunları da sorabilirsiniz:",
       source: "Kaynak: ",
@@ -57,9 +60,12 @@
       no: "Hayır",
       thanks: "Geri bildiriminiz için teşekkürler.",
       error: "Üzgünüm, asistana ulaşılamadı. Lütfen tekrar deneyin.",
-      busy: "Üzgünüm, çok fazla soru geldi. Lütfen biraz bekleyip tekrar deneyin.",
       retry: "Tekrar dene",
       contact: "Klinikle iletişim:",
+      phone: "Telefon: ",
+      email: "E-posta: ",
+      booking: "Randevu alın",
+      address: "Adres: ",
       hours: "Çalışma saatleri: ",
       you: "Siz",
       bot: "Asistan",
@@ -96,6 +102,42 @@
       ? value : null;
   }
 
+  function luminance(color) {
+    // Relative luminance of any CSS colour; a canvas normalises it to #rrggbb without touching
+    // the page's styles. null if the colour can't be read.
+    try {
+      var ctx = document.createElement("canvas").getContext("2d");
+      ctx.fillStyle = "#000000";
+      ctx.fillStyle = color;
+      var hex = String(ctx.fillStyle);
+      if (!/^#[0-9a-f]{6}$/i.test(hex)) return null;
+      var c = [1, 3, 5].map(function (i) {
+        var v = parseInt(hex.substr(i, 2), 16) / 255;
+        return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+      });
+      return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function ratio(a, b) {
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }
+
+  function themeRules(accent) {
+    // A custom accent colour, kept readable (WCAG AA): white or near-black text on it, and as
+    // a text colour (links, chips) only where it contrasts with the light/dark background.
+    var l = luminance(accent);
+    if (l === null) return ":host { --cc-accent: " + accent + "; }";
+    var onAccent = ratio(l, 1) >= ratio(l, luminance("#111b1c")) ? "#ffffff" : "#111b1c";
+    var lightInk = ratio(l, 1) >= 4.5 ? accent : "var(--cc-text)";
+    var darkInk = ratio(l, luminance("#151c1d")) >= 4.5 ? accent : "var(--cc-text)";
+    return ":host { --cc-accent: " + accent + "; --cc-accent-text: " + onAccent +
+      "; --cc-ink: " + lightInk + "; }\n@media (prefers-color-scheme: dark) { :host { --cc-ink: " +
+      darkInk + "; } }";
+  }
+
   function load() {
     try {
       return JSON.parse(sessionStorage.getItem(STORE_KEY)) || null;
@@ -113,9 +155,11 @@
     var t = STRINGS[lang];
     var starters = (data.starters || "").split("|").map(function (s) { return s.trim(); })
       .filter(Boolean).slice(0, 4);
-    var state = load() || { sessionId: randomId(), messages: [], open: false };
+    var state = load();
+    if (!state || !Array.isArray(state.messages)) state = { sessionId: randomId(), messages: [], open: false };
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(state.sessionId || "")) state.sessionId = randomId();
     var clinic = null;
+    var waitingForClinic = []; // contact blocks rendered before /api/v1/clinic answered
     var pending = false;
 
     function save() {
@@ -127,43 +171,54 @@
     // -- DOM ---------------------------------------------------------------------------------
     // A custom element: page rules aimed at div, section... never match the host.
     var host = document.createElement("clinic-chat");
+    hostElement = host;
     host.id = "clinic-chat-host";
-    host.setAttribute("data-position", data.position === "left" ? "left" : "right");
     var root = host.attachShadow({ mode: "open" });
+    var wrap = el("div", "cc " + (data.position === "left" ? "cc-left" : "cc-right"));
+    wrap.lang = lang;
+    wrap.hidden = true; // shown once widget.css has loaded: no flash of unstyled widget
     var link = el("link");
     link.rel = "stylesheet";
     link.href = origin + "/widget.css";
+    link.addEventListener("load", function () { wrap.hidden = false; });
+    link.addEventListener("error", function () { wrap.hidden = false; }); // unstyled but usable
     root.appendChild(link);
+
+    // Constructable stylesheets: the accent colour and the mobile viewport height. CSSOM rules
+    // are not inline styles, so a page with style-src 'self' still allows them.
     var accent = safeColor(data.color);
     var sizing = null;
     if ("adoptedStyleSheets" in root && typeof CSSStyleSheet === "function") {
       try {
         sizing = new CSSStyleSheet();
         var theme = new CSSStyleSheet();
-        theme.replaceSync(accent ? ":host { --cc-accent: " + accent + "; }" : "");
+        theme.replaceSync(accent ? themeRules(accent) : "");
         root.adoptedStyleSheets = [theme, sizing];
       } catch (e) { sizing = null; }
     }
 
-    var wrap = el("div", "cc " + (data.position === "left" ? "cc-left" : "cc-right"));
     var launcher = el("button", "cc-launcher");
     launcher.type = "button";
     launcher.setAttribute("aria-label", t.launcher);
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-controls", "cc-panel");
-    launcher.appendChild(el("span", "cc-launcher-icon"));
-    launcher.lastChild.setAttribute("aria-hidden", "true");
+    var icon = el("span", "cc-launcher-icon");
+    icon.setAttribute("aria-hidden", "true");
+    launcher.appendChild(icon);
     launcher.appendChild(el("span", "cc-launcher-text", t.title));
 
     var panel = el("section", "cc-panel");
     panel.id = "cc-panel";
     panel.hidden = true;
     panel.setAttribute("role", "dialog");
-    panel.setAttribute("aria-label", data.title || t.title);
+    panel.setAttribute("aria-labelledby", "cc-title");
 
     var header = el("header", "cc-header");
+    var badge = el("span", "cc-badge");
+    badge.setAttribute("aria-hidden", "true");
     var heading = el("div", "cc-heading");
     var titleEl = el("h2", "cc-title", data.title || t.title);
+    titleEl.id = "cc-title";
     var hoursEl = el("p", "cc-hours");
     heading.appendChild(titleEl);
     heading.appendChild(hoursEl);
@@ -175,6 +230,7 @@
     closeBtn.type = "button";
     closeBtn.setAttribute("aria-label", t.close);
     closeBtn.title = t.close;
+    header.appendChild(badge);
     header.appendChild(heading);
     header.appendChild(resetBtn);
     header.appendChild(closeBtn);
@@ -183,21 +239,30 @@
     log.setAttribute("role", "log");
     log.setAttribute("aria-live", "polite");
     log.setAttribute("aria-relevant", "additions");
-    log.tabIndex = 0;
+    log.setAttribute("aria-label", t.title);
+    log.tabIndex = 0; // scrollable by keyboard
 
     var typing = el("div", "cc-typing");
-    typing.hidden = true;
-    typing.setAttribute("aria-label", t.typing);
-    for (var i = 0; i < 3; i++) typing.appendChild(el("span", "cc-dot"));
+    typing.setAttribute("role", "status");
+    var typingText = el("span", "cc-visually-hidden");
+    typing.appendChild(typingText);
+    var dots = el("span", "cc-dots");
+    dots.hidden = true;
+    dots.setAttribute("aria-hidden", "true");
+    for (var i = 0; i < 3; i++) dots.appendChild(el("span", "cc-dot"));
+    typing.appendChild(dots);
 
     var form = el("form", "cc-form");
     var label = el("label", "cc-visually-hidden", t.label);
     label.htmlFor = "cc-input";
     var input = el("textarea", "cc-input");
     input.id = "cc-input";
+    input.name = "message";
     input.rows = 1;
     input.maxLength = 500;
     input.placeholder = t.placeholder;
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("enterkeyhint", "send");
     var send = el("button", "cc-send", t.send);
     send.type = "submit";
     form.appendChild(label);
@@ -211,61 +276,72 @@
     wrap.appendChild(panel);
     wrap.appendChild(launcher);
     root.appendChild(wrap);
-    document.body.appendChild(host);
 
     // -- rendering ---------------------------------------------------------------------------
     function paragraphs(container, textValue) {
+      // Blank lines separate paragraphs; "- " lines become a list. Text nodes only.
       String(textValue).split(/\n{2,}/).forEach(function (block) {
-        var lines = block.split("\n");
-        var bullets = lines.filter(function (l) { return /^\s*(-|\d+\.)\s/.test(l); });
-        if (bullets.length && bullets.length >= lines.length - 1) {
-          if (bullets.length < lines.length) container.appendChild(el("p", null, lines[0]));
-          var list = el("ul");
-          bullets.forEach(function (l) { list.appendChild(el("li", null, l.replace(/^\s*-\s/, ""))); });
-          container.appendChild(list);
-        } else {
-          var p = el("p");
-          lines.forEach(function (line, n) {
-            if (n) p.appendChild(document.createElement("br"));
+        var lines = block.split("\n").filter(function (l) { return l.trim(); });
+        if (!lines.length) return;
+        var p = null;
+        var list = null;
+        lines.forEach(function (line) {
+          var bullet = /^\s*[-•*]\s+(.*)$/.exec(line);
+          if (bullet) {
+            if (!list) { list = el("ul"); container.appendChild(list); p = null; }
+            list.appendChild(el("li", null, bullet[1]));
+          } else {
+            list = null;
+            if (p) p.appendChild(el("br"));
+            else { p = el("p"); container.appendChild(p); }
             p.appendChild(document.createTextNode(line));
-          });
-          container.appendChild(p);
-        }
+          }
+        });
       });
     }
 
-    function contactBlock() {
-      var box = el("div", "cc-contact");
-      box.appendChild(el("p", "cc-contact-title", t.contact));
-      if (!clinic) return box;
+    function fillContact(box) {
+      // Only the fields the clinic configured; links built element by element.
+      box.textContent = "";
+      if (!clinic) return;
       var list = el("ul");
-      function item(labelText, value, href) {
+      function item(labelText, value, href, external) {
         var li = el("li");
-        li.appendChild(document.createTextNode(labelText));
+        if (labelText) li.appendChild(el("span", "cc-contact-label", labelText));
         if (href) {
           var a = el("a", null, value);
           a.href = href;
-          if (/^https?:/.test(href)) { a.target = "_blank"; a.rel = "noopener noreferrer"; }
+          if (external) { a.target = "_blank"; a.rel = "noopener noreferrer"; }
           li.appendChild(a);
         } else {
           li.appendChild(document.createTextNode(value));
         }
         list.appendChild(li);
       }
-      if (clinic.name) item("", clinic.name);
-      if (clinic.phone) item("☎ ", clinic.phone, "tel:" + clinic.phone.replace(/[^\d+]/g, ""));
-      if (clinic.email) item("✉ ", clinic.email, "mailto:" + clinic.email);
-      if (clinic.booking_url && /^https?:\/\//.test(clinic.booking_url)) item("", clinic.booking_url, clinic.booking_url);
-      if (clinic.address) item("", clinic.address);
-      if (clinic.hours) item(t.hours, clinic.hours);
+      var phone = typeof clinic.phone === "string" && clinic.phone.trim();
+      var email = typeof clinic.email === "string" && clinic.email.trim();
+      var booking = typeof clinic.booking_url === "string" && clinic.booking_url.trim();
+      var address = typeof clinic.address === "string" && clinic.address.trim();
+      if (phone) item(t.phone, phone, "tel:" + phone.replace(/[^\d+]/g, ""));
+      if (email && /^[^\s@<>"]+@[^\s@<>"]+$/.test(email)) item(t.email, email, "mailto:" + email);
+      if (booking && /^https?:\/\/[^\s]+$/i.test(booking)) item("", t.booking, booking, true);
+      if (address) item(t.address, address);
+      if (!list.childNodes.length) return;
+      box.appendChild(el("p", "cc-contact-title", t.contact));
       box.appendChild(list);
+    }
+
+    function contactBlock() {
+      var box = el("div", "cc-contact");
+      if (clinic) fillContact(box);
+      else waitingForClinic.push(box);
       return box;
     }
 
     function suggestionButtons(container, items, caption) {
       if (!items || !items.length) return;
       var box = el("div", "cc-suggestions");
-      box.appendChild(el("p", "cc-caption", caption));
+      if (caption) box.appendChild(el("p", "cc-caption", caption));
       items.forEach(function (s) {
         var b = el("button", "cc-chip", s.title);
         b.type = "button";
@@ -284,12 +360,18 @@
       }
       box.appendChild(el("span", null, t.helpful));
       [[t.yes, true], [t.no, false]].forEach(function (pair) {
-        var b = el("button", "cc-link-btn", pair[0]);
+        var b = el("button", "cc-feedback-btn", pair[0]);
         b.type = "button";
         b.addEventListener("click", function () {
+          if (message.feedback) return; // once
           message.feedback = pair[1] ? "yes" : "no";
           save();
-          box.textContent = t.thanks;
+          var refocus = box.contains(root.activeElement);
+          box.textContent = "";
+          var thanks = el("span", null, t.thanks);
+          thanks.tabIndex = -1;
+          box.appendChild(thanks);
+          if (refocus) thanks.focus(); // focus must not fall back to <body>
           fetch(origin + "/api/v1/feedback", {
             method: "POST",
             headers: { "Content-Type": "application/json" },
@@ -312,51 +394,77 @@
         paragraphs(bubble, t.welcome);
         bubble.appendChild(el("p", "cc-notice", t.notice));
       } else if (message.kind === "error") {
-        bubble.appendChild(el("p", null, message.text));
-        var retry = el("button", "cc-chip", t.retry);
+        row.classList.add("cc-error");
+        bubble.appendChild(el("p", null, t.error));
+        var retry = el("button", "cc-chip cc-retry", t.retry);
         retry.type = "button";
         retry.addEventListener("click", function () {
+          if (pending) return;
           state.messages = state.messages.filter(function (m) { return m !== message; });
           save();
           row.remove();
+          input.focus();
           ask(message.retryText, true);
         });
         bubble.appendChild(retry);
       } else {
+        if (message.matchKind === "safety") row.classList.add("cc-urgent");
         paragraphs(bubble, message.text);
         if (message.answered && message.source) bubble.appendChild(el("p", "cc-source", t.source + message.source));
         if (!message.answered && !(message.suggestions || []).length) bubble.appendChild(contactBlock());
       }
       row.appendChild(bubble);
-      if (message.role === "bot" && message.kind === "welcome") suggestionButtons(row, starters.map(function (s) { return { title: s }; }), "");
+      if (message.role === "bot" && message.kind === "welcome") {
+        suggestionButtons(row, starters.map(function (s) { return { title: s }; }), "");
+      }
       if (message.role === "bot" && message.kind === "answer") {
-        suggestionButtons(row, message.suggestions, message.answered ? t.alsoAsk : t.didYouMean);
+        // No caption when the reply itself already leads into the list ("...one of these?").
+        var lead = /[:?]\s*$/.test(message.text || "");
+        suggestionButtons(row, message.suggestions,
+          message.answered ? t.alsoAsk : (lead ? "" : t.didYouMean));
         if (message.answered && message.queryId && message.matchKind !== "safety") feedback(row, message);
       }
       log.appendChild(row);
-      log.scrollTop = log.scrollHeight;
+      return row;
+    }
+
+    function scrollTo(row) {
+      // A long answer is read from its start; anything else keeps the log at the bottom.
+      if (row && row.classList.contains("cc-bot") && row.offsetHeight > log.clientHeight - 24) {
+        log.scrollTop = row.offsetTop - 12;
+      } else {
+        log.scrollTop = log.scrollHeight;
+      }
     }
 
     function add(message) {
       state.messages.push(message);
       save();
-      render(message);
+      scrollTo(render(message));
     }
 
     function renderAll() {
       log.textContent = "";
+      waitingForClinic = [];
       if (!state.messages.length) state.messages.push({ role: "bot", kind: "welcome" });
       state.messages.forEach(render);
+      log.scrollTop = log.scrollHeight;
+    }
+
+    function setPending(on) {
+      pending = on;
+      dots.hidden = !on;
+      typingText.textContent = on ? t.typing : "";
+      send.disabled = on;
+      panel.setAttribute("aria-busy", on ? "true" : "false");
     }
 
     // -- talking to the API ------------------------------------------------------------------
     function ask(textValue, isRetry) {
-      var question = String(textValue || "").trim();
+      var question = String(textValue || "").trim().slice(0, 500);
       if (!question || pending) return;
       if (!isRetry) add({ role: "user", text: question });
-      pending = true;
-      typing.hidden = false;
-      send.disabled = true;
+      setPending(true);
       fetch(origin + "/api/v1/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
@@ -369,31 +477,38 @@
         }
         return response.json();
       }).then(function (body) {
+        if (!body || typeof body.reply !== "string") throw new Error("unexpected answer");
         add({
-          role: "bot", kind: "answer", text: body.reply, answered: body.answered,
-          source: body.source, suggestions: body.suggestions || [], queryId: body.query_id,
-          matchKind: body.match && body.match.kind,
+          role: "bot", kind: "answer", text: body.reply, answered: !!body.answered,
+          source: typeof body.source === "string" ? body.source : null,
+          suggestions: (Array.isArray(body.suggestions) ? body.suggestions : [])
+            .filter(function (s) { return s && typeof s.title === "string"; })
+            .map(function (s) { return { id: s.id, title: s.title }; }),
+          queryId: body.query_id, matchKind: body.match && body.match.kind,
         });
-      }).catch(function (err) {
-        add({ role: "bot", kind: "error", text: err.status === 429 ? t.busy : t.error, retryText: question });
-        if (!input.value) input.value = question; // keep what the visitor typed
+        if (input.value === question) input.value = ""; // it was put back after a failure
+      }).catch(function () {
+        // Network error, 429, 5xx...: a friendly message, a Retry button, the question kept.
+        add({ role: "bot", kind: "error", retryText: question });
+        if (!input.value.trim()) input.value = question;
       }).then(function () {
-        pending = false;
-        typing.hidden = true;
-        send.disabled = false;
+        setPending(false);
       });
     }
 
     // -- open / close ------------------------------------------------------------------------
     function fitViewport() {
-      // On phones the on-screen keyboard shrinks the visual viewport: size the panel to it.
-      if (!sizing || !window.visualViewport) return;
+      // On phones the on-screen keyboard shrinks the visual viewport: size the panel to it
+      // (and follow it when the browser scrolls the layout viewport under the keyboard).
+      var vv = window.visualViewport;
+      if (!sizing || !vv) return;
       try {
-        sizing.replaceSync(":host { --cc-viewport-height: " + Math.round(window.visualViewport.height) + "px; }");
+        sizing.replaceSync(":host { --cc-viewport-height: " + Math.round(vv.height) + "px;" +
+          " --cc-viewport-top: " + Math.max(0, Math.round(vv.offsetTop)) + "px; }");
       } catch (e) { /* older engines: 100dvh in the stylesheet still applies */ }
     }
 
-    function open() {
+    function open(quiet) {
       panel.hidden = false;
       wrap.classList.add("cc-is-open");
       launcher.setAttribute("aria-expanded", "true");
@@ -401,7 +516,7 @@
       save();
       fitViewport();
       log.scrollTop = log.scrollHeight;
-      input.focus();
+      if (quiet !== true) input.focus(); // restoring an open panel on load doesn't steal focus
     }
 
     function close() {
@@ -420,16 +535,17 @@
       input.value = "";
     }
 
-    launcher.addEventListener("click", function () { panel.hidden ? open() : close(); });
+    launcher.addEventListener("click", function () { if (panel.hidden) open(); else close(); });
     closeBtn.addEventListener("click", close);
     resetBtn.addEventListener("click", function () { reset(); input.focus(); });
     panel.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") { event.preventDefault(); close(); }
+      if (event.key === "Escape" || event.key === "Esc") { event.preventDefault(); event.stopPropagation(); close(); }
     });
     input.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
-        form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit"));
+        if (form.requestSubmit) form.requestSubmit();
+        else form.dispatchEvent(new Event("submit", { cancelable: true }));
       }
     });
     form.addEventListener("submit", function (event) {
@@ -446,29 +562,40 @@
 
     fetch(origin + "/api/v1/clinic").then(function (r) { return r.ok ? r.json() : null; })
       .then(function (body) {
-        if (!body) return;
+        if (!body || typeof body !== "object") return;
         clinic = body;
-        if (!data.title && body.name) titleEl.textContent = body.name;
-        if (body.hours) hoursEl.textContent = t.hours + body.hours;
+        if (!data.title && typeof body.name === "string" && body.name) titleEl.textContent = body.name;
+        if (typeof body.hours === "string" && body.hours) {
+          hoursEl.textContent = "";
+          hoursEl.appendChild(el("span", "cc-visually-hidden", t.hours));
+          hoursEl.appendChild(document.createTextNode(body.hours));
+        }
+        waitingForClinic.forEach(fillContact);
+        waitingForClinic = [];
       }).catch(function () { /* the header just shows the title */ });
 
+    // History is rendered before the host joins the page: a screen reader does not re-read it.
     renderAll();
-    if (state.open || data.open === "true") open();
+    document.body.appendChild(host);
+    if (state.open || data.open === "true") open(true);
 
     window.ClinicChat = {
       __booted: true,
-      open: open,
-      close: close,
+      open: function () { if (panel.hidden) open(); },
+      close: function () { if (!panel.hidden) close(); },
       ask: function (q) { if (panel.hidden) open(); ask(q); },
       reset: reset,
     };
   }
 
+  var hostElement = null;
+
   function start() {
     try {
       boot();
     } catch (error) {
-      if (window.console) console.error(PREFIX, "could not start:", error && error.message);
+      if (hostElement && hostElement.parentNode) hostElement.parentNode.removeChild(hostElement);
+      if (window.console) console.error(PREFIX, "could not start:", (error && error.message) || error);
     }
   }
 
