@@ -29,6 +29,11 @@ RED_FLAGS: dict[str, tuple[str, ...]] = {
         r"\b(heard|felt) (a |it )?(crack|snap|pop)\b.{0,60}\b(cant|cannot|unable|swollen|bent)\b",
         r"\b(dustum|kaza)\b.{0,50}\b(basamiyorum|yuruyemiyorum|ayaga kalkamiyorum)\b",
         r"\bkemik (disari|disarida) (cikti|cikmis)\b",
+        r"\b(snapped|broke|broken|cracked)\b.{0,60}\b(cant|cannot|can not|unable to) (get up|stand"
+        r"|walk|move)\b",
+        r"\b(pointing|facing|bent|turned|twisted) (the )?wrong (way|direction)\b",
+        r"\b(bone|bones) (is |are )?(visible|showing)\b|\bsee (the |my )?bone\b|\bopen fracture\b",
+        r"\b(bacagim|kolum|ayagim|kemigim)\b.{0,20}\b(egri|kirildi|kirik|ters)\b",
     ),
     "infection": (
         r"\b(high|very high|bad) (fever|temperature)\b",
@@ -46,7 +51,7 @@ RED_FLAGS: dict[str, tuple[str, ...]] = {
     "neuro": (
         r"\b(lost|losing|loss of|no|cant|cannot|can not) (control (of|over) )?(my )?"
         r"(bladder|bowel|bowels)( control)?\b",
-        r"\b(wet|soiled) myself\b",
+        r"\b(wet|soiled|peed|pooed|pooped) myself\b",
         r"\bcant (hold|control) (my )?(urine|pee|stool|bowels?)\b",
         r"\bsaddle (numbness|anesthesia|area)\b|\bnumb(ness)? (in|around) (my )?(groin|genitals|"
         r"private parts|bottom)\b",
@@ -66,11 +71,17 @@ RED_FLAGS: dict[str, tuple[str, ...]] = {
         r"\b(cant|cannot|can not|struggling to|hard to) breathe?\b|\bshort(ness)? of breath\b|"
         r"\bbreathless\b",
         r"\b(face|mouth) (is )?drooping\b|\bslurred speech\b|\bhaving a (stroke|heart attack)\b",
+        r"\b(cant|cannot|can not) catch (my|her|his|their) breath\b|\bnot breathing\b",
+        # A person collapsing, not a bone ("my vertebra collapsed" is a question for the FAQ).
+        r"\b(i|he|she|they|someone|my (wife|husband|mother|mom|mum|father|dad|son|daughter|"
+        r"friend|partner|child)) (has |have |just )?(collapsed|passed out|fainted)\b",
+        r"\b(unconscious|wont wake up)\b",
         r"\bgogus agrisi\b|\bgogsumde agri\b|\bnefes alamiyorum\b|\bkalp krizi\b",
     ),
     "self-harm": (
         r"\b(kill|killing|hurt|hurting|harm|harming|end) myself\b",
         r"\bsuicid(e|al)\b",
+        r"\bnot worth living\b|\bend it all\b|\bcant go on\b",
         r"\b(end|ending|take|taking) my (own )?life\b",
         r"\b(dont|do not) want to (live|be alive|wake up)\b|\bno reason to live\b|\bbetter off "
         r"dead\b|\bwant to die\b",
