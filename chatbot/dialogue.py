@@ -33,8 +33,11 @@ OUT_OF_SCOPE = {  # what the decline names, by category of data/vocabulary.json
     "prescription": "prescriptions", "logistics": "practical details like that",
     "statistics": "statistics or success rates", "other_condition": "other conditions",
     "other_treatment": "other treatments", "lifestyle": "lifestyle questions like that",
-    "children": "children",
+    "children": "children", "other_body_part": "that part of the body",
 }
+# A message with a question word is a question, however generic its other words.
+INTERROGATIVES = frozenset("what whats how why when where which who can could does do is are "
+                           "will should".split())
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 PERSONAL_DEFAULT = {"diagnosis": "faq-diagnosis", "dose": "faq-medications"}
 
@@ -211,7 +214,8 @@ class Chatbot:
     def _is_vague(self, analysis: Analysis) -> bool:
         """Only generic words ("bone", "pain"), unless the message is one of our phrasings."""
         # "What is edema in the bone?" is a question; "bone", "bone pain?" are not.
-        if len(analysis.words) > self.policy.vague_max_terms or not self._generic(analysis):
+        if len(analysis.words) > self.policy.vague_max_terms or not self._generic(analysis) \
+                or INTERROGATIVES.intersection(analysis.words):
             return False
         return self.matcher.closest_phrasing(analysis)[1] < self.policy.verbatim
 
