@@ -220,8 +220,9 @@ class Matcher:
             if term not in weights:
                 weights[term] = self._query_weight(term, zipf.get(term, 0.0))
         joined = " ".join(fixed)
-        anchors = frozenset(t for t in weights if t in self._term_ids and (
-            t in self._canonical or self._term_zipf.get(t, 0.0) < self.weights.anchor_zipf))
+        anchors = frozenset(t for t in weights if t in self._term_ids and t not in text.COURTESY
+                            and (t in self._canonical
+                                 or self._term_zipf.get(t, 0.0) < self.weights.anchor_zipf))
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
                         corrections=corrections, anchors=anchors,
                         out_of_scope=_found(self._cues, joined),

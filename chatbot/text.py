@@ -78,9 +78,16 @@ def words(text: str) -> list[str]:
     return out
 
 
+# Words whose stem would merge them with a word of another meaning ("helpful" is thanks,
+# "help" is a request).
+STEM_EXCEPTIONS = {"helpful": "helpful", "helpfull": "helpful"}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Return the English Snowball stem of a folded word (plurals and inflections removed)."""
+    if word in STEM_EXCEPTIONS:
+        return STEM_EXCEPTIONS[word]
     if word.isdigit() or len(word) <= 3:
         return word
     return _ENGLISH.stemWord(word)
