@@ -15,6 +15,8 @@ Each entry is scored from three signals, all in 0..1, fused with fixed weights:
 - `fuzzy`: rapidfuzz similarity of the normalised message to the best phrasing (whole string).
 
 `Candidate.score` is the fused value: the matcher's confidence that the entry answers the message.
+`Candidate.anchored` says whether the entry shares a topic word with the message (a word rare in
+English, or a synonym group's canonical word), so "is coffee bad for you" is not about danger.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from . import text
+from .errors import KnowledgeError
 from .knowledge import Entry, Knowledge
 
 COMMON_WORDS_PATH = Path(__file__).resolve().parent.parent / "data" / "common_words.tsv"
@@ -70,7 +73,10 @@ class Vocabulary:
     @classmethod
     def load(cls, path: str | Path | None, common_path: str | Path | None = COMMON_WORDS_PATH):
         """Read the vocabulary file and the general word-frequency list (either may be None)."""
-        data = json.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+        except (OSError, ValueError) as exc:
+            raise KnowledgeError(str(path), [f"vocabulary: {exc}"]) from None
         common = {}
         if common_path and Path(common_path).exists():
             for line in Path(common_path).read_text(encoding="utf-8").splitlines():

@@ -121,3 +121,10 @@ def test_topic_names_the_content_in_the_bots_own_texts(tmp_path):
                                                     "answer": "a"}]}, "bad.json")
     with pytest.raises(KnowledgeError, match="topic: must be a non-empty string"):
         knowledge.load(bad)
+
+
+def test_broken_vocabulary_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "vocabulary.json"
+    bad.write_text("{not json")
+    with pytest.raises(KnowledgeError, match="vocabulary"):
+        Chatbot.from_file(FAQ, vocabulary_path=bad)
