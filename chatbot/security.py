@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Pages we serve ourselves load nothing inline and nothing from elsewhere.
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -15,6 +16,10 @@ PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 def init_app(app: Flask) -> None:
     """Attach the rate limiter and the header/CORS hooks to the app."""
     settings = app.config["CHATBOT"]
+    if settings["TRUSTED_PROXIES"]:
+        # Behind a proxy every request comes from the proxy: take the visitor's address from the
+        # X-Forwarded-For entries the trusted proxies added (and only those: clients can forge).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXIES"])
     limiter = Limiter(
         key_func=get_remote_address,
         app=app,

@@ -108,3 +108,14 @@ def test_errors_reveal_no_internals(live):
                      live.request("GET", "/api/v1/nope")):
         assert b"Traceback" not in response.body and b"/work/" not in response.body
         assert b"site-packages" not in response.body
+
+
+@pytest.mark.parametrize("server", [{"RATE_LIMIT": "2/minute", "TRUSTED_PROXIES": "1"}],
+                         indirect=True)
+def test_behind_a_proxy_each_visitor_has_their_own_limit(server):
+    def chat_as(ip):
+        return server.request("POST", "/api/v1/chat", json_body={"message": "is it dangerous"},
+                              headers={"X-Forwarded-For": ip}).status
+
+    assert [chat_as("203.0.113.7") for _ in range(3)] == [200, 200, 429]
+    assert chat_as("198.51.100.9") == 200  # another visitor behind the same proxy
