@@ -165,6 +165,10 @@ class Chatbot:
     def _promote_verbatim(self, analysis: Analysis, ranked: list[Candidate]) -> list[Candidate]:
         """Put the entry whose own phrasing the message repeats first (breaks exact ties)."""
         closest, similarity = self.matcher.closest_phrasing(analysis)
+        if similarity >= self.policy.verbatim and not ranked:
+            # Only function words ("what are you?"), but one of our phrasings, word for word.
+            return [Candidate(entry=closest, score=similarity, dice=1.0, coverage=1.0,
+                              fuzzy=similarity)]
         if similarity < self.policy.verbatim or not ranked or ranked[0].entry is closest:
             return ranked
         hit = [c for c in ranked if c.entry is closest]
@@ -217,6 +221,8 @@ class Chatbot:
         if len(analysis.words) > self.policy.vague_max_terms or not self._generic(analysis) \
                 or INTERROGATIVES.intersection(analysis.words):
             return False
+        if set(text.words(self.knowledge.topic)) <= set(analysis.words):
+            return False  # the topic's own name ("bone marrow edema") asks what it is
         return self.matcher.closest_phrasing(analysis)[1] < self.policy.verbatim
 
     def _other_questions(self, message: str, answered: Entry) -> list[Candidate]:

@@ -189,10 +189,11 @@ class Matcher:
         """Return the domain word (or two words) a misspelt word stands for, or None."""
         if len(word) < 3:
             return None
-        for cut in range(3, len(word) - 2):  # "bonemarrow" -> "bone marrow"
-            left, right = word[:cut], word[cut:]
-            if left in self._domain_words and right in self._domain_words:
-                return f"{left} {right}"
+        if word not in self.vocabulary.common:  # a real word ("osteoarthritis") stays whole
+            for cut in range(3, len(word) - 2):  # "bonemarrow" -> "bone marrow"
+                left, right = word[:cut], word[cut:]
+                if left in self._domain_words and right in self._domain_words:
+                    return f"{left} {right}"
         cutoff = self.weights.typo_cutoff if len(word) > 4 else self.weights.typo_cutoff_short
         found = process.extract(word, self._domain_list, scorer=fuzz.ratio, processor=None,
                                 score_cutoff=cutoff, limit=5)
@@ -208,7 +209,8 @@ class Matcher:
         """Normalise a message: fold, fix typos, stem, map synonyms, weigh each term."""
         corrections: dict[str, str] = {}
         fixed: list[str] = []
-        for word in text.words(message):
+        raw = text.words(message)
+        for word in raw:
             if not self._is_known(word) and (repl := self._correct(word)):
                 corrections[word] = repl
                 fixed.extend(repl.split())
@@ -225,7 +227,8 @@ class Matcher:
         for term in terms:
             if term not in weights:
                 weights[term] = self._query_weight(term, zipf.get(term, 0.0))
-        joined = " ".join(fixed)
+        # Cues are looked for in what was typed too: a correction must not hide "osteoarthritis".
+        joined = " ".join(fixed) + " | " + " ".join(raw)
         anchors = frozenset(t for t in weights if t in self._term_ids and t not in text.COURTESY
                             and (t in self._canonical
                                  or self._term_zipf.get(t, 0.0) < self.weights.anchor_zipf))
