@@ -55,6 +55,7 @@ class Policy:
     vague_max_terms: int = 3
     verbatim: float = 0.9           # a message this close to a phrasing is never "vague"
     smalltalk_coverage: float = 0.5  # small talk must account for much of the message
+    foreign_ratio: float = 1.0      # a foreign word this heavy beside a single shared word
 
 
 @dataclass(frozen=True)
@@ -159,8 +160,16 @@ class Chatbot:
             # Small talk only when no topic was raised: "does it hurt a lot" is no "thanks a lot".
             return top.coverage >= p.smalltalk_coverage and \
                 self.matcher.covers(top.entry, analysis.anchors)
-        return (top.score >= p.answer_threshold and top.coverage >= p.answer_coverage
-                and top.anchored)
+        if not (top.score >= p.answer_threshold and top.coverage >= p.answer_coverage
+                and top.anchored):
+            return False
+        # "How do I treat a cold?": one word in common with the entry and a foreign topic
+        # at least as heavy as it is another subject, not a question about ours.
+        shared = [t for t in analysis.weights if t in self.matcher.terms_of(top.entry)]
+        heaviest_foreign = max((analysis.weights[t] for t in self.matcher.foreign(analysis)),
+                               default=0.0)
+        return not (len(shared) == 1 and
+                    heaviest_foreign >= p.foreign_ratio * analysis.weights[shared[0]])
 
     def _promote_verbatim(self, analysis: Analysis, ranked: list[Candidate]) -> list[Candidate]:
         """Put the entry whose own phrasing the message repeats first (breaks exact ties)."""

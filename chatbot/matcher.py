@@ -358,8 +358,16 @@ class Matcher:
 
     def covers(self, entry: Entry, terms) -> bool:
         """Whether every one of the terms occurs in the entry (phrasings or answer)."""
-        index = self.knowledge.entries.index(entry)
-        return set(terms) <= self._entry_terms[index]
+        return set(terms) <= self.terms_of(entry)
+
+    def terms_of(self, entry: Entry) -> set[str]:
+        """The terms of an entry's phrasings and answer."""
+        return self._entry_terms[self.knowledge.entries.index(entry)]
+
+    def foreign(self, analysis: Analysis) -> list[str]:
+        """Content terms of the message that the knowledge base never uses."""
+        return [t for t in analysis.weights if t not in self._term_ids
+                and t not in text.COURTESY and not t.isdigit()]
 
     def closest_phrasing(self, analysis: Analysis) -> tuple[Entry | None, float]:
         """Return the entry whose question or alternate reads most like the message, and how
