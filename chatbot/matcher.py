@@ -310,6 +310,7 @@ class Matcher:
         self._phr_text = [" ".join(ts) for ts in phrasing_terms]
         self._phr_words = phrasing_words
         self._entry_terms = [p | a for p, a in zip(entry_phr_terms, answer_terms, strict=True)]
+        self._entry_index = {e.id: i for i, e in enumerate(entries)}
         self._post_phr = _postings(in_phrasing, n_terms, self._term_ids)
         self._post_ent = _postings(entry_phr_terms, n_terms, self._term_ids)
         self._post_ans = _postings([a - p for a, p in zip(answer_terms, entry_phr_terms,
@@ -362,7 +363,7 @@ class Matcher:
 
     def terms_of(self, entry: Entry) -> set[str]:
         """The terms of an entry's phrasings and answer."""
-        return self._entry_terms[self.knowledge.entries.index(entry)]
+        return self._entry_terms[self._entry_index[entry.id]]
 
     def foreign(self, analysis: Analysis) -> list[str]:
         """Content terms of the message that the knowledge base never uses."""
