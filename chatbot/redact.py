@@ -1,6 +1,7 @@
 """Remove personal data from a message before anything is stored.
 
 Placeholders keep the question readable for staff: "call me on [phone] about my [date] MRI".
+An unrecognised run of more than 15 digits becomes "[number]".
 Order matters: e-mails first (they contain digits and dots), then the number kinds from the most
 specific (a checksummed national id, a Luhn-valid card) to the loosest (phone numbers).
 """
@@ -56,6 +57,10 @@ def _number(match: re.Match) -> str:
         return "[card]"
     if 10 <= len(digits) <= 15:
         return "[phone]"
+    if any(tc_kimlik_valid(group) for group in re.findall(r"\d+", raw)):
+        return "[national-id]"  # one beside other digits: "10000000146 00000"
+    if len(digits) > 15:
+        return "[number]"  # a long run of digits is nobody's business but the visitor's
     return raw  # "3-6 months", "09:00-18:00", years: not personal
 
 
