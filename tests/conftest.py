@@ -161,3 +161,12 @@ def live(tmp_path_factory):
                           RATE_LIMIT="1000/minute")
     yield server
     stop_server(server)
+
+
+# Property tests: CI explores a fixed, larger sample (derandomized, so a run is repeatable);
+# developers get fresh random examples each run.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, max_examples=300, deadline=None)
+_hypothesis_settings.register_profile("dev", deadline=None)
+_hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
