@@ -366,8 +366,10 @@ class Matcher:
         return self._entry_terms[self._entry_index[entry.id]]
 
     def foreign(self, analysis: Analysis) -> list[str]:
-        """Content terms of the message that the knowledge base never uses."""
-        return [t for t in analysis.weights if t not in self._term_ids
+        """Content terms of the message that the knowledge base never uses (adverbs aside:
+        "walk normally" is no other topic)."""
+        adverbs = {text.stem(w) for w in analysis.words if w.endswith("ly")}
+        return [t for t in analysis.weights if t not in self._term_ids and t not in adverbs
                 and t not in text.COURTESY and not t.isdigit()]
 
     def closest_phrasing(self, analysis: Analysis) -> tuple[Entry | None, float]:
