@@ -185,6 +185,17 @@ class Matcher:
         return (word in self._domain_words or word in text.STOPWORDS or word.isdigit()
                 or self.vocabulary.common.get(word, 0.0) >= self.weights.common_zipf)
 
+    def _join_split_words(self, words: list[str]) -> list[str]:
+        """Rejoin a domain word typed in two pieces ("bio plasty", "physio therapy")."""
+        out: list[str] = []
+        for word in words:
+            if out and (out[-1] + word) in self._domain_words and not (
+                    out[-1] in self._domain_words and word in self._domain_words):
+                out[-1] += word
+            else:
+                out.append(word)
+        return out
+
     def _correct(self, word: str) -> str | None:
         """Return the domain word (or two words) a misspelt word stands for, or None."""
         if len(word) < 3:
@@ -209,7 +220,7 @@ class Matcher:
         """Normalise a message: fold, fix typos, stem, map synonyms, weigh each term."""
         corrections: dict[str, str] = {}
         fixed: list[str] = []
-        raw = text.words(message)
+        raw = self._join_split_words(text.words(message))
         for word in raw:
             if not self._is_known(word) and (repl := self._correct(word)):
                 corrections[word] = repl
