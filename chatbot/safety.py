@@ -62,6 +62,7 @@ EMERGENCY: dict[str, tuple] = {
         r" (?:to |of |about )?(?:hurt|hurting|harm|harming|cut|cutting) myself\b",
         r"\bsuicid(?:e|al)\b|\bself ?harm(?:ing)?\b",
         r"\b(?:end|ending|take|taking) (?:my|his|her) (?:own )?life\b|\bend it all\b"
+        r"|\b(?:end|ending) everything\b"
         r"|\b(?:want|wanna|going|gonna|plan|planning|thinking|think|how) to end it\b"
         r"|\bbetter off without me\b",
         r"\b(?:took|taken|swallowed) (?:all|a whole|the whole|a bottle|a packet)(?: of)?"
@@ -123,7 +124,8 @@ EMERGENCY: dict[str, tuple] = {
         r" (?:\w+ ){0,2}?(?:bent|deformed|crooked|misshapen|out of place|wrong)\b",
         r"\b(?:pointing|facing|bent|turned|twisted|sticking out) (?:the )?wrong (?:way|direction)\b"
         r"|\bat an? (?:weird|strange|funny|odd|wrong|awkward|unnatural) angle\b"
-        r"|\b(?:bent|twisted) (?:sideways|backwards)\b|\btwisted out of place\b"
+        r"|\b(?:bent|twisted|facing|pointing|turned) (?:sideways|backwards)\b"
+        r"|\btwisted out of place\b"
         r"|\b(?:bent|twisted) in an? (?:weird|strange|funny|odd|wrong|awkward|unnatural) way\b",
         r"\b(?:deformed|deformity|misshapen)\b.{0,60}\b<event>\b"
         r"|\b<event>\b.{0,60}\b(?:deformed|deformity|misshapen|out of place|crooked)\b",
