@@ -213,7 +213,8 @@ class Chatbot:
         sentences = [s for s in SENTENCE.split(message) if len(text.words(s)) >= 3]
         for sentence in self._asking_sentences(message):
             i = sentences.index(sentence) if sentence in sentences else 0
-            for part_text in (sentence, " ".join(sentences[max(i - 1, 0): i] + [sentence])):
+            with_previous = " ".join(sentences[max(i - 1, 0): i] + [sentence])
+            for part_text in dict.fromkeys((sentence, with_previous)):  # each text once
                 part = self.matcher.rank(part_text, limit=8)
                 if part and part[0].anchored and (not ranked or part[0].score > ranked[0].score):
                     ranked = part
