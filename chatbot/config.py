@@ -34,6 +34,12 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "SQLAlchemy URL of the log database. Default: a SQLite file in the instance folder.",
     ),
+    Setting("DATABASE_TIMEOUT", 3.0, "Seconds a log-database call may take (connecting, a "
+            "statement, a hung server) before the database counts as unavailable.", float),
+    Setting("JOURNAL_PATH", None, "Journal file where exchanges wait until the log database "
+            "has them. Default: journal.sqlite3 in the instance folder."),
+    Setting("JOURNAL_MAX_ROWS", 100_000, "Most exchanges the journal holds for the database; "
+            "past that new ones are answered but not logged, and counted as dropped.", int),
     Setting("ADMIN_TOKEN", None, "Bearer token for the admin API and page. Unset: admin is off."),
     Setting("MAX_MESSAGE_CHARS", 500, "Longest visitor message accepted, in characters.", int),
     Setting("MAX_BODY_BYTES", 65536, "Largest request body accepted, in bytes (413 above).", int),

@@ -128,6 +128,7 @@ def start_server(tmp_path: Path, **settings) -> LiveServer:
     env.update({f"CHATBOT_{k}": str(v) for k, v in settings.items()})
     env.setdefault("CHATBOT_FAQ_PATH", str(FAQ))
     env.setdefault("CHATBOT_DATABASE_URL", f"sqlite:///{tmp_path / f'live-{port}.sqlite3'}")
+    env.setdefault("CHATBOT_JOURNAL_PATH", str(tmp_path / f"journal-{port}.sqlite3"))
     log = open(tmp_path / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         [sys.executable, "-m", "chatbot", "serve", "--port", str(port)],

@@ -13,6 +13,7 @@ from conftest import DEV_SET, FAQ
 def runner(monkeypatch, tmp_path):
     monkeypatch.setenv("CHATBOT_FAQ_PATH", str(FAQ))
     monkeypatch.setenv("CHATBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("CHATBOT_JOURNAL_PATH", str(tmp_path / "journal.sqlite3"))
     return CliRunner()
 
 
