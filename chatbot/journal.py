@@ -438,7 +438,8 @@ class Journal:
             except Exception as exc:  # noqa: BLE001 - set aside, counted, never retried forever
                 log.error("journal: the database rejected %s %s (%s); set aside in %s",
                           entry.kind, entry.query_id, exc, self.spool.path)
-                self.spool.mark_done(conn, [seq], failed=exc.__class__.__name__)
+                cause = exc.__cause__ or exc    # the database's own error class says why
+                self.spool.mark_done(conn, [seq], failed=cause.__class__.__name__)
                 continue
             self._settle_results(conn, [(seq, entry)], took)
         self._set_db(conn, "ok")

@@ -13,6 +13,7 @@ A call that fails that way raises StoreUnavailable; it never hangs its thread.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -76,8 +77,9 @@ EXCHANGE_FIELDS = ("answered", "reason", "match_id", "score", "best_id", "best_s
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The revision a database created before migrations existed (by create_all) is at.
 BASELINE = "0001"
-# Any number of processes may start at once on a fresh PostgreSQL: one migrates, the rest wait.
+# Any number of processes may start at once on a fresh database: one migrates, the rest wait.
 MIGRATION_LOCK = 0x63686174626F74  # "chatbot"
+MIGRATION_TIMEOUT = 60.0           # seconds an upgrade (and the wait for another's) may take
 
 
 def now() -> datetime:
@@ -138,9 +140,13 @@ class Store:
 
     def migrate(self) -> str:
         """Upgrade the schema to the newest migration under a lock; return the revision."""
-        revision = self._call(_upgrade, write=True)
+        head = _head()
+        # The usual case, an up-to-date schema, costs one quick query under the usual deadline;
+        # only a real upgrade gets the long one (a hung database fails the quick check first).
+        if self.revision() != head:
+            self._call(_upgrade, write=True, timeout=MIGRATION_TIMEOUT)
         self._ready = True
-        return revision
+        return head
 
     def revision(self) -> str | None:
         """Return the schema's current migration revision (None: no schema yet)."""
@@ -274,11 +280,12 @@ class Store:
             raise StoreError(f"the log database must be PostgreSQL or SQLite, not {dialect}")
         return insert(exchanges).values(values).on_conflict_do_nothing(index_elements=["id"])
 
-    def _call(self, work: Callable[[Connection], object], *, write: bool = False):
+    def _call(self, work: Callable[[Connection], object], *, write: bool = False,
+              timeout: float | None = None):
         """Run `work` on a connection within the deadline; map failures to StoreError."""
         for attempt in (1, 2):
             started = time.monotonic()
-            deadline = _Deadline(self.timeout + 0.5)
+            deadline = _Deadline((timeout or self.timeout) + 0.5)
             self._local.deadline = deadline
             try:
                 with deadline, self.engine.connect() as conn:
@@ -360,11 +367,15 @@ def _upgrade(conn: Connection) -> str:
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
 
+    ms = int(MIGRATION_TIMEOUT * 1000)
     if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     elif conn.dialect.name == "sqlite":
-        # Take SQLite's write lock now: a second process waits here (busy timeout) instead of
-        # racing to create the same tables.
+        # Take SQLite's write lock now: a second process waits here instead of racing to
+        # create the same tables.
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {ms}")
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -374,6 +385,13 @@ def _upgrade(conn: Connection) -> str:
         command.stamp(config, BASELINE)   # created by create_all before migrations existed
     command.upgrade(config, "head")
     return MigrationContext.configure(conn).get_current_revision()
+
+
+@functools.cache
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 class _Deadline:
