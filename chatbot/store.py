@@ -128,13 +128,12 @@ class Store:
     # -- schema ---------------------------------------------------------------------------
 
     def connect(self) -> bool:
-        """Bring the schema up to date once; return False (and log) when the database is out."""
+        """Bring the schema up to date once; return False when the database is out."""
         if self._ready:
             return True
         try:
             self.migrate()
-        except StoreError as exc:
-            log.warning("log database unavailable (%s): %s", self.safe_url, exc)
+        except StoreError:
             return False
         return True
 
