@@ -266,11 +266,11 @@ class Journal:
         """Return whether this journal logged that exchange (pending, or written lately)."""
         try:
             conn = self.spool.connect(timeout=0.5)
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):
             return False
         try:
             return self.spool.has_exchange(conn, query_id)
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):
             return False
         finally:
             conn.close()
@@ -287,7 +287,7 @@ class Journal:
                           "dropped": int(self.spool.get(conn, "dropped", "0"))}
             finally:
                 conn.close()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             log.warning("journal %s unreadable: %s", self.spool.path, exc)
             status = dict(self._last_status)
         self._last_status = dict(status)
@@ -304,7 +304,7 @@ class Journal:
                 self._cond.wait_for(lambda: self._durable >= ticket, timeout=timeout)
         try:
             conn = self.spool.connect(timeout=0.5)
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):
             return False
         try:
             target = self.spool.last_seq(conn)
@@ -315,7 +315,7 @@ class Journal:
                     self._wake.set()
                 time.sleep(0.02)
             return True
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):
             return False
         finally:
             conn.close()
@@ -337,7 +337,7 @@ class Journal:
                         pass
                 finally:
                     conn.close()
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
                 log.warning("journal %s unreadable: %s", self.spool.path, exc)
             finally:
                 self._release_lock()
@@ -366,7 +366,7 @@ class Journal:
                         log.error("journal %s full (%d entries pending): %d not logged",
                                   self.spool.path, self.spool.max_rows, refused)
                     break
-                except sqlite3.Error as exc:
+                except Exception as exc:  # noqa: BLE001 - a full or broken disk: hold and retry
                     conn = _close(conn)
                     if stop and delay >= BACKOFF[1]:
                         self._lost_here += len(batch)
@@ -395,7 +395,7 @@ class Journal:
             try:
                 conn = conn or self.spool.connect()
                 outcome = self._drain_once(conn)
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OSError) as exc:
                 log.error("journal %s unreadable: %s", self.spool.path, exc)
                 conn = _close(conn)
                 outcome = "unavailable"
@@ -492,7 +492,7 @@ class Journal:
                 self.spool.set(conn, "db", "ok" if ok else "down")
             finally:
                 conn.close()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             log.warning("journal %s unwritable: %s", self.spool.path, exc)
 
     # -- the writer's lock ----------------------------------------------------------------
