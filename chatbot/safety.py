@@ -86,6 +86,7 @@ class Language:
         self.situation = self._regex(ctx["situation"])
         self.rules: dict[str, list[tuple[re.Pattern, ...]]] = {}
         self.happening: dict[str, list[tuple[re.Pattern, ...]]] = {}
+        self.asking: dict[str, list[tuple[re.Pattern, ...]]] = {}  # count even as a question
         self.conditional: set[str] = set()  # categories that count even in an "if" sentence
         self.unless: dict[str, re.Pattern] = {}  # a sentence with this is not this category
         for category, table in data.get("rules", {}).items():
@@ -93,6 +94,7 @@ class Language:
                 raise ValueError(f"redflags/{code}: unknown category {category!r}")
             self.rules[category] = [self._rule(r) for r in table.get("always", ())]
             self.happening[category] = [self._rule(r) for r in table.get("happening", ())]
+            self.asking[category] = [self._rule(r) for r in table.get("asking", ())]
             if not table.get("hypothetical", True):
                 self.conditional.add(category)
             if table.get("unless"):
@@ -218,7 +220,7 @@ class _Message:
         _, end = self._bounds(end + 1, end + 1, ",") if end + 1 < len(self.words) else (0, end)
         return any(w in self.lang.joiners for w in self.words[a: end + 1])
 
-    def describes(self, match: re.Match, category: str) -> bool:
+    def describes(self, match: re.Match, category: str, asking: bool = False) -> bool:
         """Tell whether a match is said about a real, present situation (see module doc)."""
         first, last = self._word_at(match.start()), self._word_at(max(match.end() - 1, 0))
         if self.negated(first, last):
@@ -238,8 +240,13 @@ class _Message:
         if unless and (unless.search(sentence) or unless.search(after)):
             return False
         whole = sentence + " " + after
-        if lang.history.search(whole) and not lang.still.search(whole):
+        c_first, c_last = self._bounds(first, last, ",")
+        clause = " ".join(self.words[c_first:c_last + 1])
+        # Something said to be still going on, in the clause of the match, is not history.
+        if lang.history.search(whole) and not lang.still.search(clause):
             return False
+        if asking:
+            return True
         general = lang.question.search(sentence.lstrip()) or lang.question_after.search(after)
         # "can I lose bladder control?" asks about a possibility: its "I" says nothing personal.
         return not general or bool(lang.personal.search(lang.question_head.sub("", whole.lstrip())))
@@ -266,10 +273,12 @@ def check(text: str) -> Flag | None:
         for category in URGENT_CATEGORIES:
             if category in hits:
                 continue
-            rules = lang.rules.get(category, []) + \
-                (lang.happening.get(category, []) if situation else [])
-            if any(all(any(message.describes(m, category) for m in part.finditer(message.text))
-                       for part in parts) for parts in rules):
+            rules = [(r, False) for r in lang.rules.get(category, [])
+                     + (lang.happening.get(category, []) if situation else [])]
+            rules += [(r, True) for r in lang.asking.get(category, [])]
+            if any(all(any(message.describes(m, category, asking)
+                           for m in part.finditer(message.text)) for part in parts)
+                   for parts, asking in rules):
                 hits[category] = lang.code
                 break  # a later category of this language can't win over this one
     for category in URGENT_CATEGORIES:
