@@ -82,6 +82,7 @@ class Language:
         self.question_after = self._regex(ctx["question_after"])
         self.history = self._regex(ctx["history"])
         self.still = self._regex(ctx["still"])
+        self.resolved = self._regex(ctx.get("resolved", r"(?!x)x"))
         self.personal = self._regex(ctx["personal"])
         self.situation = self._regex(ctx["situation"])
         self.rules: dict[str, list[tuple[re.Pattern, ...]]] = {}
@@ -193,6 +194,10 @@ class _Message:
     def negated(self, first: int, last: int) -> bool:
         """Whether a negator governs words first..last, before them or after them."""
         lang = self.lang
+        # A match that is itself a frame ("since the injection", "iğneden sonra") is not what
+        # a negator nearby denies ("hasn't moved since the injection").
+        if self._phrase_starts(first, lang.breakers) or self._phrase_ends(last, lang.breakers):
+            return False
         i, gap, comma = first - 1, 0, False
         while i >= 0 and gap <= lang.gap_before and self.after[i] != ".":
             comma = comma or self.after[i] == ","
@@ -201,8 +206,7 @@ class _Message:
             if self._phrase_ends(i, lang.breakers):
                 break
             i, gap = i - 1, gap + 1
-        if lang.clause_final.fullmatch(self.words[last]) and \
-                not self._phrase_starts(last + 1, lang.negators_after):
+        if lang.clause_final.fullmatch(self.words[last]):
             return False  # a finite verb closes a Turkish clause: what follows is another one
         i, gap, comma = last + 1, 0, self.after[last] != ""
         while i < len(self.words) and gap <= lang.gap_after and self.after[i - 1] != ".":
@@ -219,6 +223,22 @@ class _Message:
         _, end = self._bounds(b, b, ",")
         _, end = self._bounds(end + 1, end + 1, ",") if end + 1 < len(self.words) else (0, end)
         return any(w in self.lang.joiners for w in self.words[a: end + 1])
+
+    def _history(self, first: int, last: int, sentence: str) -> bool:
+        """Whether a match is told as past: a history cue, and no sign it is still going on.
+
+        A cue in the match's own clause ("I had a stroke 3 years ago and now...") needs the
+        "still" next to the match ("I fell last week and still can't walk"); a cue elsewhere in
+        the sentence is cancelled by a "still" anywhere in it.
+        """
+        lang = self.lang
+        if not lang.history.search(sentence) or lang.resolved.search(sentence):
+            return bool(lang.history.search(sentence))
+        c_first, c_last = self._bounds(first, last, ",")
+        if lang.history.search(" ".join(self.words[c_first:c_last + 1])):
+            near = " ".join(self.words[max(first - 4, c_first): min(last + 3, c_last + 1)])
+            return not lang.still.search(near)
+        return not lang.still.search(sentence)
 
     def describes(self, match: re.Match, category: str, asking: bool = False) -> bool:
         """Tell whether a match is said about a real, present situation (see module doc)."""
@@ -240,10 +260,7 @@ class _Message:
         if unless and (unless.search(sentence) or unless.search(after)):
             return False
         whole = sentence + " " + after
-        c_first, c_last = self._bounds(first, last, ",")
-        clause = " ".join(self.words[c_first:c_last + 1])
-        # Something said to be still going on, in the clause of the match, is not history.
-        if lang.history.search(whole) and not lang.still.search(clause):
+        if self._history(first, last, whole):
             return False
         if asking:
             return True
