@@ -43,6 +43,7 @@ from rapidfuzz.distance import OSA
 # reply is its own (calm, with the crisis line); the others share the urgent-care reply.
 URGENT_CATEGORIES = ("crisis", "cardiac", "neuro", "circulation", "infection", "injury")
 CONTEXT = 200  # characters read around a match: keeps long messages linear
+WINDOW = 40  # ...and words
 FUZZY_MIN_LENGTH = 6  # shorter words have too many real neighbours ("numb"/"dumb")
 
 _TOKEN = re.compile(r"[a-z0-9]+|[.!?;:\n]|,")
@@ -168,21 +169,31 @@ class _Message:
             self.starts.append(at)
             at += len(word) + 1
         self.text = " ".join(self.words)
+        # First and last word of each word's sentence and clause, computed once: looking them
+        # up per match keeps long messages without punctuation linear.
+        n = len(self.words)
+        self._first = {".": [0] * n, ",": [0] * n}
+        self._last = {".": [0] * n, ",": [0] * n}
+        for stop in (".", ","):
+            ends = {"."} if stop == "." else {".", ","}
+            start = 0
+            for i in range(n):
+                self._first[stop][i] = start
+                if self.after[i] in ends or i == n - 1:
+                    for j in range(start, i + 1):
+                        self._last[stop][j] = i
+                    start = i + 1
 
     def _word_at(self, offset: int) -> int:
         return max(bisect.bisect_right(self.starts, offset) - 1, 0)
 
     def _bounds(self, first: int, last: int, stop: str) -> tuple[int, int]:
-        """Word range of the sentence (stop ".") or clause (stop ",") around words first..last."""
-        start = first
-        while start > 0 and self.after[start - 1] != "." and \
-                (stop == "." or self.after[start - 1] != ","):
-            start -= 1
-        end = last
-        while end < len(self.words) - 1 and self.after[end] != "." and \
-                (stop == "." or self.after[end] != ","):
-            end += 1
-        return start, end
+        """Word range of the sentence (stop ".") or clause (stop ",") around words first..last.
+
+        Clamped to WINDOW words either side: what is further away says nothing about a match.
+        """
+        return (max(self._first[stop][first], first - WINDOW),
+                min(self._last[stop][last], last + WINDOW))
 
     def _phrase_ends(self, i: int, phrases) -> bool:
         return any(tuple(self.words[i - len(p) + 1: i + 1]) == p for p in phrases
