@@ -45,6 +45,7 @@ URGENT_CATEGORIES = ("crisis", "cardiac", "neuro", "circulation", "infection", "
 CONTEXT = 200  # characters read around a match: keeps long messages linear
 WINDOW = 40  # ...and words
 FUZZY_MIN_LENGTH = 6  # shorter words have too many real neighbours ("numb"/"dumb")
+NEVER = r"(?!x)x"  # a context a language leaves out matches nothing
 
 _TOKEN = re.compile(r"[a-z0-9]+|[.!?;:\n]|,")
 _LETTERS = str.maketrans({"ı": "i", "İ": "i", "’": "'", "‘": "'", "`": "'", "ʼ": "'", "ß": "ss"})
@@ -76,14 +77,14 @@ class Language:
         self.joiners = frozenset(ctx.get("joiners", ()))
         self.gap_before = ctx.get("gap_before", 6)
         self.gap_after = ctx.get("gap_after", 0)
-        self.clause_final = self._regex(ctx.get("clause_final", r"(?!x)x"))
+        self.clause_final = self._regex(ctx.get("clause_final", NEVER))
         self.hypothetical = self._regex(ctx["hypothetical"])
         self.question = self._regex(ctx["question"])
-        self.question_head = self._regex(ctx.get("question_head", r"(?!x)x"))
+        self.question_head = self._regex(ctx.get("question_head", NEVER))
         self.question_after = self._regex(ctx["question_after"])
         self.history = self._regex(ctx["history"])
         self.still = self._regex(ctx["still"])
-        self.resolved = self._regex(ctx.get("resolved", r"(?!x)x"))
+        self.resolved = self._regex(ctx.get("resolved", NEVER))
         self.personal = self._regex(ctx["personal"])
         self.situation = self._regex(ctx["situation"])
         self.rules: dict[str, list[tuple[re.Pattern, ...]]] = {}
@@ -114,7 +115,7 @@ class Language:
         if isinstance(value, str):
             return f"(?:{value})"
         # A trailing * is "any ending" (Turkish suffixes: "bacag*" is bacagim, bacagimi...).
-        items = [re.sub(r"\*$", r"\\w*", v).replace(" ", r" ") for v in value]
+        items = [re.sub(r"\*$", r"\\w*", v) for v in value]
         return "(?:" + "|".join(sorted(items, key=len, reverse=True)) + ")"
 
     def _regex(self, pattern: str) -> re.Pattern:
@@ -243,8 +244,10 @@ class _Message:
         the sentence is cancelled by a "still" anywhere in it.
         """
         lang = self.lang
-        if not lang.history.search(sentence) or lang.resolved.search(sentence):
-            return bool(lang.history.search(sentence))
+        if not lang.history.search(sentence):
+            return False
+        if lang.resolved.search(sentence):
+            return True  # "...in 2015 and is fine now": the "now" says it is over
         c_first, c_last = self._bounds(first, last, ",")
         if lang.history.search(" ".join(self.words[c_first:c_last + 1])):
             near = " ".join(self.words[max(first - 4, c_first): min(last + 3, c_last + 1)])
@@ -262,8 +265,8 @@ class _Message:
         before, after = self.text[lo:match.start()], self.text[match.end():hi].strip()
         sentence = before + match.group()
         lang = self.lang
-        clause_after = self.text[match.end():self.starts[self._bounds(last, last, ",")[1]]
-                                 + len(self.words[self._bounds(last, last, ",")[1]])]
+        clause_end = self._bounds(last, last, ",")[1]
+        clause_after = self.text[match.end():self.starts[clause_end] + len(self.words[clause_end])]
         if category not in lang.conditional and (lang.hypothetical.search(sentence)
                                                  or lang.hypothetical.search(clause_after)):
             return False
