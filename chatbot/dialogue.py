@@ -2,7 +2,8 @@
 
     Chatbot.ask(message)
       empty ............................ ask for a question
-      red flag (emergency) ............. urgent-care advice with the emergency number
+      red flag (emergency) ............. urgent-care advice with the emergency number, in the
+                                         message's language; a crisis gets its own calm reply
       out-of-scope request ............. decline (price, insurance, other diseases...) + contact
       personal diagnosis or dose ....... general answer + "only a doctor can decide" + contact
       vague (only generic words) ....... ask to say more + suggestions

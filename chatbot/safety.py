@@ -73,6 +73,7 @@ class Language:
         ctx = data["context"]
         self.negators_before = self._phrases(ctx.get("negators_before", ()))
         self.negators_after = self._phrases(ctx.get("negators_after", ()))
+        self.negators_inside = frozenset(ctx.get("negators_inside", ()))
         self.breakers = self._phrases(ctx.get("breakers", ()))
         self.joiners = frozenset(ctx.get("joiners", ()))
         self.gap_before = ctx.get("gap_before", 6)
@@ -210,6 +211,8 @@ class _Message:
         # a negator nearby denies ("hasn't moved since the injection").
         if self._phrase_starts(first, lang.breakers) or self._phrase_ends(last, lang.breakers):
             return False
+        if lang.negators_inside.intersection(self.words[first + 1:last]):
+            return True  # "göğsümde değil, sırtımda ağrı var": the pattern spanned a denial
         i, gap, comma = first - 1, 0, False
         while i >= 0 and gap <= lang.gap_before and self.after[i] != ".":
             comma = comma or self.after[i] == ","
