@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import socket
 import sys
 
 import click
@@ -65,6 +67,7 @@ def serve(host: str, port: int, workers: int, threads: int):
 
     from .app import create_app
 
+    _check_port(host, port)
     try:
         app = create_app()
     except KnowledgeError as exc:
@@ -103,6 +106,31 @@ def serve(host: str, port: int, workers: int, threads: int):
             return app
 
     Server().run()
+
+
+def _check_port(host: str, port: int) -> None:
+    """Exit 2 with a clear message unless host:port can be bound (gunicorn would fail later)."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        click.echo(f"Error: cannot listen on {host}: {exc.strerror}. Check --host.", err=True)
+        sys.exit(2)
+    family, kind, proto, _, address = addresses[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As gunicorn does: a port whose last connections are in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                reason = "is already in use (another `chatbot serve` or another program)"
+            elif exc.errno == errno.EACCES:
+                reason = "needs more privileges (ports below 1024 are reserved)"
+            else:
+                reason = f"cannot be used: {exc.strerror}"
+            click.echo(f"Error: port {port} on {host} {reason}. Stop that program or pick "
+                       "another port: chatbot serve --port 8080 (make run PORT=8080).", err=True)
+            sys.exit(2)
 
 
 @main.command()

@@ -2,7 +2,8 @@
 
     Chatbot.ask(message)
       empty ............................ ask for a question
-      red flag (emergency) ............. urgent-care advice with the emergency number
+      red flag (emergency) ............. urgent-care advice with the emergency number, in the
+                                         message's language; a crisis gets its own calm reply
       out-of-scope request ............. decline (price, insurance, other diseases...) + contact
       personal diagnosis or dose ....... general answer + "only a doctor can decide" + contact
       vague (only generic words) ....... ask to say more + suggestions
@@ -114,7 +115,7 @@ class Chatbot:
         if not isinstance(message, str) or not text.words(message):
             return Reply(False, f"Please type your question about {self.knowledge.topic}.",
                          reason="empty")
-        urgent = safety.red_flag(message)
+        urgent = safety.check(message)
         if urgent:
             return self._urgent(urgent)
         analysis = self.matcher.analyse(message)
@@ -259,16 +260,13 @@ class Chatbot:
                 out.append(Match.of(c))
         return tuple(out[: self.policy.max_suggestions])
 
-    def _urgent(self, category: str) -> Reply:
-        number = self.clinic.emergency_number
-        text_ = (f"This sounds like it may need urgent care. Please call the emergency number "
-                 f"{number} now or go to the nearest emergency department. Don't wait for an "
-                 "appointment or an answer from this chat.")
-        if category == "self-harm":
-            text_ += (" If you are thinking about hurting yourself, you are not alone: please "
-                      f"call {number} or ask someone near you to help you get there.")
+    def _urgent(self, flag: safety.Flag) -> Reply:
+        """Urgent care in the language of the message; a crisis gets its own calm reply."""
+        text_ = safety.urgent_text(flag, emergency_number=self.clinic.emergency_number,
+                                   crisis_line=self.clinic.crisis_line)
         match = Match(id="safety-urgent", kind="safety", title="Urgent care", score=1.0)
-        return Reply(True, text_, match=match, reason="urgent", best=match, category=category)
+        return Reply(True, text_, match=match, reason="urgent", best=match,
+                     category=flag.category)
 
     def _personal(self, analysis: Analysis, ranked, best) -> Reply:
         """General information plus a plain statement that only a doctor can decide."""

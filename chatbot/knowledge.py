@@ -10,7 +10,7 @@ from .errors import KnowledgeError
 
 KINDS = ("faq", "section", "clinic", "smalltalk")
 CLINIC_FIELDS = ("name", "doctor", "hours", "phone", "email", "booking_url", "address",
-                 "emergency_number")
+                 "emergency_number", "crisis_line")
 CONTACT_LABELS = (("phone", "Phone"), ("email", "E-mail"), ("booking_url", "Book online"),
                   ("address", "Address"))
 
@@ -42,6 +42,7 @@ class Clinic:
     booking_url: str | None = None
     address: str | None = None
     emergency_number: str = "112"
+    crisis_line: str | None = None  # named in the crisis reply only when the clinic sets one
 
     def contact_lines(self) -> list[str]:
         """Return the filled-in contact fields as 'Label: value' lines."""
