@@ -122,6 +122,14 @@ class LiveServer:
         except urllib.error.HTTPError as err:
             return Response(err.code, dict(err.headers), err.read())
 
+    def logged(self, timeout: float = 10) -> None:
+        """Wait until every exchange so far left the journal for the database."""
+        deadline = time.monotonic() + timeout
+        while self.request("GET", "/api/v1/health").json()["pending_log_rows"]:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"exchanges still in the journal after {timeout} s")
+            time.sleep(0.05)
+
     def chat(self, message, **extra) -> Response:
         return self.request("POST", "/api/v1/chat", json_body={"message": message, **extra})
 

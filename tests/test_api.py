@@ -191,6 +191,7 @@ def test_session_id_is_stored_only_as_a_digest(live, tmp_path):
     from sqlalchemy import create_engine, text
 
     live.chat("lasagna again", session_id="05321234567")
+    live.logged()
     engine = create_engine(live.env["CHATBOT_DATABASE_URL"])
     with engine.connect() as conn:
         stored = [r[0] for r in conn.execute(text("SELECT session_id FROM exchanges"))]
