@@ -44,6 +44,7 @@ class Policy:
     verbatim: float = 0.9           # a message this close to a phrasing is never "vague"
     smalltalk_coverage: float = 0.5  # small talk must account for much of the message
     foreign_ratio: float = 1.0      # a foreign word this heavy beside a single shared word
+    language_margin: float = 0.05   # another language must match this much better to win
 
 
 @dataclass(frozen=True)
@@ -156,14 +157,19 @@ class Chatbot:
             return found.lang
         if hint in self.speakers:
             return hint
-        # "mr", "tedavi", "prp": whichever language's phrasings explain it better.
-        best, best_score = self.knowledge.default_language, -1.0
+        # "mr", "talus", "hey": the default language, unless another language's phrasings
+        # explain the message clearly better.
+        scores = {}
         for code, sp in self.speakers.items():
-            ranked = sp.matcher.rank(message, limit=1)
-            score = ranked[0].score if ranked and ranked[0].anchored else 0.0
-            if score > best_score + 1e-9:
-                best, best_score = code, score
-        return best if best_score > 0 else found.lang
+            analysis = sp.matcher.analyse(message)
+            ranked = sp.matcher.rank(analysis, limit=1)
+            scores[code] = max(ranked[0].score if ranked else 0.0,
+                               sp.matcher.closest_phrasing(analysis)[1])
+        default = self.knowledge.default_language
+        best = max(scores, key=scores.get)
+        if scores[best] > scores[default] + self.policy.language_margin:
+            return best
+        return default if scores[default] > 0 else found.lang
 
     def ask(self, message: str, lang: str | None = None) -> Reply:
         """Answer one visitor message, in its language (`lang`: a hint, "en" or "tr"...)."""
