@@ -165,11 +165,11 @@ class Chatbot:
             ranked = sp.matcher.rank(analysis, limit=1)
             scores[code] = max(ranked[0].score if ranked else 0.0,
                                sp.matcher.closest_phrasing(analysis)[1])
-        default = self.knowledge.default_language
+        # Near-equal matches: the language the words lean to ("hiperintens" is in the Turkish
+        # texts only), else the default.
+        lean = found.lang if found.scores[found.lang] > 0 else self.knowledge.default_language
         best = max(scores, key=scores.get)
-        if scores[best] > scores[default] + self.policy.language_margin:
-            return best
-        return default if scores[default] > 0 else found.lang
+        return best if scores[best] > scores[lean] + self.policy.language_margin else lean
 
     def ask(self, message: str, lang: str | None = None) -> Reply:
         """Answer one visitor message, in its language (`lang`: a hint, "en" or "tr"...)."""

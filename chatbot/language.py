@@ -13,6 +13,7 @@ Adding a language is adding such a folder (and the clinic's texts and vocabulary
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -53,6 +54,10 @@ class Language:
     softening: dict[str, str] = field(default_factory=dict)  # final letter of a bare stem
     known_zipf: float = 3.0                 # a stem this frequent is a real word (stemming)
     letters: str = ""                       # letters only this language uses (detection)
+    # An agglutinative language spreads a word's frequency over many forms ("ağrı", "ağrım",
+    # "ağrısı"...): weigh a word by its whole family, the forms sharing its stem.
+    zipf_by_stem: bool = False
+    cues_by_stem: bool = False              # a cue matches the inflected word too
     common: dict[str, float] = field(default_factory=dict, repr=False)  # folded word -> Zipf
     replies: dict = field(default_factory=dict, repr=False)
 
@@ -62,6 +67,13 @@ class Language:
         ordered = tuple(sorted(self.suffixes, key=lambda rule: len(rule[0]), reverse=True))
         object.__setattr__(self, "_stem", lru_cache(maxsize=65536)(
             lambda w: self._stem_word(w, kind, arg, snowball, ordered)))
+        families: dict[str, float] = {}
+        if self.zipf_by_stem:
+            for word, zipf in self.common.items():
+                stem = self.stem(word)
+                families[stem] = families.get(stem, 0.0) + 10 ** zipf
+        object.__setattr__(self, "_stem_zipf",
+                           {stem: round(math.log10(total), 2) for stem, total in families.items()})
 
     def words(self, message: str) -> list[str]:
         """Split a message into folded words with this language's rules (see text.words)."""
@@ -89,6 +101,16 @@ class Language:
                                        min_stem=self.stem_min_stem, softening=self.softening,
                                        known=self._known)
         return word
+
+    def zipf(self, word: str) -> float:
+        """How common a folded word is (Zipf), or its stem's family when `zipf_by_stem`."""
+        if self.zipf_by_stem:
+            return self._stem_zipf.get(self.stem(word), 0.0)
+        return self.common.get(word, 0.0)
+
+    def stem_zipf(self, stem: str) -> float:
+        """How common a stem's family of words is (Zipf; 0 if unknown or not `zipf_by_stem`)."""
+        return self._stem_zipf.get(stem, 0.0) if self.zipf_by_stem else 0.0
 
     def _known(self, word: str) -> bool:
         return self.common.get(word, 0.0) >= self.known_zipf
@@ -131,13 +153,15 @@ def _load(code: str) -> Language:
         suffixes=tuple(_suffix_rule(s) for s in spec.get("suffixes", [])),
         stem_rounds=spec.get("stem_rounds", 3), stem_min_stem=spec.get("stem_min_stem", 3),
         softening=spec.get("softening", {}), letters=spec.get("letters", ""),
+        zipf_by_stem=spec.get("zipf_by_stem", False), known_zipf=spec.get("known_zipf", 3.0),
+        cues_by_stem=spec.get("cues_by_stem", False),
         common=common, replies=replies)
 
 
 def _suffix_rule(spec: str) -> tuple[str, str, int]:
     """Read "suffix", "suffix/vowel", "suffix/consonant:4" (what the stem ends with, and its
     shortest length)."""
-    suffix, _, condition = spec.partition("/")
+    suffix, _, condition = spec.partition("/")  # "/:3": any ending, at least 3 letters
     after, _, at_least = condition.partition(":")
     return text.fold(suffix), after, int(at_least or 0)
 

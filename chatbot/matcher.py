@@ -194,7 +194,8 @@ class Matcher:
 
     def _is_known(self, word: str) -> bool:
         return (word in self._domain_words or word in self._stopwords or word.isdigit()
-                or self.lang.common.get(word, 0.0) >= self.weights.common_zipf)
+                or max(self.lang.common.get(word, 0.0), self.lang.zipf(word))
+                >= self.weights.common_zipf)
 
     def _join_split_words(self, words: list[str]) -> list[str]:
         """Rejoin a domain word typed in two pieces ("bio plasty", "physio therapy")."""
@@ -244,7 +245,7 @@ class Matcher:
         for word in fixed:
             stem = self.lang.stem(word)
             zipf[stem] = max(zipf.get(stem, self._term_zipf.get(stem, 0.0)),
-                             self.lang.common.get(word, 0.0))
+                             self.lang.common.get(word, 0.0), self.lang.stem_zipf(stem))
         weights: dict[str, float] = {}
         for term in terms:
             if term not in weights:
@@ -309,7 +310,8 @@ class Matcher:
         common = self.lang.common
         for word in domain_words:
             stem = self.lang.stem(word)
-            self._term_zipf[stem] = max(self._term_zipf.get(stem, 0.0), common.get(word, 0.0))
+            self._term_zipf[stem] = max(self._term_zipf.get(stem, 0.0), common.get(word, 0.0),
+                                        self.lang.stem_zipf(stem))
 
         n_entries, n_terms = len(entries), len(vocab)
         in_phrasing = [set(ts) for ts in phrasing_terms]
@@ -427,8 +429,13 @@ def _cue_patterns(table: dict[str, tuple[str, ...]], lang: Language) -> dict[str
     for category, phrases in table.items():
         if not phrases:
             continue
-        alternation = "|".join(sorted((re.escape(lang.normalise(p)) for p in phrases),
-                                      key=len, reverse=True))
+        forms = {lang.normalise(p) for p in phrases}
+        if lang.cues_by_stem:  # "takviye" also finds "takviyesi" (stemmed to "takviy")...
+            # ...but a short stem would find unrelated words ("yüzde" -> "yuz", "yüz" = face)
+            forms |= {stemmed for f in forms
+                      if min(map(len, (stemmed := " ".join(lang.stem(w) for w in f.split()))
+                                 .split())) >= 5}
+        alternation = "|".join(sorted((re.escape(f) for f in forms if f), key=len, reverse=True))
         patterns[category] = re.compile(rf"\b(?:{alternation})\b")
     return patterns
 

@@ -80,7 +80,8 @@ def strip_suffixes(word: str, suffixes: tuple[tuple[str, str, int], ...], *, rou
     `suffixes` are (suffix, after, min_stem) rules, longest first: `after` is "" (anything),
     "vowel" or "consonant" (what the remaining stem must end with), so that a bare "m" is cut
     from "kalcam" but not from "odem". Where several rules apply, the longest whose remainder
-    is a `known` word wins ("agrim": "agri" + "m", not "agr" + "im"). `softening` maps the
+    is a `known` word wins ("agrim": "agri" + "m", not "agr" + "im"), and a known word is only
+    cut into another known word ("tedavi" stays, "tedavisi" -> "tedavi"). `softening` maps the
     final letter a suffix left behind back to the word's own ("kemig" -> "kemik").
     """
     stripped = False
@@ -90,7 +91,14 @@ def strip_suffixes(word: str, suffixes: tuple[tuple[str, str, int], ...], *, rou
                    and (not after or (word[-len(suffix) - 1] in VOWELS) == (after == "vowel"))]
         if not options:
             break
-        word = next((rest for rest in options if known and known(rest)), options[0])
+        if softening:  # "ilig" is "ilik" where that is a word ("iliği" -> "ilik")
+            options = [soft if rest[-1] in softening and known
+                       and known(soft := rest[:-1] + softening[rest[-1]]) else rest
+                       for rest in options]
+        found = next((rest for rest in options if known and known(rest)), None)
+        if found is None and known and known(word):
+            break  # a real word ("tedavi", "vitamin") is not cut into an unknown one
+        word = found or options[0]
         stripped = True
     if stripped and softening and word[-1] in softening:
         word = word[:-1] + softening[word[-1]]
