@@ -169,7 +169,9 @@ class Matcher:
         self._cues = _cue_patterns({
             category: tuple(p for p in phrases if f" {self.lang.normalise(p)} " not in corpus)
             for category, phrases in self.vocabulary.out_of_scope.items()}, self.lang)
-        self._personal = _cue_patterns(self.vocabulary.personal_advice, self.lang)
+        # Personal cues are matched as written: "ödemim" (my edema) is not "ödem".
+        self._personal = _cue_patterns(self.vocabulary.personal_advice, self.lang,
+                                       by_stem=False)
 
     def _stems(self, phrase: str) -> list[str]:
         return [w if w in self._stopwords else self.lang.stem(w) for w in self.lang.words(phrase)]
@@ -423,18 +425,20 @@ class Matcher:
         return found
 
 
-def _cue_patterns(table: dict[str, tuple[str, ...]], lang: Language) -> dict[str, re.Pattern]:
+def _cue_patterns(table: dict[str, tuple[str, ...]], lang: Language, *,
+                  by_stem: bool = True) -> dict[str, re.Pattern]:
     """Compile each category's phrases into one whole-word pattern over normalised text."""
     patterns = {}
     for category, phrases in table.items():
         if not phrases:
             continue
         forms = {lang.normalise(p) for p in phrases}
-        if lang.cues_by_stem:  # "takviye" also finds "takviyesi" (stemmed to "takviy")...
-            # ...but a short stem would find unrelated words ("yüzde" -> "yuz", "yüz" = face)
+        if by_stem and lang.cues_by_stem:  # "takviye" also finds "takviyesi" (stemmed to "takviy")...
+            # ...but a short stem would find unrelated words ("yüzde" -> "yuz", "yüz" = face);
+            # in a phrase the other words keep it specific ("kortizon iğnesini")
             forms |= {stemmed for f in forms
                       if min(map(len, (stemmed := " ".join(lang.stem(w) for w in f.split()))
-                                 .split())) >= 5}
+                                 .split())) >= (5 if " " not in f else 4)}
         alternation = "|".join(sorted((re.escape(f) for f in forms if f), key=len, reverse=True))
         patterns[category] = re.compile(rf"\b(?:{alternation})\b")
     return patterns
