@@ -199,8 +199,9 @@ def detect(message: str, languages: list[Language], *, extra: dict[str, set[str]
             if lang.letters and any(ch in lang.letters for ch in raw):
                 scores[lang.code] += 3.0
         for word in text.words(raw):
-            if word.isdigit():
-                continue
+            if word.isdigit() or (extra and all(word in extra.get(lang.code, ())
+                                                 for lang in languages)):
+                continue  # "prp", "mr", "talus": the clinic's texts use it in every language
             at_home = {lang.code: _at_home(word, lang, extra.get(lang.code, ()))
                        for lang in languages}
             ranked = sorted(at_home.items(), key=lambda kv: kv[1], reverse=True)

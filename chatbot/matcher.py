@@ -433,7 +433,7 @@ def _cue_patterns(table: dict[str, tuple[str, ...]], lang: Language, *,
         if not phrases:
             continue
         forms = {lang.normalise(p) for p in phrases}
-        if by_stem and lang.cues_by_stem:  # "takviye" also finds "takviyesi" (stemmed to "takviy")...
+        if by_stem and lang.cues_by_stem:  # "takviye" finds "takviyesi" (stem "takviy")...
             # ...but a short stem would find unrelated words ("yüzde" -> "yuz", "yüz" = face);
             # in a phrase the other words keep it specific ("kortizon iğnesini")
             forms |= {stemmed for f in forms
