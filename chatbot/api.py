@@ -95,7 +95,10 @@ def chat():
         raise ApiError(400, "invalid_session_id",
                        "'session_id' must be 1-64 letters, digits, '-' or '_'.")
 
-    reply = _bot().ask(message)
+    lang = body.get("lang")
+    if lang is not None:
+        lang = _checked_lang(lang)
+    reply = _bot().ask(message, lang=lang)
     query_id = str(uuid.uuid4())
     _log_exchange(query_id, reply, message, session_id)
     return jsonify({
@@ -105,6 +108,7 @@ def chat():
         "suggestions": [{"id": s.id, "title": s.title, "score": s.score}
                         for s in reply.suggestions],
         "source": reply.match.source if reply.match else None,
+        "lang": reply.lang,
         "query_id": query_id,
     })
 
@@ -134,23 +138,40 @@ def health():
                     "dropped_log_rows": log_state["dropped"]})
 
 
+def _checked_lang(lang: object) -> str:
+    """Return a language code the knowledge file has, or raise ApiError (invalid_lang)."""
+    languages = _bot().languages
+    if not isinstance(lang, str) or lang not in languages:
+        raise ApiError(400, "invalid_lang", f"'lang' must be one of: {', '.join(languages)}.")
+    return lang
+
+
+def _lang_arg() -> str:
+    lang = request.args.get("lang")
+    return _bot().knowledge.default_language if lang is None else _checked_lang(lang)
+
+
 @bp.get("/faq")
 def faq_list():
-    return jsonify({"entries": [{"id": e.id, "kind": e.kind, "title": e.question}
+    lang = _lang_arg()
+    return jsonify({"lang": lang,
+                    "entries": [{"id": e.id, "kind": e.kind, "title": e.text(lang).question}
                                 for e in _bot().knowledge.entries]})
 
 
 @bp.get("/faq/<path:entry_id>")
 def faq_entry(entry_id: str):
+    lang = _lang_arg()
     entry = _bot().knowledge.get(entry_id)
     if entry is None:
         raise ApiError(404, "not_found", f"No entry with id {entry_id!r}.")
-    return jsonify(entry.public())
+    return jsonify(entry.public(lang))
 
 
 @bp.get("/clinic")
 def clinic():
-    return jsonify(_bot().clinic.public())
+    lang = _lang_arg()
+    return jsonify(dict(_bot().clinic.in_language(lang).public(), lang=lang))
 
 
 @bp.post("/feedback")

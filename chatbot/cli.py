@@ -137,15 +137,22 @@ def _check_port(host: str, port: int) -> None:
 @click.argument("message")
 @click.option("--json", "as_json", is_flag=True, help="Print the reply as the API's JSON.")
 @click.option("--faq", "faq_path", help="Knowledge file (default: CHATBOT_FAQ_PATH).")
-def ask(message: str, as_json: bool, faq_path: str | None):
-    """Ask the bot one question and print its reply."""
-    reply = _bot(faq_path).ask(message)
+@click.option("--lang", help="Language hint (en, tr...): used when the message could be "
+                             "either; a message clearly in another language is answered in it.")
+def ask(message: str, as_json: bool, faq_path: str | None, lang: str | None):
+    """Ask the bot one question and print its reply (in the question's language)."""
+    bot = _bot(faq_path)
+    if lang is not None and lang not in bot.languages:
+        raise click.BadParameter(f"must be one of: {', '.join(bot.languages)}",
+                                 param_hint="--lang")
+    reply = bot.ask(message, lang=lang)
     if as_json:
         click.echo(json.dumps({
             "answered": reply.answered, "reply": reply.text,
             "match": reply.match.public() if reply.match else None,
             "suggestions": [{"id": s.id, "title": s.title, "score": s.score}
-                            for s in reply.suggestions]}, ensure_ascii=False, indent=2))
+                            for s in reply.suggestions], "lang": reply.lang},
+            ensure_ascii=False, indent=2))
         return
     click.echo(reply.text)
     if reply.match:
@@ -159,7 +166,11 @@ def ask(message: str, as_json: bool, faq_path: str | None):
 @main.command()
 @click.argument("path", required=False)
 def check(path: str | None):
-    """Validate a knowledge file (default: CHATBOT_FAQ_PATH); exit 1 listing every problem."""
+    """Validate a knowledge file (default: CHATBOT_FAQ_PATH); exit 1 listing every problem.
+
+    Missing and unreviewed translations are warnings, listed per language: the file works,
+    but the clinic should check them.
+    """
     path = path or _settings()["FAQ_PATH"]
     try:
         kb = knowledge.load(path)
@@ -170,7 +181,10 @@ def check(path: str | None):
     for e in kb.entries:
         kinds[e.kind] = kinds.get(e.kind, 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-    click.echo(f"{path}: OK, {len(kb)} entries ({summary})")
+    click.echo(f"{path}: OK, {len(kb)} entries ({summary}), languages: "
+               + ", ".join(kb.languages))
+    for warning in knowledge.warnings(kb):
+        click.echo(f"warning: {warning}")
 
 
 @main.command()
@@ -224,21 +238,26 @@ def migrate():
 
 
 @main.command(name="eval")
-@click.argument("queries", type=click.Path(exists=True, dir_okay=False))
+@click.argument("queries", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False))
 @click.option("--faq", "faq_path", help="Knowledge file: the clinic format or a plain list.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--misses/--no-misses", default=True, show_default=True,
               help="List the questions it got wrong.")
-def eval_(queries: str, faq_path: str | None, as_json: bool, misses: bool):
-    """Measure matching on labelled questions (JSONL: query, expected, acceptable, category)."""
+@click.option("--hint", is_flag=True,
+              help="Pass each question's language to the bot, as the widget does.")
+def eval_(queries: tuple[str, ...], faq_path: str | None, as_json: bool, misses: bool,
+          hint: bool):
+    """Measure matching on labelled questions (JSONL: query, expected, acceptable, category,
+    lang), per category and per language; a reply in the wrong language counts as wrong."""
     from .evaluate import evaluate, read_cases
 
     bot = _bot(faq_path)
     try:
-        cases = read_cases(queries)
+        cases = [case for path in queries for case in read_cases(path)]
     except ChatbotError as exc:
         raise click.ClickException(str(exc)) from None
-    result = evaluate(bot, cases)
+    result = evaluate(bot, cases, hint=hint)
     summary = result.summary()
     if as_json:
         click.echo(json.dumps(dict(summary, misses=result.misses if misses else []), indent=2,
@@ -248,14 +267,18 @@ def eval_(queries: str, faq_path: str | None, as_json: bool, misses: bool):
                f"{result.declined} to decline), {summary['ms_per_query']} ms/query")
     for key in ("top1", "answered_correct", "declined_correct", "overall"):
         click.echo(f"  {key:<17} {summary[key]:.3f}")
+    for lang, row in summary.get("per_language", {}).items():
+        click.echo(f"  {lang}: {row['cases']} questions, overall {row['overall']:.3f}, top1 "
+                   f"{row['top1']:.3f}, answered {row['answered_correct']:.3f}, declined "
+                   f"{row['declined_correct']:.3f}")
     click.echo("per category:")
     for name, row in summary["per_category"].items():
         click.echo(f"  {name:<17} {row['rate']:.3f}  ({row['correct']}/{row['cases']})")
     if misses and result.misses:
         click.echo(f"misses ({len(result.misses)}):")
         for m in result.misses:
-            click.echo(f"  [{m['category']}] {m['query']!r}: expected {m['expected']}, "
-                       f"got {m['got']}")
+            click.echo(f"  [{m['lang']} {m['category']}] {m['query']!r}: expected "
+                       f"{m['expected']}, got {m['got']}")
 
 
 @main.command()

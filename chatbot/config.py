@@ -57,7 +57,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "VOCABULARY_PATH",
         str(REPO_DATA / "vocabulary.json"),
-        "Domain vocabulary for matching (synonyms, vague words, out-of-scope cues).",
+        "Domain vocabulary for matching (synonyms, vague words, out-of-scope cues), default "
+        "language; another language's is vocabulary.<lang>.json beside it.",
     ),
 )
 

@@ -327,6 +327,11 @@ def red_flag(text: str) -> str | None:
     return flag.category if flag else None
 
 
+def reply_languages() -> frozenset[str]:
+    """Return the languages the urgent replies are written in."""
+    return frozenset(lang.code for lang in languages() if lang.replies)
+
+
 def urgent_text(flag: Flag, *, emergency_number: str, crisis_line: str | None = None) -> str:
     """Return the urgent reply for a flag, in the language of the rule that fired."""
     replies = next(lang.replies for lang in languages() if lang.code == flag.language)

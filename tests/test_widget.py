@@ -451,7 +451,7 @@ def test_fallback_shows_only_configured_contact_fields_and_lists(browser, server
          "match": {"id": "urgent", "kind": "safety", "title": "x", "score": 1.0},
          "source": None, "query_id": "q4"},
     ]
-    pg.route("**/api/v1/clinic", lambda route: route.fulfill(json=clinic))
+    pg.route("**/api/v1/clinic?*", lambda route: route.fulfill(json=clinic))  # ?lang=en
     pg.route("**/api/v1/chat", lambda route: route.fulfill(json=replies.pop(0)))
     pg.goto(server.url + "/")
     open_panel(pg)
@@ -705,3 +705,34 @@ def test_reopened_panel_shows_the_latest_message_after_reload_and_navigation(pag
         page.locator(".cc-user").nth(len(questions) - 1).wait_for()
         assert log.evaluate("el => el.scrollTop") > 0
         assert latest_in_view(page)
+
+
+def test_turkish_page_holds_a_whole_turkish_conversation(browser, server):
+    # No data-lang on the tag: the widget takes the page's <html lang="tr">.
+    with opened(browser, server.url + "/?lang=tr") as pg:
+        open_panel(pg)
+        assert pg.locator("label[for=cc-input]").inner_text() == "Sorunuz"
+        assert "tıbbi tavsiye değildir" in pg.locator(".cc-notice").inner_text()
+        assert "Pazartesi" in pg.locator(".cc-hours").inner_text()  # /api/v1/clinic?lang=tr
+        pg.locator(".cc-chip", has_text="Kemik iliği ödemi nedir?").click()
+        pg.wait_for_function(bot_count_above(1))
+        first = pg.locator(".cc-bot").last.inner_text()
+        assert json.loads(server.request("GET", "/api/v1/faq/faq-what-is?lang=tr").body)[
+            "answer"][:40] in first
+        assert "Kaynak:" in first
+        # Typed on a phone, without Turkish letters: still a Turkish answer.
+        body = server.chat("dizimde kemik odemi var ameliyat sart mi", lang="tr").json()
+        assert body["lang"] == "tr" and body["answered"]
+        reply = ask(pg, "dizimde kemik odemi var ameliyat sart mi")
+        assert body["reply"][:40] in reply.inner_text()
+        # Suggestions and the decline with the contact are Turkish too.
+        vague = ask(pg, "kemik")
+        assert "biraz daha" in vague.inner_text()
+        titles = server.chat("kemik", lang="tr").json()["suggestions"]
+        assert titles and vague.locator(".cc-chip").first.inner_text() == titles[0]["title"]
+        declined = ask(pg, "bioplasti fiyatı ne kadar?")
+        assert "fiyatlar ve ücretler" in declined.inner_text()
+        assert "genel bilgi verir" in declined.inner_text()
+        # A visitor who writes English on the Turkish page is answered in English.
+        english = ask(pg, "what causes bone marrow edema?")
+        assert "cause" in english.inner_text().lower()

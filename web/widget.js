@@ -1,11 +1,13 @@
 /* Clinic chat widget: one <script src=".../widget.js" defer></script> tag on the clinic's site.
  *
  * Options (data-* on the script tag): data-title, data-color, data-position (right|left),
- * data-starters ("Question one?|Question two?"), data-lang (en|tr), data-open ("true"),
- * data-theme (light|dark|auto; default light). The API origin is the script's own origin.
- * Everything renders inside an open shadow root, with styles from widget.css and a constructable
- * stylesheet (no inline styles: strict CSP works). Every text goes through textContent; links in
- * replies are built as elements, for http(s), mailto: and tel: only. One global: window.ClinicChat.
+ * data-starters ("Question one?|Question two?"), data-lang (en|tr; default: the page's
+ * <html lang>), data-open ("true"), data-theme (light|dark|auto; default light). The language is
+ * sent to the API as a hint: the bot answers in the language the visitor writes in.
+ * The API origin is the script's own origin. Everything renders inside an open shadow root, with
+ * styles from widget.css and a constructable stylesheet (no inline styles: strict CSP works).
+ * Every text goes through textContent; links in replies are built as elements, for http(s),
+ * mailto: and tel: only. One global: window.ClinicChat.
  */
 (function () {
   "use strict";
@@ -269,7 +271,11 @@
     var src = script && script.src ? new URL(script.src, location.href) : new URL(location.href);
     var origin = src.origin;
     var data = (script && script.dataset) || {};
-    var lang = data.lang === "tr" ? "tr" : "en";
+    // The page's own language when the tag names none: <html lang="tr-TR"> is a Turkish page.
+    var wanted = String(data.lang || document.documentElement.lang || "en").toLowerCase()
+      .split("-")[0];
+    var lang = STRINGS[wanted] ? wanted : "en";
+    var apiLang = lang; // dropped if the clinic's knowledge file does not have this language
     var t = STRINGS[lang];
     var starters = (data.starters || "").split("|").map(function (s) { return s.trim(); })
       .filter(Boolean).slice(0, 4);
@@ -668,8 +674,18 @@
       fetch(origin + "/api/v1/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ message: question, session_id: state.sessionId }),
+        body: JSON.stringify(apiLang ? { message: question, session_id: state.sessionId, lang: apiLang }
+          : { message: question, session_id: state.sessionId }),
       }).then(function (response) {
+        if (response.status === 400 && apiLang) {
+          return response.json().then(function (body) {
+            if (!body || !body.error || body.error.code !== "invalid_lang") throw new Error("HTTP 400");
+            apiLang = null; // an English-only clinic file: ask again without the hint
+            setPending(false);
+            ask(question, true);
+            return null;
+          });
+        }
         if (!response.ok) {
           var err = new Error("HTTP " + response.status);
           err.status = response.status;
@@ -677,6 +693,7 @@
         }
         return response.json();
       }).then(function (body) {
+        if (body === null) return; // asked again without the language hint
         if (!body || typeof body.reply !== "string") throw new Error("unexpected answer");
         add({
           role: "bot", kind: "answer", text: body.reply, answered: !!body.answered,
@@ -762,7 +779,8 @@
       window.visualViewport.addEventListener("scroll", fitViewport);
     }
 
-    fetch(origin + "/api/v1/clinic").then(function (r) { return r.ok ? r.json() : null; })
+    fetch(origin + "/api/v1/clinic?lang=" + encodeURIComponent(lang))
+      .then(function (r) { return r.ok ? r.json() : fetch(origin + "/api/v1/clinic").then(function (r2) { return r2.ok ? r2.json() : null; }); })
       .then(function (body) {
         if (!body || typeof body !== "object") return;
         clinic = body;
