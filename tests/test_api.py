@@ -2,9 +2,9 @@
 
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import ADMIN_TOKEN, start_server, stop_server
 
-ADMIN = {"Authorization": "Bearer s3cret-token"}
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 def error_of(response):
@@ -80,7 +80,9 @@ def test_stored_text_is_redacted(live):
 @pytest.mark.parametrize("headers, status, code", [
     ({}, 401, "unauthorized"),
     ({"Authorization": "Bearer wrong"}, 401, "unauthorized"),
-    ({"Authorization": "s3cret-token"}, 401, "unauthorized"),
+    ({"Authorization": ADMIN_TOKEN}, 401, "unauthorized"),
+    ({"Authorization": f"Basic {ADMIN_TOKEN}"}, 401, "unauthorized"),
+    ({"Authorization": f"Bearer {ADMIN_TOKEN}x"}, 401, "unauthorized"),
 ])
 def test_admin_needs_the_token(live, headers, status, code):
     response = live.request("GET", "/api/v1/admin/unanswered", headers=headers)
@@ -162,7 +164,7 @@ def test_admin_is_off_without_a_token(tmp_path):
 
 def test_database_down_still_answers(tmp_path):
     # Nothing listens on port 9: every write fails, the visitor still gets answers.
-    server = start_server(tmp_path, ADMIN_TOKEN="t",
+    server = start_server(tmp_path, ADMIN_TOKEN=ADMIN_TOKEN,
                           DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:9/none")
     try:
         answered = server.chat("how is bone marrow edema diagnosed?")
@@ -170,7 +172,7 @@ def test_database_down_still_answers(tmp_path):
         declined = server.chat("what is the capital of France?")
         assert declined.status == 200 and declined.json()["answered"] is False
         admin = server.request("GET", "/api/v1/admin/unanswered",
-                               headers={"Authorization": "Bearer t"})
+                               headers=ADMIN)
         assert admin.status == 503 and error_of(admin) == "unavailable"
     finally:
         stop_server(server)
