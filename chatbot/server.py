@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import time
 
 from gunicorn.app.base import BaseApplication
@@ -32,9 +33,16 @@ from waitress.task import ErrorTask, ThreadedTaskDispatcher
 log = logging.getLogger(__name__)
 
 MAX_HEADER_BYTES = 32 * 1024  # our own pages and API need a fraction of this
+LINGER_SECONDS = 2.0  # after an error, how long the rest of the request is read and dropped
 
-SERVER_ERRORS = {400: "bad_request", 413: "payload_too_large", 431: "headers_too_large",
-                 500: "internal_error", 501: "not_implemented"}
+# waitress's status -> our code, and our message where waitress's would be misleading.
+SERVER_ERRORS = {
+    400: ("bad_request", None),
+    413: ("payload_too_large", "The request body is too large."),
+    431: ("headers_too_large", "The request line and headers are too large."),
+    500: ("internal_error", "Something went wrong on our side."),
+    501: ("not_implemented", None),
+}
 
 
 def serve(app, *, host: str, port: int, workers: int, threads: int, client_timeout: float,
@@ -77,7 +85,7 @@ class WaitressWorker(Worker):
             threads=self.cfg.threads, backlog=self.cfg.backlog,
             connection_limit=self.cfg.worker_connections,
             channel_timeout=options.client_timeout, cleanup_interval=1,
-            max_request_body_size=options.max_body_bytes,
+            max_request_body_size=options.max_body_bytes + 1,  # waitress refuses at ">="
             max_request_header_size=MAX_HEADER_BYTES,
             # The app trusts X-Forwarded-For itself (CHATBOT_TRUSTED_PROXIES); leave it alone.
             clear_untrusted_proxy_headers=False,
@@ -116,14 +124,15 @@ class _JsonErrorTask(ErrorTask):
 
     def execute(self):
         error = self.request.error
-        message = error.reason + (f": {error.body}" if error.body else "")
-        body = json.dumps({"error": {"code": SERVER_ERRORS.get(error.code, "bad_request"),
-                                     "message": message}}).encode()
+        code, message = SERVER_ERRORS.get(error.code, ("bad_request", None))
+        message = message or error.reason + (f": {error.body}" if error.body else "")
+        body = json.dumps({"error": {"code": code, "message": message}}).encode()
         self.status = f"{error.code} {error.reason}"
         self.response_headers.extend([("Content-Type", "application/json"),
                                       ("Cache-Control", "no-store"),
                                       ("X-Content-Type-Options", "nosniff")])
         self.set_close_on_finish()
+        self.channel.refused = True
         self.content_length = len(body)
         self.write(body)
         log.info("refused before the app: %s", self.status)
@@ -132,11 +141,44 @@ class _JsonErrorTask(ErrorTask):
 class _Channel(HTTPChannel):
     error_task_class = _JsonErrorTask
     request_started = 0.0
+    refused = False     # an error was answered: the client may still be sending the request
+    linger_until = None  # while set, what the client still sends is read and dropped
 
     def received(self, data):
         if self.request is None and data:
             self.request_started = time.time()  # the first bytes of a new request
         return super().received(data)
+
+    def handle_close(self):
+        # Closing a socket with unread input makes the kernel send a reset, and the client can
+        # lose the error just sent (a 413 while it is still sending the body). Like nginx,
+        # stop writing and read what is still coming for a moment first ("lingering close").
+        if self.refused and self.linger_until is None and self.socket is not None:
+            try:
+                self.socket.shutdown(socket.SHUT_WR)
+            except OSError:
+                return super().handle_close()
+            self.linger_until = time.time() + LINGER_SECONDS
+            self.will_close = False
+            return None
+        return super().handle_close()
+
+    def readable(self):
+        return self.linger_until is not None or super().readable()
+
+    def writable(self):
+        return self.linger_until is None and super().writable()
+
+    def handle_read(self):
+        if self.linger_until is None:
+            return super().handle_read()
+        try:
+            data = self.socket.recv(65536)
+        except OSError:
+            data = b""
+        if not data or time.time() > self.linger_until:
+            super().handle_close()
+        return None
 
 
 class _HttpServer(TcpWSGIServer):
@@ -147,8 +189,10 @@ class _HttpServer(TcpWSGIServer):
         # now and then must not hold one for ever either, so a request has as long in all.
         super().maintenance(now)
         cutoff = now - self.adj.channel_timeout
-        for channel in self.active_channels.values():
-            if channel.request is not None and channel.request_started < cutoff:
+        for channel in list(self.active_channels.values()):
+            if channel.linger_until is not None and now > channel.linger_until:
+                HTTPChannel.handle_close(channel)
+            elif channel.request is not None and channel.request_started < cutoff:
                 channel.will_close = True
 
 
