@@ -57,7 +57,7 @@ def main():
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
               help="Threads per worker.")
 def serve(host: str, port: int, workers: int, threads: int):
-    """Serve the API, the widget and the admin page with gunicorn (production WSGI server)."""
+    """Serve the API, the widget and the admin page (gunicorn workers, waitress HTTP)."""
     from . import server
     from .app import create_app
 
