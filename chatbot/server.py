@@ -12,6 +12,9 @@ Limits enforced here, before the app:
 - bodies over `max_body_bytes` get 413, with or without a Content-Length (chunked);
 - request line plus headers over MAX_HEADER_BYTES get 431.
 Errors the server answers itself are JSON, `{"error": {"code", "message"}}`, like the app's.
+
+The waitress classes below extend its channel and server (a JSON error task, a whole-request
+deadline, a lingering close): pyproject.toml keeps waitress to the major version they fit.
 """
 
 from __future__ import annotations
@@ -29,8 +32,6 @@ from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
-
-log = logging.getLogger(__name__)
 
 MAX_HEADER_BYTES = 32 * 1024  # our own pages and API need a fraction of this
 LINGER_SECONDS = 2.0  # after an error, how long the rest of the request is read and dropped
@@ -72,7 +73,7 @@ class _Server(BaseApplication):
 class WaitressWorker(Worker):
     """A gunicorn worker process whose HTTP is waitress: whole requests reach the threads."""
 
-    servers: list = []
+    servers: list | tuple = ()
 
     def handle_exit(self, sig, frame):
         super().handle_exit(sig, frame)
@@ -93,7 +94,7 @@ class WaitressWorker(Worker):
         socket_map: dict = {}
         dispatcher = ThreadedTaskDispatcher()
         dispatcher.set_thread_count(adj.threads)
-        app = _access_logged(self.wsgi, self.log)
+        app = _access_logged(self.wsgi, _HttpServer.access_log)
         self.servers = [
             _HttpServer(app, socket_map, True, s.sock, dispatcher=dispatcher, adj=adj,
                         bind_socket=False, sockinfo=(s.sock.family, s.sock.type, 0, None))
@@ -135,7 +136,8 @@ class _JsonErrorTask(ErrorTask):
         self.channel.refused = True
         self.content_length = len(body)
         self.write(body)
-        log.info("refused before the app: %s", self.status)
+        # In the access log with the rest; the request line may be what was wrong, so not it.
+        self.channel.server.access_log.info('"-" %s %d 0ms', error.code, len(body))
 
 
 class _Channel(HTTPChannel):
@@ -183,6 +185,7 @@ class _Channel(HTTPChannel):
 
 class _HttpServer(TcpWSGIServer):
     channel_class = _Channel
+    access_log = logging.getLogger("gunicorn.access")  # gunicorn sets its handler up
 
     def maintenance(self, now):
         # waitress closes connections silent for channel_timeout; a client that sends a byte
@@ -196,10 +199,9 @@ class _HttpServer(TcpWSGIServer):
                 channel.will_close = True
 
 
-def _access_logged(app, gunicorn_log):
+def _access_logged(app, access):
     """Log one line per request: request line, status, bytes, milliseconds. No address, no
     user agent: visitors' privacy."""
-    access = gunicorn_log.access_log
 
     def logged(environ, start_response):
         started = time.monotonic()

@@ -89,6 +89,13 @@ def test_admin_needs_the_token(live, headers, status, code):
     assert response.status == status and error_of(response) == code
 
 
+@pytest.mark.parametrize("header", [f"bearer {ADMIN_TOKEN}", f"BEARER {ADMIN_TOKEN}",
+                                    f"  Bearer   {ADMIN_TOKEN}  "])
+def test_admin_scheme_is_case_insensitive(live, header):
+    response = live.request("GET", "/api/v1/admin/stats", headers={"Authorization": header})
+    assert response.status == 200, response.body
+
+
 def test_admin_paging_arguments_are_checked(live):
     for query in ("limit=0", "limit=abc", "offset=-1", "limit=100000"):
         response = live.request("GET", f"/api/v1/admin/unanswered?{query}", headers=ADMIN)
