@@ -22,6 +22,16 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Identifiers a client sends back: letters, digits, '-' and '_' (no NUL, surrogate or space).
 SESSION_ID = QUERY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
+MAX_JSON_DEPTH = 20    # our bodies are flat objects; the depth check stops at the first excess
+MAX_NUMBER_CHARS = 30  # no field of ours is a number; int("9" * 5000) alone raises ValueError
+# A string (to the end of the text if it never closes: one pass, no retry from later quotes)
+# or a bracket.
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]')
+
+
+class _Refused(ValueError):
+    """A value that parses as JSON but that the API will not take."""
+
 
 class ApiError(Exception):
     """An error answered as `{"error": {"code", "message"}}` with an HTTP status."""
@@ -74,17 +84,6 @@ def json_body() -> dict:
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "The body must be a JSON object.")
     return body
-
-
-MAX_JSON_DEPTH = 20    # our bodies are flat objects; the depth check stops at the first excess
-MAX_NUMBER_CHARS = 30  # no field of ours is a number; int("9" * 5000) alone raises ValueError
-# A string (to the end of the text if it never closes: one pass, no retry from later quotes)
-# or a bracket.
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]')
-
-
-class _Refused(ValueError):
-    """A value that parses as JSON but that the API will not take."""
 
 
 def _body_bytes() -> bytes:

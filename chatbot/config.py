@@ -9,7 +9,7 @@ from pathlib import Path
 from .errors import ConfigError
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
-MIN_TOKEN_CHARS = 24  # ~140 bits as URL-safe base64: out of reach of guessing, rate limit or not
+MIN_TOKEN_CHARS = 24  # random URL-safe characters: 144 bits, out of reach of guessing
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,8 @@ def load(overrides: dict | None = None, environ: dict | None = None) -> dict:
 
 def validate(values: dict) -> None:
     """Raise ConfigError listing every setting a server must not start with."""
+    from limits import parse_many  # Flask-Limiter's parser: only the server needs it
+
     problems = []
     token = values["ADMIN_TOKEN"]
     if token and len(token) < MIN_TOKEN_CHARS:
@@ -99,5 +101,11 @@ def validate(values: dict) -> None:
                         "(a browser or curl must be able to send it in a header)")
     if values["CLIENT_TIMEOUT"] <= 0:
         problems.append("CHATBOT_CLIENT_TIMEOUT must be more than 0 seconds")
+    for name in ("RATE_LIMIT", "ADMIN_LOGIN_LIMIT"):
+        try:
+            parse_many(values[name])
+        except ValueError:
+            problems.append(f"CHATBOT_{name}={values[name]!r} is not a rate limit like "
+                            "'20/minute;300/day'")
     if problems:
         raise ConfigError(problems)

@@ -291,3 +291,15 @@ def test_a_24_character_token_is_enough():
     response = app.test_client().get("/api/v1/admin/stats",
                                      headers={"Authorization": "Bearer " + "x" * 24})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("env, named", [
+    ({"CHATBOT_CLIENT_TIMEOUT": "soon"}, "CHATBOT_CLIENT_TIMEOUT='soon' is not a number"),
+    ({"CHATBOT_CLIENT_TIMEOUT": "0"}, "CHATBOT_CLIENT_TIMEOUT must be more than 0"),
+    ({"CHATBOT_ADMIN_LOGIN_LIMIT": "lots"}, "CHATBOT_ADMIN_LOGIN_LIMIT='lots' is not a rate"),
+])
+def test_bad_server_settings_are_a_clear_message(env, named):
+    from chatbot.cli import main
+
+    result = CliRunner().invoke(main, ["serve"], env=env)
+    assert result.exit_code == 2 and named in result.output, result.output
