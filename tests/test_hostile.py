@@ -275,7 +275,7 @@ def test_failed_admin_logins_are_limited_per_client(tmp_path):
 def test_a_guessable_admin_token_stops_start_up(token, tmp_path):
     from chatbot.app import create_app
 
-    with pytest.raises(ConfigError, match="CHATBOT_ADMIN_TOKEN"):
+    with pytest.raises(ConfigError, match="CHATBOT_ADMIN_TOKEN"):  # or `serve` would serve
         create_app({"ADMIN_TOKEN": token, "DATABASE_URL": "sqlite://"})
     from chatbot.cli import main
 
@@ -298,8 +298,13 @@ def test_a_24_character_token_is_enough():
     ({"CHATBOT_CLIENT_TIMEOUT": "0"}, "CHATBOT_CLIENT_TIMEOUT must be more than 0"),
     ({"CHATBOT_ADMIN_LOGIN_LIMIT": "lots"}, "CHATBOT_ADMIN_LOGIN_LIMIT='lots' is not a rate"),
 ])
-def test_bad_server_settings_are_a_clear_message(env, named):
+def test_bad_server_settings_are_a_clear_message(env, named, monkeypatch):
+    from chatbot.app import create_app
     from chatbot.cli import main
 
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError):  # first, or `serve` below would start serving
+        create_app({"DATABASE_URL": "sqlite://"})
     result = CliRunner().invoke(main, ["serve"], env=env)
     assert result.exit_code == 2 and named in result.output, result.output
