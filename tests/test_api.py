@@ -1,8 +1,10 @@
 """The HTTP API over real HTTP against a live gunicorn server."""
 
+import re
+
 import pytest
 
-from conftest import ADMIN_TOKEN, start_server, stop_server
+from conftest import ADMIN_TOKEN, ROOT, start_server, stop_server
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -195,3 +197,13 @@ def test_session_id_is_stored_only_as_a_digest(live, tmp_path):
     engine.dispose()
     assert "05321234567" not in stored
     assert any(s and len(s) == 16 for s in stored)
+
+
+def test_readme_lists_every_error_code():
+    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "chatbot").glob("*.py"))
+    codes = set(re.findall(r'ApiError\(\d{3}, "(\w+)"', source))  # raised by the API
+    codes |= set(re.findall(r'\b\d{3}: \("(\w+)"', source))  # mapped from HTTP errors
+    codes |= {"invalid_limit", "invalid_offset"}  # built as f"invalid_{name}"
+    assert len(codes) > 20
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert not [c for c in sorted(codes) if f"`{c}`" not in readme]
