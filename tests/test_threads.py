@@ -10,7 +10,7 @@ import threading
 from conftest import DEV_SET
 
 THREADS = 16
-PER_THREAD = 150
+PER_THREAD = 100
 QUESTIONS = [json.loads(line)["query"] for line in DEV_SET.read_text().splitlines() if line]
 
 
