@@ -11,11 +11,14 @@ import sys
 import click
 
 from . import config, knowledge
-from .errors import ChatbotError, KnowledgeError, StoreError
+from .errors import ChatbotError, ConfigError, KnowledgeError, StoreError
 
 
 def _settings(**overrides) -> dict:
-    return config.load({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return config.load({k: v for k, v in overrides.items() if v is not None})
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _bot(faq_path: str | None = None):
@@ -34,7 +37,7 @@ def _store(*, drain: bool = True):
 
     try:
         app = create_app()
-    except KnowledgeError as exc:
+    except (ConfigError, KnowledgeError) as exc:
         raise click.ClickException(str(exc)) from None
     if drain:
         # What the journal kept while the database was out reaches it before it is read.
@@ -62,14 +65,16 @@ def main():
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
               help="Threads per worker.")
 def serve(host: str, port: int, workers: int, threads: int):
-    """Serve the API, the widget and the admin page with gunicorn (production WSGI server)."""
-    from gunicorn.app.base import BaseApplication
-
+    """Serve the API, the widget and the admin page (gunicorn workers, waitress HTTP)."""
+    from . import server
     from .app import create_app
 
     _check_port(host, port)
     try:
         app = create_app()
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)  # a configuration problem, like a usage error: fix it, don't retry
     except KnowledgeError as exc:
         raise click.ClickException(str(exc)) from None
     store, journal = app.extensions["chatbot_store"], app.extensions["chatbot_journal"]
@@ -87,25 +92,14 @@ def serve(host: str, port: int, workers: int, threads: int):
     click.echo(f"admin API: {admin}")
     click.echo(f"serving on http://{host}:{port}  (demo page: /, widget: /widget.js)")
     store.dispose()  # each worker opens its own connections after the fork
-
-    class Server(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("threads", threads)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("accesslog", "-")
-            # No IP addresses or user agents in the access log: visitors' privacy.
-            self.cfg.set("access_log_format", '"%(r)s" %(s)s %(b)s %(M)sms')
-            # Each worker starts its journal threads (replaying what a previous run left) and
-            # puts what it holds in memory on disk when it exits.
-            self.cfg.set("post_worker_init", lambda worker: journal.start())
-            self.cfg.set("worker_exit", lambda server, worker: journal.stop())
-
-        def load(self):
-            return app
-
-    Server().run()
+    settings = app.config["CHATBOT"]
+    server.serve(app, host=host, port=port, workers=workers, threads=threads,
+                 client_timeout=settings["CLIENT_TIMEOUT"],
+                 max_body_bytes=settings["MAX_BODY_BYTES"],
+                 # Each worker starts its journal threads (replaying what a previous run left)
+                 # and puts what it holds in memory on disk when it exits.
+                 hooks={"post_worker_init": lambda worker: journal.start(),
+                        "worker_exit": lambda server, worker: journal.stop()})
 
 
 def _check_port(host: str, port: int) -> None:

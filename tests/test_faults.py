@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import service_missing, start_server, stop_server
+from conftest import ADMIN_TOKEN, service_missing, start_server, stop_server
 from proxy import Proxy
 
-ADMIN = {"Authorization": "Bearer t"}
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 EMERGENCY = "i fell off my bike and the bone is sticking out of my leg"
 QUESTION = "how is bone marrow edema diagnosed?"
 # Short deadlines keep the tests quick; the behaviour is the same at the default 3 s.
-FAST = {"DATABASE_TIMEOUT": "1", "ADMIN_TOKEN": "t", "RATE_LIMIT": "100000/minute"}
+FAST = {"DATABASE_TIMEOUT": "1", "ADMIN_TOKEN": ADMIN_TOKEN, "RATE_LIMIT": "100000/minute"}
 
 
 @pytest.fixture
