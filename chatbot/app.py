@@ -29,6 +29,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Knowledge is validated and indexed once; a broken file stops start-up with every problem.
     app.extensions["chatbot"] = Chatbot.from_file(settings["FAQ_PATH"],
                                                   vocabulary_path=settings["VOCABULARY_PATH"])
+    # The first question loads what is loaded lazily (red-flag rules, ~0.2 s): ask it here,
+    # before gunicorn forks, rather than in every worker on a visitor's first chat.
+    app.extensions["chatbot"].ask("hello")
 
     # The log database, reached under a deadline; nothing here waits for it to answer.
     url = settings["DATABASE_URL"] or _default_database(app)

@@ -2,9 +2,9 @@
 
 `Nginx` runs the shipped site file as a child process with its own prefix, logs and a
 throwaway certificate, listening on free loopback ports; the only changes to the file are the
-ports and paths below, each checked to be there, so what runs is the recipe. `Client` talks
-HTTPS to it over one keep-alive connection. Used by tests/test_deploy.py and
-benchmarks/load.py.
+ports and paths below, each checked to be there, so what runs is the recipe. `Client` is one
+visitor's keep-alive connection; `kill` is an instance's crash. Used by tests/test_deploy.py
+and benchmarks/load.py.
 """
 
 from __future__ import annotations
@@ -137,12 +137,13 @@ class Nginx:
 
 
 class Client:
-    """One visitor's HTTPS keep-alive connection to nginx (a new one after a failure)."""
+    """One visitor's keep-alive connection: HTTPS to nginx (trusting `ca`), or plain HTTP to
+    an instance. A new connection is opened after a failure."""
 
-    def __init__(self, port: int, ca: Path):
+    def __init__(self, port: int, ca: Path | None = None):
         self.port = port
-        self.context = ssl.create_default_context(cafile=str(ca))
-        self.conn: http.client.HTTPSConnection | None = None
+        self.context = None if ca is None else ssl.create_default_context(cafile=str(ca))
+        self.conn: http.client.HTTPConnection | None = None
 
     def request(self, method: str, path: str, body: dict | None = None,
                 headers: dict | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
@@ -153,8 +154,10 @@ class Client:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
         if self.conn is None:
-            self.conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30,
-                                                    context=self.context)
+            self.conn = (http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                         if self.context is None else
+                         http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30,
+                                                     context=self.context))
         try:
             self.conn.request(method, path, data, headers)
             response = self.conn.getresponse()
@@ -167,3 +170,24 @@ class Client:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+
+
+def kill(process: subprocess.Popen) -> None:
+    """SIGKILL a `chatbot serve` (gunicorn master and workers): a crash, no exit handler runs."""
+    master = process.pid
+    workers = []
+    for task in Path(f"/proc/{master}/task").iterdir():
+        workers += [int(pid) for pid in (task / "children").read_text().split()]
+    for pid in [master, *workers]:
+        os.kill(pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 5
+    for pid in workers:   # gone (or a zombie) and holding no socket any more
+        status = Path(f"/proc/{pid}/status")
+        while (time.monotonic() < deadline and status.exists()
+               and "zombie" not in status.read_text()):
+            time.sleep(0.02)
+
+
+def instance_port(server) -> int:
+    return int(server.url.rsplit(":", 1)[1])
