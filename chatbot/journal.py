@@ -13,7 +13,7 @@ after the database committed it.
 
 A vote (feedback) is applied once its exchange is in the database. Behind a load balancer
 the exchange may be in another instance's journal still, so a vote that finds no row is tried
-again, waiting longer each time, and given up after VOTE_TRIES tries (about ten minutes while
+again, waiting longer each time, and given up after VOTE_TRIES tries (about nine minutes while
 the database answers): the instance that gave the reply has written it by then, or no reply
 ever had that id.
 
@@ -48,9 +48,9 @@ POLL = 0.1              # how often the writer looks for entries other processes
 GATHER = 0.05           # after a partial batch, the writer lets the next one gather this long
 PING_EVERY = 5.0        # an idle writer checks the database this often (health's "db")
 BACKOFF = (0.1, 2.0)    # first and longest wait between tries while the database is out
-KEEP_DONE = 24 * 3600   # ids of written exchanges stay known (for feedback) this long
+KEEP_DONE = 24 * 3600   # ids of written entries stay (to trace what went where) this long
 VOTE_BACKOFF = (1.0, 60.0)  # first and longest wait before a vote looks for its exchange again
-VOTE_TRIES = 15         # then it is given up: about 10 minutes of the database answering
+VOTE_TRIES = 15         # then it is given up: 9 minutes (1+2+...+32+8x60 s) of waits
 HOUSEKEEPING = 3600.0   # retention purge and spool pruning, at most this often
 MEMORY_MAX = 10_000     # entries held in memory while the spool cannot be written
 
@@ -193,13 +193,9 @@ class Spool:
     def last_seq(self, conn: sqlite3.Connection) -> int:
         return conn.execute("SELECT coalesce(max(seq), 0) FROM entries").fetchone()[0]
 
-    def has_exchange(self, conn: sqlite3.Connection, query_id: str, *,
-                     pending_only: bool = False) -> bool:
-        sql = ("SELECT 1 FROM entries WHERE query_id = ? AND kind = 'exchange' "
-               "AND failed IS NULL")
-        if pending_only:
-            sql += " AND done IS NULL"
-        return conn.execute(sql, (query_id,)).fetchone() is not None
+    def has_pending_exchange(self, conn: sqlite3.Connection, query_id: str) -> bool:
+        return conn.execute("SELECT 1 FROM entries WHERE query_id = ? AND kind = 'exchange' "
+                            "AND done IS NULL", (query_id,)).fetchone() is not None
 
     def get(self, conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -515,7 +511,7 @@ class Journal:
             # A vote whose exchange is still spooled here (appended after this batch was
             # read) is retried with the next batch; one whose exchange is elsewhere (another
             # instance's journal) is retried later, for a while.
-            elif not self.spool.has_exchange(conn, entry.query_id, pending_only=True):
+            elif not self.spool.has_pending_exchange(conn, entry.query_id):
                 waiting.append(seq)
         self.spool.mark_done(conn, done, votes=votes)
         if given_up := self.spool.postpone(conn, waiting):
