@@ -1,42 +1,348 @@
-"""Remove personal data from a message before anything is stored.
+"""Remove personal data from a message before anything is stored or logged.
 
-Placeholders keep the message readable for staff: "call me on [phone] about my MRI". E-mails go
-first (they contain digits and dots), then dates (they look like short number groups), then runs
-of digit groups, which are split into a national id, a card or a phone number. Ordinary numbers
-("3-6 months", "over 40", "09:00-18:00", "112") are too short to be any of those and stay.
+The design follows Presidio's recogniser registry: one recogniser per kind of personal data,
+each with its patterns, the context words that raise or decide it, and a validator (a checksum,
+the calendar, a name list). They run in a fixed order, most specific first, on a *view* of the
+message in which every digit is ASCII (fullwidth and Arabic-Indic digits too), fullwidth
+punctuation is plain and spelled-out numbers ("sıfır beş yüz otuz iki", "five three two") are
+digits. Each recogniser masks what it claimed, so later ones never see it, and the claimed
+spans are replaced in the original text by readable placeholders: "my knee hurts, call me on
+[phone]". Ordinary numbers ("3-6 months", "400 mg", "L4-L5", "112", "09:00-18:00") match no
+recogniser and stay.
+
+Language is data: cue words (introductions, titles, street words, number words, months) live
+in chatbot/data/redact/<lang>.json, names in chatbot/data/names/<lang>.txt, places in
+chatbot/data/redact/places.<country>.txt. A message is checked against every language at once:
+visitors mix them, and a cue of one language never hides data in another.
+
+When in doubt, redact: staff need the question, not the person.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import re
 import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
 
-# The local part may not start inside a longer word: one attempt per word keeps this linear.
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+DATA = Path(__file__).resolve().parent / "data"
 
-MONTHS = ("jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-          "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
-          "ocak|şubat|subat|mart|nisan|mayıs|mayis|haziran|temmuz|ağustos|agustos|eylül|eylul|"
-          "ekim|kasım|kasim|aralık|aralik")
-# Dates with the month spelled out: "3 March 1985", "3rd of March, 1985", "March 3, 1985".
-WORD_DATES = (
-    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?:{MONTHS})\.?,?\s+(?:19|20)\d{{2}}\b",
-               re.IGNORECASE),
-    re.compile(rf"\b(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}\b",
-               re.IGNORECASE),
-)
-# Numeric dates: one separator used twice ("12.03.1985", "03/12/85", "1985-03-12"). A different
-# second separator is not a date: "09.00-18.00" is opening hours.
-NOT_BEFORE, NOT_AFTER = r"(?<!\d)(?<!\d[./-])", r"(?!\d|[./-]\d)"
-DAY_FIRST = re.compile(NOT_BEFORE + r"(\d{1,2})([./-])(\d{1,2})\2((?:19|20)?\d{2})" + NOT_AFTER)
-YEAR_FIRST = re.compile(NOT_BEFORE + r"((?:19|20)\d{2})([./-])(\d{1,2})\2(\d{1,2})" + NOT_AFTER)
+# Every placeholder the redactor writes. A placeholder already in the text is left alone, which
+# keeps redaction idempotent.
+PLACEHOLDERS = ("name", "phone", "email", "address", "iban", "date", "national-id", "id",
+                "passport", "plate", "ip", "handle", "url", "card")
+PLACEHOLDER = re.compile(r"\[(?:" + "|".join(re.escape(p) for p in PLACEHOLDERS) + r")\]")
+# What masked text becomes in the view: not a letter, digit, space or separator, so it joins
+# nothing and is matched by nothing.
+MASK = "\ufffc"
 
-# Digit groups as people type them in phone, id and card numbers: "+90", "(0212)", "4567".
-GROUP = re.compile(r"\+?\(?\d+\)?")
-# Between groups: a space, or one of - . / with optional spaces, or nothing next to a bracket.
-SEPARATOR = r"(?:[ \t]?[-./][ \t]?|[ \t]|(?<=\))|(?=\())"
-RUN = re.compile(rf"(?<![\d+(]){GROUP.pattern}(?:{SEPARATOR}{GROUP.pattern})*")
-LONGEST = 8  # groups in one number at most ("+90 (532) 123 45 67" has 5)
+_FOLD = str.maketrans({"ç": "c", "Ç": "c", "ğ": "g", "Ğ": "g", "ı": "i", "I": "i", "İ": "i",
+                       "ö": "o", "Ö": "o", "ş": "s", "Ş": "s", "ü": "u", "Ü": "u", "â": "a",
+                       "Â": "a", "î": "i", "Î": "i", "û": "u", "Û": "u", "’": "'", "ʼ": "'",
+                       "`": "'", "´": "'"})
+
+
+def fold(word: str) -> str:
+    """Lowercase without accents, Turkish-aware ("İSMİM" and "ismim" both give "ismim")."""
+    return _fold_word(word) if len(word) <= 32 else _fold(word)
+
+
+@lru_cache(maxsize=1 << 15)
+def _fold_word(word: str) -> str:
+    return _fold(word)
+
+
+def _fold(word: str) -> str:
+    word = word.translate(_FOLD).lower()
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word)
+                   if not unicodedata.combining(c))
+
+
+# --------------------------------------------------------------------------------------------
+# Data
+
+
+def _phrases(items) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(fold(w) for w in re.findall(r"[^\W_]+(?:'[^\W_]+)?", item))
+                     for item in items)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Everything the recognisers know, merged from every language's data files."""
+
+    months: dict[str, int]
+    number_words: dict[str, int]
+    hundred: frozenset[str]
+    thousand: frozenset[str]
+    repeat: dict[str, int]
+    joiners: frozenset[str]
+    weak_numbers: frozenset[str]
+    cues: dict[str, frozenset[tuple[str, ...]]]
+    words: dict[str, frozenset[str]]
+    names: dict[str, frozenset[str]]        # folded name -> kinds ("first", "last", "word")
+    places: frozenset[str]
+    tlds: frozenset[str]
+    providers: frozenset[str]
+    social: tuple[str, ...]
+    eponyms: frozenset[str]
+    iban_lengths: dict[str, int]
+    name_suffixes: dict[str, frozenset[str]]
+    # First word of a cue phrase -> (kind of cue, the phrase): one lookup per word.
+    phrase_index: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
+    longest_cue: int = field(default=4)
+
+
+CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "signoff",
+            "residence", "residence_after", "street", "street_strong", "unit", "date_cue",
+            "phone_cue", "id_cue", "passport_cue", "plate_cue", "iban_cue", "card_cue",
+            "handle_cue", "email_cue", "email_at", "email_dot")
+WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """Load and merge the package's redaction data (once per process)."""
+    merged: dict[str, list] = {}
+    mappings: dict[str, dict] = {"months": {}, "number_words": {}, "number_repeat": {}}
+    for path in sorted((DATA / "redact").glob("*.json")):
+        if path.name == "common.json":
+            continue
+        for key, value in json.loads(path.read_text(encoding="utf-8")).items():
+            if key in mappings:
+                mappings[key].update({fold(k): v for k, v in value.items()})
+            elif isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+    common = json.loads((DATA / "redact" / "common.json").read_text(encoding="utf-8"))
+    names: dict[str, set[str]] = {}
+    common_somewhere: set[str] = set()
+    for path in sorted((DATA / "names").glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                name, _, kinds = line.partition("\t")
+                key, flags = fold(name), set(kinds.split())
+                # Kinds add up over languages, except 'rare': common in one language is common.
+                if "rare" not in flags:
+                    common_somewhere.add(key)
+                names.setdefault(key, set()).update(flags | {"lang:" + path.stem})
+    for key in common_somewhere:
+        names[key].discard("rare")
+    suffixes = {}
+    for path in sorted((DATA / "redact").glob("*.json")):
+        if path.name != "common.json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            suffixes[path.stem] = frozenset(fold(s) for s in data.get("name_suffixes", ()))
+    places = set()
+    for path in sorted((DATA / "redact").glob("places.*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("#"):
+                places.update(fold(w) for w in line.split())
+    cues = {key: _phrases(merged.get(key, ())) for key in CUE_KEYS}
+    index: dict[str, list] = {}
+    for key, phrases in cues.items():
+        for phrase in phrases:
+            if phrase:
+                index.setdefault(phrase[0], []).append((key, phrase))
+    return Lexicon(
+        months=mappings["months"], number_words=mappings["number_words"],
+        hundred=frozenset(fold(w) for w in merged.get("number_hundred", ())),
+        thousand=frozenset(fold(w) for w in merged.get("number_thousand", ())),
+        repeat=mappings["number_repeat"],
+        joiners=frozenset(fold(w) for w in merged.get("number_joiners", ())),
+        weak_numbers=frozenset(fold(w) for w in merged.get("number_weak", ())),
+        cues=cues,
+        words={key: frozenset(fold(w) for w in merged.get(key, ())) for key in WORD_KEYS},
+        names={k: frozenset(v) for k, v in names.items()},
+        places=frozenset(places),
+        tlds=frozenset(common["tlds"]), providers=frozenset(common["mail_providers"]),
+        social=tuple(common["social_domains"]), eponyms=frozenset(common["eponyms"]),
+        iban_lengths=common["iban_lengths"], name_suffixes=suffixes,
+        phrase_index={k: tuple(v) for k, v in index.items()},
+        longest_cue=max(len(p) for phrases in cues.values() for p in phrases))
+
+
+# --------------------------------------------------------------------------------------------
+# The view: the message as recognisers see it, with a map back to the original characters.
+
+WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`´][^\W\d_]+)?")
+_FULLWIDTH = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
+_FULLWIDTH.update({0xFE6B: "@", 0x3000: " ", 0x2024: ".", 0xFE52: ".", 0x2027: "."})
+
+
+@dataclass
+class Token:
+    start: int          # in view coordinates
+    end: int
+    text: str
+    stem_end: int       # end of the word before an apostrophe suffix ("Ayşe" in "Ayşe'yim")
+    fold: str           # the whole token, folded
+    stem: str           # the stem, folded
+    capital: bool
+
+
+class View:
+    """The message with uniform digits and spelled numbers as digits, and what is masked."""
+
+    def __init__(self, text: str, lex: Lexicon):
+        self.original = text
+        chars = [(_FULLWIDTH.get(ord(c)) or (str(unicodedata.decimal(c, 0))
+                                            if c.isdecimal() else c)) for c in text]
+        base = "".join(chars)
+        self.text, self.starts, self.ends = _spell_numbers(base, lex)
+        self.masked = [False] * len(self.text)
+        for m in PLACEHOLDER.finditer(self.text):
+            self.mask(m.start(), m.end())
+        self.spans: list[tuple[int, int, str]] = []  # in original coordinates
+
+    def mask(self, start: int, end: int) -> None:
+        for i in range(start, end):
+            self.masked[i] = True
+        self.text = self.text[:start] + MASK * (end - start) + self.text[end:]
+
+    def claim(self, start: int, end: int, label: str) -> None:
+        """Record view[start:end] as personal data of one kind and hide it from later steps."""
+        if start >= end:
+            return
+        self.spans.append((self.starts[start], self.ends[end - 1], label))
+        self.mask(start, end)
+
+    def tokens(self) -> list[Token]:
+        out = []
+        for m in WORD.finditer(self.text):
+            word = m.group()
+            cut = next((i for i, c in enumerate(word) if c in "'’ʼ`´"), len(word))
+            out.append(Token(m.start(), m.end(), word, m.start() + cut, fold(word),
+                             fold(word[:cut]), word[0].isupper()))
+        return out
+
+
+def _spell_numbers(text: str, lex: Lexicon) -> tuple[str, list[int], list[int]]:
+    """Turn runs of number words into digit groups; return the new text and its offset map."""
+    pieces: list[tuple[str, int, int]] = []   # (text, original start, original end)
+    kept = 0
+    words = [(m.start(), m.end(), fold(m.group())) for m in re.finditer(r"[^\W\d_]+", text)]
+    i = 0
+    while i < len(words):
+        j, run = i, []
+        while j < len(words):
+            start, end, w = words[j]
+            if run and not re.fullmatch(r"[\s,.-]{0,3}", text[run[-1][1]:start]):
+                break
+            if w in lex.number_words or w in lex.hundred or w in lex.thousand or (
+                    w in lex.repeat and j + 1 < len(words)
+                    and words[j + 1][2] in lex.number_words):
+                run.append(words[j])
+            elif w in lex.joiners and run and j + 1 < len(words) \
+                    and words[j + 1][2] in lex.number_words:
+                run.append(words[j])
+            else:
+                break
+            j += 1
+        while run and run[-1][2] in lex.joiners:
+            run.pop()
+        if not run or (len(run) == 1 and run[0][2] in lex.weak_numbers):
+            i = max(j, i + 1) if run else i + 1
+            continue
+        if kept < run[0][0]:
+            pieces += [(c, k, k + 1) for k, c in enumerate(text[kept:run[0][0]], kept)]
+        for group, start, end in _groups(run, lex):
+            if pieces and pieces[-1][0] != " " and pieces[-1][2] <= start and pieces[-1][0].isdigit():
+                pieces.append((" ", start, start))
+            pieces += [(c, start, end) for c in group]
+        kept = run[-1][1]
+        i = i + len(run) if len(run) else i + 1
+    pieces += [(c, k, k + 1) for k, c in enumerate(text[kept:], kept)]
+    out = "".join(p[0] for p in pieces)
+    starts = [p[1] for p in pieces]
+    ends = [max(p[2], p[1] + 1) if p[0] != " " or p[2] > p[1] else p[1] for p in pieces]
+    return out, starts, ends
+
+
+def _groups(run, lex: Lexicon):
+    """Read spelled numbers as people say phone numbers: "beş yüz otuz iki" is one group, 532."""
+    groups = []
+    thousands = sub = None
+    flags: set[str] = set()
+    first = last = None
+
+    def close():
+        nonlocal thousands, sub, flags, first
+        if first is not None and (thousands is not None or sub is not None):
+            groups.append((str((thousands or 0) + (sub or 0)), first, last))
+        thousands = sub = None
+        flags = set()
+        first = None
+
+    k = 0
+    while k < len(run):
+        start, end, w = run[k]
+        if w in lex.joiners:
+            k += 1
+            continue
+        if w in lex.repeat:
+            close()
+            digit = lex.number_words.get(run[k + 1][2], 0) if k + 1 < len(run) else 0
+            if digit < 10:
+                groups.append((str(digit) * lex.repeat[w], start, run[k + 1][1]))
+                k += 2
+                continue
+            k += 1
+            continue
+        if w in lex.thousand:
+            if thousands is None and (sub is None or sub < 1000):
+                thousands, sub, flags = (sub or 1) * 1000, None, set()
+                first = start if first is None else first
+                last = end
+            else:
+                close()
+                thousands, first, last = 1000, start, end
+            k += 1
+            continue
+        if w in lex.hundred:
+            if sub is not None and flags == {"u"}:
+                sub *= 100
+            elif sub is None:
+                sub = 100
+                first = start if first is None else first
+            else:
+                close()
+                sub, first = 100, start
+            flags, last = {"h"}, end
+            k += 1
+            continue
+        value = lex.number_words[w]
+        kind = "z" if value == 0 else "u" if value < 10 else "teen" if value < 20 and value != 10 \
+            else "t"
+        if kind == "z":
+            close()
+            groups.append(("0", start, end))
+        elif kind == "u" and sub is not None and not flags & {"u", "teen"} and flags:
+            sub += value
+            flags.add("u")
+        elif kind in ("t", "teen") and sub is not None and flags == {"h"}:
+            sub += value
+            flags.add(kind)
+        elif kind in ("u", "t", "teen") and sub is None and thousands is not None:
+            sub, flags = value, {kind}
+        else:
+            close()
+            sub, flags, first = value, {kind}, start
+        last = end
+        if first is None:
+            first = start
+        k += 1
+    close()
+    return groups
+
+
+# --------------------------------------------------------------------------------------------
+# Validators
 
 
 def tc_kimlik_valid(digits: str) -> bool:
@@ -59,6 +365,304 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def iban_valid(iban: str) -> bool:
+    """Check an IBAN (no separators) with the ISO 7064 mod-97 checksum."""
+    iban = iban.upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", iban):
+        return False
+    moved = iban[4:] + iban[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+def _valid_date(day: int, month: int, year: int | None = None) -> bool:
+    if year is not None and not 1900 <= year <= date.today().year + 1:
+        return False
+    try:
+        date(year or 2000, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    if len(text) == 2:
+        year += 1900 if year > date.today().year % 100 else 2000
+    return year
+
+
+# --------------------------------------------------------------------------------------------
+# Context
+
+
+CUE_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+
+
+def _cue_before(view: View, start: int, key: str, lex: Lexicon, window: int = 40) -> bool:
+    """Is a cue phrase of this kind among the last few words before view position `start`?"""
+    words = [fold(w) for w in CUE_WORD.findall(view.text[max(0, start - window):start])][-6:]
+    for i, word in enumerate(words):
+        for kind, phrase in lex.phrase_index.get(word, ()):
+            if kind == key and tuple(words[i:i + len(phrase)]) == phrase:
+                return True
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# Recognisers that work on the characters of the view
+
+
+URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'\ufffc]+")
+BARE_URL = re.compile(r"(?i)(?<![@\w.-])(?:[a-z0-9-]+\.)+([a-z]{2,12})(/[^\s<>\"'\ufffc]*)")
+TRAILING = ".,;:!?)]}'\"»”’"
+
+
+def urls(view: View, lex: Lexicon) -> None:
+    """Web addresses (a profile URL names its owner): with a scheme, www., or a path."""
+    for pattern in (URL, BARE_URL):
+        for m in pattern.finditer(view.text):
+            if pattern is BARE_URL and m.group(1).lower() not in lex.tlds:
+                continue
+            end = m.end()
+            while end > m.start() and view.text[end - 1] in TRAILING:
+                end -= 1
+            view.claim(m.start(), end, "[url]")
+    # A social network named by its domain alone still points at a profile nearby.
+    for m in _social_pattern().finditer(view.text):
+        view.claim(m.start(), m.end(), "[url]")
+
+
+@lru_cache(maxsize=1)
+def _social_pattern() -> re.Pattern:
+    domains = sorted(lexicon().social, key=len, reverse=True)
+    return re.compile(r"(?i)(?<![\w.])(?:" + "|".join(map(re.escape, domains)) + r")\b")
+
+
+@lru_cache(maxsize=1)
+def _email_pattern() -> tuple[re.Pattern, re.Pattern]:
+    lex = lexicon()
+
+    def words(key: str) -> str:
+        return "|".join(sorted((r"\s+".join(map(re.escape, p)) for p in lex.cues[key]),
+                               key=len, reverse=True))
+
+    def wrapped(inner: str) -> str:
+        return r"[\(\[\{<]\s*(?:" + inner + r")\s*[\)\]\}>]"
+
+    at = rf"(?:\s*@\s*|\s*{wrapped(words('email_at') + '|@')}\s*|\s+(?:{words('email_at')})\s+)"
+    dot = rf"(?:\s*\.\s*|\s*{wrapped(words('email_dot') + '|[.]')}\s*|\s+(?:{words('email_dot')})\s+)"
+    label = r"[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?"
+    local = rf"[\w+-]+(?:{dot}[\w+-]+){{0,4}}"
+    return (re.compile(rf"(?i)(?<![\w.+-])({local})({at})({label}(?:{dot}{label}){{0,4}})"),
+            re.compile(rf"(?i){dot}"))
+
+
+def emails(view: View, lex: Lexicon) -> None:
+    """E-mail addresses, also written to dodge filters: ' at ', (at), [dot], spaces around @."""
+    if "@" not in view.text and "at" not in view.text.lower() and "et" not in view.text.lower() \
+            and "kuyruk" not in view.text.lower():
+        return
+    pattern, dot = _email_pattern()
+    for m in pattern.finditer(view.text):
+        plain_at = "@" in m.group(2)
+        domain = [fold(x) for x in dot.split(m.group(3))]
+        last = domain[-1]
+        if plain_at or (len(domain) > 1 and last in lex.tlds) or domain[0] in lex.providers:
+            end = m.end()
+            if not plain_at and len(domain) > 1 and last not in lex.tlds:
+                end = m.start(3) + len(m.group(3).split()[0])
+            view.claim(m.start(), end, "[email]")
+    # The at-sign alone with a provider after it: "ayse_kaya85 @ gmail"
+    for m in re.finditer(r"(?<![\w.+-])[\w.+-]+\s*@\s*[\w-]+(?:\.[\w-]+)*", view.text):
+        view.claim(m.start(), m.end(), "[email]")
+
+
+HANDLE = re.compile(r"(?<![\w.@/])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,29}[A-Za-z0-9_])?")
+
+
+HANDLE_WORD = re.compile(r"[\w.]+(?:'\w+)?")
+
+
+def handles(view: View, lex: Lexicon) -> None:
+    """Social-media handles: '@ayse.kaya', or a user name after 'instagram:' / 'insta hesabım'."""
+    for m in HANDLE.finditer(view.text):
+        view.claim(m.start(), m.end(), "[handle]")
+    fillers, stop = lex.words["handle_filler"], lex.words["name_stop"]
+    seq = [(m.start(), m.end(), fold(m.group())) for m in HANDLE_WORD.finditer(view.text)]
+    for i, (_, _, word) in enumerate(seq):
+        size = max((len(p) for kind, p in lex.phrase_index.get(word, ())
+                    if kind == "handle_cue" and tuple(w for _, _, w in seq[i:i + len(p)]) == p),
+                   default=0)
+        if not size:
+            continue
+        j = i + size
+        strong = view.text[seq[j - 1][1]:seq[j - 1][1] + 2].lstrip().startswith(":")
+        while j < len(seq) and j - i - size < 3 and seq[j][2].split("'")[0] in fillers:
+            j, strong = j + 1, True
+        if j >= len(seq) or seq[j][0] - seq[j - 1][1] > 3:
+            continue
+        start, end, _ = seq[j]
+        core = view.text[start:end].split("'")[0].rstrip(".")
+        looks_like = bool(re.search(r"[._\d]", core)) or ":" in view.text[seq[j - 1][1]:start]
+        if len(core) >= 3 and (looks_like or strong) and fold(core) not in fillers \
+                and fold(core) not in stop:
+            view.claim(start, start + len(core), "[handle]")
+
+
+IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")
+IPV6 = re.compile(r"(?i)(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])")
+
+
+def ips(view: View, lex: Lexicon) -> None:
+    """IPv4 and IPv6 addresses (checked by the ipaddress module, so a time is not one)."""
+    for pattern in (IPV4, IPV6):
+        for m in pattern.finditer(view.text):
+            try:
+                ipaddress.ip_address(m.group())
+            except ValueError:
+                continue
+            view.claim(m.start(), m.end(), "[ip]")
+
+
+IBAN_START = re.compile(r"(?i)(?<![a-z0-9])([a-z]{2})[ \t.-]?(\d{2})(?=[ \t.-]?[a-z0-9])")
+IBAN_CHARS = re.compile(r"(?i)(?:[ \t.-]?[a-z0-9]){10,32}")
+
+
+def ibans(view: View, lex: Lexicon) -> None:
+    """IBANs in any spacing: a registered country, its length and the mod-97 checksum, or a
+    country code followed by 16 or more digits (a mistyped IBAN is still one)."""
+    for m in IBAN_START.finditer(view.text):
+        length = lex.iban_lengths.get(m.group(1).upper())
+        rest = IBAN_CHARS.match(view.text, m.end())
+        if not length or not rest:
+            continue
+        chars = [(i, c) for i, c in enumerate(rest.group(), m.end()) if c.isalnum()]
+        need = length - 4
+        best = None
+        if len(chars) >= need and iban_valid(
+                (m.group(1) + m.group(2)).upper() + "".join(c for _, c in chars[:need])):
+            best = need
+        else:
+            digits = len(re.match(r"\d*", "".join(c for _, c in chars)).group())
+            if digits >= 16:
+                best = min(digits, need)
+        if best:
+            view.claim(m.start(), chars[best - 1][0] + 1, "[iban]")
+
+
+@lru_cache(maxsize=1)
+def _date_patterns() -> tuple[list[re.Pattern], re.Pattern, list[re.Pattern]]:
+    months = "|".join(sorted((re.escape(m) for m in lexicon().months), key=len, reverse=True))
+    ordinal = r"(?:st|nd|rd|th|\.)?"
+    year = r"(?:(?:19|20)\s?\d{2}|'?\d{2})"
+    sep = r"[\s.,/-]{0,3}(?:of\s+)?"
+    words = [re.compile(rf"(?<!\d)(\d{{1,2}}){ordinal}{sep}({months})\.?{sep}({year})(?!\d)"),
+             re.compile(rf"(?<!\w)({months})\.?{sep}(\d{{1,2}}){ordinal}{sep}({year})(?!\d)")]
+    numeric = re.compile(r"(?<![\d.])(\d{1,4})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{2,4})"
+                         r"(?!\d|[./-]\d)")
+    # Day and month alone, or month and year: a birth date only beside a birth cue.
+    partial = [re.compile(rf"(?<!\d)\d{{1,2}}{ordinal}{sep}(?:{months})\b(?!\s*\d)"),
+               re.compile(rf"(?<!\w)(?:{months})\.?{sep}\d{{1,2}}{ordinal}(?!\d)"),
+               re.compile(r"(?<![\d.])\d{1,2}[./]\d{1,2}(?![\d.]|/\d)"),
+               re.compile(rf"(?<!\d)(?:{months})\.?\s*{year}(?!\d)")]
+    return words, numeric, partial
+
+
+def dates(view: View, lex: Lexicon) -> None:
+    """Dates: '12.03.1985', '1985-03-12', '3 March 1985', 'Mart 12 85', and beside a birth cue
+    a day and month alone or a compact '120385'."""
+    if not any(c.isdigit() for c in view.text):
+        return
+    words, numeric, partial = _date_patterns()
+    text = _folded(view)
+    for k, pattern in enumerate(words):
+        for m in pattern.finditer(text):
+            day, month = (m.group(1), m.group(2)) if k == 0 else (m.group(2), m.group(1))
+            if _valid_date(int(day), lex.months[month]) and m.group(3).strip("'").isdigit():
+                view.claim(m.start(), m.end(), "[date]")
+    for m in numeric.finditer(view.text):
+        a, b, c = m.group(1), m.group(3), m.group(4)
+        if len(a) == 4:
+            ok = _valid_date(int(c), int(b), int(a)) and len(c) <= 2
+        else:
+            y = _year(c)
+            ok = len(c) in (2, 4) and len(a) <= 2 and (
+                _valid_date(int(a), int(b), y) or _valid_date(int(b), int(a), y))
+        if ok:
+            view.claim(m.start(), m.end(), "[date]")
+    text = _folded(view)
+    for pattern in partial:
+        for m in pattern.finditer(text):
+            if _cue_before(view, m.start(), "date_cue", lex) or _cue_after_birth(view, m.end()):
+                view.claim(m.start(), m.end(), "[date]")
+
+
+def _folded(view: View) -> str:
+    """The view folded with the same length, so positions carry over."""
+    text = fold(view.text)
+    return text if len(text) == len(view.text) else view.text.lower()
+
+
+def _cue_after_birth(view: View, end: int) -> bool:
+    after = fold(view.text[end:end + 16])
+    return bool(re.match(r"\s*(?:'?\w{0,3}\s*)?(?:dogum|born|dogdum|dogumlu)", after))
+
+
+TR_PLATE = re.compile(r"(?<![\w.,])(0[1-9]|[1-7]\d|8[01])[ \t-]?([A-Za-z]{1,3})[ \t-]?(\d{2,5})(?!\w|[.,]\d)")
+UK_PLATE = re.compile(r"(?<!\w)[A-Z]{2}\d{2}[ \t]?[A-Z]{3}(?!\w)")
+
+
+def plates(view: View, lex: Lexicon) -> None:
+    """Licence plates: Turkish ('34 ABC 123', any case beside a plate cue) and British."""
+    for m in TR_PLATE.finditer(view.text):
+        letters, digits = m.group(2), m.group(3)
+        fits = {1: (4, 5), 2: (3, 4), 3: (2, 3)}[len(letters)]
+        if len(digits) not in fits:
+            continue
+        if letters.isupper() or _cue_before(view, m.start(), "plate_cue", lex):
+            view.claim(m.start(), m.end(), "[plate]")
+    for m in UK_PLATE.finditer(view.text):
+        view.claim(m.start(), m.end(), "[plate]")
+    for m in re.finditer(r"(?<!\w)(?=[A-Za-z0-9 -]{4,10}(?!\w))(?=[^\s]*\d)[A-Za-z0-9]+"
+                         r"(?:[ -][A-Za-z0-9]+){0,2}(?!\w)", view.text):
+        if re.search(r"[A-Za-z]", m.group()) and _cue_before(view, m.start(), "plate_cue", lex,
+                                                             window=20):
+            view.claim(m.start(), m.end(), "[plate]")
+
+
+PASSPORT = re.compile(r"(?<![\w-])[A-Za-z]{1,2}[ -]?\d{6,9}(?![\w-])")
+UK_NINO = re.compile(r"(?i)(?<!\w)[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?!\w)")
+SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
+CUED_CODE = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{4,19}(?!\w)")
+
+
+def documents(view: View, lex: Lexicon) -> None:
+    """Passport numbers, UK National Insurance and US Social Security numbers, and any code
+    with digits right after a passport or id cue ('pasaport no: U12345678', 'file no 48213')."""
+    for m in UK_NINO.finditer(view.text):
+        view.claim(m.start(), m.end(), "[national-id]")
+    for m in SSN.finditer(view.text):
+        view.claim(m.start(), m.end(), "[national-id]")
+    for m in PASSPORT.finditer(view.text):
+        view.claim(m.start(), m.end(), "[passport]")
+    for m in CUED_CODE.finditer(view.text):
+        if sum(c.isdigit() for c in m.group()) < 5:
+            continue
+        if _cue_before(view, m.start(), "passport_cue", lex, window=24):
+            view.claim(m.start(), m.end(), "[passport]")
+        elif _cue_before(view, m.start(), "id_cue", lex, window=24):
+            view.claim(m.start(), m.end(), "[id]")
+
+
+# Digit groups as people type them: "+90", "(0212)", "4567".
+GROUP = re.compile(r"\+?\(?\d+\)?")
+# Between groups: up to three characters that are neither letters, digits nor line breaks, so
+# "0532 📞 123-45-67" is one run; a colon is never one (hours: "09:00").
+SEP = r"(?:[^\w\n:\ufffc]{1,3}|_)"
+RUN = re.compile(rf"(?<![\d+(]){GROUP.pattern}(?:{SEP}{GROUP.pattern})*")
+LONGEST = 16  # groups in one number at most ("0 5 3 2 1 2 3 4 5 6 7" has 11)
+
+
 def _is_card(sizes: list[int]) -> bool:
     # Printed card layouts only (4-4-4-4, 4-6-5 or one block), so two phone numbers in a row are
     # never read as one card.
@@ -76,63 +680,435 @@ def _is_phone(first: str, sizes: list[int], digits: str) -> bool:
         return 11 <= n <= 15                   # 00 instead of +
     if first.startswith("("):
         return 10 <= n <= 11                   # (0212) 555 12 34, (555) 123-4567
+    if len(sizes) >= 7 and all(s == 1 for s in sizes):
+        return 7 <= n <= 15                    # a digit at a time: "0 5 3 2 1 2 3 ..."
     # 0532 123 45 67, 532 123 45 67, 05321234567; "0 532 ..." too. A short first group
     # ("10 20 30 40 50") is a list of numbers.
     return 10 <= n <= 11 and (sizes[0] >= 3 or digits[:sizes[0]] == "0")
 
 
-def _label(groups: list[str]) -> str | None:
-    """Name what a sequence of digit groups is, or None for an ordinary number."""
-    parts = ["".join(str(int(c)) for c in g if c.isdecimal()) for g in groups]
-    digits, sizes = "".join(parts), [len(p) for p in parts]
-    if tc_kimlik_valid(digits) and groups[0][0] not in "+(":
-        return "[national-id]"
-    if _is_card(sizes) and luhn_valid(digits):
-        return "[card]"
-    if _is_phone(groups[0], sizes, digits):
-        return "[phone]"
-    return None
+def _compact_date(digits: str) -> bool:
+    if len(digits) == 8:
+        return (_valid_date(int(digits[:2]), int(digits[2:4]), int(digits[4:]))
+                or _valid_date(int(digits[6:]), int(digits[4:6]), int(digits[:4])))
+    return len(digits) == 6 and _valid_date(int(digits[:2]), int(digits[2:4]), _year(digits[4:]))
 
 
-def _numbers(run: re.Match) -> str:
-    # Split a run of groups into numbers, longest first from the left: "call 0532 123 45 67
-    # 10000000146" is a phone and then a national id, not one 22-digit number.
-    text = run.group()
-    groups = list(GROUP.finditer(text))
-    out, kept, i = [], 0, 0
-    while i < len(groups):
-        for j in range(min(len(groups), i + LONGEST), i, -1):
-            label = _label([g.group() for g in groups[i:j]])
-            if label:
-                out += [text[kept:groups[i].start()], label]
-                kept, i = groups[j - 1].end(), j
+class _Numbers:
+    """Split a run of digit groups into personal numbers, longest first from the left."""
+
+    def __init__(self, view: View, lex: Lexicon):
+        self.view, self.lex = view, lex
+
+    def label(self, groups: list[re.Match], *, by_cue: bool) -> str | None:
+        raw = [g.group() for g in groups]
+        parts = ["".join(c for c in g if c.isdigit()) for g in raw]
+        digits, sizes = "".join(parts), [len(p) for p in parts]
+        start = groups[0].start()
+        cue = self.cue(start)
+        if len(groups) == 1 and len(digits) in (6, 8) and _compact_date(digits) and (
+                len(digits) == 8 or cue == "date_cue"):
+            return "[date]"
+        if len(sizes) == 3 and sizes[2] == 4 and sizes[0] <= 2 and sizes[1] <= 2 and (
+                _valid_date(int(parts[0]), int(parts[1]), int(parts[2]))):
+            return "[date]"
+        if tc_kimlik_valid(digits) and raw[0][0] not in "+(":
+            return "[national-id]"
+        if _is_card(sizes) and luhn_valid(digits):
+            return "[card]"
+        if _is_phone(raw[0], sizes, digits):
+            return {"id_cue": "[national-id]" if len(digits) == 11 else "[id]",
+                    "iban_cue": "[iban]", "passport_cue": "[passport]",
+                    "card_cue": "[card]"}.get(cue, "[phone]")
+        if by_cue and cue and len(digits) >= (5 if cue in ("id_cue", "passport_cue") else 7) \
+                and not self.amount(raw, groups):
+            return {"date_cue": "[date]" if _compact_date(digits) else None,
+                    "phone_cue": "[phone]", "id_cue": "[id]", "iban_cue": "[iban]",
+                    "passport_cue": "[passport]", "card_cue": "[card]"}.get(cue)
+        return None
+
+    def amount(self, raw: list[str], groups: list[re.Match]) -> bool:
+        # "1.500.000 TL", "15,000": thousands separators, not a personal number.
+        seps = {self.view.text[a.end():b.start()] for a, b in zip(groups, groups[1:])}
+        return (len(raw) > 1 and seps in ({"."}, {","}) and 1 <= len(raw[0]) <= 3
+                and all(len(g) == 3 for g in raw[1:]))
+
+    def cue(self, start: int) -> str | None:
+        for key in ("date_cue", "passport_cue", "iban_cue", "id_cue", "card_cue", "phone_cue"):
+            if _cue_before(self.view, start, key, self.lex, window=32):
+                return key
+        return None
+
+    def __call__(self, run: re.Match) -> None:
+        groups = list(GROUP.finditer(self.view.text, run.start(), run.end()))
+        # First by shape and checksum; then what is left, by the cue before it ("file no 48213").
+        left = self.split([groups], by_cue=False)
+        self.split(left, by_cue=True)
+
+    def split(self, pieces: list[list[re.Match]], *, by_cue: bool) -> list[list[re.Match]]:
+        """Claim numbers in each piece, longest first from the left; return what is left."""
+        left: list[list[re.Match]] = []
+        for groups in pieces:
+            i, rest = 0, []
+            while i < len(groups):
+                for j in range(min(len(groups), i + LONGEST), i, -1):
+                    label = self.label(groups[i:j], by_cue=by_cue)
+                    if label:
+                        self.view.claim(groups[i].start(), groups[j - 1].end(), label)
+                        if rest:
+                            left.append(rest)
+                        rest, i = [], j
+                        break
+                else:
+                    rest.append(groups[i])
+                    i += 1
+            if rest:
+                left.append(rest)
+        return left
+
+
+def numbers(view: View, lex: Lexicon) -> None:
+    """Phone, national id, card and other long numbers, in any spacing or separators."""
+    split = _Numbers(view, lex)
+    for run in list(RUN.finditer(view.text)):
+        split(run)
+
+
+# --------------------------------------------------------------------------------------------
+# Recognisers that work on words
+
+
+def _match_phrase(tokens: list[Token], i: int, key: str, lex: Lexicon) -> int:
+    """Length in tokens of the longest cue phrase of kind `key` starting at token i, or 0."""
+    best = 0
+    for kind, phrase in lex.phrase_index.get(tokens[i].fold, ()):
+        size = len(phrase)
+        if kind == key and size > best and i + size <= len(tokens) and all(
+                tokens[i + k].fold == phrase[k] for k in range(1, size)):
+            best = size
+    return best
+
+
+def _gap(view: View, a: Token, b: Token) -> str:
+    return view.text[a.end:b.start]
+
+
+UK_POSTCODE = re.compile(r"(?<!\w)[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)")
+
+
+def addresses(view: View, lex: Lexicon) -> None:
+    """Street addresses: a street word (Cad., Sok., Mah., Street, Road) with the words and door
+    numbers around it, postcodes, 'Kadıköy/İstanbul', and what follows 'my address is'."""
+    for m in UK_POSTCODE.finditer(view.text):
+        view.claim(m.start(), m.end(), "[address]")
+    tokens = view.tokens()
+    if not tokens:
+        return
+    cues = lex.cues
+    stop = lex.words["name_stop"]
+
+    def is_place(t: Token) -> bool:
+        return t.stem in lex.places
+
+    def addressy(k: int) -> bool:
+        t = tokens[k]
+        return (t.capital or is_place(t) or _match_phrase(tokens, k, "street", lex) > 0
+                or _match_phrase(tokens, k, "unit", lex) > 0) and t.fold not in stop
+
+    claimed: list[tuple[int, int]] = []
+    for i, t in enumerate(tokens):
+        strong = _match_phrase(tokens, i, "street_strong", lex)
+        weak = strong or _match_phrase(tokens, i, "street", lex)
+        anchor = strong
+        if weak and not strong:
+            # A weak street word ("Park", "Close", "yolu") needs a name and a number beside it.
+            before = view.text[max(0, tokens[i - 1].start - 8 if i else 0):t.start]
+            after = view.text[t.end:t.end + 8]
+            anchor = bool(i and tokens[i - 1].capital and re.search(r"\d", before + after))
+        if not anchor:
+            continue
+        # Left: up to three words of the street's name ("Bağdat", "ataturk", "Gül", "221B").
+        start = t.start
+        k = i - 1
+        while k >= 0 and i - k <= 3:
+            prev = tokens[k]
+            gap = _gap(view, prev, tokens[k + 1])
+            if not re.fullmatch(r"[\s\d/.,-]{0,8}", gap) or MASK in gap:
                 break
+            if prev.fold in stop or _match_phrase(tokens, k, "residence", lex):
+                break
+            start = prev.start
+            k -= 1
+        digits_before = re.search(r"\d+[A-Za-z]?\s*$", view.text[max(0, start - 8):start])
+        if digits_before:
+            start = start - len(view.text[max(0, start - 8):start]) + digits_before.start()
+        claimed.append((start, _extend_address(view, tokens, i + max(weak, 1) - 1, lex)))
+    # Two places joined by a slash, or a postcode with a place: "Kadıköy/İstanbul", "34710 Kadıköy".
+    for m in re.finditer(r"(?<!\w)(?:\d{5}\s+)?([^\W\d_]+)\s*/\s*([^\W\d_]+)", view.text):
+        if fold(m.group(1)) in lex.places and fold(m.group(2)) in lex.places:
+            claimed.append((m.start(), m.end()))
+    for m in re.finditer(r"(?<![\d.])\d{5}\s+([^\W\d_]+)", view.text):
+        if fold(m.group(1)) in lex.places:
+            claimed.append((m.start(), m.end()))
+    # Residence cues: "I live in Kadıköy", "adresim: ...", "Moda'da oturuyorum".
+    for i, t in enumerate(tokens):
+        size = _match_phrase(tokens, i, "residence", lex)
+        if size and i + size < len(tokens):
+            k = i + size
+            if re.search(r"[.!?\n]", _gap(view, tokens[k - 1], tokens[k])):
+                continue
+            if addressy(k) or re.match(r"[\s:,-]*\d", view.text[tokens[k - 1].end:]):
+                claimed.append((min(tokens[k].start,
+                                    tokens[k - 1].end + len(view.text[tokens[k - 1].end:])
+                                    - len(view.text[tokens[k - 1].end:].lstrip(" :,-"))),
+                                _extend_address(view, tokens, k - 1, lex, loose=True)))
+        after = _match_phrase(tokens, i, "residence_after", lex)
+        if after and i:
+            k, start = i - 1, None
+            while k >= 0 and i - k <= 3 and addressy(k) and not re.search(
+                    r"[.!?\n,]", _gap(view, tokens[k], tokens[k + 1])):
+                start = tokens[k].start
+                k -= 1
+            if start is not None:
+                claimed.append((start, tokens[i - 1].end))
+    for start, end in claimed:
+        view.claim(start, end, "[address]")
+
+
+def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
+                    loose: bool = False) -> int:
+    """From token i, take door numbers, more street words, places and postcodes to the right."""
+    end = tokens[i].end
+    stop = lex.words["name_stop"]
+    pos = end
+    k = i + 1
+    words_taken = 0
+    while True:
+        rest = view.text[pos:]
+        # Numbers and their punctuation: " No:12/3", " 221B", ", 34710", " D:5".
+        m = re.match(r"[\s,:./-]{0,3}\d+[A-Za-z]?(?:\s?[/-]\s?\d+[A-Za-z]?)?", rest)
+        if m and MASK not in m.group():
+            pos += m.end()
+            end = pos
+            while k < len(tokens) and tokens[k].start < pos:
+                k += 1
+            continue
+        if k >= len(tokens):
+            break
+        t = tokens[k]
+        gap = view.text[pos:t.start]
+        if not re.fullmatch(r"[\s,:./-]{0,4}", gap) or MASK in gap or "\n" in gap:
+            break
+        if re.search(r"[.!?]\s", gap) and not re.search(r"\w\.\s*$", view.text[:t.start]):
+            break
+        unit = _match_phrase(tokens, k, "unit", lex)
+        street = _match_phrase(tokens, k, "street", lex)
+        if unit and re.match(r"[\s:.]*\d", view.text[tokens[k + unit - 1].end:]):
+            k += unit
+        elif street or t.stem in lex.places:
+            k += max(street, 1)
+        elif t.fold not in stop and (t.capital or (loose and words_taken < 4)):
+            # The next street's name: "Moda Mah. Bahariye Cad." (or any word after a cue).
+            nxt = k + 1
+            if not t.capital and not loose:
+                break
+            if not (loose or (nxt < len(tokens) and (
+                    _match_phrase(tokens, nxt, "street", lex)
+                    or tokens[nxt].stem in lex.places))):
+                break
+            k += 1
+            words_taken += 1
         else:
+            break
+        pos = end = tokens[k - 1].end
+    return end
+
+
+def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozenset) -> bool:
+    """Is token i a medical eponym here: "Baker's cyst", "Patrick test", "Osgood-Schlatter"?"""
+    nouns = lex.words["eponym_nouns"]
+    for k in range(i + 1, min(i + 3, len(tokens))):
+        if tokens[k].fold in nouns or tokens[k].stem in nouns:
+            return True
+        if tokens[k].stem not in lex.eponyms:
+            break
+    # A known eponym that is nobody's given name needs no noun: "Achilles", "Osgood-Schlatter".
+    return tokens[i].stem in lex.eponyms and "first" not in kinds
+
+
+def _sentence_start(view: View, t: Token) -> bool:
+    before = view.text[:t.start].rstrip(" \t\"'(«“-")
+    return not before or before[-1] in ".!?\n:;"
+
+
+NAME_GAP = re.compile(r"[ \t]{1,3}")
+CUE_GAP = re.compile(r"[\s:,\-\"'“]{0,4}")
+
+
+def names(view: View, lex: Lexicon) -> None:
+    """Personal names: after an introduction ('my name is', 'adım', 'ben'), a title ('Dr.',
+    'Sayın') or a relation ('my son', 'kızım'), before 'Hanım'/'Bey', in a signature, and any
+    known given name that is not also an everyday word; with the name words beside it."""
+    tokens = view.tokens()
+    if not tokens:
+        return
+    cues, stop = lex.cues, lex.words["name_stop"]
+    contractions = lex.words["contraction_suffixes"]
+    n = len(tokens)
+    mark = [False] * n
+    blocked = [False] * n   # cue words are never names themselves ("Ben" in "Ben Ayşe")
+    cache: dict[int, frozenset[str]] = {}
+
+    def kinds(k: int) -> frozenset[str]:
+        if k in cache:
+            return cache[k]
+        t = tokens[k]
+        found = lex.names.get(t.stem)
+        if found is None and len(t.stem) >= 5 and t.stem_end == t.end:
+            # A case ending without an apostrophe, in the name's own language: "Ayşeyim".
+            for cut in range(3, len(t.stem) - 1):
+                head = lex.names.get(t.stem[:cut])
+                if head and "first" in head and not head & {"word", "rare"} and any(
+                        t.stem[cut:] in lex.name_suffixes.get(k[5:], ())
+                        for k in head if k.startswith("lang:")):
+                    found = head
+                    break
+        cache[k] = found or frozenset()
+        return cache[k]
+
+    def usable(k: int) -> bool:
+        t = tokens[k]
+        if blocked[k] or t.fold in stop or t.stem in stop or len(t.stem) < 2:
+            return False
+        if t.stem_end != t.end and t.fold[len(t.stem) + 1:] in contractions:
+            return False
+        return not _eponym(view, tokens, k, lex, kinds(k))
+
+    def plain_name(k: int) -> bool:
+        """A known name that is no everyday word: a name whatever its case."""
+        found = kinds(k)
+        return bool(found & {"first", "last"}) and "word" not in found
+
+    def adjacent(a: int, b: int) -> bool:
+        return tokens[a].stem_end == tokens[a].end and bool(
+            NAME_GAP.fullmatch(view.text[tokens[a].end:tokens[b].start]))
+
+    def take(k: int, *, explicit: bool) -> None:
+        """Mark the name that starts at token k (after a cue) and the name words after it."""
+        if k >= n or not CUE_GAP.fullmatch(view.text[tokens[k - 1].end:tokens[k].start]):
+            return
+        if not usable(k) or not (explicit or tokens[k].capital or plain_name(k)):
+            return
+        mark[k] = True
+        for m in range(k + 1, min(n, k + 3)):
+            if not (adjacent(m - 1, m) and usable(m)
+                    and (tokens[m].capital or kinds(m) & {"first", "last"})):
+                break
+            mark[m] = True
+
+    for i in range(n):
+        for key in ("intro", "intro_name", "title_before", "relation", "signoff"):
+            size = _match_phrase(tokens, i, key, lex)
+            if not size:
+                continue
+            for b in range(i, i + size):
+                blocked[b] = True
+            k = i + size
+            if key == "signoff":
+                # A signature ends the message: at most three words after the sign-off.
+                if k < n and n - k <= 3 and not re.search(r"[^\W\d_]", view.text[tokens[-1].end:]):
+                    take(k, explicit=False)
+            else:
+                take(k, explicit=key == "intro")
+            break
+        size = _match_phrase(tokens, i, "title_after", lex)
+        if size and i:
+            for b in range(i, i + size):
+                blocked[b] = True
+            k = i - 1
+            while k >= 0 and i - k <= 2 and adjacent(k, k + 1) and usable(k) and (
+                    tokens[k].capital or kinds(k) & {"first", "last"}):
+                mark[k] = True
+                k -= 1
+
+    for i, t in enumerate(tokens):
+        found = kinds(i)
+        if mark[i] or not found & {"first", "last"} or not usable(i):
+            continue
+        if len(t.stem) <= 3 and t.text.isupper():
+            continue        # an acronym: "AI", "MR"
+        if "word" not in found:
+            mark[i] = t.capital or ("first" in found and "rare" not in found)
+        elif t.capital:
+            # "Can" and "Deniz" are names mid-sentence, with a Turkish ending ("Deniz'in") or
+            # next to another name; at the start of a sentence ("Can I walk?") they are words.
+            suffix = t.stem_end != t.end
+            nxt = i + 1 < n and adjacent(i, i + 1) and usable(i + 1) and (
+                plain_name(i + 1) or (tokens[i + 1].capital and len(tokens[i + 1].stem) > 1))
+            mark[i] = not _sentence_start(view, t) or suffix or nxt
+
+    # Grow each name over the name words beside it: "Ayşe Yılmaz", "ayse kaya", "Zorblax Smith".
+    changed = True
+    while changed:
+        changed = False
+        for i in range(n):
+            if not mark[i]:
+                continue
+            for k in (i - 1, i + 1):
+                if not (0 <= k < n) or mark[k] or not adjacent(min(i, k), max(i, k)) \
+                        or not usable(k):
+                    continue
+                if tokens[k].capital or plain_name(k) or (k > i and kinds(k) & {"last"}):
+                    mark[k] = changed = True
+
+    i = 0
+    while i < n:
+        if not mark[i]:
             i += 1
-    return "".join(out) + text[kept:]
+            continue
+        j = i
+        while j + 1 < n and mark[j + 1] and adjacent(j, j + 1):
+            j += 1
+        end = tokens[j].stem_end
+        # An initial after the name: "Ayşe Y." (the dot stays as punctuation).
+        m = re.match(r"[ \t]+[A-ZÇĞİÖŞÜ](?=\.)", view.text[end:])
+        view.claim(tokens[i].start, end + (m.end() if m else 0), "[name]")
+        i = j + 1
 
 
-def _date(match: re.Match) -> str:
-    first, second = int(match.group(1)), int(match.group(3))
-    # Day and month in either order (12/03 and 03/12); "45/10/20" is not a date.
-    if (1 <= first <= 31 and 1 <= second <= 12) or (1 <= first <= 12 and 1 <= second <= 31):
-        return "[date]"
-    return match.group()
+# --------------------------------------------------------------------------------------------
+# The registry: order matters, most specific first (an e-mail's digits are not a phone).
 
-
-def _iso_date(match: re.Match) -> str:
-    month, day = int(match.group(3)), int(match.group(4))
-    return "[date]" if 1 <= month <= 12 and 1 <= day <= 31 else match.group()
+RECOGNISERS = (urls, emails, handles, ips, ibans, dates, plates, documents, numbers, addresses,
+               names)
+# Spans of these kinds that touch are one: "[name] [name]" would only tell how many words.
+MERGE = {"[name]": re.compile(r"[ \t]*"), "[address]": re.compile(r"[\s,/.-]*")}
 
 
 def redact(text: str) -> str:
-    """Replace phone numbers, e-mails, national ids, card numbers and dates with placeholders."""
-    text = EMAIL.sub("[email]", text)
-    for pattern in WORD_DATES:
-        text = pattern.sub("[date]", text)
-    text = YEAR_FIRST.sub(_iso_date, text)
-    text = DAY_FIRST.sub(_date, text)
-    return RUN.sub(_numbers, text)
+    """Replace personal data in a visitor's message with placeholders such as [name], [phone]."""
+    lex = lexicon()
+    view = View(text, lex)
+    for recognise in RECOGNISERS:
+        recognise(view, lex)
+    if not view.spans:
+        return text
+    spans = sorted(view.spans)
+    merged: list[list] = []
+    for start, end, label in spans:
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+            continue
+        if merged and merged[-1][2] == label and label in MERGE and MERGE[label].fullmatch(
+                text[merged[-1][1]:start]):
+            merged[-1][1] = end
+            continue
+        merged.append([start, end, label])
+    out, kept = [], 0
+    for start, end, label in merged:
+        out += [text[kept:start], label]
+        kept = end
+    return "".join(out) + text[kept:]
 
 
 # Line breaks of every kind become "\n"; other white-space controls become a space.
@@ -149,3 +1125,8 @@ def strip_control(text: str) -> str:
     text = "".join(ch for ch in text
                    if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
     return unicodedata.normalize("NFC", text)
+
+
+def scrub(text: str) -> str:
+    """Prepare a visitor's text for storage or a log line: strip controls, then redact."""
+    return redact(strip_control(text))

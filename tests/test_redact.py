@@ -42,7 +42,7 @@ from chatbot.redact import luhn_valid, redact, strip_control, tc_kimlik_valid
     ("12 Mart 1985 doğumluyum", "[date] doğumluyum"),
     # Everything at once.
     ("I'm Ayşe, 0532 123 45 67, ayse@example.com, TC 10000000146, born 12.03.1985",
-     "I'm Ayşe, [phone], [email], TC [national-id], born [date]"),
+     "I'm [name], [phone], [email], TC [national-id], born [date]"),
 ])
 def test_personal_data_is_replaced(text, expected):
     assert redact(text) == expected
@@ -75,8 +75,9 @@ def test_national_id_checksum():
     assert not tc_kimlik_valid("10000000156")      # wrong tenth digit
     assert not tc_kimlik_valid("00000000000")      # cannot start with 0
     assert not tc_kimlik_valid("1000000014")       # ten digits
-    # With a bad checksum an 11-digit number is not a national id...
-    assert redact("my id 10000000147") == "my id [phone]"
+    # With a bad checksum an 11-digit number is a national id only beside an id cue...
+    assert redact("my id 10000000147") == "my id [national-id]"
+    assert redact("call 10000000147") == "call [phone]"
     # ...and one that looks like a mobile number (05...) is a phone.
     assert redact("05321234567") == redact("0532 123 45 67") == "[phone]"
 
