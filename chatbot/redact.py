@@ -504,7 +504,8 @@ def handles(view: View, lex: Lexicon) -> None:
         start, end, _ = seq[j]
         core = view.text[start:end].split("'")[0].rstrip(".")
         looks_like = bool(re.search(r"[._\d]", core)) or ":" in view.text[seq[j - 1][1]:start]
-        if len(core) >= 3 and (looks_like or strong) and fold(core) not in fillers \
+        if len(core) >= 3 and (looks_like or strong) and re.search(r"[^\W\d_]", core) \
+                and fold(core) not in fillers \
                 and fold(core) not in stop:
             view.claim(start, start + len(core), "[handle]")
 
@@ -656,9 +657,10 @@ def documents(view: View, lex: Lexicon) -> None:
 
 # Digit groups as people type them: "+90", "(0212)", "4567".
 GROUP = re.compile(r"\+?\(?\d+\)?")
-# Between groups: up to three characters that are neither letters, digits nor line breaks, so
-# "0532 📞 123-45-67" is one run; a colon is never one (hours: "09:00").
-SEP = r"(?:[^\w\n:\ufffc]{1,3}|_)"
+# Between groups: a few characters that are neither letters, digits nor line breaks, so
+# "0532 ☎️ 123-45-67" is one run (an emoji can be several code points); a colon is never one
+# (hours: "09:00").
+SEP = r"(?:[^\w\n:\ufffc]{1,6}|_)"
 RUN = re.compile(rf"(?<![\d+(]){GROUP.pattern}(?:{SEP}{GROUP.pattern})*")
 LONGEST = 16  # groups in one number at most ("0 5 3 2 1 2 3 4 5 6 7" has 11)
 
@@ -932,8 +934,8 @@ def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozen
             return True
         if tokens[k].stem not in lex.eponyms:
             break
-    # A known eponym that is nobody's given name needs no noun: "Achilles", "Osgood-Schlatter".
-    return tokens[i].stem in lex.eponyms and "first" not in kinds
+    # A known eponym that is nobody's name needs no noun: "Achilles", "Osgood-Schlatter".
+    return tokens[i].stem in lex.eponyms and not kinds & {"first", "last"}
 
 
 def _sentence_start(view: View, t: Token) -> bool:
@@ -978,7 +980,11 @@ def names(view: View, lex: Lexicon) -> None:
 
     def usable(k: int) -> bool:
         t = tokens[k]
-        if blocked[k] or t.fold in stop or t.stem in stop or len(t.stem) < 2:
+        if blocked[k] or len(t.stem) < 2:
+            return False
+        # A stop word is no name ("can", "will"), unless capitalised and a known name ("Will").
+        if (t.fold in stop or t.stem in stop) and not (
+                t.capital and kinds(k) & {"first", "last"} and not _sentence_start(view, t)):
             return False
         if t.stem_end != t.end and t.fold[len(t.stem) + 1:] in contractions:
             return False
@@ -1037,8 +1043,10 @@ def names(view: View, lex: Lexicon) -> None:
             continue
         if len(t.stem) <= 3 and t.text.isupper():
             continue        # an acronym: "AI", "MR"
+        if "first" not in found:
+            continue        # a surname alone is no name: "Marrow", "Baker"; beside one it is
         if "word" not in found:
-            mark[i] = t.capital or ("first" in found and "rare" not in found)
+            mark[i] = t.capital or "rare" not in found
         elif t.capital:
             # "Can" and "Deniz" are names mid-sentence, with a Turkish ending ("Deniz'in") or
             # next to another name; at the start of a sentence ("Can I walk?") they are words.
