@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from pathlib import Path
 
 from flask import Flask, request
@@ -70,7 +71,11 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The route's pattern, the error's type and where it happened; never the exception's
+        # message or the path, which can carry what the visitor wrote.
+        route = request.url_rule.rule if request.url_rule else "(no route)"
+        log.error("unhandled %s on %s %s\n%s", type(exc).__name__, request.method, route,
+                  "".join(traceback.format_tb(exc.__traceback__)).rstrip())
         if request.path.startswith("/api/"):
             return api.error_response(500, "internal_error", "Something went wrong on our side.")
         return "Internal server error", 500

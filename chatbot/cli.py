@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import json
+import logging
 import sys
+from urllib.parse import unquote
 
 import click
 
@@ -56,8 +57,10 @@ def main():
 def serve(host: str, port: int, workers: int, threads: int):
     """Serve the API, the widget and the admin page with gunicorn (production WSGI server)."""
     from gunicorn.app.base import BaseApplication
+    from gunicorn.glogging import Logger
 
     from .app import create_app
+    from .redact import RedactingFilter, redact
 
     try:
         app = create_app()
@@ -71,6 +74,31 @@ def serve(host: str, port: int, workers: int, threads: int):
     click.echo(f"admin API: {admin}")
     click.echo(f"serving on http://{host}:{port}  (demo page: /, widget: /widget.js)")
     store.dispose()  # each worker opens its own connections after the fork
+    # The app's own log lines go to stderr like gunicorn's, through the same redaction.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] "
+                                           "%(name)s: %(message)s", "%Y-%m-%d %H:%M:%S %z"))
+    handler.addFilter(RedactingFilter())
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
+
+    class PrivateLogger(Logger):
+        """Gunicorn's logs without visitor data: no IP, no query string, personal data out."""
+
+        def setup(self, cfg):
+            super().setup(cfg)
+            for log in (self.error_log, self.access_log):
+                for h in log.handlers:
+                    h.addFilter(RedactingFilter())
+
+        def atoms(self, resp, req, environ, request_time):
+            atoms = super().atoms(resp, req, environ, request_time)
+            # GET routes take only ids; a path or query with free text is someone's doing, and
+            # whatever it holds is redacted (the query string is never logged).
+            path = redact(unquote(environ.get("PATH_INFO", "")))[:200]
+            atoms.update(r=f"{atoms['m']} {path} {atoms['H']}", U=path, q="-", h="-", a="-",
+                         f="-")
+            return atoms
 
     class Server(BaseApplication):
         def load_config(self):
@@ -81,6 +109,7 @@ def serve(host: str, port: int, workers: int, threads: int):
             self.cfg.set("accesslog", "-")
             # No IP addresses or user agents in the access log: visitors' privacy.
             self.cfg.set("access_log_format", '"%(r)s" %(s)s %(b)s %(M)sms')
+            self.cfg.set("logger_class", PrivateLogger)
 
         def load(self):
             return app
@@ -138,11 +167,9 @@ def unanswered(limit: int, as_csv: bool):
     except StoreError as exc:
         raise click.ClickException(f"{exc}: check CHATBOT_DATABASE_URL") from None
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["created_at", "text", "best_id", "best_score", "id"])
-        for item in items:
-            writer.writerow([item["created_at"], item["text"], item["best_id"],
-                             item["best_score"], item["id"]])
+        from .export import unanswered_csv
+
+        click.echo(unanswered_csv(items), nl=False)
         return
     click.echo(f"{total} unanswered question(s)" + (f", newest {len(items)}:" if items else "."))
     for item in items:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -1138,3 +1139,20 @@ def strip_control(text: str) -> str:
 def scrub(text: str) -> str:
     """Prepare a visitor's text for storage or a log line: strip controls, then redact."""
     return redact(strip_control(text))
+
+
+class RedactingFilter(logging.Filter):
+    """Redact personal data from every record a log handler emits: message and traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string must not lose the line
+            message = str(record.msg)
+        record.msg, record.args = redact(strip_control(message)), None
+        if record.exc_info:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True

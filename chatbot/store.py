@@ -1,8 +1,9 @@
 """The exchange log: SQLAlchemy tables and the few queries the app needs.
 
 One row per exchange. The visitor's text is kept only when the bot could not answer (that is
-what staff need to see) and only after redaction; answered exchanges keep the matched id and
-score. A database that is down never stops the bot: writes fail with StoreError, which the
+what staff need to see) and only after redaction: every text this module writes goes through
+`private()` here, so no caller can store a visitor's words unredacted. Answered exchanges keep
+the matched id and score. A database that is down never stops the bot: writes fail with StoreError, which the
 caller logs.
 """
 
@@ -31,6 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from .errors import StoreError
+from .redact import scrub
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,11 @@ exchanges = Table(
     Column("session_id", String(64)),
     Column("helpful", Boolean),
 )
+
+def private(text: str | None) -> str | None:
+    """What may be stored of a visitor's text: control characters stripped, personal data out."""
+    return None if text is None else scrub(text)
+
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -107,11 +114,11 @@ class Store:
                score: float | None = None, best_id: str | None = None,
                best_score: float | None = None, category: str | None = None,
                text: str | None = None, session_id: str | None = None) -> None:
-        """Log one exchange; `text` is dropped unless the exchange went unanswered."""
+        """Log one exchange; `text` is dropped unless the exchange went unanswered, and redacted."""
         self._run(exchanges.insert().values(
             id=query_id, created_at=now(), answered=answered, reason=reason, match_id=match_id,
             score=score, best_id=best_id, best_score=best_score, category=category,
-            text=None if answered else text, session_id=session_id), write=True)
+            text=None if answered else private(text), session_id=session_id), write=True)
         if self.retention_days is not None and (
                 self._last_purge is None or now() - self._last_purge > self.PURGE_EVERY):
             self._last_purge = now()
