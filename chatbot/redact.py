@@ -176,7 +176,7 @@ _FULLWIDTH = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
 _FULLWIDTH.update({0xFE6B: "@", 0x3000: " ", 0x2024: ".", 0xFE52: ".", 0x2027: "."})
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     start: int          # in view coordinates
     end: int
@@ -185,6 +185,8 @@ class Token:
     fold: str           # the whole token, folded
     stem: str           # the stem, folded
     capital: bool
+    n: int = 0          # position among the message's words
+    cues: dict[str, int] | None = None  # cue kind -> words in the phrase starting here
 
 
 class View:
@@ -192,14 +194,33 @@ class View:
 
     def __init__(self, text: str, lex: Lexicon):
         self.original = text
-        chars = [(_FULLWIDTH.get(ord(c)) or (str(unicodedata.decimal(c, 0))
-                                            if c.isdecimal() else c)) for c in text]
-        base = "".join(chars)
-        self.text, self.starts, self.ends = _spell_numbers(base, lex)
+        base = text if text.isascii() else "".join(
+            _FULLWIDTH.get(ord(c)) or (str(unicodedata.decimal(c, 0)) if c.isdecimal() else c)
+            for c in text)
+        self.text = base
+        self.words = self._tokenise()
+        self.text, self.starts, self.ends = _spell_numbers(base, self.words, lex)
+        if self.starts is not None:
+            self.words = self._tokenise()
         self.masked = [False] * len(self.text)
+        self.spans: list[tuple[int, int, str]] = []  # in original coordinates
+        # Every cue phrase, found once: the longest of each kind starting at each word. Which
+        # kinds the message holds at all lets a recogniser skip its cue-driven search.
+        self.cue_kinds: set[str] = set()
+        words = self.words
+        for i, t in enumerate(words):
+            t.n = i
+            for kind, phrase in lex.phrase_index.get(t.fold, ()):
+                size = len(phrase)
+                if i + size <= len(words) and all(
+                        words[i + k].fold == phrase[k] for k in range(1, size)):
+                    if t.cues is None:
+                        t.cues = {}
+                    if size > t.cues.get(kind, 0):
+                        t.cues[kind] = size
+                    self.cue_kinds.add(kind)
         for m in PLACEHOLDER.finditer(self.text):
             self.mask(m.start(), m.end())
-        self.spans: list[tuple[int, int, str]] = []  # in original coordinates
 
     def mask(self, start: int, end: int) -> None:
         for i in range(start, end):
@@ -210,10 +231,13 @@ class View:
         """Record view[start:end] as personal data of one kind and hide it from later steps."""
         if start >= end:
             return
-        self.spans.append((self.starts[start], self.ends[end - 1], label))
+        if self.starts is None:
+            self.spans.append((start, end, label))
+        else:
+            self.spans.append((self.starts[start], self.ends[end - 1], label))
         self.mask(start, end)
 
-    def tokens(self) -> list[Token]:
+    def _tokenise(self) -> list[Token]:
         out = []
         for m in WORD.finditer(self.text):
             word = m.group()
@@ -222,47 +246,63 @@ class View:
                              fold(word[:cut]), word[0].isupper()))
         return out
 
+    def tokens(self) -> list[Token]:
+        """The words no recogniser has claimed yet."""
+        masked = self.masked
+        return [t for t in self.words if not (masked[t.start] or masked[t.end - 1])]
 
-def _spell_numbers(text: str, lex: Lexicon) -> tuple[str, list[int], list[int]]:
-    """Turn runs of number words into digit groups; return the new text and its offset map."""
-    pieces: list[tuple[str, int, int]] = []   # (text, original start, original end)
-    kept = 0
-    words = [(m.start(), m.end(), fold(m.group())) for m in re.finditer(r"[^\W\d_]+", text)]
+
+NUMBER_GAP = re.compile(r"[\s,.-]{0,3}")
+
+
+def _spell_numbers(text: str, tokens: list[Token], lex: Lexicon
+                   ) -> tuple[str, list[int] | None, list[int] | None]:
+    """Turn runs of number words into digit groups: the new text and, if it changed, the
+    original start and end of each of its characters."""
+    words = [(t.start, t.end, t.fold) for t in tokens]
+    numeric = lex.number_words.keys() | lex.hundred | lex.thousand
+    replacements = []
     i = 0
     while i < len(words):
-        j, run = i, []
-        while j < len(words):
-            start, end, w = words[j]
-            if run and not re.fullmatch(r"[\s,.-]{0,3}", text[run[-1][1]:start]):
+        run: list[tuple[int, int, str]] = []
+        for j in range(i, len(words)):
+            start, _, w = words[j]
+            if run and not NUMBER_GAP.fullmatch(text, run[-1][1], start):
                 break
-            if w in lex.number_words or w in lex.hundred or w in lex.thousand or (
-                    w in lex.repeat and j + 1 < len(words)
-                    and words[j + 1][2] in lex.number_words):
-                run.append(words[j])
-            elif w in lex.joiners and run and j + 1 < len(words) \
-                    and words[j + 1][2] in lex.number_words:
+            nxt = words[j + 1][2] if j + 1 < len(words) else ""
+            if w in numeric or ((w in lex.repeat or (w in lex.joiners and run))
+                                and nxt in lex.number_words):
                 run.append(words[j])
             else:
                 break
-            j += 1
-        while run and run[-1][2] in lex.joiners:
-            run.pop()
         if not run or (len(run) == 1 and run[0][2] in lex.weak_numbers):
-            i = max(j, i + 1) if run else i + 1
+            i += max(len(run), 1)
             continue
-        if kept < run[0][0]:
-            pieces += [(c, k, k + 1) for k, c in enumerate(text[kept:run[0][0]], kept)]
-        for group, start, end in _groups(run, lex):
-            if pieces and pieces[-1][0] != " " and pieces[-1][2] <= start and pieces[-1][0].isdigit():
-                pieces.append((" ", start, start))
-            pieces += [(c, start, end) for c in group]
-        kept = run[-1][1]
-        i = i + len(run) if len(run) else i + 1
-    pieces += [(c, k, k + 1) for k, c in enumerate(text[kept:], kept)]
-    out = "".join(p[0] for p in pieces)
-    starts = [p[1] for p in pieces]
-    ends = [max(p[2], p[1] + 1) if p[0] != " " or p[2] > p[1] else p[1] for p in pieces]
-    return out, starts, ends
+        replacements.append((run[0][0], run[-1][1], _groups(run, lex)))
+        i += len(run)
+    if not replacements:
+        return text, None, None
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    kept = 0
+    for first, last, groups in replacements:
+        out.append(text[kept:first])
+        starts.extend(range(kept, first))
+        ends.extend(range(kept + 1, first + 1))
+        for n, (digits, start, end) in enumerate(groups):
+            if n:
+                out.append(" ")
+                starts.append(start)
+                ends.append(start)
+            out.append(digits)
+            starts.extend([start] * len(digits))
+            ends.extend([end] * len(digits))
+        kept = last
+    out.append(text[kept:])
+    starts.extend(range(kept, len(text)))
+    ends.extend(range(kept + 1, len(text) + 1))
+    return "".join(out), starts, ends
 
 
 def _groups(run, lex: Lexicon):
@@ -396,11 +436,14 @@ def _year(text: str) -> int:
 # Context
 
 
+DIGIT = re.compile(r"\d")
 CUE_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 
 
 def _cue_before(view: View, start: int, key: str, lex: Lexicon, window: int = 40) -> bool:
     """Is a cue phrase of this kind among the last few words before view position `start`?"""
+    if key not in view.cue_kinds:
+        return False
     words = [fold(w) for w in CUE_WORD.findall(view.text[max(0, start - window):start])][-6:]
     for i, word in enumerate(words):
         for kind, phrase in lex.phrase_index.get(word, ()):
@@ -440,7 +483,7 @@ def _social_pattern() -> re.Pattern:
 
 
 @lru_cache(maxsize=1)
-def _email_pattern() -> tuple[re.Pattern, re.Pattern]:
+def _email_pattern() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     lex = lexicon()
 
     def words(key: str) -> str:
@@ -454,28 +497,42 @@ def _email_pattern() -> tuple[re.Pattern, re.Pattern]:
     dot = rf"(?:\s*\.\s*|\s*{wrapped(words('email_dot') + '|[.]')}\s*|\s+(?:{words('email_dot')})\s+)"
     label = r"[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?"
     local = rf"[\w+-]+(?:{dot}[\w+-]+){{0,4}}"
+    marker = rf"(?i)@|(?<!\w)(?:{words('email_at')})(?!\w)"
     return (re.compile(rf"(?i)(?<![\w.+-])({local})({at})({label}(?:{dot}{label}){{0,4}})"),
-            re.compile(rf"(?i){dot}"))
+            re.compile(rf"(?i){dot}"), re.compile(marker))
 
 
 def emails(view: View, lex: Lexicon) -> None:
     """E-mail addresses, also written to dodge filters: ' at ', (at), [dot], spaces around @."""
-    if "@" not in view.text and "at" not in view.text.lower() and "et" not in view.text.lower() \
-            and "kuyruk" not in view.text.lower():
-        return
-    pattern, dot = _email_pattern()
-    for m in pattern.finditer(view.text):
-        plain_at = "@" in m.group(2)
-        domain = [fold(x) for x in dot.split(m.group(3))]
-        last = domain[-1]
-        if plain_at or (len(domain) > 1 and last in lex.tlds) or domain[0] in lex.providers:
-            end = m.end()
-            if not plain_at and len(domain) > 1 and last not in lex.tlds:
-                end = m.start(3) + len(m.group(3).split()[0])
-            view.claim(m.start(), end, "[email]")
+    pattern, dot, marker = _email_pattern()
+    # Only around at-signs and at-words (windows merged): the full pattern is costly everywhere.
+    windows: list[list[int]] = []
+    for at in marker.finditer(view.text):
+        start, end = max(0, at.start() - 80), at.end() + 160
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    for start, end in windows:
+        for m in list(pattern.finditer(view.text, start, end)):
+            _claim_email(view, lex, m, dot)
     # The at-sign alone with a provider after it: "ayse_kaya85 @ gmail"
     for m in re.finditer(r"(?<![\w.+-])[\w.+-]+\s*@\s*[\w-]+(?:\.[\w-]+)*", view.text):
         view.claim(m.start(), m.end(), "[email]")
+
+
+def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern) -> None:
+    """Claim an e-mail match: a real @, or an at-word with a known domain ending or provider."""
+    if MASK in m.group():
+        return
+    plain_at = "@" in m.group(2)
+    domain = [fold(x) for x in dot.split(m.group(3))]
+    last = domain[-1]
+    if plain_at or (len(domain) > 1 and last in lex.tlds) or domain[0] in lex.providers:
+        end = m.end()
+        if not plain_at and len(domain) > 1 and last not in lex.tlds:
+            end = m.start(3) + len(m.group(3).split()[0])
+        view.claim(m.start(), end, "[email]")
 
 
 HANDLE = re.compile(r"(?<![\w.@/])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,29}[A-Za-z0-9_])?")
@@ -488,6 +545,8 @@ def handles(view: View, lex: Lexicon) -> None:
     """Social-media handles: '@ayse.kaya', or a user name after 'instagram:' / 'insta hesabım'."""
     for m in HANDLE.finditer(view.text):
         view.claim(m.start(), m.end(), "[handle]")
+    if "handle_cue" not in view.cue_kinds:
+        return
     fillers, stop = lex.words["handle_filler"], lex.words["name_stop"]
     seq = [(m.start(), m.end(), fold(m.group())) for m in HANDLE_WORD.finditer(view.text)]
     for i, (_, _, word) in enumerate(seq):
@@ -558,22 +617,25 @@ def _date_patterns() -> tuple[list[re.Pattern], re.Pattern, list[re.Pattern]]:
     ordinal = r"(?:st|nd|rd|th|\.)?"
     year = r"(?:(?:19|20)\s?\d{2}|'?\d{2})"
     sep = r"[\s.,/-]{0,3}(?:of\s+)?"
+    # A month name is tried only where a number follows it closely (most words are not).
+    soon = r"(?=[^\W\d_]{3,9}\.?[\s.,/-]{0,3}(?:of\s+)?\d)"
     words = [re.compile(rf"(?<!\d)(\d{{1,2}}){ordinal}{sep}({months})\.?{sep}({year})(?!\d)"),
-             re.compile(rf"(?<!\w)({months})\.?{sep}(\d{{1,2}}){ordinal}{sep}({year})(?!\d)")]
+             re.compile(rf"(?<!\w){soon}({months})\.?{sep}(\d{{1,2}}){ordinal}{sep}({year})"
+                        r"(?!\d)")]
     numeric = re.compile(r"(?<![\d.])(\d{1,4})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{2,4})"
                          r"(?!\d|[./-]\d)")
     # Day and month alone, or month and year: a birth date only beside a birth cue.
     partial = [re.compile(rf"(?<!\d)\d{{1,2}}{ordinal}{sep}(?:{months})\b(?!\s*\d)"),
-               re.compile(rf"(?<!\w)(?:{months})\.?{sep}\d{{1,2}}{ordinal}(?!\d)"),
+               re.compile(rf"(?<!\w){soon}(?:{months})\.?{sep}\d{{1,2}}{ordinal}(?!\d)"),
                re.compile(r"(?<![\d.])\d{1,2}[./]\d{1,2}(?![\d.]|/\d)"),
-               re.compile(rf"(?<!\d)(?:{months})\.?\s*{year}(?!\d)")]
+               re.compile(rf"(?<!\w){soon}(?:{months})\.?\s*{year}(?!\d)")]
     return words, numeric, partial
 
 
 def dates(view: View, lex: Lexicon) -> None:
     """Dates: '12.03.1985', '1985-03-12', '3 March 1985', 'Mart 12 85', and beside a birth cue
     a day and month alone or a compact '120385'."""
-    if not any(c.isdigit() for c in view.text):
+    if not DIGIT.search(view.text):
         return
     words, numeric, partial = _date_patterns()
     text = _folded(view)
@@ -592,6 +654,8 @@ def dates(view: View, lex: Lexicon) -> None:
                 _valid_date(int(a), int(b), y) or _valid_date(int(b), int(a), y))
         if ok:
             view.claim(m.start(), m.end(), "[date]")
+    if "date_cue" not in view.cue_kinds:
+        return
     text = _folded(view)
     for pattern in partial:
         for m in pattern.finditer(text):
@@ -625,6 +689,8 @@ def plates(view: View, lex: Lexicon) -> None:
             view.claim(m.start(), m.end(), "[plate]")
     for m in UK_PLATE.finditer(view.text):
         view.claim(m.start(), m.end(), "[plate]")
+    if "plate_cue" not in view.cue_kinds:
+        return
     for m in re.finditer(r"(?<!\w)(?=[A-Za-z0-9 -]{4,10}(?!\w))(?=[^\s]*\d)[A-Za-z0-9]+"
                          r"(?:[ -][A-Za-z0-9]+){0,2}(?!\w)", view.text):
         if re.search(r"[A-Za-z]", m.group()) and _cue_before(view, m.start(), "plate_cue", lex,
@@ -647,6 +713,8 @@ def documents(view: View, lex: Lexicon) -> None:
         view.claim(m.start(), m.end(), "[national-id]")
     for m in PASSPORT.finditer(view.text):
         view.claim(m.start(), m.end(), "[passport]")
+    if not view.cue_kinds & {"passport_cue", "id_cue"}:
+        return
     for m in CUED_CODE.finditer(view.text):
         if sum(c.isdigit() for c in m.group()) < 5:
             continue
@@ -702,6 +770,7 @@ class _Numbers:
 
     def __init__(self, view: View, lex: Lexicon):
         self.view, self.lex = view, lex
+        self.cues: dict[int, str | None] = {}
 
     def label(self, groups: list[re.Match], *, by_cue: bool) -> str | None:
         raw = [g.group() for g in groups]
@@ -737,10 +806,12 @@ class _Numbers:
                 and all(len(g) == 3 for g in raw[1:]))
 
     def cue(self, start: int) -> str | None:
-        for key in ("date_cue", "passport_cue", "iban_cue", "id_cue", "card_cue", "phone_cue"):
-            if _cue_before(self.view, start, key, self.lex, window=32):
-                return key
-        return None
+        if start not in self.cues:
+            self.cues[start] = next(
+                (key for key in ("date_cue", "passport_cue", "iban_cue", "id_cue", "card_cue",
+                                 "phone_cue")
+                 if _cue_before(self.view, start, key, self.lex, window=32)), None)
+        return self.cues[start]
 
     def __call__(self, run: re.Match) -> None:
         groups = list(GROUP.finditer(self.view.text, run.start(), run.end()))
@@ -783,13 +854,12 @@ def numbers(view: View, lex: Lexicon) -> None:
 
 def _match_phrase(tokens: list[Token], i: int, key: str, lex: Lexicon) -> int:
     """Length in tokens of the longest cue phrase of kind `key` starting at token i, or 0."""
-    best = 0
-    for kind, phrase in lex.phrase_index.get(tokens[i].fold, ()):
-        size = len(phrase)
-        if kind == key and size > best and i + size <= len(tokens) and all(
-                tokens[i + k].fold == phrase[k] for k in range(1, size)):
-            best = size
-    return best
+    cues = tokens[i].cues
+    size = cues.get(key, 0) if cues else 0
+    # The phrase was found among all words; here some may be claimed already.
+    if size > 1 and (i + size > len(tokens) or tokens[i + size - 1].n != tokens[i].n + size - 1):
+        return 0
+    return size
 
 
 def _gap(view: View, a: Token, b: Token) -> str:
@@ -819,7 +889,10 @@ def addresses(view: View, lex: Lexicon) -> None:
                 or _match_phrase(tokens, k, "unit", lex) > 0) and t.fold not in stop
 
     claimed: list[tuple[int, int]] = []
-    for i, t in enumerate(tokens):
+    reached = 0     # an anchor inside an address already taken adds nothing: stay linear
+    for i, t in enumerate(tokens if "street" in view.cue_kinds else ()):
+        if t.start < reached:
+            continue
         strong = _match_phrase(tokens, i, "street_strong", lex)
         weak = strong or _match_phrase(tokens, i, "street", lex)
         anchor = strong
@@ -846,6 +919,7 @@ def addresses(view: View, lex: Lexicon) -> None:
         if digits_before:
             start = start - len(view.text[max(0, start - 8):start]) + digits_before.start()
         claimed.append((start, _extend_address(view, tokens, i + max(weak, 1) - 1, lex)))
+        reached = claimed[-1][1]
     # Two places joined by a slash, or a postcode with a place: "Kadıköy/İstanbul", "34710 Kadıköy".
     for m in re.finditer(r"(?<!\w)(?:\d{5}\s+)?([^\W\d_]+)\s*/\s*([^\W\d_]+)", view.text):
         if fold(m.group(1)) in lex.places and fold(m.group(2)) in lex.places:
@@ -854,7 +928,7 @@ def addresses(view: View, lex: Lexicon) -> None:
         if fold(m.group(1)) in lex.places:
             claimed.append((m.start(), m.end()))
     # Residence cues: "I live in Kadıköy", "adresim: ...", "Moda'da oturuyorum".
-    for i, t in enumerate(tokens):
+    for i, t in enumerate(tokens if view.cue_kinds & {"residence", "residence_after"} else ()):
         size = _match_phrase(tokens, i, "residence", lex)
         if size and i + size < len(tokens):
             k = i + size
@@ -969,7 +1043,7 @@ def names(view: View, lex: Lexicon) -> None:
         found = lex.names.get(t.stem)
         if found is None and len(t.stem) >= 5 and t.stem_end == t.end:
             # A case ending without an apostrophe, in the name's own language: "Ayşeyim".
-            for cut in range(3, len(t.stem) - 1):
+            for cut in range(max(3, len(t.stem) - 5), len(t.stem) - 1):
                 head = lex.names.get(t.stem[:cut])
                 if head and "first" in head and not head & {"word", "rare"} and any(
                         t.stem[cut:] in lex.name_suffixes.get(k[5:], ())
