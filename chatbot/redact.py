@@ -47,6 +47,14 @@ _FOLD = str.maketrans({"ç": "c", "Ç": "c", "ğ": "g", "Ğ": "g", "ı": "i", "I
                        "`": "'", "´": "'"})
 
 
+_LOWER = str.maketrans({"I": "ı", "İ": "i"})
+
+
+def _lower(word: str) -> str:
+    """Lowercase keeping Turkish letters ("İSMİM" -> "ismim", "YAŞIN" -> "yaşın")."""
+    return word.translate(_LOWER).lower() if not word.isascii() else word.lower()
+
+
 def fold(word: str) -> str:
     """Lowercase without accents, Turkish-aware ("İSMİM" and "ismim" both give "ismim")."""
     return _fold_word(word) if len(word) <= 32 else _fold(word)
@@ -88,13 +96,16 @@ class Lexicon:
     cues: dict[str, frozenset[tuple[str, ...]]]
     words: dict[str, frozenset[str]]
     names: dict[str, frozenset[str]]        # folded name -> kinds ("first", "last", "word")
+    spellings: frozenset[str]               # names as written, lowercase ("ayşe", "yasin")
     places: frozenset[str]
     tlds: frozenset[str]
     providers: frozenset[str]
+    mail_hosts: frozenset[str]
     social: tuple[str, ...]
     eponyms: frozenset[str]
     iban_lengths: dict[str, int]
     name_suffixes: dict[str, frozenset[str]]
+    all_suffixes: frozenset[str]
     # First word of a cue phrase -> (kind of cue, the phrase): one lookup per word.
     phrase_index: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
     longest_cue: int = field(default=4)
@@ -103,8 +114,10 @@ class Lexicon:
 CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "signoff",
             "residence", "residence_after", "street", "street_strong", "unit", "date_cue",
             "phone_cue", "id_cue", "passport_cue", "plate_cue", "iban_cue", "card_cue",
-            "handle_cue", "email_cue", "email_at", "email_dot")
-WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler")
+            "handle_cue", "email_cue", "email_at", "email_dot", "card_expiry")
+WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
+             "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
+             "name_origin")
 
 
 @lru_cache(maxsize=1)
@@ -122,12 +135,14 @@ def lexicon() -> Lexicon:
                 merged.setdefault(key, []).extend(value)
     common = json.loads((DATA / "redact" / "common.json").read_text(encoding="utf-8"))
     names: dict[str, set[str]] = {}
+    spellings: set[str] = set()
     common_somewhere: set[str] = set()
     for path in sorted((DATA / "names").glob("*.txt")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line and not line.startswith("#"):
                 name, _, kinds = line.partition("\t")
                 key, flags = fold(name), set(kinds.split())
+                spellings.add(_lower(name))
                 # Kinds add up over languages, except 'rare': common in one language is common.
                 if "rare" not in flags:
                     common_somewhere.add(key)
@@ -159,11 +174,13 @@ def lexicon() -> Lexicon:
         weak_numbers=frozenset(fold(w) for w in merged.get("number_weak", ())),
         cues=cues,
         words={key: frozenset(fold(w) for w in merged.get(key, ())) for key in WORD_KEYS},
-        names={k: frozenset(v) for k, v in names.items()},
+        names={k: frozenset(v) for k, v in names.items()}, spellings=frozenset(spellings),
         places=frozenset(places),
         tlds=frozenset(common["tlds"]), providers=frozenset(common["mail_providers"]),
+        mail_hosts=frozenset(common["mail_hosts"]),
         social=tuple(common["social_domains"]), eponyms=frozenset(common["eponyms"]),
         iban_lengths=common["iban_lengths"], name_suffixes=suffixes,
+        all_suffixes=frozenset().union(*suffixes.values()),
         phrase_index={k: tuple(v) for k, v in index.items()},
         longest_cue=max(len(p) for phrases in cues.values() for p in phrases))
 
@@ -174,6 +191,9 @@ def lexicon() -> Lexicon:
 WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`´][^\W\d_]+)?")
 _FULLWIDTH = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
 _FULLWIDTH.update({0xFE6B: "@", 0x3000: " ", 0x2024: ".", 0xFE52: ".", 0x2027: "."})
+
+
+DIGIT_LOOKALIKE = re.compile(r"(?<=\d)[OoIl](?=\d)|(?<![\w])[Oo](?=\d{3})")
 
 
 @dataclass(slots=True)
@@ -197,6 +217,8 @@ class View:
         base = text if text.isascii() else "".join(
             _FULLWIDTH.get(ord(c)) or (str(unicodedata.decimal(c, 0)) if c.isdecimal() else c)
             for c in text)
+        # A letter for a digit inside a number: "0544 9O2 37 61" (same length, so no map).
+        base = DIGIT_LOOKALIKE.sub(lambda m: "0" if m.group() in "Oo" else "1", base)
         self.text = base
         self.words = self._tokenise()
         self.text, self.starts, self.ends = _spell_numbers(base, self.words, lex)
@@ -210,7 +232,7 @@ class View:
         words = self.words
         for i, t in enumerate(words):
             t.n = i
-            for kind, phrase in lex.phrase_index.get(t.fold, ()):
+            for kind, phrase in _cue_candidates(t, lex):
                 size = len(phrase)
                 if i + size <= len(words) and all(
                         words[i + k].fold == phrase[k] for k in range(1, size)):
@@ -242,8 +264,12 @@ class View:
         for m in WORD.finditer(self.text):
             word = m.group()
             cut = next((i for i, c in enumerate(word) if c in "'’ʼ`´"), len(word))
+            if cut < len(word) - 1 and word[cut + 1].isupper():
+                cut = len(word)     # O'Neill, D'Angelo: the apostrophe is inside the name
+            # In capitals throughout ("DÜŞTÜM", "OUT"), a capital letter tells nothing.
+            capital = word[0].isupper() and not (len(word) > 1 and word.isupper())
             out.append(Token(m.start(), m.end(), word, m.start() + cut, fold(word),
-                             fold(word[:cut]), word[0].isupper()))
+                             fold(word[:cut]), capital))
         return out
 
     def tokens(self) -> list[Token]:
@@ -253,6 +279,26 @@ class View:
 
 
 NUMBER_GAP = re.compile(r"[\s,.-]{0,3}")
+
+
+NAME_CUES = frozenset({"intro", "intro_name", "title_before", "title_after", "relation",
+                       "signoff"})
+
+
+def _cue_candidates(t: Token, lex: Lexicon):
+    """Cue phrases that may start at this word, also under a case ending ("instagramda")."""
+    found = lex.phrase_index.get(t.fold)
+    if found:
+        return found
+    if t.stem != t.fold:
+        stems = [t.stem]
+    else:
+        stems = [t.fold[:-cut] for cut in (1, 2, 3, 4)
+                 if len(t.fold) - cut >= 3 and t.fold[-cut:] in lex.all_suffixes]
+    # An ending fits a thing ("instagram'dan", "adresime"), not a title or an introduction
+    # ("MR'da" is the scan, not "Mr").
+    return [(kind, p) for stem in stems for kind, p in lex.phrase_index.get(stem, ())
+            if len(p) == 1 and kind not in NAME_CUES]
 
 
 def _spell_numbers(text: str, tokens: list[Token], lex: Lexicon
@@ -519,6 +565,20 @@ def emails(view: View, lex: Lexicon) -> None:
     # The at-sign alone with a provider after it: "ayse_kaya85 @ gmail"
     for m in re.finditer(r"(?<![\w.+-])[\w.+-]+\s*@\s*[\w-]+(?:\.[\w-]+)*", view.text):
         view.claim(m.start(), m.end(), "[email]")
+    # No at-sign at all, but a mail provider and a domain ending: "hakankilic1978 gmail com".
+    for m in _provider_pattern().finditer(view.text):
+        if fold(m.group(1)) not in lex.words["name_stop"]:
+            view.claim(m.start(), m.end(), "[email]")
+
+
+@lru_cache(maxsize=1)
+def _provider_pattern() -> re.Pattern:
+    lex = lexicon()
+    providers = "|".join(sorted(map(re.escape, lex.providers), key=len, reverse=True))
+    tlds = "|".join(sorted(map(re.escape, lex.tlds), key=len, reverse=True))
+    dots = "|".join(r"\s+".join(map(re.escape, p)) for p in lex.cues["email_dot"])
+    return re.compile(rf"(?i)(?<![\w.@])([\w.+-]{{2,}}\w)\s+(?:{providers})"
+                      rf"(?:\s*\.\s*|\s+(?:(?:{dots})\s+)?)(?:{tlds})(?![\w.])")
 
 
 def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern) -> None:
@@ -528,7 +588,8 @@ def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern) -> None
     plain_at = "@" in m.group(2)
     domain = [fold(x) for x in dot.split(m.group(3))]
     last = domain[-1]
-    if plain_at or (len(domain) > 1 and last in lex.tlds) or domain[0] in lex.providers:
+    if plain_at or (len(domain) > 1 and last in lex.tlds) or domain[0] in lex.providers \
+            or domain[0] in lex.mail_hosts:
         end = m.end()
         if not plain_at and len(domain) > 1 and last not in lex.tlds:
             end = m.start(3) + len(m.group(3).split()[0])
@@ -548,26 +609,26 @@ def handles(view: View, lex: Lexicon) -> None:
     if "handle_cue" not in view.cue_kinds:
         return
     fillers, stop = lex.words["handle_filler"], lex.words["name_stop"]
-    seq = [(m.start(), m.end(), fold(m.group())) for m in HANDLE_WORD.finditer(view.text)]
-    for i, (_, _, word) in enumerate(seq):
-        size = max((len(p) for kind, p in lex.phrase_index.get(word, ())
-                    if kind == "handle_cue" and tuple(w for _, _, w in seq[i:i + len(p)]) == p),
-                   default=0)
+    for t in view.words:
+        size = t.cues.get("handle_cue", 0) if t.cues else 0
         if not size:
             continue
-        j = i + size
-        strong = view.text[seq[j - 1][1]:seq[j - 1][1] + 2].lstrip().startswith(":")
-        while j < len(seq) and j - i - size < 3 and seq[j][2].split("'")[0] in fillers:
-            j, strong = j + 1, True
-        if j >= len(seq) or seq[j][0] - seq[j - 1][1] > 3:
-            continue
-        start, end, _ = seq[j]
-        core = view.text[start:end].split("'")[0].rstrip(".")
-        looks_like = bool(re.search(r"[._\d]", core)) or ":" in view.text[seq[j - 1][1]:start]
-        if len(core) >= 3 and (looks_like or strong) and re.search(r"[^\W\d_]", core) \
-                and fold(core) not in fillers \
-                and fold(core) not in stop:
-            view.claim(start, start + len(core), "[handle]")
+        pos = view.words[t.n + size - 1].end
+        strong = view.text[pos:pos + 2].lstrip().startswith(":")
+        words = HANDLE_WORD.finditer(view.text, pos)
+        for _ in range(4):      # "insta hesabım: ...", "instagram'dan takip edin: ..."
+            m = next(words, None)
+            if m is None or m.start() - pos > 3:
+                break
+            core = m.group().split("'")[0].rstrip(".")
+            if fold(core) in fillers:
+                strong, pos = True, m.end()
+                continue
+            looks_like = bool(re.search(r"[._\d]", core)) or ":" in view.text[pos:m.start()]
+            if len(core) >= 3 and (looks_like or strong) and re.search(r"[^\W\d_]", core) \
+                    and MASK not in core and fold(core) not in stop:
+                view.claim(m.start(), m.start() + len(core), "[handle]")
+            break
 
 
 IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")
@@ -654,13 +715,32 @@ def dates(view: View, lex: Lexicon) -> None:
                 _valid_date(int(a), int(b), y) or _valid_date(int(b), int(a), y))
         if ok:
             view.claim(m.start(), m.end(), "[date]")
-    if "date_cue" not in view.cue_kinds:
+    if "card_expiry" in view.cue_kinds:   # a card's expiry date is the card's: "exp 09/27"
+        for m in re.finditer(r"(?<![\d/.])(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2}(?![\d/]|\.\d)|"
+                             r"(?<!\d)\d{3,4}(?!\d)", view.text):
+            if _cue_before(view, m.start(), "card_expiry", lex, window=16):
+                view.claim(m.start(), m.end(), "[card]")
+    if "date_cue" not in view.cue_kinds and not _year_suffix(view, lex):
         return
     text = _folded(view)
     for pattern in partial:
         for m in pattern.finditer(text):
-            if _cue_before(view, m.start(), "date_cue", lex) or _cue_after_birth(view, m.end()):
+            if _cue_before(view, m.start(), "date_cue", lex) or _cue_after_birth(view, m.end(),
+                                                                                lex):
                 view.claim(m.start(), m.end(), "[date]")
+    # A year of birth alone: "born 1963", "1988 doğumluyum", "2001'liyim", "Doğum yılı 1999".
+    for m in YEAR.finditer(view.text):
+        if _cue_before(view, m.start(), "date_cue", lex, window=24) or _cue_after_birth(
+                view, m.end(), lex):
+            view.claim(m.start(), m.end(), "[date]")
+
+
+YEAR = re.compile(r"(?<![\d.,/-])(?:19\d\d|20[0-3]\d)(?![\d.,/]\d|\d)")
+
+
+def _year_suffix(view: View, lex: Lexicon) -> bool:
+    text = _folded(view)
+    return any(suffix in text for suffix in lex.words["year_suffixes"])
 
 
 def _folded(view: View) -> str:
@@ -669,9 +749,17 @@ def _folded(view: View) -> str:
     return text if len(text) == len(view.text) else view.text.lower()
 
 
-def _cue_after_birth(view: View, end: int) -> bool:
-    after = fold(view.text[end:end + 16])
-    return bool(re.match(r"\s*(?:'?\w{0,3}\s*)?(?:dogum|born|dogdum|dogumlu)", after))
+def _cue_after_birth(view: View, end: int, lex: Lexicon) -> bool:
+    """Does a birth cue or a "year I belong to" ending follow: "1988 doğumluyum", "2001'liyim"?"""
+    after = view.text[end:end + 24]
+    words = [fold(w) for w in CUE_WORD.findall(after)][:3]
+    if not words:
+        return False
+    first = words[0].split("'")[-1]
+    if first in lex.words["year_suffixes"]:
+        return True
+    return any(kind == "date_cue" and tuple(words[:len(p)]) == p
+               for kind, p in lex.phrase_index.get(words[0], ()))
 
 
 TR_PLATE = re.compile(r"(?<![\w.,])(0[1-9]|[1-7]\d|8[01])[ \t-]?([A-Za-z]{1,3})[ \t-]?(\d{2,5})(?!\w|[.,]\d)")
@@ -691,10 +779,11 @@ def plates(view: View, lex: Lexicon) -> None:
         view.claim(m.start(), m.end(), "[plate]")
     if "plate_cue" not in view.cue_kinds:
         return
-    for m in re.finditer(r"(?<!\w)(?=[A-Za-z0-9 -]{4,10}(?!\w))(?=[^\s]*\d)[A-Za-z0-9]+"
-                         r"(?:[ -][A-Za-z0-9]+){0,2}(?!\w)", view.text):
-        if re.search(r"[A-Za-z]", m.group()) and _cue_before(view, m.start(), "plate_cue", lex,
-                                                             window=20):
+    # Any other country's plate, beside a plate cue: capitals and digits ("7ABC123", "B-MW 1234").
+    for m in re.finditer(r"(?<!\w)(?=[A-Z0-9 -]{4,10}(?!\w))(?=[^\s]*\d)[A-Z0-9]+"
+                         r"(?:[ -][A-Z0-9]+){0,2}(?!\w)", view.text):
+        if re.search(r"[A-Z]", m.group()) and _cue_before(view, m.start(), "plate_cue", lex,
+                                                          window=20):
             view.claim(m.start(), m.end(), "[plate]")
 
 
@@ -753,6 +842,8 @@ def _is_phone(first: str, sizes: list[int], digits: str) -> bool:
         return 10 <= n <= 11                   # (0212) 555 12 34, (555) 123-4567
     if len(sizes) >= 7 and all(s == 1 for s in sizes):
         return 7 <= n <= 15                    # a digit at a time: "0 5 3 2 1 2 3 ..."
+    if digits[0] == "0" and 10 <= n <= 11:
+        return True                            # a trunk 0 in any grouping: "05 32 71 84 40 9"
     # 0532 123 45 67, 532 123 45 67, 05321234567; "0 532 ..." too. A short first group
     # ("10 20 30 40 50") is a list of numbers.
     return 10 <= n <= 11 and (sizes[0] >= 3 or digits[:sizes[0]] == "0")
@@ -870,55 +961,60 @@ UK_POSTCODE = re.compile(r"(?<!\w)[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)")
 
 
 def addresses(view: View, lex: Lexicon) -> None:
-    """Street addresses: a street word (Cad., Sok., Mah., Street, Road) with the words and door
-    numbers around it, postcodes, 'Kadıköy/İstanbul', and what follows 'my address is'."""
+    """Street addresses: a street word (Cad., Sok., Mah., Street, Rue, '-gatan') with the words
+    and door numbers around it, hotel rooms, postcodes, 'Kadıköy/İstanbul', and what follows
+    'my address is' / precedes 'oturuyorum' when it is more than a city's name."""
     for m in UK_POSTCODE.finditer(view.text):
         view.claim(m.start(), m.end(), "[address]")
     tokens = view.tokens()
     if not tokens:
         return
-    cues = lex.cues
-    stop = lex.words["name_stop"]
+    stop, suffixes = lex.words["name_stop"], lex.words["street_suffixes"]
+    number_after = re.compile(r"[\s:.,]{0,3}(?:no\b[\s:.]*)?\d", re.IGNORECASE)
 
-    def is_place(t: Token) -> bool:
-        return t.stem in lex.places
-
-    def addressy(k: int) -> bool:
-        t = tokens[k]
-        return (t.capital or is_place(t) or _match_phrase(tokens, k, "street", lex) > 0
-                or _match_phrase(tokens, k, "unit", lex) > 0) and t.fold not in stop
+    def anchor(i: int) -> int:
+        """Words in the street word at token i that anchor an address here, or 0."""
+        t = tokens[i]
+        strong = _match_phrase(tokens, i, "street_strong", lex)
+        if strong:
+            return strong
+        named = i > 0 and tokens[i - 1].capital and tokens[i - 1].fold not in stop
+        weak = _match_phrase(tokens, i, "street", lex)
+        near = view.text[max(0, tokens[i - 1].start - 8) if i else 0:t.end + 10]
+        if weak and named and DIGIT.search(near):
+            return weak     # "Elm Close 5", "Seaview Hotel, room 412": a name and a number
+        if t.capital and number_after.match(view.text, t.end) and any(
+                t.stem.endswith(x) and len(t.stem) > len(x) + 2 for x in suffixes):
+            return 1        # "Storgatan 12", "Hauptstraße 5"
+        unit = _match_phrase(tokens, i, "unit", lex)
+        after = view.text[tokens[i + unit - 1].end:] if unit else ""
+        if unit and named and (re.match(r":\s?\d", after) or (
+                len(t.stem) > 1 and re.match(r"[\s:.]{0,3}\d", after))):
+            return unit     # "Akarsu Yokuşu No: 17", "D:5"; not "Vitamin D 50,000"
+        return 0
 
     claimed: list[tuple[int, int]] = []
     reached = 0     # an anchor inside an address already taken adds nothing: stay linear
-    for i, t in enumerate(tokens if "street" in view.cue_kinds else ()):
+    for i, t in enumerate(tokens):
         if t.start < reached:
             continue
-        strong = _match_phrase(tokens, i, "street_strong", lex)
-        weak = strong or _match_phrase(tokens, i, "street", lex)
-        anchor = strong
-        if weak and not strong:
-            # A weak street word ("Park", "Close", "yolu") needs a name and a number beside it.
-            before = view.text[max(0, tokens[i - 1].start - 8 if i else 0):t.start]
-            after = view.text[t.end:t.end + 8]
-            anchor = bool(i and tokens[i - 1].capital and re.search(r"\d", before + after))
-        if not anchor:
+        size = anchor(i)
+        if not size:
             continue
         # Left: up to three words of the street's name ("Bağdat", "ataturk", "Gül", "221B").
-        start = t.start
-        k = i - 1
+        start, k = t.start, i - 1
         while k >= 0 and i - k <= 3:
             prev = tokens[k]
-            gap = _gap(view, prev, tokens[k + 1])
-            if not re.fullmatch(r"[\s\d/.,-]{0,8}", gap) or MASK in gap:
+            gap = view.text[prev.end:tokens[k + 1].start]
+            if not re.fullmatch(r"[\s\d/.,-]{0,8}", gap) or MASK in gap or "." in gap.strip():
                 break
-            if prev.fold in stop or _match_phrase(tokens, k, "residence", lex):
+            if prev.fold in stop or prev.cues and prev.cues.keys() & {"residence", "intro"}:
                 break
-            start = prev.start
-            k -= 1
+            start, k = prev.start, k - 1
         digits_before = re.search(r"\d+[A-Za-z]?\s*$", view.text[max(0, start - 8):start])
         if digits_before:
-            start = start - len(view.text[max(0, start - 8):start]) + digits_before.start()
-        claimed.append((start, _extend_address(view, tokens, i + max(weak, 1) - 1, lex)))
+            start -= len(view.text[max(0, start - 8):start]) - digits_before.start()
+        claimed.append((start, _extend_address(view, tokens, i + size - 1, lex)))
         reached = claimed[-1][1]
     # Two places joined by a slash, or a postcode with a place: "Kadıköy/İstanbul", "34710 Kadıköy".
     for m in re.finditer(r"(?<!\w)(?:\d{5}\s+)?([^\W\d_]+)\s*/\s*([^\W\d_]+)", view.text):
@@ -927,46 +1023,72 @@ def addresses(view: View, lex: Lexicon) -> None:
     for m in re.finditer(r"(?<![\d.])\d{5}\s+([^\W\d_]+)", view.text):
         if fold(m.group(1)) in lex.places:
             claimed.append((m.start(), m.end()))
-    # Residence cues: "I live in Kadıköy", "adresim: ...", "Moda'da oturuyorum".
-    for i, t in enumerate(tokens if view.cue_kinds & {"residence", "residence_after"} else ()):
-        size = _match_phrase(tokens, i, "residence", lex)
-        if size and i + size < len(tokens):
-            k = i + size
-            if re.search(r"[.!?\n]", _gap(view, tokens[k - 1], tokens[k])):
-                continue
-            if addressy(k) or re.match(r"[\s:,-]*\d", view.text[tokens[k - 1].end:]):
-                claimed.append((min(tokens[k].start,
-                                    tokens[k - 1].end + len(view.text[tokens[k - 1].end:])
-                                    - len(view.text[tokens[k - 1].end:].lstrip(" :,-"))),
-                                _extend_address(view, tokens, k - 1, lex, loose=True)))
-        after = _match_phrase(tokens, i, "residence_after", lex)
-        if after and i:
-            k, start = i - 1, None
-            while k >= 0 and i - k <= 3 and addressy(k) and not re.search(
-                    r"[.!?\n,]", _gap(view, tokens[k], tokens[k + 1])):
-                start = tokens[k].start
-                k -= 1
-            if start is not None:
-                claimed.append((start, tokens[i - 1].end))
+    if view.cue_kinds & {"residence", "residence_after"}:
+        claimed += _residences(view, tokens, lex)
     for start, end in claimed:
         view.claim(start, end, "[address]")
 
 
+def _specific(view: View, start: int, end: int, tokens: list[Token], lex: Lexicon) -> bool:
+    """Is text[start:end] more than a place's name ("Kadıköy", "Germany" alone identify
+    nobody): a number, or a street, hotel or unit word?"""
+    if DIGIT.search(view.text, start, end):
+        return True
+    return any(start <= t.start < end and (_match_phrase(tokens, k, "street", lex)
+                                           or _match_phrase(tokens, k, "unit", lex))
+               for k, t in enumerate(tokens))
+
+
+def _residences(view: View, tokens: list[Token], lex: Lexicon) -> list[tuple[int, int]]:
+    """What follows "my address is", "I live at", "adresim:", or precedes "... oturuyorum"."""
+    stop, fillers = lex.words["name_stop"], lex.words["residence_filler"]
+    found = []
+    for i, t in enumerate(tokens):
+        size = _match_phrase(tokens, i, "residence", lex)
+        k = i + size
+        while size and k < len(tokens) and tokens[k].fold in fillers:
+            k += 1
+        if size and k < len(tokens) and not re.search(r"[.!?\n]", view.text[t.end:tokens[k].start]):
+            lead = view.text[tokens[k - 1].end:tokens[k].start]
+            start = tokens[k].start
+            number = re.match(r"[\s:,-]*(\d)", view.text[tokens[k - 1].end:])
+            if number and number.start(1) < len(lead):
+                start = tokens[k - 1].end + number.start(1)
+            end = _extend_address(view, tokens, k - 1, lex, loose=True, start=start)
+            if end > start and _specific(view, start, end, tokens, lex):
+                found.append((start, end))
+        after = _match_phrase(tokens, i, "residence_after", lex)
+        if after and i:
+            k, start = i - 1, None
+            while k >= 0 and i - k <= 4 and not re.search(
+                    r"[.!?\n,]", view.text[tokens[k].end:tokens[k + 1].start]):
+                u = tokens[k]
+                if u.fold in stop or not (u.capital or u.stem in lex.places or DIGIT.search(
+                        view.text, u.end, tokens[k + 1].start) or _match_phrase(
+                        tokens, k, "street", lex) or _match_phrase(tokens, k, "unit", lex)):
+                    break
+                start, k = u.start, k - 1
+            if start is not None and _specific(view, start, tokens[i - 1].end, tokens, lex):
+                found.append((start, tokens[i - 1].end))
+    return found
+
+
 def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
-                    loose: bool = False) -> int:
-    """From token i, take door numbers, more street words, places and postcodes to the right."""
-    end = tokens[i].end
+                    loose: bool = False, start: int | None = None) -> int:
+    """From token i, take door numbers, more street words, places and postcodes to the right.
+    `loose` (after a residence cue): any words up to a comma, then address-like ones only."""
     stop = lex.words["name_stop"]
-    pos = end
+    pos = end = tokens[i].end if start is None else start
     k = i + 1
-    words_taken = 0
+    while k < len(tokens) and tokens[k].start < pos:
+        k += 1
+    words_taken, comma = 0, False
     while True:
-        rest = view.text[pos:]
-        # Numbers and their punctuation: " No:12/3", " 221B", ", 34710", " D:5".
-        m = re.match(r"[\s,:./-]{0,3}\d+[A-Za-z]?(?:\s?[/-]\s?\d+[A-Za-z]?)?", rest)
-        if m and MASK not in m.group():
-            pos += m.end()
-            end = pos
+        # Numbers and their punctuation: " No:12/3", " 221B", ", 34710", " D:5", " 114 51".
+        m = re.match(r"[\s,:./-]{0,3}\d+[A-Za-z]?(?:\s?[/-]\s?\d+[A-Za-z]?)?", view.text[pos:])
+        if m and MASK not in m.group() and not (
+                re.search(r"[.!?]\s", m.group()) and not _abbreviation(tokens, k - 1, lex)):
+            pos = end = pos + m.end()
             while k < len(tokens) and tokens[k].start < pos:
                 k += 1
             continue
@@ -976,29 +1098,38 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
         gap = view.text[pos:t.start]
         if not re.fullmatch(r"[\s,:./-]{0,4}", gap) or MASK in gap or "\n" in gap:
             break
-        if re.search(r"[.!?]\s", gap) and not re.search(r"\w\.\s*$", view.text[:t.start]):
-            break
+        if re.search(r"[.!?](?:\s|$)", gap) and not _abbreviation(tokens, k - 1, lex):
+            break           # a full stop ends the address, unless it ends "Cad." or "No."
+        comma = comma or "," in gap
         unit = _match_phrase(tokens, k, "unit", lex)
         street = _match_phrase(tokens, k, "street", lex)
         if unit and re.match(r"[\s:.]*\d", view.text[tokens[k + unit - 1].end:]):
             k += unit
         elif street or t.stem in lex.places:
             k += max(street, 1)
-        elif t.fold not in stop and (t.capital or (loose and words_taken < 4)):
-            # The next street's name: "Moda Mah. Bahariye Cad." (or any word after a cue).
-            nxt = k + 1
-            if not t.capital and not loose:
-                break
-            if not (loose or (nxt < len(tokens) and (
-                    _match_phrase(tokens, nxt, "street", lex)
-                    or tokens[nxt].stem in lex.places))):
-                break
-            k += 1
+        elif t.text.isupper() and len(t.text) <= 3 and re.match(r"\s\d{4,5}\b", view.text[t.end:]):
+            k += 1          # a state and its ZIP code: "IL 62704"
+        elif t.fold in stop:
+            break
+        elif t.capital and (loose or (k + 1 < len(tokens) and (
+                _match_phrase(tokens, k + 1, "street", lex) or tokens[k + 1].stem in lex.places))):
+            k += 1          # the next street's name: "Moda Mah. Bahariye Cad."
+        elif loose and not comma and words_taken < 4:
+            k += 1          # typed in lowercase after a cue: "adresim bagdat caddesi ..."
             words_taken += 1
         else:
             break
         pos = end = tokens[k - 1].end
     return end
+
+
+def _abbreviation(tokens: list[Token], k: int, lex: Lexicon) -> bool:
+    """Does token k end with an abbreviation's dot rather than a sentence's ("Cad.", "No.")?"""
+    if k < 0 or k >= len(tokens):
+        return False
+    t = tokens[k]
+    return len(t.stem) <= 3 or bool(_match_phrase(tokens, k, "street", lex)
+                                    or _match_phrase(tokens, k, "unit", lex))
 
 
 def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozenset) -> bool:
@@ -1019,21 +1150,22 @@ def _sentence_start(view: View, t: Token) -> bool:
 
 
 NAME_GAP = re.compile(r"[ \t]{1,3}")
-CUE_GAP = re.compile(r"[\s:,\-\"'“]{0,4}")
+CUE_GAP = re.compile(r"[\s:,.\-\"'“]{0,4}")
 
 
 def names(view: View, lex: Lexicon) -> None:
     """Personal names: after an introduction ('my name is', 'adım', 'ben'), a title ('Dr.',
-    'Sayın') or a relation ('my son', 'kızım'), before 'Hanım'/'Bey', in a signature, and any
-    known given name that is not also an everyday word; with the name words beside it."""
+    'Sayın') or a relation ('my son', 'kızım'), before 'Hanım'/'Bey'/'here', in a signature,
+    and any known given name that is not also an everyday word; with the name words beside
+    it ("Ayşe Yılmaz", "Jeroen de Vries") and wherever else the message repeats it."""
     tokens = view.tokens()
     if not tokens:
         return
-    cues, stop = lex.cues, lex.words["name_stop"]
+    stop, particles = lex.words["name_stop"], lex.words["name_particles"]
     contractions = lex.words["contraction_suffixes"]
     n = len(tokens)
     mark = [False] * n
-    blocked = [False] * n   # cue words are never names themselves ("Ben" in "Ben Ayşe")
+    blocked = [False] * n   # a cue that introduced a name is not one ("Ben" in "Ben Ayşe")
     cache: dict[int, frozenset[str]] = {}
 
     def kinds(k: int) -> frozenset[str]:
@@ -1041,6 +1173,11 @@ def names(view: View, lex: Lexicon) -> None:
             return cache[k]
         t = tokens[k]
         found = lex.names.get(t.stem)
+        # Folding lets "ayse" be Ayşe; a word written with letters the name lacks is another
+        # word: "yaşın" (your age) is not Yasin.
+        stem_text = t.text[:t.stem_end - t.start]
+        if found and not stem_text.isascii() and _lower(stem_text) not in lex.spellings:
+            found = None
         if found is None and len(t.stem) >= 5 and t.stem_end == t.end:
             # A case ending without an apostrophe, in the name's own language: "Ayşeyim".
             for cut in range(max(3, len(t.stem) - 5), len(t.stem) - 1):
@@ -1053,73 +1190,94 @@ def names(view: View, lex: Lexicon) -> None:
         cache[k] = found or frozenset()
         return cache[k]
 
+    def known(k: int) -> bool:
+        return bool(kinds(k) & {"first", "last"})
+
     def usable(k: int) -> bool:
         t = tokens[k]
         if blocked[k] or len(t.stem) < 2:
             return False
         # A stop word is no name ("can", "will"), unless capitalised and a known name ("Will").
         if (t.fold in stop or t.stem in stop) and not (
-                t.capital and kinds(k) & {"first", "last"} and not _sentence_start(view, t)):
+                t.capital and known(k) and not _sentence_start(view, t)):
             return False
         if t.stem_end != t.end and t.fold[len(t.stem) + 1:] in contractions:
+            return False
+        # A month after a day is a date's: "14 May".
+        if t.stem in lex.months and re.search(r"\d[\s.]{0,2}$", view.text[:t.start]):
             return False
         return not _eponym(view, tokens, k, lex, kinds(k))
 
     def plain_name(k: int) -> bool:
         """A known name that is no everyday word: a name whatever its case."""
-        found = kinds(k)
-        return bool(found & {"first", "last"}) and "word" not in found
+        return known(k) and "word" not in kinds(k)
 
     def adjacent(a: int, b: int) -> bool:
         return tokens[a].stem_end == tokens[a].end and bool(
             NAME_GAP.fullmatch(view.text[tokens[a].end:tokens[b].start]))
 
-    def take(k: int, *, explicit: bool) -> None:
+    def delimited(k: int) -> bool:
+        """Does the word stand alone: punctuation, a number or the end after it ("ben yagmur,")?"""
+        return bool(re.match(r"\s*(?:[,.;:!?)\-–—\ufffc]|\d|$)", view.text[tokens[k].end:]))
+
+    def take(k: int, *, explicit: bool) -> bool:
         """Mark the name that starts at token k (after a cue) and the name words after it."""
         if k >= n or not CUE_GAP.fullmatch(view.text[tokens[k - 1].end:tokens[k].start]):
-            return
-        if not usable(k) or not (explicit or tokens[k].capital or plain_name(k)):
-            return
+            return False
+        if not usable(k):
+            return False
+        t = tokens[k]
+        # A name that is also a word ("ben yagmur,"), standing alone after an introduction; not
+        # an English word ("I'm done.").
+        alone = "first" in kinds(k) and delimited(k) and (
+            "enword" not in kinds(k) or not kinds(k) & {"rare"} and "lang:en" in kinds(k))
+        if not (explicit or t.capital or plain_name(k) or alone):
+            return False
         mark[k] = True
         for m in range(k + 1, min(n, k + 3)):
-            if not (adjacent(m - 1, m) and usable(m)
-                    and (tokens[m].capital or kinds(m) & {"first", "last"})):
+            if not (adjacent(m - 1, m) and usable(m) and (tokens[m].capital or known(m))):
                 break
             mark[m] = True
+        return True
 
     for i in range(n):
         for key in ("intro", "intro_name", "title_before", "relation", "signoff"):
             size = _match_phrase(tokens, i, key, lex)
             if not size:
                 continue
-            for b in range(i, i + size):
-                blocked[b] = True
             k = i + size
             if key == "signoff":
                 # A signature ends the message: at most three words after the sign-off.
-                if k < n and n - k <= 3 and not re.search(r"[^\W\d_]", view.text[tokens[-1].end:]):
-                    take(k, explicit=False)
+                fired = k < n and n - k <= 3 and not re.search(
+                    r"[^\W\d_]", view.text[tokens[-1].end:]) and take(k, explicit=False)
             else:
-                take(k, explicit=key == "intro")
+                fired = take(k, explicit=key == "intro")
+            if fired or key == "intro":
+                for b in range(i, k):
+                    blocked[b] = True
+                    mark[b] = False
             break
         size = _match_phrase(tokens, i, "title_after", lex)
-        if size and i:
-            for b in range(i, i + size):
-                blocked[b] = True
+        if size and i and not mark[i]:
             k = i - 1
-            while k >= 0 and i - k <= 2 and adjacent(k, k + 1) and usable(k) and (
-                    tokens[k].capital or kinds(k) & {"first", "last"}):
+            # "Mike from Texas here": the name is before where they are from.
+            if k >= 2 and tokens[k - 1].fold in lex.words["name_origin"] and tokens[k].capital:
+                k -= 2
+            last = k
+            while k >= 0 and last - k < 2 and adjacent(k, k + 1) and usable(k) and (
+                    tokens[k].capital or known(k)):
                 mark[k] = True
                 k -= 1
+            if k < last:
+                for b in range(i, i + size):
+                    blocked[b] = True
 
     for i, t in enumerate(tokens):
         found = kinds(i)
-        if mark[i] or not found & {"first", "last"} or not usable(i):
-            continue
-        if len(t.stem) <= 3 and t.text.isupper():
-            continue        # an acronym: "AI", "MR"
-        if "first" not in found:
+        if mark[i] or "first" not in found or not usable(i):
             continue        # a surname alone is no name: "Marrow", "Baker"; beside one it is
+        if len(t.stem) <= 3 and t.text.isupper() or t.stem in lex.months:
+            continue        # an acronym ("AI", "MR"), a month ("June"): names only by a cue
         if "word" not in found:
             mark[i] = t.capital or "rare" not in found
         elif t.capital:
@@ -1130,19 +1288,43 @@ def names(view: View, lex: Lexicon) -> None:
                 plain_name(i + 1) or (tokens[i + 1].capital and len(tokens[i + 1].stem) > 1))
             mark[i] = not _sentence_start(view, t) or suffix or nxt
 
-    # Grow each name over the name words beside it: "Ayşe Yılmaz", "ayse kaya", "Zorblax Smith".
-    changed = True
-    while changed:
-        changed = False
-        for i in range(n):
-            if not mark[i]:
-                continue
-            for k in (i - 1, i + 1):
-                if not (0 <= k < n) or mark[k] or not adjacent(min(i, k), max(i, k)) \
-                        or not usable(k):
-                    continue
-                if tokens[k].capital or plain_name(k) or (k > i and kinds(k) & {"last"}):
-                    mark[k] = changed = True
+    # A signature: capitalised words alone at the very end, after a full stop or a dash, one of
+    # them a known given name ("... general anaesthesia. Peter", "— Callum, [phone]").
+    tail = n
+    while tail > 0 and n - tail < 3 and tokens[tail - 1].capital and usable(tail - 1):
+        tail -= 1
+    before_tail = view.text[:tokens[tail].start] if tail < n else ""
+    if tail < n and not re.search(r"[^\W\d_]", view.text[tokens[-1].end:]) and (
+            re.search(r"[—–]\s*$|\s-\s*$", before_tail)     # a dash signs: "— Callum"
+            or (re.search(r"(?:^|[.!?\n])\s*$", before_tail)
+                and any("first" in kinds(k) for k in range(tail, n)))):
+        for k in range(tail, n):
+            mark[k] = True
+
+    def grows(i: int, k: int) -> bool:
+        if mark[k] or not adjacent(min(i, k), max(i, k)) or not usable(k):
+            return False
+        return tokens[k].capital or plain_name(k) or (k > i and "last" in kinds(k))
+
+    # Grow each name over the name words beside it: "Ayşe Yılmaz", "ayse kaya", "Zorblax Smith",
+    # and over a particle to the capitalised word after it: "Jeroen de Vries".
+    for i in range(n):
+        if mark[i] and i + 1 < n:
+            if grows(i, i + 1):
+                mark[i + 1] = True
+            elif i + 2 < n and tokens[i + 1].fold in particles and not tokens[i + 1].capital \
+                    and adjacent(i, i + 1) and adjacent(i + 1, i + 2) and tokens[i + 2].capital:
+                mark[i + 1] = mark[i + 2] = True
+    for i in range(n - 1, 0, -1):
+        if mark[i] and grows(i, i - 1):
+            mark[i - 1] = True
+    # A name found once is a name wherever the message repeats it ("ben sevval, sevval tas").
+    found_names = {tokens[k].stem for k in range(n) if mark[k] and "word" not in kinds(k)}
+    for k in range(n):
+        if not mark[k] and tokens[k].stem in found_names and usable(k):
+            mark[k] = True
+            if k + 1 < n and grows(k, k + 1):
+                mark[k + 1] = True
 
     i = 0
     while i < n:
@@ -1150,7 +1332,7 @@ def names(view: View, lex: Lexicon) -> None:
             i += 1
             continue
         j = i
-        while j + 1 < n and mark[j + 1] and adjacent(j, j + 1):
+        while j + 1 < n and mark[j + 1] and (adjacent(j, j + 1) or tokens[j + 1].fold in particles):
             j += 1
         end = tokens[j].stem_end
         # An initial after the name: "Ayşe Y." (the dot stays as punctuation).

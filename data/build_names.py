@@ -6,6 +6,7 @@ Sources (install them first; they are build tools, not runtime dependencies):
 - Turkish given names: the Turkey column of Jörg Michael's nam_dict.txt (GNU Free Documentation
   License 1.2 or later), as shipped in the `gender-guesser` package: `pip install gender-guesser`.
 - Turkish surnames: the curated list below (the most common surnames in Turkey).
+- Given names of visitors from abroad: the other countries' columns of the same nam_dict.txt.
 - Which names are also ordinary words ("Can", "Deniz", "Umut", "Will", "Mark"): a name is marked
   `word` when its lowercase form is a lowercase entry of the Turkish hunspell dictionary or of
   the English word lists in /usr/share/dict (`apt-get install hunspell-tr wamerican wbritish`).
@@ -30,6 +31,7 @@ EN_SURNAMES = 3000  # the Census list is ordered by frequency; the tail is rare
 # out of 13) are blanked only when capitalised or after a cue: typed in lowercase they are more
 # often a typo ("lon") or an acronym ("ai") than a name.
 RARE_PERCENT = 85.0
+INTL_FREQUENCY = 3
 # Capitalised English words that are not names here although the Census lists them.
 NOT_NAMES = set("""
 german french english irish scottish welsh dutch italian spanish russian polish greek arabic
@@ -53,7 +55,11 @@ engin olgun yaman yalın yavuz mert güçlü kibar sabit adalet adil asil aziz e
 sultan uğur ülkü yaşar yiğit zeki ışık ışın kıymet rüya şafak serin şeref ömür netice akın eser
 gündüz han duru ege ela evren kurtuluş oğul öykü saray sefer sever şiir ulaş alem azim dönüş
 ergen sara sabır seviye sezgi müjde nezaket imdat doruk kahraman muhtar simge yıldırım huzur
+döndü döne durmuş dursun yaşar güler sever uçar yener gözde kara uzun keskin korkmaz sönmez
+durmaz solmaz coşar gülümser candan ayda aydan ata hale halim suna etkin
 """.split())
+# Verb forms and case forms are not in the dictionary as entries; the last lines above were
+# found with `hunspell -d tr_TR -m` (an analysis with another stem) and picked by hand.
 
 TR_SURNAMES = """
 Yılmaz Kaya Demir Şahin Çelik Yıldız Yıldırım Öztürk Aydın Özdemir Arslan Doğan Kılıç Aslan
@@ -100,7 +106,24 @@ def census(filename: str, limit: int | None = None) -> tuple[list[str], set[str]
     return found, {row[0].capitalize() for row in rows if float(row[2]) > RARE_PERCENT}
 
 
-def turkish_given_names() -> list[str]:
+def international_given_names() -> list[str]:
+    """Given names common (3 or more of 13) in any country of nam_dict.txt: visitors from abroad."""
+    found = []
+    path = Path(gender_guesser.__file__).with_name("data") / "nam_dict.txt"
+    with codecs.open(str(path), encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line or line[0] in "#=":
+                continue
+            values = [int(c, 16) for c in line[30:-1] if c in "0123456789ABCDEF"]
+            if values and max(values) >= INTL_FREQUENCY:
+                name = line.split()[1]
+                found += [name.replace("+", sep) for sep in ("", " ", "-")] if "+" in name \
+                    else [name]
+    return [n for n in found if " " not in n and len(n) > 2]
+
+
+def turkish_given_names() -> tuple[list[str], set[str]]:
     from gender_guesser.detector import Detector
 
     turkey = Detector.COUNTRIES.index("turkey")
@@ -122,7 +145,7 @@ def turkish_given_names() -> list[str]:
 
 
 def write(lang: str, header: str, first: list[str], last: list[str], rare: set[str],
-          words: tuple[set[str], set[str]]) -> None:
+          words: tuple[set[str], set[str]], turkish_names: set[str] = frozenset()) -> None:
     everyday = {fold(w) for w in EVERYDAY_TR}
     kinds: dict[str, list[str]] = {}
     for kind, group in (("first", first), ("last", last)):
@@ -133,11 +156,17 @@ def write(lang: str, header: str, first: list[str], last: list[str], rare: set[s
                 entry.append(kind)
     lines = []
     for key in sorted(kinds):
+        if key in NOT_NAMES:
+            continue
         name, *flags = kinds[key]
         english, turkish = words
-        if key in english or key in NOT_NAMES or (
-                key in turkish and (lang != "tr" or key in everyday)):
+        # A Turkish given name is a word in Turkish only if EVERYDAY_TR says so, whichever list
+        # it is found in ("Ceren" is no word; "Ben", "Adam", "Kim" are).
+        turkish_name = lang == "tr" or key in turkish_names
+        if key in english or key in everyday or (key in turkish and not turkish_name):
             flags.append("word")
+        if key in english:
+            flags.append("enword")  # an English word: "I'm done." is no introduction
         if name in rare and "last" not in flags:
             flags.append("rare")
         lines.append(f"{name}\t{' '.join(flags)}")
@@ -145,22 +174,38 @@ def write(lang: str, header: str, first: list[str], last: list[str], rare: set[s
     print(f"{lang}: {len(lines)} names, {sum('word' in x for x in lines)} also words")
 
 
+HEADERS = {
+    "en": f"""English given names and surnames (1990 US Census, public domain; surnames: the
+{EN_SURNAMES} most common).""",
+    "tr": """Turkish given names: the Turkey column of nam_dict.txt by Jörg Michael (via the
+gender-guesser package), GNU Free Documentation License 1.2 or later; this file is a modified
+extract under the same licence. Surnames: a curated list of the most common in Turkey.""",
+    "intl": f"""Given names common in other countries (visitors from abroad): nam_dict.txt by
+Jörg Michael (via the gender-guesser package), GNU Free Documentation License 1.2 or later; this
+file is a modified extract under the same licence. Names with a frequency of {INTL_FREQUENCY}+
+(of 13) in some country, all 'rare'.""",
+}
+COLUMNS = """Columns: name, kinds (first, last; 'word' = also an ordinary word, blanked only in
+context, 'enword' = an English one; 'rare' = blanked only when capitalised or in context).
+Regenerate: data/build_names.py"""
+
+
+def header(lang: str) -> str:
+    return "".join(f"# {line}\n" for line in (HEADERS[lang] + "\n" + COLUMNS).splitlines())
+
+
 def main() -> None:
     words = dictionary_words()
-    (male, male_rare), (female, female_rare) = census("dist.male.first"), census("dist.female.first")
+    male, male_rare = census("dist.male.first")
+    female, female_rare = census("dist.female.first")
+    # Rare only if rare in both lists: "Peter" is a rare woman's name and a common man's.
+    rare = (male_rare | female_rare) - (set(male) - male_rare) - (set(female) - female_rare)
     turkish, turkish_rare = turkish_given_names()
-    write("en", "# English given names and surnames (1990 US Census, public domain; surnames: the\n"
-                f"# {EN_SURNAMES} most common). Columns: name, kinds (first, last; 'word' = also an\n"
-                "# ordinary word, blanked only in context; 'rare' = blanked only when capitalised\n"
-                "# or in context). Regenerate: data/build_names.py\n",
-          male + female, census("dist.all.last", EN_SURNAMES)[0], male_rare | female_rare, words)
-    write("tr", "# Turkish given names: the Turkey column of nam_dict.txt by Jörg Michael (via the\n"
-                "# gender-guesser package), GNU Free Documentation License 1.2 or later; this\n"
-                "# file is a modified extract under the same licence. Surnames: curated list of\n"
-                "# the most common in Turkey. Columns: name, kinds (first, last; 'word' = also an\n"
-                "# ordinary word, blanked only in context; 'rare' = blanked only when capitalised\n"
-                "# or in context). Regenerate: data/build_names.py\n",
-          turkish, TR_SURNAMES, turkish_rare, words)
+    write("en", header("en"), male + female, census("dist.all.last", EN_SURNAMES)[0], rare,
+          words, {fold(n) for n in turkish})
+    write("tr", header("tr"), turkish, TR_SURNAMES, turkish_rare, words)
+    intl = international_given_names()
+    write("intl", header("intl"), intl, [], set(intl), words, {fold(n) for n in turkish})
 
 
 if __name__ == "__main__":
