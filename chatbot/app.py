@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from . import api, config, pages, security
+from . import api, config, pages, redact, security
 from .dialogue import Chatbot
 from .store import Store
 
@@ -29,6 +29,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Knowledge is validated and indexed once; a broken file stops start-up with every problem.
     app.extensions["chatbot"] = Chatbot.from_file(settings["FAQ_PATH"],
                                                   vocabulary_path=settings["VOCABULARY_PATH"])
+
+    # Redaction's name lists and cue words load now: the first stored question does not wait
+    # for them, and a broken data file stops start-up instead of a write.
+    redact.lexicon()
 
     # The log database; unreachable is not fatal (the bot answers, writes are retried).
     url = settings["DATABASE_URL"] or _default_database(app)

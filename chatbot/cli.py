@@ -87,9 +87,10 @@ def serve(host: str, port: int, workers: int, threads: int):
 
         def setup(self, cfg):
             super().setup(cfg)
-            for log in (self.error_log, self.access_log):
-                for h in log.handlers:
-                    h.addFilter(RedactingFilter())
+            # Error lines can quote a request ("Invalid request ... 'GET /...'"); access lines
+            # are built from the atoms below, already redacted.
+            for h in self.error_log.handlers:
+                h.addFilter(RedactingFilter())
 
         def atoms(self, resp, req, environ, request_time):
             atoms = super().atoms(resp, req, environ, request_time)

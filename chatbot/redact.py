@@ -25,7 +25,7 @@ import json
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -105,10 +105,11 @@ class Lexicon:
     eponyms: frozenset[str]
     iban_lengths: dict[str, int]
     name_suffixes: dict[str, frozenset[str]]
-    all_suffixes: frozenset[str]
     # First word of a cue phrase -> (kind of cue, the phrase): one lookup per word.
     phrase_index: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
-    longest_cue: int = field(default=4)
+    # A one-word cue under a case ending ("instagramdan", "adresime") -> the same. An ending fits
+    # a thing, not a title or an introduction ("MR'da" is the scan, not "Mr").
+    suffixed_cues: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
 
 
 CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "signoff",
@@ -125,10 +126,13 @@ def lexicon() -> Lexicon:
     """Load and merge the package's redaction data (once per process)."""
     merged: dict[str, list] = {}
     mappings: dict[str, dict] = {"months": {}, "number_words": {}, "number_repeat": {}}
+    suffixes = {}
     for path in sorted((DATA / "redact").glob("*.json")):
         if path.name == "common.json":
             continue
-        for key, value in json.loads(path.read_text(encoding="utf-8")).items():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        suffixes[path.stem] = frozenset(fold(s) for s in data.get("name_suffixes", ()))
+        for key, value in data.items():
             if key in mappings:
                 mappings[key].update({fold(k): v for k, v in value.items()})
             elif isinstance(value, list):
@@ -138,22 +142,27 @@ def lexicon() -> Lexicon:
     spellings: set[str] = set()
     common_somewhere: set[str] = set()
     for path in sorted((DATA / "names").glob("*.txt")):
+        tag = "lang:" + path.stem
         for line in path.read_text(encoding="utf-8").splitlines():
-            if line and not line.startswith("#"):
-                name, _, kinds = line.partition("\t")
-                key, flags = fold(name), set(kinds.split())
-                spellings.add(_lower(name))
-                # Kinds add up over languages, except 'rare': common in one language is common.
-                if "rare" not in flags:
-                    common_somewhere.add(key)
-                names.setdefault(key, set()).update(flags | {"lang:" + path.stem})
-    for key in common_somewhere:
-        names[key].discard("rare")
-    suffixes = {}
-    for path in sorted((DATA / "redact").glob("*.json")):
-        if path.name != "common.json":
-            data = json.loads(path.read_text(encoding="utf-8"))
-            suffixes[path.stem] = frozenset(fold(s) for s in data.get("name_suffixes", ()))
+            if not line or line[0] == "#":
+                continue
+            name, _, kinds = line.partition("\t")
+            key = _fold(name)
+            entry = names.get(key)
+            if entry is None:
+                entry = names[key] = set()
+            entry.update(kinds.split())
+            entry.add(tag)
+            spellings.add(_lower(name))
+            # Kinds add up over languages, except 'rare': common in one language is common.
+            if "rare" not in kinds:
+                common_somewhere.add(key)
+    shared: dict[frozenset, frozenset] = {}     # 27,000 names share a few dozen kind sets
+    for key, entry in names.items():
+        if key in common_somewhere:
+            entry.discard("rare")
+        frozen = frozenset(entry)
+        names[key] = shared.setdefault(frozen, frozen)
     places = set()
     for path in sorted((DATA / "redact").glob("places.*.txt")):
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -165,6 +174,14 @@ def lexicon() -> Lexicon:
         for phrase in phrases:
             if phrase:
                 index.setdefault(phrase[0], []).append((key, phrase))
+    endings = frozenset().union(*suffixes.values())
+    suffixed: dict[str, list] = {}
+    for key, phrases in cues.items():
+        for phrase in phrases:
+            if len(phrase) == 1 and key not in NAME_CUES and len(phrase[0]) >= 3:
+                for ending in endings:
+                    suffixed.setdefault(phrase[0] + ending, []).append((key, phrase))
+                    suffixed.setdefault(phrase[0] + "'" + ending, []).append((key, phrase))
     return Lexicon(
         months=mappings["months"], number_words=mappings["number_words"],
         hundred=frozenset(fold(w) for w in merged.get("number_hundred", ())),
@@ -174,23 +191,26 @@ def lexicon() -> Lexicon:
         weak_numbers=frozenset(fold(w) for w in merged.get("number_weak", ())),
         cues=cues,
         words={key: frozenset(fold(w) for w in merged.get(key, ())) for key in WORD_KEYS},
-        names={k: frozenset(v) for k, v in names.items()}, spellings=frozenset(spellings),
+        names=names, spellings=frozenset(spellings),
         places=frozenset(places),
         tlds=frozenset(common["tlds"]), providers=frozenset(common["mail_providers"]),
         mail_hosts=frozenset(common["mail_hosts"]),
         social=tuple(common["social_domains"]), eponyms=frozenset(common["eponyms"]),
         iban_lengths=common["iban_lengths"], name_suffixes=suffixes,
-        all_suffixes=frozenset().union(*suffixes.values()),
         phrase_index={k: tuple(v) for k, v in index.items()},
-        longest_cue=max(len(p) for phrases in cues.values() for p in phrases))
+        suffixed_cues={k: tuple(v) for k, v in suffixed.items()})
 
 
 # --------------------------------------------------------------------------------------------
 # The view: the message as recognisers see it, with a map back to the original characters.
 
-WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`´][^\W\d_]+)?")
-_FULLWIDTH = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
-_FULLWIDTH.update({0xFE6B: "@", 0x3000: " ", 0x2024: ".", 0xFE52: ".", 0x2027: "."})
+WORD = re.compile(r"([^\W\d_]+)(['’ʼ`´][^\W\d_]+)?")
+# Every digit of any script (Arabic-Indic, fullwidth, ...) as ASCII, fullwidth punctuation as
+# plain: one C-speed str.translate, each character staying one character.
+_UNIFORM = {ord(c): str(unicodedata.decimal(c))
+            for c in re.findall(r"\d", "".join(map(chr, range(128, 0x10000))))}
+_UNIFORM.update({c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
+_UNIFORM.update({0xFE6B: "@", 0x3000: " ", 0x2024: ".", 0xFE52: ".", 0x2027: "."})
 
 
 DIGIT_LOOKALIKE = re.compile(r"(?<=\d)[OoIl](?=\d)|(?<![\w])[Oo](?=\d{3})")
@@ -214,17 +234,18 @@ class View:
 
     def __init__(self, text: str, lex: Lexicon):
         self.original = text
-        base = text if text.isascii() else "".join(
-            _FULLWIDTH.get(ord(c)) or (str(unicodedata.decimal(c, 0)) if c.isdecimal() else c)
-            for c in text)
+        base = text if text.isascii() else text.translate(_UNIFORM)
         # A letter for a digit inside a number: "0544 9O2 37 61" (same length, so no map).
         base = DIGIT_LOOKALIKE.sub(lambda m: "0" if m.group() in "Oo" else "1", base)
+        # A placeholder from an earlier pass is masked before anything reads the words: its
+        # word ("[handle]") must not act as a cue.
+        base = PLACEHOLDER.sub(lambda m: MASK * len(m.group()), base)
         self.text = base
         self.words = self._tokenise()
         self.text, self.starts, self.ends = _spell_numbers(base, self.words, lex)
         if self.starts is not None:
             self.words = self._tokenise()
-        self.masked = [False] * len(self.text)
+        self.masked = [c == MASK for c in self.text]
         self.spans: list[tuple[int, int, str]] = []  # in original coordinates
         # Every cue phrase, found once: the longest of each kind starting at each word. Which
         # kinds the message holds at all lets a recogniser skip its cue-driven search.
@@ -241,8 +262,6 @@ class View:
                     if size > t.cues.get(kind, 0):
                         t.cues[kind] = size
                     self.cue_kinds.add(kind)
-        for m in PLACEHOLDER.finditer(self.text):
-            self.mask(m.start(), m.end())
 
     def mask(self, start: int, end: int) -> None:
         for i in range(start, end):
@@ -262,14 +281,14 @@ class View:
     def _tokenise(self) -> list[Token]:
         out = []
         for m in WORD.finditer(self.text):
-            word = m.group()
-            cut = next((i for i, c in enumerate(word) if c in "'’ʼ`´"), len(word))
-            if cut < len(word) - 1 and word[cut + 1].isupper():
-                cut = len(word)     # O'Neill, D'Angelo: the apostrophe is inside the name
+            word, suffix = m.group(), m.group(2)
+            cut = len(word) if not suffix or suffix[1].isupper() else m.end(1) - m.start()
+            # (O'Neill, D'Angelo: an apostrophe before a capital is inside the name)
             # In capitals throughout ("DÜŞTÜM", "OUT"), a capital letter tells nothing.
             capital = word[0].isupper() and not (len(word) > 1 and word.isupper())
-            out.append(Token(m.start(), m.end(), word, m.start() + cut, fold(word),
-                             fold(word[:cut]), capital))
+            whole = fold(word)
+            out.append(Token(m.start(), m.end(), word, m.start() + cut, whole,
+                             whole if cut == len(word) else fold(word[:cut]), capital))
         return out
 
     def tokens(self) -> list[Token]:
@@ -290,15 +309,7 @@ def _cue_candidates(t: Token, lex: Lexicon):
     found = lex.phrase_index.get(t.fold)
     if found:
         return found
-    if t.stem != t.fold:
-        stems = [t.stem]
-    else:
-        stems = [t.fold[:-cut] for cut in (1, 2, 3, 4)
-                 if len(t.fold) - cut >= 3 and t.fold[-cut:] in lex.all_suffixes]
-    # An ending fits a thing ("instagram'dan", "adresime"), not a title or an introduction
-    # ("MR'da" is the scan, not "Mr").
-    return [(kind, p) for stem in stems for kind, p in lex.phrase_index.get(stem, ())
-            if len(p) == 1 and kind not in NAME_CUES]
+    return lex.suffixed_cues.get(t.fold, ())
 
 
 def _spell_numbers(text: str, tokens: list[Token], lex: Lexicon
@@ -539,8 +550,9 @@ def _email_pattern() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     def wrapped(inner: str) -> str:
         return r"[\(\[\{<]\s*(?:" + inner + r")\s*[\)\]\}>]"
 
-    at = rf"(?:\s*@\s*|\s*{wrapped(words('email_at') + '|@')}\s*|\s+(?:{words('email_at')})\s+)"
-    dot = rf"(?:\s*\.\s*|\s*{wrapped(words('email_dot') + '|[.]')}\s*|\s+(?:{words('email_dot')})\s+)"
+    at_words, dot_words = words("email_at"), words("email_dot")
+    at = rf"(?:\s*@\s*|\s*{wrapped(at_words + '|@')}\s*|\s+(?:{at_words})\s+)"
+    dot = rf"(?:\s*\.\s*|\s*{wrapped(dot_words + '|[.]')}\s*|\s+(?:{dot_words})\s+)"
     label = r"[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?"
     local = rf"[\w+-]+(?:{dot}[\w+-]+){{0,4}}"
     marker = rf"(?i)@|(?<!\w)(?:{words('email_at')})(?!\w)"
@@ -632,7 +644,7 @@ def handles(view: View, lex: Lexicon) -> None:
 
 
 IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")
-IPV6 = re.compile(r"(?i)(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])")
+IPV6 = re.compile(r"(?i)(?<![\w:\ufffc])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:\ufffc])")
 
 
 def ips(view: View, lex: Lexicon) -> None:
@@ -643,6 +655,8 @@ def ips(view: View, lex: Lexicon) -> None:
                 ipaddress.ip_address(m.group())
             except ValueError:
                 continue
+            if sum(c.isalnum() for c in m.group()) < 2:
+                continue    # "::" alone is nobody's address
             view.claim(m.start(), m.end(), "[ip]")
 
 
@@ -762,7 +776,8 @@ def _cue_after_birth(view: View, end: int, lex: Lexicon) -> bool:
                for kind, p in lex.phrase_index.get(words[0], ()))
 
 
-TR_PLATE = re.compile(r"(?<![\w.,])(0[1-9]|[1-7]\d|8[01])[ \t-]?([A-Za-z]{1,3})[ \t-]?(\d{2,5})(?!\w|[.,]\d)")
+TR_PLATE = re.compile(r"(?<![\w.,])(0[1-9]|[1-7]\d|8[01])[ \t-]?([A-Za-z]{1,3})[ \t-]?(\d{2,5})"
+                      r"(?!\w|[.,]\d)")
 UK_PLATE = re.compile(r"(?<!\w)[A-Z]{2}\d{2}[ \t]?[A-Z]{3}(?!\w)")
 
 
@@ -790,7 +805,8 @@ def plates(view: View, lex: Lexicon) -> None:
 PASSPORT = re.compile(r"(?<![\w-])[A-Za-z]{1,2}[ -]?\d{6,9}(?![\w-])")
 UK_NINO = re.compile(r"(?i)(?<!\w)[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?!\w)")
 SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
-CUED_CODE = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{4,19}(?!\w)")
+CUED_CODE = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{4,19}"
+                       r"(?!\w)")
 
 
 def documents(view: View, lex: Lexicon) -> None:
@@ -892,7 +908,7 @@ class _Numbers:
 
     def amount(self, raw: list[str], groups: list[re.Match]) -> bool:
         # "1.500.000 TL", "15,000": thousands separators, not a personal number.
-        seps = {self.view.text[a.end():b.start()] for a, b in zip(groups, groups[1:])}
+        seps = {self.view.text[a.end():b.start()] for a, b in zip(groups, groups[1:], strict=False)}
         return (len(raw) > 1 and seps in ({"."}, {","}) and 1 <= len(raw[0]) <= 3
                 and all(len(g) == 3 for g in raw[1:]))
 
@@ -951,10 +967,6 @@ def _match_phrase(tokens: list[Token], i: int, key: str, lex: Lexicon) -> int:
     if size > 1 and (i + size > len(tokens) or tokens[i + size - 1].n != tokens[i].n + size - 1):
         return 0
     return size
-
-
-def _gap(view: View, a: Token, b: Token) -> str:
-    return view.text[a.end:b.start]
 
 
 UK_POSTCODE = re.compile(r"(?<!\w)[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)")
@@ -1352,15 +1364,25 @@ MERGE = {"[name]": re.compile(r"[ \t]*"), "[address]": re.compile(r"[\s,/.-]*")}
 
 def redact(text: str) -> str:
     """Replace personal data in a visitor's message with placeholders such as [name], [phone]."""
+    out = _redact_once(text)
+    # Idempotent by construction: a placeholder can give a neighbour a new context ("::[ip]"),
+    # so what changed is read again until nothing does (in practice once more, at most twice).
+    for _ in range(2):
+        if out == text:
+            break
+        text, out = out, _redact_once(out)
+    return out
+
+
+def _redact_once(text: str) -> str:
     lex = lexicon()
     view = View(text, lex)
     for recognise in RECOGNISERS:
         recognise(view, lex)
     if not view.spans:
         return text
-    spans = sorted(view.spans)
     merged: list[list] = []
-    for start, end, label in spans:
+    for start, end, label in sorted(view.spans):
         if merged and start < merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
             continue

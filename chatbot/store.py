@@ -3,8 +3,8 @@
 One row per exchange. The visitor's text is kept only when the bot could not answer (that is
 what staff need to see) and only after redaction: every text this module writes goes through
 `private()` here, so no caller can store a visitor's words unredacted. Answered exchanges keep
-the matched id and score. A database that is down never stops the bot: writes fail with StoreError, which the
-caller logs.
+the matched id and score. A database that is down never stops the bot: writes fail with
+StoreError, which the caller logs.
 """
 
 from __future__ import annotations

@@ -1,10 +1,18 @@
 """Personal data is removed before anything is stored; ordinary numbers stay."""
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from chatbot.redact import luhn_valid, redact, strip_control, tc_kimlik_valid
+from conftest import ROOT
+
+# The red-team list (written blind, then kept as a regression set; see docs/privacy.md).
+PII = [json.loads(line) for line in
+       (ROOT / "tests" / "data" / "pii.jsonl").read_text(encoding="utf-8").splitlines()
+       if line.strip()]
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -142,6 +150,25 @@ def test_every_shape_of_personal_data_is_removed(text, gone):
             assert digits not in "".join(c for c in out if c.isdecimal()), out
 
 
+def digits_of(text: str) -> str:
+    return "".join(c for c in text if c.isdecimal())
+
+
+@pytest.mark.parametrize("row", PII, ids=lambda row: row["text"][:40])
+def test_red_team_list_leaves_no_personal_data(row):
+    out = redact(row["text"])
+    for item in row["pii"]:
+        assert item not in out, out
+        # Spelled differently in the stored text is still a leak: compare digits alone.
+        if len(digits_of(item)) >= 6:
+            assert digits_of(item) not in digits_of(out), out
+
+
+def test_red_team_list_keeps_what_staff_need():
+    kept = sum(all(item in redact(row["text"]) for item in row["keep"]) for row in PII)
+    assert kept / len(PII) >= 0.95
+
+
 @pytest.mark.parametrize("text, expected", [
     # Words that are also names stay words without context.
     ("Can I walk after the injection?", "Can I walk after the injection?"),
@@ -152,7 +179,8 @@ def test_every_shape_of_personal_data_is_removed(text, gone):
     ("gül kurusu çayı iyi gelir mi, bahar aylarında ağrı artıyor",
      "gül kurusu çayı iyi gelir mi, bahar aylarında ağrı artıyor"),
     ("yıldız gibi bir ağrı, ümit var mı", "yıldız gibi bir ağrı, ümit var mı"),
-    ("will it heal? may I exercise? I mark the days", "will it heal? may I exercise? I mark the days"),
+    ("will it heal? may I exercise? I mark the days",
+     "will it heal? may I exercise? I mark the days"),
     ("adım atarken dizim ağrıyor", "adım atarken dizim ağrıyor"),
     ("ateşim var ve bileğim şiş", "ateşim var ve bileğim şiş"),
     # Medical eponyms stay.
