@@ -1,5 +1,6 @@
 """Personal data sent to the live API is found nowhere it is kept or shown: not in the database,
-the admin API, either CSV export (admin page and `chatbot unanswered --csv`) or the server log.
+the admin API, either CSV export (admin page and `chatbot unanswered --csv`) or the server log;
+and no CSV cell can run as a spreadsheet formula.
 
 Every shape of the red-team list (tests/data/pii.jsonl) and of test_redact.SHAPES goes through a
 real gunicorn server, once with SQLite and once with PostgreSQL, inside a message the bot cannot
@@ -27,6 +28,9 @@ ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 # A price question first: the bot declines it, so the whole message is stored (redacted).
 DECLINED = "How much does it cost? "
 MESSAGES = [(row["text"], row["pii"]) for row in PII] + SHAPES
+# Cells a spreadsheet would run as formulas (after the price question, and alone).
+FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "  +1+1 cmd", "-2+3", "@SUM(A1)",
+            "\t=1+1", "\r=1+1"]
 
 
 def leaks(blob: str, items: list[str]) -> list[str]:
@@ -66,6 +70,9 @@ def test_personal_data_is_stored_nowhere(server):
                            json_body={"query_id": reply["query_id"], "helpful": False})
     # Urgent messages keep no text at all; every other one must be stored for this to test much.
     assert stored >= 0.95 * len(MESSAGES)
+    for formula in FORMULAS:
+        for message in (formula, DECLINED + formula):
+            stored += not server.chat(message).json()["answered"]
     # Free text in a path or a query string, and a malformed request line, reach the logs only
     # through redaction (gunicorn logs the latter with the client's address).
     server.request("GET", "/api/v1/faq/" + quote("ayse.kaya@example.com 0532 123 45 67")
@@ -79,10 +86,10 @@ def test_personal_data_is_stored_nowhere(server):
     texts = [row["text"] for row in rows if row["text"] is not None]
     assert len(texts) == stored
     for row in rows:
-        assert not leaks(row["text"] or "", expected[row["id"]]), row["text"]
+        assert not leaks(row["text"] or "", expected.get(row["id"], [])), row["text"]
         assert "ayse" not in str(row["session_id"]) and "0532" not in str(row["session_id"])
         assert not leaks(" ".join(str(v) for v in row.values() if v is not None),
-                         [item for item in expected[row["id"]] if len(item) >= 4])
+                         [item for item in expected.get(row["id"], []) if len(item) >= 4])
 
     api_items = []
     while True:
@@ -93,7 +100,7 @@ def test_personal_data_is_stored_nowhere(server):
             break
     assert sorted(i["text"] for i in api_items) == sorted(texts)
     for item in api_items:
-        assert not leaks(item["text"], expected[item["id"]]), item["text"]
+        assert not leaks(item["text"], expected.get(item["id"], [])), item["text"]
 
     admin_csv = server.request("GET", "/api/v1/admin/unanswered.csv?limit=100000", headers=ADMIN)
     assert admin_csv.status == 200
@@ -106,7 +113,12 @@ def test_personal_data_is_stored_nowhere(server):
         records = list(csv.DictReader(io.StringIO(export)))
         assert len(records) == len(texts)
         for record in records:
-            assert not leaks(record["text"], expected[record["id"]]), record["text"]
+            assert not leaks(record["text"], expected.get(record["id"], [])), record["text"]
+        # Spreadsheet-safe: no cell starts a formula, also after spaces (the text survives).
+        cells = [cell for row in csv.reader(io.StringIO(export)) for cell in row]
+        assert sum("HYPERLINK" in cell for cell in cells) == 2
+        for cell in cells:
+            assert cell.lstrip()[:1] not in ("=", "+", "-", "@") and cell[:1] not in "\t\r", cell
 
     stop_server(server)  # flush and close the log
     log = server.log_path.read_text(encoding="utf-8", errors="replace")
@@ -125,19 +137,3 @@ def _database_rows(url: str) -> list[dict]:
             return [dict(row._mapping) for row in conn.execute(text("SELECT * FROM exchanges"))]
     finally:
         engine.dispose()
-
-
-def test_csv_cells_cannot_run_formulas(server):
-    for formula in ("=HYPERLINK(\"http://evil.example\",\"x\")", "  +1+1 cmd", "-2+3", "@SUM(A1)",
-                    "\t=1+1", "\r=1+1"):
-        assert server.chat(DECLINED + formula).json()["answered"] is False
-    exports = [server.request("GET", "/api/v1/admin/unanswered.csv", headers=ADMIN).body.decode()]
-    cli = subprocess.run([sys.executable, "-m", "chatbot", "unanswered", "--csv"],
-                         env=server.env, capture_output=True, text=True, timeout=60,
-                         cwd=Path(__file__).resolve().parent.parent)
-    exports.append(cli.stdout)
-    for export in exports:
-        cells = [cell for row in csv.reader(io.StringIO(export)) for cell in row]
-        assert any("HYPERLINK" in cell for cell in cells)
-        for cell in cells:
-            assert cell.lstrip()[:1] not in ("=", "+", "-", "@") and cell[:1] not in "\t\r", cell

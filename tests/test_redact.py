@@ -1,12 +1,13 @@
 """Personal data is removed before anything is stored; ordinary numbers stay."""
 
 import json
+import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatbot.redact import luhn_valid, redact, strip_control, tc_kimlik_valid
+from chatbot.redact import fold, luhn_valid, redact, strip_control, tc_kimlik_valid
 from conftest import ROOT
 
 # The red-team list (written blind, then kept as a regression set; see docs/privacy.md).
@@ -162,6 +163,21 @@ def test_red_team_list_leaves_no_personal_data(row):
         # Spelled differently in the stored text is still a leak: compare digits alone.
         if len(digits_of(item)) >= 6:
             assert digits_of(item) not in digits_of(out), out
+
+
+def test_clinic_questions_lose_nothing():
+    """The dev set and the red-flag list hold no personal data: redaction must leave them alone
+    (only the clinic's own doctor, named in a question, becomes [name])."""
+    clinic = json.loads((ROOT / "data" / "faq.json").read_text(encoding="utf-8"))["clinic"]
+    doctor = clinic["doctor"]
+    doctor_words = {fold(w) for w in doctor.replace(".", " ").split() if len(w) > 2}
+    texts = [json.loads(line).get("query") or json.loads(line)["text"]
+             for name in ("dev.jsonl", "redflags.jsonl")
+             for line in (ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines()
+             if line.strip()]
+    changed = [(t, redact(t)) for t in texts if redact(t) != t
+               and not doctor_words & {fold(w) for w in re.findall(r"\w+", t)}]
+    assert changed == []
 
 
 def test_red_team_list_keeps_what_staff_need():
