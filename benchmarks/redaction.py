@@ -81,7 +81,7 @@ def pii_figures(rows: list[dict]) -> tuple[dict, list[dict]]:
         lang = language(row["text"])
         left = [item for item in row["pii"] if item in out]
         lost = [item for item in row.get("keep", []) if item not in out]
-        for kind in row["kinds"]:
+        for kind in row.get("kinds") or ["unlabelled"]:
             for key in (f"{kind}", f"{kind} ({lang})", f"all ({lang})", "all"):
                 pair = removed.setdefault(key, [0, 0])
                 pair[0] += len(row["pii"]) - len(left)
@@ -89,7 +89,7 @@ def pii_figures(rows: list[dict]) -> tuple[dict, list[dict]]:
         kept_lines += not lost
         if left or lost:
             misses.append({"text": row["text"], "redacted": out, "left": left, "lost": lost,
-                           "kinds": row["kinds"]})
+                           "kinds": row.get("kinds", [])})
     figures = {"lines": len(rows),
                "keep: lines whose keep items all survived": round(kept_lines / len(rows), 3),
                "pii items removed": {k: f"{v[0]}/{v[1]} = {v[0] / v[1]:.3f}" if v[1] else "-"

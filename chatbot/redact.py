@@ -1162,7 +1162,8 @@ def _sentence_start(view: View, t: Token) -> bool:
 
 
 NAME_GAP = re.compile(r"[ \t]{1,3}")
-CUE_GAP = re.compile(r"[\s:,.\-\"'“]{0,4}")
+CUE_GAP = re.compile(r"[\s:,\-\"'“]{0,4}")
+TITLE_GAP = re.compile(r"\.?[\s:,\-\"'“]{0,3}")   # "Dr. Özer", "Mrs. Hoffmann"
 
 
 def names(view: View, lex: Lexicon) -> None:
@@ -1232,9 +1233,10 @@ def names(view: View, lex: Lexicon) -> None:
         """Does the word stand alone: punctuation, a number or the end after it ("ben yagmur,")?"""
         return bool(re.match(r"\s*(?:[,.;:!?)\-–—\ufffc]|\d|$)", view.text[tokens[k].end:]))
 
-    def take(k: int, *, explicit: bool) -> bool:
+    def take(k: int, *, explicit: bool, title: bool = False) -> bool:
         """Mark the name that starts at token k (after a cue) and the name words after it."""
-        if k >= n or not CUE_GAP.fullmatch(view.text[tokens[k - 1].end:tokens[k].start]):
+        gap = TITLE_GAP if title else CUE_GAP    # only a title's dot is no sentence's end
+        if k >= n or not gap.fullmatch(view.text[tokens[k - 1].end:tokens[k].start]):
             return False
         if not usable(k):
             return False
@@ -1263,7 +1265,7 @@ def names(view: View, lex: Lexicon) -> None:
                 fired = k < n and n - k <= 3 and not re.search(
                     r"[^\W\d_]", view.text[tokens[-1].end:]) and take(k, explicit=False)
             else:
-                fired = take(k, explicit=key == "intro")
+                fired = take(k, explicit=key == "intro", title=key == "title_before")
             if fired or key == "intro":
                 for b in range(i, k):
                     blocked[b] = True
