@@ -575,12 +575,14 @@ def emails(view: View, lex: Lexicon) -> None:
         for m in list(pattern.finditer(view.text, start, end)):
             _claim_email(view, lex, m, dot)
     # The at-sign alone with a provider after it: "ayse_kaya85 @ gmail"
-    for m in re.finditer(r"(?<![\w.+-])[\w.+-]+\s*@\s*[\w-]+(?:\.[\w-]+)*", view.text):
-        view.claim(m.start(), m.end(), "[email]")
-    # No at-sign at all, but a mail provider and a domain ending: "hakankilic1978 gmail com".
-    for m in _provider_pattern().finditer(view.text):
-        if fold(m.group(1)) not in lex.words["name_stop"]:
+    if "@" in view.text:
+        for m in re.finditer(r"(?<![\w.+-])[\w.+-]+\s*@\s*[\w-]+(?:\.[\w-]+)*", view.text):
             view.claim(m.start(), m.end(), "[email]")
+    # No at-sign at all, but a mail provider and a domain ending: "hakankilic1978 gmail com".
+    if any(t.fold in lex.providers for t in view.words):
+        for m in _provider_pattern().finditer(view.text):
+            if fold(m.group(1)) not in lex.words["name_stop"]:
+                view.claim(m.start(), m.end(), "[email]")
 
 
 @lru_cache(maxsize=1)
