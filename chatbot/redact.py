@@ -1024,6 +1024,10 @@ def addresses(view: View, lex: Lexicon) -> None:
                 break
             if prev.fold in stop or prev.cues and prev.cues.keys() & {"residence", "intro"}:
                 break
+            # Across a comma only another part of the address: "Atatürk Mah., Gül Sok.".
+            if "," in gap and not (prev.capital or prev.stem in lex.places or prev.cues
+                                   and prev.cues.keys() & {"street", "unit"}):
+                break
             start, k = prev.start, k - 1
         digits_before = re.search(r"\d+[A-Za-z]?\s*$", view.text[max(0, start - 8):start])
         if digits_before:
