@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+PORT   ?= 8000
 
 .PHONY: run test lint eval bench clean
 
@@ -17,8 +18,8 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.run
 
-run: $(VENV)/.run  ## serve on http://127.0.0.1:8000 (SQLite log in ./instance)
-	$(BIN)/chatbot serve --host 127.0.0.1 --port 8000
+run: $(VENV)/.run  ## serve on http://127.0.0.1:$(PORT) (make run PORT=8080; SQLite log in ./instance)
+	$(BIN)/chatbot serve --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.test  ## lint, then every test (PostgreSQL, Redis and Chromium ones included)
 	$(BIN)/ruff check chatbot tests benchmarks data

@@ -10,6 +10,7 @@ import re
 import uuid
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import StoreError
 from .export import unanswered_csv
@@ -19,7 +20,18 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Identifiers a client sends back: letters, digits, '-' and '_' (no NUL, surrogate or space).
+SESSION_ID = QUERY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+MAX_JSON_DEPTH = 20    # our bodies are flat objects; the depth check stops at the first excess
+MAX_NUMBER_CHARS = 30  # no field of ours is a number; int("9" * 5000) alone raises ValueError
+# A string (to the end of the text if it never closes: one pass, no retry from later quotes)
+# or a bracket.
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]')
+
+
+class _Refused(ValueError):
+    """A value that parses as JSON but that the API will not take."""
 
 
 class ApiError(Exception):
@@ -53,20 +65,77 @@ def json_body() -> dict:
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type",
                        "Send the body as JSON with 'Content-Type: application/json'.")
-    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    raw = _body_bytes()
     try:
         decoded = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400, "invalid_utf8", "The body is not valid UTF-8.") from None
+    # Python's parser recurses per level and gives up (RecursionError) deep in a hostile body.
+    if _nesting(decoded) > MAX_JSON_DEPTH:
+        raise ApiError(400, "invalid_json",
+                       f"The body is nested more than {MAX_JSON_DEPTH} levels deep.")
     try:
-        body = json.loads(decoded)
+        body = json.loads(decoded, parse_int=_INT, parse_float=_FLOAT, parse_constant=_not_json)
     except json.JSONDecodeError as exc:
         raise ApiError(400, "invalid_json",
                        f"The body is not valid JSON (line {exc.lineno}, column {exc.colno}).") \
             from None
+    except _Refused as exc:
+        raise ApiError(400, "invalid_json", str(exc)) from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "The body must be a JSON object.")
     return body
+
+
+def _body_bytes() -> bytes:
+    """Read the body; refuse one over the limit whether or not it declared its length."""
+    if request.content_length is not None or "wsgi.input_terminated" not in request.environ:
+        return request.get_data(cache=True)  # Werkzeug: 413 past MAX_CONTENT_LENGTH
+    # A chunked body declares no length, and Werkzeug would silently cut it at the limit and
+    # the cut body be answered. Read one byte past the limit to tell.
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = request.input_stream.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise RequestEntityTooLarge()
+    return b"".join(chunks)
+
+
+def _nesting(text: str) -> int:
+    """How deep arrays and objects nest in a JSON text, outside strings; stops past the limit."""
+    depth = deepest = 0
+    for token in _TOKEN.finditer(text):
+        if token.group()[0] == '"':
+            continue
+        depth += 1 if token.group() in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            break
+    return deepest
+
+
+def _number(kind):
+    def parse(literal: str):
+        if len(literal) > MAX_NUMBER_CHARS:
+            raise _Refused(f"The body holds a number of {len(literal)} characters; "
+                           f"at most {MAX_NUMBER_CHARS} are accepted.")
+        value = kind(literal)
+        if value in (float("inf"), float("-inf")):  # "1e999"
+            raise _Refused(f"The body holds a number too large to represent: {literal}.")
+        return value
+    return parse
+
+
+_INT, _FLOAT = _number(int), _number(float)
+
+
+def _not_json(literal: str):
+    raise _Refused(f"The body holds {literal}, which is not a JSON value.")
 
 
 @bp.post("/chat")
@@ -90,7 +159,10 @@ def chat():
         raise ApiError(400, "invalid_session_id",
                        "'session_id' must be 1-64 letters, digits, '-' or '_'.")
 
-    reply = _bot().ask(message)
+    lang = body.get("lang")
+    if lang is not None:
+        lang = _checked_lang(lang)
+    reply = _bot().ask(message, lang=lang)
     query_id = str(uuid.uuid4())
     _log_exchange(query_id, reply, message, session_id)
     return jsonify({
@@ -100,6 +172,7 @@ def chat():
         "suggestions": [{"id": s.id, "title": s.title, "score": s.score}
                         for s in reply.suggestions],
         "source": reply.match.source if reply.match else None,
+        "lang": reply.lang,
         "query_id": query_id,
     })
 
@@ -128,30 +201,47 @@ def health():
     return jsonify({"status": "ok", "entries": len(_bot().knowledge)})
 
 
+def _checked_lang(lang: object) -> str:
+    """Return a language code the knowledge file has, or raise ApiError (invalid_lang)."""
+    languages = _bot().languages
+    if not isinstance(lang, str) or lang not in languages:
+        raise ApiError(400, "invalid_lang", f"'lang' must be one of: {', '.join(languages)}.")
+    return lang
+
+
+def _lang_arg() -> str:
+    lang = request.args.get("lang")
+    return _bot().knowledge.default_language if lang is None else _checked_lang(lang)
+
+
 @bp.get("/faq")
 def faq_list():
-    return jsonify({"entries": [{"id": e.id, "kind": e.kind, "title": e.question}
+    lang = _lang_arg()
+    return jsonify({"lang": lang,
+                    "entries": [{"id": e.id, "kind": e.kind, "title": e.text(lang).question}
                                 for e in _bot().knowledge.entries]})
 
 
 @bp.get("/faq/<path:entry_id>")
 def faq_entry(entry_id: str):
+    lang = _lang_arg()
     entry = _bot().knowledge.get(entry_id)
     if entry is None:
         raise ApiError(404, "not_found", f"No entry with id {entry_id!r}.")
-    return jsonify(entry.public())
+    return jsonify(entry.public(lang))
 
 
 @bp.get("/clinic")
 def clinic():
-    return jsonify(_bot().clinic.public())
+    lang = _lang_arg()
+    return jsonify(dict(_bot().clinic.in_language(lang).public(), lang=lang))
 
 
 @bp.post("/feedback")
 def feedback():
     body = json_body()
     query_id, helpful = body.get("query_id"), body.get("helpful")
-    if not isinstance(query_id, str) or not query_id:
+    if not isinstance(query_id, str) or not QUERY_ID.fullmatch(query_id):
         raise ApiError(400, "invalid_query_id", "'query_id' must be the id from a chat reply.")
     if not isinstance(helpful, bool):
         raise ApiError(400, "invalid_helpful", "'helpful' must be true or false.")
@@ -168,9 +258,11 @@ def _require_admin() -> None:
     token = _settings()["ADMIN_TOKEN"]
     if not token:
         raise ApiError(404, "not_found", "The requested URL was not found.")
-    header = request.headers.get("Authorization", "")
-    given = header[7:] if header.startswith("Bearer ") else ""
-    if not hmac.compare_digest(given.encode(), token.encode()):
+    # The scheme is case-insensitive (RFC 9110 section 11.1); spaces around are tolerated.
+    scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                            token.encode()):
+        # Each 401 counts against the client's ADMIN_LOGIN_LIMIT (security.py).
         raise ApiError(401, "unauthorized", "A valid 'Authorization: Bearer <token>' is needed.")
 
 

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the Flask app: settings, knowledge + matcher, log database, routes, error pages."""
     settings = config.load(overrides)
+    config.validate(settings)  # a guessable admin token stops start-up (ConfigError)
     app = Flask(__name__, static_folder=None)
     app.config["CHATBOT"] = settings
     # Werkzeug stops reading past this and raises 413 before the body reaches the API.

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import errno
 import json
-import logging
+import socket
 import sys
-from urllib.parse import unquote
 
 import click
 
 from . import config, knowledge
-from .errors import ChatbotError, KnowledgeError, StoreError
+from .errors import ChatbotError, ConfigError, KnowledgeError, StoreError
 
 
 def _settings(**overrides) -> dict:
-    return config.load({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return config.load({k: v for k, v in overrides.items() if v is not None})
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _bot(faq_path: str | None = None):
@@ -33,7 +36,7 @@ def _store():
 
     try:
         app = create_app()
-    except KnowledgeError as exc:
+    except (ConfigError, KnowledgeError) as exc:
         raise click.ClickException(str(exc)) from None
     return app.extensions["chatbot_store"]
 
@@ -55,15 +58,16 @@ def main():
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
               help="Threads per worker.")
 def serve(host: str, port: int, workers: int, threads: int):
-    """Serve the API, the widget and the admin page with gunicorn (production WSGI server)."""
-    from gunicorn.app.base import BaseApplication
-    from gunicorn.glogging import Logger
-
+    """Serve the API, the widget and the admin page (gunicorn workers, waitress HTTP)."""
+    from . import server
     from .app import create_app
-    from .redact import RedactingFilter, redact
 
+    _check_port(host, port)
     try:
         app = create_app()
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)  # a configuration problem, like a usage error: fix it, don't retry
     except KnowledgeError as exc:
         raise click.ClickException(str(exc)) from None
     store = app.extensions["chatbot_store"]
@@ -74,63 +78,57 @@ def serve(host: str, port: int, workers: int, threads: int):
     click.echo(f"admin API: {admin}")
     click.echo(f"serving on http://{host}:{port}  (demo page: /, widget: /widget.js)")
     store.dispose()  # each worker opens its own connections after the fork
-    # The app's own log lines go to stderr like gunicorn's, through the same redaction.
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] "
-                                           "%(name)s: %(message)s", "%Y-%m-%d %H:%M:%S %z"))
-    handler.addFilter(RedactingFilter())
-    logging.getLogger().addHandler(handler)
-    logging.getLogger().setLevel(logging.INFO)
+    settings = app.config["CHATBOT"]
+    server.serve(app, host=host, port=port, workers=workers, threads=threads,
+                 client_timeout=settings["CLIENT_TIMEOUT"],
+                 max_body_bytes=settings["MAX_BODY_BYTES"])
 
-    class PrivateLogger(Logger):
-        """Gunicorn's logs without visitor data: no IP, no query string, personal data out."""
 
-        def setup(self, cfg):
-            super().setup(cfg)
-            # Error lines can quote a request ("Invalid request ... 'GET /...'"); access lines
-            # are built from the atoms below, already redacted.
-            for h in self.error_log.handlers:
-                h.addFilter(RedactingFilter())
-
-        def atoms(self, resp, req, environ, request_time):
-            atoms = super().atoms(resp, req, environ, request_time)
-            # GET routes take only ids; a path or query with free text is someone's doing, and
-            # whatever it holds is redacted (the query string is never logged).
-            path = redact(unquote(environ.get("PATH_INFO", "")))[:200]
-            atoms.update(r=f"{atoms['m']} {path} {atoms['H']}", U=path, q="-", h="-", a="-",
-                         f="-")
-            return atoms
-
-    class Server(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("threads", threads)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("accesslog", "-")
-            # No IP addresses or user agents in the access log: visitors' privacy.
-            self.cfg.set("access_log_format", '"%(r)s" %(s)s %(b)s %(M)sms')
-            self.cfg.set("logger_class", PrivateLogger)
-
-        def load(self):
-            return app
-
-    Server().run()
+def _check_port(host: str, port: int) -> None:
+    """Exit 2 with a clear message unless host:port can be bound (gunicorn would fail later)."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        click.echo(f"Error: cannot listen on {host}: {exc.strerror}. Check --host.", err=True)
+        sys.exit(2)
+    family, kind, proto, _, address = addresses[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As gunicorn does: a port whose last connections are in TIME_WAIT is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                reason = "is already in use (another `chatbot serve` or another program)"
+            elif exc.errno == errno.EACCES:
+                reason = "needs more privileges (ports below 1024 are reserved)"
+            else:
+                reason = f"cannot be used: {exc.strerror}"
+            click.echo(f"Error: port {port} on {host} {reason}. Stop that program or pick "
+                       "another port: chatbot serve --port 8080 (make run PORT=8080).", err=True)
+            sys.exit(2)
 
 
 @main.command()
 @click.argument("message")
 @click.option("--json", "as_json", is_flag=True, help="Print the reply as the API's JSON.")
 @click.option("--faq", "faq_path", help="Knowledge file (default: CHATBOT_FAQ_PATH).")
-def ask(message: str, as_json: bool, faq_path: str | None):
-    """Ask the bot one question and print its reply."""
-    reply = _bot(faq_path).ask(message)
+@click.option("--lang", help="Language hint (en, tr...): used when the message could be "
+                             "either; a message clearly in another language is answered in it.")
+def ask(message: str, as_json: bool, faq_path: str | None, lang: str | None):
+    """Ask the bot one question and print its reply (in the question's language)."""
+    bot = _bot(faq_path)
+    if lang is not None and lang not in bot.languages:
+        raise click.BadParameter(f"must be one of: {', '.join(bot.languages)}",
+                                 param_hint="--lang")
+    reply = bot.ask(message, lang=lang)
     if as_json:
         click.echo(json.dumps({
             "answered": reply.answered, "reply": reply.text,
             "match": reply.match.public() if reply.match else None,
             "suggestions": [{"id": s.id, "title": s.title, "score": s.score}
-                            for s in reply.suggestions]}, ensure_ascii=False, indent=2))
+                            for s in reply.suggestions], "lang": reply.lang},
+            ensure_ascii=False, indent=2))
         return
     click.echo(reply.text)
     if reply.match:
@@ -144,7 +142,11 @@ def ask(message: str, as_json: bool, faq_path: str | None):
 @main.command()
 @click.argument("path", required=False)
 def check(path: str | None):
-    """Validate a knowledge file (default: CHATBOT_FAQ_PATH); exit 1 listing every problem."""
+    """Validate a knowledge file (default: CHATBOT_FAQ_PATH); exit 1 listing every problem.
+
+    Missing and unreviewed translations are warnings, listed per language: the file works,
+    but the clinic should check them.
+    """
     path = path or _settings()["FAQ_PATH"]
     try:
         kb = knowledge.load(path)
@@ -155,7 +157,10 @@ def check(path: str | None):
     for e in kb.entries:
         kinds[e.kind] = kinds.get(e.kind, 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-    click.echo(f"{path}: OK, {len(kb)} entries ({summary})")
+    click.echo(f"{path}: OK, {len(kb)} entries ({summary}), languages: "
+               + ", ".join(kb.languages))
+    for warning in knowledge.warnings(kb):
+        click.echo(f"warning: {warning}")
 
 
 @main.command()
@@ -192,21 +197,26 @@ def purge(days: int | None):
 
 
 @main.command(name="eval")
-@click.argument("queries", type=click.Path(exists=True, dir_okay=False))
+@click.argument("queries", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False))
 @click.option("--faq", "faq_path", help="Knowledge file: the clinic format or a plain list.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--misses/--no-misses", default=True, show_default=True,
               help="List the questions it got wrong.")
-def eval_(queries: str, faq_path: str | None, as_json: bool, misses: bool):
-    """Measure matching on labelled questions (JSONL: query, expected, acceptable, category)."""
+@click.option("--hint", is_flag=True,
+              help="Pass each question's language to the bot, as the widget does.")
+def eval_(queries: tuple[str, ...], faq_path: str | None, as_json: bool, misses: bool,
+          hint: bool):
+    """Measure matching on labelled questions (JSONL: query, expected, acceptable, category,
+    lang), per category and per language; a reply in the wrong language counts as wrong."""
     from .evaluate import evaluate, read_cases
 
     bot = _bot(faq_path)
     try:
-        cases = read_cases(queries)
+        cases = [case for path in queries for case in read_cases(path)]
     except ChatbotError as exc:
         raise click.ClickException(str(exc)) from None
-    result = evaluate(bot, cases)
+    result = evaluate(bot, cases, hint=hint)
     summary = result.summary()
     if as_json:
         click.echo(json.dumps(dict(summary, misses=result.misses if misses else []), indent=2,
@@ -216,14 +226,18 @@ def eval_(queries: str, faq_path: str | None, as_json: bool, misses: bool):
                f"{result.declined} to decline), {summary['ms_per_query']} ms/query")
     for key in ("top1", "answered_correct", "declined_correct", "overall"):
         click.echo(f"  {key:<17} {summary[key]:.3f}")
+    for lang, row in summary.get("per_language", {}).items():
+        click.echo(f"  {lang}: {row['cases']} questions, overall {row['overall']:.3f}, top1 "
+                   f"{row['top1']:.3f}, answered {row['answered_correct']:.3f}, declined "
+                   f"{row['declined_correct']:.3f}")
     click.echo("per category:")
     for name, row in summary["per_category"].items():
         click.echo(f"  {name:<17} {row['rate']:.3f}  ({row['correct']}/{row['cases']})")
     if misses and result.misses:
         click.echo(f"misses ({len(result.misses)}):")
         for m in result.misses:
-            click.echo(f"  [{m['category']}] {m['query']!r}: expected {m['expected']}, "
-                       f"got {m['got']}")
+            click.echo(f"  [{m['lang']} {m['category']}] {m['query']!r}: expected "
+                       f"{m['expected']}, got {m['got']}")
 
 
 @main.command()

@@ -1,6 +1,7 @@
 """Exceptions raised by the chatbot package.
 
     ChatbotError                 base of everything this package raises on purpose
+    ├── ConfigError              a setting is malformed or unsafe (lists every problem)
     ├── KnowledgeError           the knowledge file is unreadable or invalid (lists every problem)
     └── StoreError               the log database could not be reached or written
 """
@@ -10,6 +11,14 @@ from __future__ import annotations
 
 class ChatbotError(Exception):
     """Base class of the package's own errors."""
+
+
+class ConfigError(ChatbotError):
+    """The settings cannot be used; `problems` lists each one."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid settings:\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 class KnowledgeError(ChatbotError):

@@ -1,4 +1,5 @@
-"""Measure a bot on labelled questions: top-1, answered-correct, declined-correct, per category."""
+"""Measure a bot on labelled questions: top-1, answered-correct, declined-correct, per category
+and per language. A reply in another language than the question's is a wrong reply."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class Case:
     expected: str | None
     acceptable: frozenset[str]
     category: str = "uncategorised"
+    lang: str | None = None   # the question's language (None: the knowledge file's default)
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Result:
     seconds: float = 0.0
     per_category: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     misses: list = field(default_factory=list)
+    per_language: dict = field(default_factory=dict)   # language -> Result
 
     @property
     def correct(self) -> int:
@@ -41,6 +44,15 @@ class Result:
         return part / whole if whole else 0.0
 
     def summary(self) -> dict:
+        """Return the figures as plain data (per language too when there are several)."""
+        out = self._figures()
+        if len(self.per_language) > 1:
+            out["per_language"] = {lang: {k: v for k, v in sub._figures().items()
+                                          if k != "per_category"}
+                                   for lang, sub in sorted(self.per_language.items())}
+        return out
+
+    def _figures(self) -> dict:
         return {
             "cases": self.cases,
             "top1": round(self.rate(self.top1, self.in_scope), 4),
@@ -65,38 +77,62 @@ def read_cases(path: str | Path) -> list[Case]:
             acceptable = set(row.get("acceptable") or [])
             if expected:
                 acceptable.add(expected)
+            lang = row.get("lang")
+            if lang is not None and not isinstance(lang, str):
+                raise TypeError("'lang' must be a language code")
             cases.append(Case(str(row["query"]), expected, frozenset(acceptable),
-                              row.get("category") or "uncategorised"))
+                              row.get("category") or "uncategorised", lang))
         except (ValueError, KeyError, TypeError) as exc:
             raise ChatbotError(f"{path}:{number}: not a query line ({exc})") from None
     return cases
 
 
-def evaluate(bot, cases: list[Case]) -> Result:
-    """Ask the bot every case and count what it got right."""
+def evaluate(bot, cases: list[Case], *, hint: bool = False) -> Result:
+    """Ask the bot every case and count what it got right.
+
+    `hint`: pass each question's language as the widget does (`lang`); without it the bot
+    must tell the language from the message alone.
+    """
     result = Result()
+    default = bot.knowledge.default_language
     for case in cases:
+        lang = case.lang or default
         start = time.perf_counter()
-        reply = bot.ask(case.query)
-        result.seconds += time.perf_counter() - start
-        result.cases += 1
-        if case.expected:
-            result.in_scope += 1
-            best = reply.best.id if reply.best else None
-            result.top1 += best in case.acceptable
-            ok = reply.answered and reply.match is not None and reply.match.id in case.acceptable
-            result.answered_correct += ok
-        else:
-            result.declined += 1
-            ok = not reply.answered or (reply.match is not None and reply.match.kind == "safety")
-            result.declined_correct += ok
-        tally = result.per_category[case.category]
-        tally[0] += ok
-        tally[1] += 1
+        reply = bot.ask(case.query, lang=lang if hint else None)
+        seconds = time.perf_counter() - start
+        if lang not in result.per_language:
+            result.per_language[lang] = Result()
+        for tally in (result, result.per_language[lang]):
+            ok = _count(tally, case, reply, lang, seconds)
         if not ok:
             got = reply.match.id if reply.answered and reply.match else \
                 f"(declined: {reply.reason}, best {reply.best.id if reply.best else None} " \
                 f"{reply.best.score if reply.best else 0:.2f})"
+            if reply.lang != lang:
+                got += f" in {reply.lang}"
             result.misses.append({"query": case.query, "expected": case.expected,
-                                  "category": case.category, "got": got})
+                                  "category": case.category, "got": got, "lang": lang})
     return result
+
+
+def _count(result: Result, case: Case, reply, lang: str, seconds: float) -> bool:
+    """Add one reply to the counts; return whether it was right (and in the right language)."""
+    result.seconds += seconds
+    result.cases += 1
+    same_language = reply.lang == lang
+    if case.expected:
+        result.in_scope += 1
+        best = reply.best.id if reply.best else None
+        result.top1 += best in case.acceptable
+        ok = reply.answered and reply.match is not None and \
+            reply.match.id in case.acceptable and same_language
+        result.answered_correct += ok
+    else:
+        result.declined += 1
+        ok = (not reply.answered or (reply.match is not None and reply.match.kind == "safety")) \
+            and same_language
+        result.declined_correct += ok
+    tally = result.per_category[case.category]
+    tally[0] += ok
+    tally[1] += 1
+    return ok

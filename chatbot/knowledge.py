@@ -3,32 +3,60 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import KnowledgeError
 
 KINDS = ("faq", "section", "clinic", "smalltalk")
 CLINIC_FIELDS = ("name", "doctor", "hours", "phone", "email", "booking_url", "address",
-                 "emergency_number")
-CONTACT_LABELS = (("phone", "Phone"), ("email", "E-mail"), ("booking_url", "Book online"),
-                  ("address", "Address"))
+                 "emergency_number", "crisis_line")
+CONTACT_FIELDS = ("phone", "email", "booking_url", "address")
+CONTACT_LABELS = {"phone": "Phone", "email": "E-mail", "booking_url": "Book online",
+                  "address": "Address", "hours": "Opening hours"}
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
+@dataclass(frozen=True)
+class Text:
+    """An entry's words in one language: its title, the ways visitors ask it, its answer."""
+
+    question: str
+    answer: str
+    alternates: tuple[str, ...] = ()
+    source: str | None = None
+    reviewed: bool = True   # False: a translation the clinic has not checked yet
 
 
 @dataclass(frozen=True)
 class Entry:
     id: str
     kind: str
-    question: str
+    question: str            # question, answer, alternates, source: in the default language
     answer: str
     alternates: tuple[str, ...] = ()
     source: str | None = None
     related: tuple[str, ...] = ()
+    lang: str = "en"         # the default language, the one the fields above are in
+    translations: dict[str, Text] = field(default_factory=dict, hash=False, compare=False)
 
-    def public(self) -> dict:
-        """Return the entry as the API shows it."""
-        return {"id": self.id, "kind": self.kind, "title": self.question, "answer": self.answer,
-                "alternates": list(self.alternates), "source": self.source,
+    def text(self, lang: str | None = None) -> Text:
+        """Return the entry's words in a language (the default language's if it has none)."""
+        if lang and lang != self.lang and lang in self.translations:
+            return self.translations[lang]
+        return Text(self.question, self.answer, self.alternates, self.source)
+
+    def has(self, lang: str) -> bool:
+        """Whether the entry has its own text in a language."""
+        return lang == self.lang or lang in self.translations
+
+    def public(self, lang: str | None = None) -> dict:
+        """Return the entry as the API shows it, in a language."""
+        t = self.text(lang)
+        return {"id": self.id, "kind": self.kind, "lang": lang if self.has(lang or self.lang)
+                else self.lang, "title": t.question, "answer": t.answer,
+                "alternates": list(t.alternates), "source": t.source,
                 "related": list(self.related)}
 
 
@@ -42,13 +70,25 @@ class Clinic:
     booking_url: str | None = None
     address: str | None = None
     emergency_number: str = "112"
+    crisis_line: str | None = None  # named in the crisis reply only when the clinic sets one
+    # Fields that read differently in another language (hours, name...): lang -> field -> text.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, hash=False,
+                                                    compare=False)
 
-    def contact_lines(self) -> list[str]:
+    def in_language(self, lang: str | None) -> Clinic:
+        """Return the clinic with its fields in a language (untranslated fields as they are)."""
+        local = self.translations.get(lang or "")
+        if not local:
+            return self
+        return replace(self, **local, translations={})
+
+    def contact_lines(self, labels: dict[str, str] | None = None) -> list[str]:
         """Return the filled-in contact fields as 'Label: value' lines."""
-        lines = [f"{label}: {getattr(self, name)}" for name, label in CONTACT_LABELS
+        labels = {**CONTACT_LABELS, **(labels or {})}
+        lines = [f"{labels[name]}: {getattr(self, name)}" for name in CONTACT_FIELDS
                  if getattr(self, name)]
         if self.hours:
-            lines.append(f"Opening hours: {self.hours}")
+            lines.append(f"{labels['hours']}: {self.hours}")
         return lines
 
     def public(self) -> dict:
@@ -62,15 +102,45 @@ class Knowledge:
     version: int = 1
     path: str = "<memory>"
     topic: str = "this condition"  # what the content is about, named in the bot's own texts
+    languages: tuple[str, ...] = ("en",)   # the first is the default
+    topics: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
 
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
 
+    def topic_in(self, lang: str | None) -> str:
+        """Return the topic's name in a language (the default language's if it has none)."""
+        return self.topics.get(lang or "", self.topic)
+
     def __len__(self) -> int:
         return len(self.entries)
+
+
+def warnings(kb: Knowledge) -> list[str]:
+    """List what the clinic should still see to: missing and unreviewed translations, per
+    language (the file loads and works without them)."""
+    out = []
+    for lang in kb.languages[1:]:
+        missing = [e.id for e in kb.entries if not e.has(lang)]
+        if missing:
+            out.append(f"{lang}: {len(missing)} entr{'y' if len(missing) == 1 else 'ies'} "
+                       f"without a translation (the {kb.default_language} text is shown): "
+                       + ", ".join(missing))
+        if lang not in kb.topics:
+            out.append(f"{lang}: topic: no translation")
+        unreviewed = [e.id for e in kb.entries if lang in e.translations
+                      and not e.translations[lang].reviewed]
+        if unreviewed:
+            out.append(f"{lang}: {len(unreviewed)} translation(s) not reviewed by the clinic "
+                       "(set \"reviewed\": true once checked): " + ", ".join(unreviewed))
+    return out
 
 
 def load(path: str | Path) -> Knowledge:
@@ -103,18 +173,17 @@ def parse(data: object, path: str = "<memory>") -> Knowledge:
                                                         for e in data]}
     if not isinstance(data, dict):
         raise KnowledgeError(path, ["top level must be an object with 'entries' (or a list)"])
-    topic = data.get("topic", "this condition")
-    if not isinstance(topic, str) or not topic.strip():
-        problems.append("topic: must be a non-empty string")
     if data.get("version", 1) != 1:
         problems.append(f"version: unsupported {data.get('version')!r} (expected 1)")
-    clinic = _clinic(data.get("clinic", {}), problems)
+    languages = _languages(data.get("languages", ["en"]), problems)
+    topics = _localised("topic", data.get("topic", "this condition"), languages, problems)
+    clinic = _clinic(data.get("clinic", {}), languages, problems)
     raw_entries = data.get("entries")
     if not isinstance(raw_entries, list) or not raw_entries:
         problems.append("entries: must be a non-empty list")
         raw_entries = []
     entries = [e for i, item in enumerate(raw_entries)
-               if (e := _entry(item, i, problems)) is not None]
+               if (e := _entry(item, i, languages, problems)) is not None]
     seen: set[str] = set()
     for entry in entries:
         if entry.id in seen:
@@ -129,26 +198,108 @@ def parse(data: object, path: str = "<memory>") -> Knowledge:
                 problems.append(f"entry {entry.id!r}: related: {target!r} is not an entry id")
     if problems:
         raise KnowledgeError(path, problems)
+    default = languages[0]
     return Knowledge(entries=tuple(entries), clinic=clinic, version=1, path=path,
-                     topic=topic.strip())
+                     topic=topics.get(default, "this condition"), languages=languages,
+                     topics=topics)
 
 
-def _clinic(raw: object, problems: list[str]) -> Clinic:
+def _languages(raw: object, problems: list[str]) -> tuple[str, ...]:
+    from .language import available  # the languages the package has data for
+
+    if not isinstance(raw, list) or not raw or not all(isinstance(c, str) for c in raw):
+        problems.append("languages: must be a non-empty list of language codes, the default "
+                        "first (e.g. [\"en\", \"tr\"])")
+        return ("en",)
+    known = available()
+    for code in raw:
+        if code not in known:
+            problems.append(f"languages: {code!r} has no language data (known: "
+                            f"{', '.join(sorted(known))})")
+    if len(set(raw)) != len(raw):
+        problems.append("languages: a language is listed twice")
+    return tuple(dict.fromkeys(raw))
+
+
+def _localised(where: str, value: object, languages: tuple[str, ...],
+               problems: list[str]) -> dict[str, str]:
+    """Read a text given as a string (the default language) or as {language: text}."""
+    if isinstance(value, str):
+        value = {languages[0]: value}
+    if not isinstance(value, dict):
+        problems.append(f"{where}: must be a string or an object of language: string")
+        return {}
+    out = {}
+    for lang, text in value.items():
+        if lang not in languages:
+            problems.append(f"{where}: {lang}: not one of the file's languages "
+                            f"({', '.join(languages)})")
+        elif not isinstance(text, str) or not text.strip():
+            problems.append(f"{where}: {lang}: must be a non-empty string")
+        else:
+            out[lang] = text.strip()
+    if languages[0] not in out and not any(p.startswith(f"{where}: ") for p in problems):
+        problems.append(f"{where}: {languages[0]}: missing (the default language)")
+    return out
+
+
+def _clinic(raw: object, languages: tuple[str, ...], problems: list[str]) -> Clinic:
     if not isinstance(raw, dict):
         problems.append("clinic: must be an object")
         return Clinic()
-    values = {}
+    values: dict[str, str] = {}
+    translations: dict[str, dict[str, str]] = {}
     for key, value in raw.items():
         if key not in CLINIC_FIELDS:
             problems.append(f"clinic: {key}: unknown field (known: {', '.join(CLINIC_FIELDS)})")
+        elif isinstance(value, dict):
+            texts = _localised(f"clinic: {key}", value, languages, problems)
+            values[key] = texts.get(languages[0], "")
+            for lang, text in texts.items():
+                if lang != languages[0]:
+                    translations.setdefault(lang, {})[key] = text
         elif value is not None and (not isinstance(value, str) or not value.strip()):
-            problems.append(f"clinic: {key}: must be a non-empty string or null")
+            problems.append(f"clinic: {key}: must be a non-empty string, an object of "
+                            "language: string, or null")
         elif value is not None:
             values[key] = value.strip()
-    return Clinic(**values)
+    return Clinic(**{k: v for k, v in values.items() if v}, translations=translations)
 
 
-def _entry(item: object, index: int, problems: list[str]) -> Entry | None:
+def _text(item: dict, where: str, problems: list[str], *, translation: bool) -> Text | None:
+    """Validate one language's question, answer, alternates, source (and reviewed flag)."""
+    before = len(problems)
+    for name in ("question", "answer"):
+        value = item.get(name)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{where}: {name}: must be a non-empty string")
+    source = item.get("source")
+    if source is not None and not isinstance(source, str):
+        problems.append(f"{where}: source: must be a string or null")
+    alternates = _strings(item, "alternates", where, problems)
+    # A translation nobody has confirmed is unreviewed: safer to list too much for review.
+    reviewed = item.get("reviewed", not translation)
+    if not isinstance(reviewed, bool):
+        problems.append(f"{where}: reviewed: must be true or false")
+    if len(problems) > before:
+        return None
+    return Text(question=item["question"].strip(), answer=item["answer"].strip(),
+                alternates=alternates, source=source, reviewed=reviewed)
+
+
+def _strings(item: dict, name: str, where: str, problems: list[str]) -> tuple[str, ...]:
+    value = item.get(name, [])
+    if not isinstance(value, list):
+        problems.append(f"{where}: {name}: must be a list of strings")
+        value = []
+    bad = [i for i, v in enumerate(value) if not isinstance(v, str) or not v.strip()]
+    if bad:
+        problems.append(f"{where}: {name}[{bad[0]}]: must be a non-empty string")
+    return tuple(v.strip() for v in value if isinstance(v, str) and v.strip())
+
+
+def _entry(item: object, index: int, languages: tuple[str, ...],
+           problems: list[str]) -> Entry | None:
     if not isinstance(item, dict):
         problems.append(f"entries[{index}]: must be an object")
         return None
@@ -161,24 +312,27 @@ def _entry(item: object, index: int, problems: list[str]) -> Entry | None:
     kind = item.get("kind")
     if kind not in KINDS:
         problems.append(f"{where}: kind: {kind!r} is not one of {', '.join(KINDS)}")
-    for name in ("question", "answer"):
-        value = item.get(name)
-        if not isinstance(value, str) or not value.strip():
-            problems.append(f"{where}: {name}: must be a non-empty string")
-    source = item.get("source")
-    if source is not None and not isinstance(source, str):
-        problems.append(f"{where}: source: must be a string or null")
-    lists = {}
-    for name in ("alternates", "related"):
-        value = item.get(name, [])
-        if not isinstance(value, list):
-            problems.append(f"{where}: {name}: must be a list of strings")
-            value = []
-        bad = [i for i, v in enumerate(value) if not isinstance(v, str) or not v.strip()]
-        if bad:
-            problems.append(f"{where}: {name}[{bad[0]}]: must be a non-empty string")
-        lists[name] = tuple(v.strip() for v in value if isinstance(v, str) and v.strip())
-    if len(problems) > before:
+    # The entry's own question/answer/alternates/source are in the default language; other
+    # languages go under "translations": {"tr": {...}}, so a new language is new data only.
+    main = _text(item, where, problems, translation=False)
+    related = _strings(item, "related", where, problems)
+    translations: dict[str, Text] = {}
+    raw = item.get("translations", {})
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: translations: must be an object of language: "
+                        "{question, answer, alternates}")
+        raw = {}
+    for lang, value in raw.items():
+        at = f"{where}: translations: {lang}"
+        if lang == languages[0] or lang not in languages:
+            problems.append(f"{at}: not one of the file's other languages "
+                            f"({', '.join(languages[1:]) or 'none declared in languages'})")
+        elif not isinstance(value, dict):
+            problems.append(f"{at}: must be an object with question, answer, alternates")
+        elif (text := _text(value, at, problems, translation=True)) is not None:
+            translations[lang] = text
+    if len(problems) > before or main is None:
         return None
-    return Entry(id=entry_id.strip(), kind=kind, question=item["question"].strip(),
-                 answer=item["answer"].strip(), source=source, **lists)
+    return Entry(id=entry_id.strip(), kind=kind, question=main.question, answer=main.answer,
+                 alternates=main.alternates, source=main.source, related=related,
+                 lang=languages[0], translations=translations)

@@ -29,11 +29,10 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from . import text
+from . import language as languages
 from .errors import KnowledgeError
 from .knowledge import Entry, Knowledge
-
-COMMON_WORDS_PATH = Path(__file__).resolve().parent.parent / "data" / "common_words.tsv"
+from .language import Language
 
 
 @dataclass(frozen=True)
@@ -62,35 +61,41 @@ class Weights:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Domain knowledge kept as data (data/vocabulary.json)."""
+    """A clinic's domain vocabulary in one language, kept as data (data/vocabulary.json for
+    the default language, data/vocabulary.<lang>.json beside it for each other one)."""
 
     synonyms: tuple[tuple[str, ...], ...] = ()
     vague: frozenset[str] = frozenset()
     out_of_scope: dict[str, tuple[str, ...]] = field(default_factory=dict)
     personal_advice: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    common: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: str | Path | None, common_path: str | Path | None = COMMON_WORDS_PATH):
-        """Read the vocabulary file and the general word-frequency list (either may be None)."""
+    def load(cls, path: str | Path | None, lang: Language | None = None):
+        """Read a vocabulary file (None: an empty vocabulary)."""
+        lang = lang or languages.load("en")
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+            if not isinstance(data, dict):
+                raise ValueError("must be a JSON object")
         except (OSError, ValueError) as exc:
             raise KnowledgeError(str(path), [f"vocabulary: {exc}"]) from None
-        common = {}
-        if common_path and Path(common_path).exists():
-            for line in Path(common_path).read_text(encoding="utf-8").splitlines():
-                if line and not line.startswith("#"):
-                    word, zipf = line.split("\t")
-                    common[word] = float(zipf)
         return cls(
             synonyms=tuple(tuple(group) for group in data.get("synonyms", [])),
-            vague=frozenset(text.normalise(w) for w in data.get("vague", [])),
+            vague=frozenset(lang.normalise(w) for w in data.get("vague", [])),
             out_of_scope={k: tuple(v) for k, v in data.get("out_of_scope", {}).items()},
             personal_advice={k: tuple(v) for k, v in data.get("personal_advice", {}).items()
                              if k != "about"},
-            common=common,
         )
+
+    @staticmethod
+    def path_for(path: str | Path, lang: str, default: str) -> Path | None:
+        """The vocabulary file of a language: `path` itself for the default language,
+        `name.<lang>.json` beside it for another (None if there is none)."""
+        path = Path(path)
+        if lang == default:
+            return path
+        local = path.with_name(f"{path.stem}.{lang}{path.suffix}")
+        return local if local.exists() else None
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,9 @@ class Analysis:
     out_of_scope: tuple[str, ...]      # categories of requests the content cannot serve
     personal: tuple[str, ...]          # asks for a personal diagnosis or dose
     anchors: frozenset[str] = frozenset()  # terms specific enough to carry a topic
+    # Results computed later for this message (closest_phrasing). They live with the message,
+    # never on the matcher, which every visitor's thread shares.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def total_weight(self) -> float:
@@ -121,14 +129,20 @@ class Analysis:
 
 
 class Matcher:
-    """Index a knowledge base once; `rank` scores every entry for a message."""
+    """Index a knowledge base once, in one language; `rank` scores every entry for a message.
+
+    The entries' phrasings and answers in that language are indexed with its normalisation
+    (an entry without a translation is indexed in the default language).
+    """
 
     def __init__(self, knowledge: Knowledge, vocabulary: Vocabulary | None = None, *,
-                 weights: Weights | None = None):
+                 weights: Weights | None = None, language: Language | None = None):
         self.knowledge = knowledge
+        self.lang = language or languages.load(knowledge.default_language)
         self.vocabulary = vocabulary or Vocabulary()
         self.weights = weights or Weights()
-        self._last_closest: tuple = (None, (None, 0.0))
+        self._stopwords = self.lang.stopwords
+        self._vague_stems = {self.lang.stem(w) for w in self.vocabulary.vague if " " not in w}
         self._build_synonyms()
         self._build_index()
         self._build_cues()
@@ -144,7 +158,7 @@ class Matcher:
             canonical = tuple(self._stems(group[0]))
             self._canonical.update(canonical)
             for variant in group:
-                self._synonym_words.update(text.words(variant))
+                self._synonym_words.update(self.lang.words(variant))
                 key = tuple(self._stems(variant))
                 if key and key != canonical:
                     self._phrases[key] = canonical
@@ -155,13 +169,14 @@ class Matcher:
         # whose entries mention prices answers price questions.
         corpus = self._corpus
         self._cues = _cue_patterns({
-            category: tuple(p for p in phrases if f" {text.normalise(p)} " not in corpus)
-            for category, phrases in self.vocabulary.out_of_scope.items()})
-        self._personal = _cue_patterns(self.vocabulary.personal_advice)
+            category: tuple(p for p in phrases if f" {self.lang.normalise(p)} " not in corpus)
+            for category, phrases in self.vocabulary.out_of_scope.items()}, self.lang)
+        # Personal cues are matched as written: "ödemim" (my edema) is not "ödem".
+        self._personal = _cue_patterns(self.vocabulary.personal_advice, self.lang,
+                                       by_stem=False)
 
-    @staticmethod
-    def _stems(phrase: str) -> list[str]:
-        return [w if w in text.STOPWORDS else text.stem(w) for w in text.words(phrase)]
+    def _stems(self, phrase: str) -> list[str]:
+        return [w if w in self._stopwords else self.lang.stem(w) for w in self.lang.words(phrase)]
 
     def _apply_synonyms(self, stems: list[str]) -> list[str]:
         out, i = [], 0
@@ -178,12 +193,13 @@ class Matcher:
         return out
 
     def _terms(self, words: list[str]) -> list[str]:
-        stems = [w if w in text.STOPWORDS else text.stem(w) for w in words]
-        return [t for t in self._apply_synonyms(stems) if t not in text.STOPWORDS]
+        stems = [w if w in self._stopwords else self.lang.stem(w) for w in words]
+        return [t for t in self._apply_synonyms(stems) if t not in self._stopwords]
 
     def _is_known(self, word: str) -> bool:
-        return (word in self._domain_words or word in text.STOPWORDS or word.isdigit()
-                or self.vocabulary.common.get(word, 0.0) >= self.weights.common_zipf)
+        return (word in self._domain_words or word in self._stopwords or word.isdigit()
+                or max(self.lang.common.get(word, 0.0), self.lang.zipf(word))
+                >= self.weights.common_zipf)
 
     def _join_split_words(self, words: list[str]) -> list[str]:
         """Rejoin a domain word typed in two pieces ("bio plasty", "physio therapy")."""
@@ -200,7 +216,7 @@ class Matcher:
         """Return the domain word (or two words) a misspelt word stands for, or None."""
         if len(word) < 3:
             return None
-        if word not in self.vocabulary.common:  # a real word ("osteoarthritis") stays whole
+        if word not in self.lang.common:  # a real word ("osteoarthritis") stays whole
             for cut in range(3, len(word) - 2):  # "bonemarrow" -> "bone marrow"
                 left, right = word[:cut], word[cut:]
                 if left in self._domain_words and right in self._domain_words:
@@ -220,7 +236,7 @@ class Matcher:
         """Normalise a message: fold, fix typos, stem, map synonyms, weigh each term."""
         corrections: dict[str, str] = {}
         fixed: list[str] = []
-        raw = self._join_split_words(text.words(message))
+        raw = self._join_split_words(self.lang.words(message))
         for word in raw:
             if not self._is_known(word) and (repl := self._correct(word)):
                 corrections[word] = repl
@@ -228,20 +244,22 @@ class Matcher:
             else:
                 fixed.append(word)
         terms = self._terms(fixed)
-        # How common each term is in English, from the words the visitor actually typed.
+        # How common each term is in the language, from the words the visitor actually typed.
         zipf: dict[str, float] = {}
         for word in fixed:
-            stem = text.stem(word)
+            stem = self.lang.stem(word)
             zipf[stem] = max(zipf.get(stem, self._term_zipf.get(stem, 0.0)),
-                             self.vocabulary.common.get(word, 0.0))
+                             self.lang.common.get(word, 0.0), self.lang.stem_zipf(stem))
         weights: dict[str, float] = {}
         for term in terms:
             if term not in weights:
                 weights[term] = self._query_weight(term, zipf.get(term, 0.0))
-        # Cues are looked for in what was typed too: a correction must not hide "osteoarthritis".
-        joined = " ".join(fixed) + " | " + " ".join(raw)
-        anchors = frozenset(t for t in weights if t in self._term_ids and t not in text.COURTESY
-                            and (t in self._canonical
+        # Cues are looked for in what was typed too: a correction must not hide "osteoarthritis";
+        # and in the stems, so that an inflected word meets its cue ("fiyatı" -> "fiyat").
+        joined = " | ".join((" ".join(fixed), " ".join(raw),
+                             " ".join(self.lang.stem(w) for w in fixed)))
+        anchors = frozenset(t for t in weights if t in self._term_ids
+                            and t not in self.lang.courtesy and (t in self._canonical
                                  or self._term_zipf.get(t, 0.0) < self.weights.anchor_zipf))
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
                         corrections=corrections, anchors=anchors,
@@ -250,7 +268,7 @@ class Matcher:
 
     def _query_weight(self, term: str, zipf: float) -> float:
         w = self.weights
-        if term in text.COURTESY:
+        if term in self.lang.courtesy:
             return w.courtesy_weight
         if term.isdigit():
             return w.number_weight
@@ -273,29 +291,31 @@ class Matcher:
         domain_words: set[str] = set(self._synonym_words)
         corpus: list[str] = []
         for e_idx, entry in enumerate(entries):
-            for phrasing in (entry.question, *entry.alternates):
-                ws = text.words(phrasing)
+            own = entry.text(self.lang.code)
+            for phrasing in (own.question, *own.alternates):
+                ws = self.lang.words(phrasing)
                 domain_words.update(ws)
                 phrasing_terms.append(self._terms(ws))
                 phrasing_entry.append(e_idx)
                 phrasing_words.append(" ".join(ws))
-            ws = text.words(entry.answer)
+            ws = self.lang.words(own.answer)
             domain_words.update(ws)
             answer_terms.append(set(self._terms(ws)))
             corpus.append(" ".join(ws))
         self._corpus = " " + " ".join(phrasing_words + corpus) + " "
         self._domain_words = {w for w in domain_words if not w.isdigit()}
         # Function words are candidates too: "waht" is "what", not an unknown rare word.
-        self._domain_list = sorted(self._domain_words | text.STOPWORDS)
+        self._domain_list = sorted(self._domain_words | self._stopwords)
 
         vocab = sorted({t for ts in phrasing_terms for t in ts} | set().union(*answer_terms))
         self._term_ids = {t: i for i, t in enumerate(vocab)}
         # Zipf of a stem: the most frequent surface word that produced it.
         self._term_zipf: dict[str, float] = {}
-        common = self.vocabulary.common
+        common = self.lang.common
         for word in domain_words:
-            stem = text.stem(word)
-            self._term_zipf[stem] = max(self._term_zipf.get(stem, 0.0), common.get(word, 0.0))
+            stem = self.lang.stem(word)
+            self._term_zipf[stem] = max(self._term_zipf.get(stem, 0.0), common.get(word, 0.0),
+                                        self.lang.stem_zipf(stem))
 
         n_entries, n_terms = len(entries), len(vocab)
         in_phrasing = [set(ts) for ts in phrasing_terms]
@@ -368,6 +388,14 @@ class Matcher:
                 for i in order]
 
 
+    def is_vague(self, word: str) -> bool:
+        """Whether a folded word alone says too little to answer ("bone", "pain", "kemigim")."""
+        return word in self.vocabulary.vague or self.lang.stem(word) in self._vague_stems
+
+    def words_known(self) -> frozenset[str]:
+        """Every word of the indexed texts and the vocabulary (folded)."""
+        return frozenset(self._domain_words)
+
     def covers(self, entry: Entry, terms) -> bool:
         """Whether every one of the terms occurs in the entry (phrasings or answer)."""
         return set(terms) <= self.terms_of(entry)
@@ -379,33 +407,40 @@ class Matcher:
     def foreign(self, analysis: Analysis) -> list[str]:
         """Content terms of the message that the knowledge base never uses (adverbs aside:
         "walk normally" is no other topic)."""
-        adverbs = {text.stem(w) for w in analysis.words if w.endswith("ly")}
+        adverbs = {self.lang.stem(w) for w in analysis.words
+                   if w.endswith(self.lang.adverb_suffixes or ("\0",))}
         return [t for t in analysis.weights if t not in self._term_ids and t not in adverbs
-                and t not in text.COURTESY and not t.isdigit()]
+                and t not in self.lang.courtesy and not t.isdigit()]
 
     def closest_phrasing(self, analysis: Analysis) -> tuple[Entry | None, float]:
         """Return the entry whose question or alternate reads most like the message, and how
         alike they are (0..1), comparing whole word strings, function words included."""
         if not self._phr_words or not analysis.words:
             return None, 0.0
-        if self._last_closest[0] is analysis:  # the dialogue asks several times per message
-            return self._last_closest[1]
-        sims = process.cdist([" ".join(analysis.words)], self._phr_words, scorer=fuzz.ratio,
-                             processor=None, workers=1)[0]
-        best = int(np.argmax(sims))
-        found = self.knowledge.entries[self._phr_entry[best]], float(sims[best]) / 100.0
-        self._last_closest = (analysis, found)
-        return found
+        if "closest" not in analysis.memo:  # the dialogue asks several times per message
+            sims = process.cdist([" ".join(analysis.words)], self._phr_words, scorer=fuzz.ratio,
+                                 processor=None, workers=1)[0]
+            best = int(np.argmax(sims))
+            analysis.memo["closest"] = (self.knowledge.entries[self._phr_entry[best]],
+                                        float(sims[best]) / 100.0)
+        return analysis.memo["closest"]
 
 
-def _cue_patterns(table: dict[str, tuple[str, ...]]) -> dict[str, re.Pattern]:
+def _cue_patterns(table: dict[str, tuple[str, ...]], lang: Language, *,
+                  by_stem: bool = True) -> dict[str, re.Pattern]:
     """Compile each category's phrases into one whole-word pattern over normalised text."""
     patterns = {}
     for category, phrases in table.items():
         if not phrases:
             continue
-        alternation = "|".join(sorted((re.escape(text.normalise(p)) for p in phrases),
-                                      key=len, reverse=True))
+        forms = {lang.normalise(p) for p in phrases}
+        if by_stem and lang.cues_by_stem:  # "takviye" finds "takviyesi" (stem "takviy")...
+            # ...but a short stem would find unrelated words ("yüzde" -> "yuz", "yüz" = face);
+            # in a phrase the other words keep it specific ("kortizon iğnesini")
+            forms |= {stemmed for f in forms
+                      if min(map(len, (stemmed := " ".join(lang.stem(w) for w in f.split()))
+                                 .split())) >= (5 if " " not in f else 4)}
+        alternation = "|".join(sorted((re.escape(f) for f in forms if f), key=len, reverse=True))
         patterns[category] = re.compile(rf"\b(?:{alternation})\b")
     return patterns
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, send_from_directory
+from flask import Blueprint, abort, request, send_from_directory
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 
 bp = Blueprint("pages", __name__)
 
 # Only these files are served: nothing else in web/ (or above it) is reachable.
-FILES = {"": "index.html", "demo.css": "demo.css", "widget.js": "widget.js",
+FILES = {"": "index.html", "tr": "index.tr.html", "demo.css": "demo.css", "widget.js": "widget.js",
          "widget.css": "widget.css", "admin": "admin.html", "admin.js": "admin.js",
          "admin.css": "admin.css"}
 
@@ -24,6 +24,8 @@ def favicon():
 @bp.get("/")
 @bp.get("/<name>")
 def page(name: str = ""):
+    if name == "" and request.args.get("lang") in FILES:  # /?lang=tr: the Turkish demo page
+        name = request.args["lang"]
     filename = FILES.get(name)
     if filename is None or not (WEB / filename).is_file():
         abort(404)

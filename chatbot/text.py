@@ -1,6 +1,8 @@
 """Normalisation shared by the index and the query: pure functions over strings.
 
-`fold` -> `words` -> (typo correction and synonyms live in the matcher) -> `stem`.
+`fold` -> `words` -> (typo correction and synonyms live in the matcher) -> stem. What differs
+between languages (apostrophes, spelling, stemmer, word lists) is chosen by language.py from
+each language's data and passed in here.
 Whatever is done here is done to both sides, so a rule only has to be consistent, not
 linguistically perfect: it must never merge two words that mean different things.
 """
@@ -20,28 +22,6 @@ _SPECIAL = str.maketrans({"ı": "i", "İ": "i", "ß": "ss", "ø": "o", "Ø": "o"
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SPLIT_ALNUM = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
 _ENGLISH = snowballstemmer.stemmer("english")
-
-# Function words that carry no topic. Question words are here too: "how long" is carried by
-# "long", "where" by the place words, and keeping them would make every question look alike.
-STOPWORDS = frozenset("""
-a about above after again against all am an and any are as at be because been before being
-below between both but by can could did do does doing down during each few for from further
-had has have having he her here hers herself him himself his how i if in into is it its itself
-just me more most my myself no nor not now of off on once only or other our ours ourselves out
-over own same she should so some such than that the their theirs them themselves then there
-these they this those through to too under until up very was we were what when where which while
-who whom why will with would you your yours yourself yourselves also am im ive id ill youre
-dont doesnt didnt cant cannot wont isnt arent wasnt shouldnt couldnt wouldnt havent hasnt
-please tell know want wanted like get got give us let lets may might
-must shall ok okay oh well really still yet already even ever much many something anything
-thing things one ones s t d ll m re ve u r ur pls plz wat wot wht whats hows wheres whens
-hw abt cn cud shud wud ya yo
-""".split())
-
-# Courtesy words are kept (a greeting has nothing else to match on) but weigh little, so that
-# "hi, what causes it?" is about causes.
-COURTESY = frozenset("hi hello hey hiya thanks thank thx bye goodbye cheers merhaba".split())
-
 
 def fold(text: str) -> str:
     """Lower-case, strip accents (Turkish dotted/dotless i included) and compatibility forms."""
@@ -67,27 +47,67 @@ def americanise(word: str) -> str:
     return word
 
 
-def words(text: str) -> list[str]:
-    """Split text into folded, American-spelled words; hyphens and punctuation separate words."""
+def words(text: str, *, apostrophe: str = "join", spelling: str | None = "american") -> list[str]:
+    """Split text into folded words; hyphens and punctuation separate words.
+
+    `apostrophe="join"` (English) joins "don't" into "dont" and drops a possessive "'s";
+    `"cut"` (Turkish) keeps what stands before it: "MR'da", "MR'ım" -> "mr".
+    `spelling="american"` maps British spellings (oedema -> edema).
+    """
     out = []
     for match in _WORD.finditer(fold(text)):
-        word = match.group().replace("'", "")
-        if match.group().endswith("'s"):
-            word = match.group()[:-2]  # possessive: "knee's" -> "knee"
-        out.extend(americanise(part) for part in _SPLIT_ALNUM.split(word) if part)
+        found = match.group()
+        if apostrophe == "cut":
+            word = found.split("'")[0]
+        elif found.endswith("'s"):
+            word = found[:-2]  # possessive: "knee's" -> "knee"
+        else:
+            word = found.replace("'", "")
+        parts = (p for p in _SPLIT_ALNUM.split(word) if p)
+        out.extend(americanise(p) if spelling == "american" else p for p in parts)
     return out
 
 
-# Words whose stem would merge them with a word of another meaning ("helpful" is thanks,
-# "help" is a request).
-STEM_EXCEPTIONS = {"helpful": "helpful", "helpfull": "helpful"}
+VOWELS = frozenset("aeiou")
+
+
+def strip_suffixes(word: str, suffixes: tuple[tuple[str, str, int], ...], *, rounds: int = 3,
+                   min_stem: int = 3, softening: dict[str, str] | None = None,
+                   known=None) -> str:
+    """Strip suffixes, again and again, keeping at least `min_stem` letters.
+
+    For agglutinative languages typed without their letters: "dizimdeki" -> "dizim" -> "diz".
+    `suffixes` are (suffix, after, min_stem) rules, longest first: `after` is "" (anything),
+    "vowel" or "consonant" (what the remaining stem must end with), so that a bare "m" is cut
+    from "kalcam" but not from "odem". Where several rules apply, the longest whose remainder
+    is a `known` word wins ("agrim": "agri" + "m", not "agr" + "im"), and a known word is only
+    cut into another known word ("tedavi" stays, "tedavisi" -> "tedavi"). `softening` maps the
+    final letter a suffix left behind back to the word's own ("kemig" -> "kemik").
+    """
+    stripped = False
+    for _ in range(rounds):
+        options = [word[: -len(suffix)] for suffix, after, at_least in suffixes
+                   if word.endswith(suffix) and len(word) - len(suffix) >= max(min_stem, at_least)
+                   and (not after or (word[-len(suffix) - 1] in VOWELS) == (after == "vowel"))]
+        if not options:
+            break
+        if softening:  # "ilig" is "ilik" where that is a word ("iliği" -> "ilik")
+            options = [soft if rest[-1] in softening and known
+                       and known(soft := rest[:-1] + softening[rest[-1]]) else rest
+                       for rest in options]
+        found = next((rest for rest in options if known and known(rest)), None)
+        if found is None and known and known(word):
+            break  # a real word ("tedavi", "vitamin") is not cut into an unknown one
+        word = found or options[0]
+        stripped = True
+    if stripped and softening and word[-1] in softening:
+        word = word[:-1] + softening[word[-1]]
+    return word
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Return the English Snowball stem of a folded word (plurals and inflections removed)."""
-    if word in STEM_EXCEPTIONS:
-        return STEM_EXCEPTIONS[word]
     if word.isdigit() or len(word) <= 3:
         return word
     return _ENGLISH.stemWord(word)

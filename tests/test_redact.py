@@ -1,5 +1,6 @@
 """Personal data is removed before anything is stored; ordinary numbers stay."""
 
+import io
 import json
 import re
 
@@ -327,3 +328,24 @@ def test_strip_control_leaves_no_control_characters(s):
     assert "\r" not in out and "\t" not in out
     assert all(ch == "\n" or not (ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0) for ch in out)
     assert strip_control(out) == out
+
+
+def test_log_lines_are_redacted_message_and_traceback():
+    import logging
+
+    from chatbot.redact import RedactingFilter
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    log = logging.getLogger("test_redact.filter")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        raise ValueError("no entry for ayse.kaya@example.com, 0532 123 45 67")
+    except ValueError:
+        log.exception("request from %s by %s", "192.168.1.10", "Mehmet Yılmaz")
+    out = stream.getvalue()
+    assert "request from [ip] by [name]" in out and "ValueError: no entry for [email], [phone]" \
+        in out
+    assert not any(x in out for x in ("192.168", "Mehmet", "ayse.kaya", "0532"))

@@ -1,42 +1,94 @@
-"""The red-flag gate: emergencies get urgent-care advice, ordinary questions never do."""
+"""The red-flag gate: emergencies get urgent-care advice, ordinary questions never do.
+
+tests/data/redflags.jsonl holds one {"text", "flag"} per line; flag is a category or null.
+It mixes rows written while building the gate with a blind batch written by someone who had not
+seen the code (first-contact figures in docs/safety.md). Judgement calls kept in the list:
+"is this an emergency?" alone describes no symptom, so it is not flagged (the FAQ says when to
+seek care); a past event ("I broke my hip 5 years ago", "I self-harmed as a teenager") is
+history, not an emergency.
+"""
 
 import json
+import re
+from collections import Counter
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatbot.safety import URGENT_CATEGORIES, red_flag
-from conftest import DEV_SET, ROOT
+from chatbot import Chatbot, knowledge, safety
+from chatbot.safety import URGENT_CATEGORIES, check, red_flag
+from conftest import DEV_SET, FAQ, ROOT
 
-# One {"text", "flag"} per line; flag is a category or null. Judgement calls kept in the list:
-# "is this an emergency?" alone describes no symptom, so it is not flagged (the FAQ says when to
-# seek care); a past event ("I broke my hip 5 years ago") is history, not an emergency.
 LABELLED = [json.loads(line) for line in
             (ROOT / "tests" / "data" / "redflags.jsonl").read_text(encoding="utf-8").splitlines()]
+TURKISH_LETTERS = re.compile(r"[çğışöüÇĞİŞÖÜ]")
+# Enough to sort the list's rows for the figures: Turkish letters, or Turkish function words and
+# endings (visitors often type Turkish without its letters).
+TURKISH_WORDS = re.compile(
+    r"(?:ve|bir|bi|cok|var|yok|ben|beni|benim|bu|su|de|da|ki|mi|mu|icin|ama|simdi|hic|ne|gibi|"
+    r"sonra|artik|hala|daha|kendimi|kendime|\w+iyo[mr]?\w*|\w+yorum|\w+[iu]m|\w+dim|\w+tim|"
+    r"\w+ecek\w*|\w+acak\w*|agri\w*|ates\w*|dizim?\w*|bacag\w*|ayag\w*|alci\w*)")
 
 
-def test_labelled_list_precision_and_recall():
-    tp = sum(1 for r in LABELLED if r["flag"] and red_flag(r["text"]) == r["flag"])
-    fp = sum(1 for r in LABELLED if not r["flag"] and red_flag(r["text"]))
-    positives = sum(1 for r in LABELLED if r["flag"])
-    precision, recall = tp / max(tp + fp, 1), tp / positives
-    print(f"red flags: precision {precision:.3f}, recall {recall:.3f} "
-          f"({positives} emergencies, {len(LABELLED) - positives} ordinary messages)")
-    assert positives >= 60 and len(LABELLED) - positives >= 100
-    assert precision >= 0.97 and recall >= 0.95
+@pytest.fixture(scope="module")
+def verdicts():
+    """The gate's answer for every labelled row, computed once for the tests that read them."""
+    return {row["text"]: red_flag(row["text"]) for row in LABELLED}
 
 
-def test_labelled_list_is_well_formed():
+def language(text: str) -> str:
+    if TURKISH_LETTERS.search(text):
+        return "tr"
+    words = re.findall(r"[a-z]+", text.lower())
+    turkish = sum(bool(TURKISH_WORDS.fullmatch(w)) for w in words)
+    return "tr" if words and turkish / len(words) >= 0.3 else "en"
+
+
+def test_labelled_list_recall_and_false_positives(verdicts):
+    """Every emergency fires (crisis as crisis); look-alikes fire at most 2% of the time."""
+    counts = Counter()
+    missed, wrong_crisis, false_alarms = [], [], []
+    for row in LABELLED:
+        got, lang, want = verdicts[row["text"]], language(row["text"]), row["flag"]
+        if want:
+            counts[lang, "pos"] += 1
+            counts[lang, "tp"] += got is not None
+            counts[lang, "exact"] += got == want
+            if got is None:
+                missed.append(row["text"])
+            elif want == "crisis" and got != "crisis":
+                wrong_crisis.append(row["text"])
+        else:
+            counts[lang, "neg"] += 1
+            if got:
+                counts[lang, "fp"] += 1
+                false_alarms.append((got, row["text"]))
+    for lang in ("en", "tr", "all"):
+        c = {k: sum(v for (lg, kk), v in counts.items() if kk == k and lang in (lg, "all"))
+             for k in ("pos", "tp", "exact", "neg", "fp")}
+        print(f"red flags [{lang}]: recall {c['tp']}/{c['pos']}, precision "
+              f"{c['tp'] / max(c['tp'] + c['fp'], 1):.3f}, false positives {c['fp']}/{c['neg']}"
+              f", exact category {c['exact']}/{c['pos']}")
+    assert not missed, missed
+    assert not wrong_crisis, wrong_crisis
+    negatives = counts["en", "neg"] + counts["tr", "neg"]
+    assert len(false_alarms) <= 0.02 * negatives, false_alarms
+
+
+def test_labelled_list_is_well_formed_and_covers_both_languages():
     assert all(set(r) == {"text", "flag"} and r["flag"] in (None, *URGENT_CATEGORIES)
                for r in LABELLED)
-    texts = [r["text"] for r in LABELLED]
+    texts = [r["text"].casefold() for r in LABELLED]
     assert len(texts) == len(set(texts))
-    # Every category is exercised, and some of each in Turkish.
-    for category in URGENT_CATEGORIES:
+    assert len(LABELLED) >= 700
+    for category in (*URGENT_CATEGORIES, None):
         rows = [r["text"] for r in LABELLED if r["flag"] == category]
-        assert len(rows) >= 10, category
-        assert any(not t.isascii() for t in rows), category
+        turkish = [t for t in rows if language(t) == "tr"]
+        assert len(rows) >= 40, category
+        # Turkish with its letters and without them ("bacağım", "bacagim").
+        assert any(TURKISH_LETTERS.search(t) for t in turkish), category
+        assert any(t.isascii() for t in turkish), category
 
 
 def test_dev_set_questions_never_fire():
@@ -48,38 +100,35 @@ def test_dev_set_questions_never_fire():
 @pytest.mark.parametrize("message, category", [
     ("I fell and the bone is sticking out of my leg", "injury"),
     ("after the accident I can't put any weight on my leg at all", "injury"),
-    ("heard a crack when I fell and my leg looks bent", "injury"),
     ("Fever of 40 and my knee is swollen and red", "infection"),
-    ("I have a fever with chills and my hip bone aches", "infection"),
     ("ateşim var ve kemik ağrım çok kötü", "infection"),
     ("back pain and I lost control of my bladder", "neuro"),
-    ("numbness around my groin and lower back pain", "neuro"),
     ("idrar kaçırma başladı, belim ağrıyor", "neuro"),
     ("GÖĞÜS AĞRISI var", "cardiac"),
     ("I can't breathe", "cardiac"),
-    ("her face is drooping and her speech is slurred", "cardiac"),
-    ("I want to end my life", "self-harm"),
-    ("kendimi öldürmek istiyorum", "self-harm"),
-    ("INTIHAR", "self-harm"),
+    ("my toes are blue and the cast feels too tight", "circulation"),
+    ("alcim cok sikiyor parmaklarim morardi", "circulation"),
+    ("I want to end my life", "crisis"),
+    ("kendimi öldürmek istiyorum", "crisis"),
+    ("INTIHAR", "crisis"),
 ])
 def test_examples(message, category):
     assert red_flag(message) == category
 
 
 @pytest.mark.parametrize("message", [
-    # Negated.
-    "I don't have chest pain, only knee pain", "no fever, just a swollen ankle",
-    "I'm not suicidal, just frustrated with the pain", "ateşim yok ama dizim ağrıyor",
+    # Negated, across a list, before or after (Turkish puts it last).
+    "I don't have fever or chest pain, only knee pain", "no fever, chills or numbness",
+    "I'm not thinking of hurting myself, I just want the pain gone",
+    "ateşim veya göğüs ağrım yok", "göğsüm sıkışmıyor",
     # About the condition, or hypothetical.
-    "can bone marrow edema cause numbness in the leg?", "can it lead to a fracture?",
-    "is difficulty bearing weight a symptom?", "what if I fall again and can't walk",
-    "göğüs ağrısı yapar mı",
-    # Ordinary symptoms and history.
-    "I limp a bit", "it hurts to climb stairs", "I had a fall last month and my knee hurts",
+    "can bone marrow edema cause numbness in the leg?", "what if I fall again and can't walk",
+    "göğüs ağrısı yapar mı", "can I lose bladder control from this?",
+    # History.
     "I had chest pain last year but the cardiologist said it's fine",
-    # Idioms and near misses.
-    "is it in the chest bones?", "I can't stand the pain at night", "I'm dying to know",
-    "is this an emergency?",
+    "I self-harmed as a teenager, does that matter for anaesthesia?",
+    # Idioms.
+    "this pain is killing me", "I'm dying to know", "ölüyorum merakımdan",
 ])
 def test_ordinary_messages_do_not_fire(message):
     assert red_flag(message) is None
@@ -89,20 +138,78 @@ def test_ordinary_messages_do_not_fire(message):
     "I'd like to know, is this normal? I can't breathe",   # the question is not the symptom
     "is it normal that my chest hurts this much?",         # a question, but about themselves
     "my back pain is bad. Suddenly my legs went numb",     # the emergency is the second sentence
+    "no fever. chest pain since this morning",             # negation stops at the sentence
 ])
 def test_emergency_inside_a_question_still_fires(message):
     assert red_flag(message) is not None
 
 
-def test_case_and_accents_do_not_matter():
+def test_crisis_wins_over_other_categories():
+    assert red_flag("I fell and can't walk and I want to kill myself") == "crisis"
+
+
+def test_the_language_of_the_rule_that_fired_is_known():
+    assert check("chest pain right now") == safety.Flag("cardiac", "en")
+    assert check("gogsum sikisiyor") == safety.Flag("cardiac", "tr")
+
+
+def test_case_and_accents_do_not_matter(verdicts):
     for row in LABELLED:
-        assert red_flag(row["text"].upper()) == red_flag(row["text"]), row["text"]
+        assert red_flag(row["text"].upper()) == verdicts[row["text"]], row["text"]
+
+
+def test_every_language_file_has_its_replies():
+    for lang in safety.languages():
+        assert {"urgent", "crisis", "crisis_line"} <= set(lang.replies), lang.code
+        assert "{number}" in lang.replies["urgent"] and "{number}" in lang.replies["crisis"]
 
 
 def test_urgent_reply_through_the_bot(bot):
     reply = bot.ask("I fell off my bike, my leg is bent and I can't stand up at all")
     assert reply.answered and reply.reason == "urgent" and reply.category == "injury"
     assert reply.match.id == "safety-urgent" and reply.match.kind == "safety"
+    assert "112" in reply.text and not reply.suggestions
+
+
+def test_crisis_reply_is_its_own_and_names_the_crisis_line_only_when_set(bot):
+    injury = bot.ask("I fell and my leg is bent the wrong way")
+    crisis = bot.ask("i have pills saved up and tonight i will take them all")
+    assert crisis.category == "crisis" and crisis.text != injury.text
+    assert "112" in crisis.text and "not alone" in crisis.text
+    assert "edema" not in crisis.text.lower() and not crisis.suggestions
+    assert bot.clinic.crisis_line is None and "also call" not in crisis.text  # none invented
+    data = json.loads(FAQ.read_text(encoding="utf-8"))
+    data["clinic"]["crisis_line"] = "Crisis Line 0800 000 00 00"
+    with_line = Chatbot(knowledge.parse(data)).ask("I want to end my life")
+    assert "Crisis Line 0800 000 00 00" in with_line.text and "112" in with_line.text
+    assert "Crisis Line" not in Chatbot(knowledge.parse(data)).ask("chest pain now").text
+
+
+def test_urgent_reply_is_in_the_language_of_the_message(bot):
+    turkish = bot.ask("bu gece bütün haplarımı içeceğim")
+    assert turkish.category == "crisis" and "Yalnız değilsiniz" in turkish.text
+    assert "112" in bot.ask("dizim kipkirmizi sisti titriyorum").text
+    assert "acil servise" in bot.ask("merdivenden dustum ayaga kalkamiyorum").text
+
+
+def test_crisis_message_leaves_no_text_in_the_database(live):
+    from sqlalchemy import create_engine, text
+
+    messages = ["I have my tramadol saved up and tonight I will take them all",
+                "artik yasamak istemiyorum"]
+    for message in messages:
+        body = live.chat(message).json()
+        assert body["answered"] is True and body["match"]["kind"] == "safety"
+        assert "112" in body["reply"] and body["suggestions"] == []
+    engine = create_engine(live.env["CHATBOT_DATABASE_URL"])
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(text("SELECT * FROM exchanges"))]
+    engine.dispose()
+    crisis = [r for r in rows if r["category"] == "crisis"]
+    assert len(crisis) >= 2 and all(r["text"] is None and r["reason"] == "urgent"
+                                    for r in crisis)
+    stored = json.dumps(rows, default=str)
+    assert not any(word in stored for word in ("tramadol", "yasamak"))
 
 
 @given(st.text())
@@ -111,6 +218,6 @@ def test_never_crashes(s):
 
 
 @given(st.text(alphabet=st.sampled_from(list("iİıIşğüöç .,!?'’-0123456789\n\t")) | st.characters(),
-               max_size=300))
+               max_size=500))
 def test_never_crashes_on_turkish_and_punctuation(s):
     assert red_flag(s) in (None, *URGENT_CATEGORIES)

@@ -1,15 +1,18 @@
 """The chat widget in real Chromium (Debian's), driven by Playwright, against the real server."""
 
+import functools
+import http.server
 import json
 import os
 import re
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, service_missing, start_server, stop_server
+from conftest import ADMIN_TOKEN, FAQ, ROOT, free_port, service_missing, start_server, stop_server
 
 CHROMIUM = os.environ.get("CHATBOT_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -18,8 +21,50 @@ DOCS = ROOT / "docs"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    s = start_server(tmp_path_factory.mktemp("widget"), RATE_LIMIT="1000/minute", ADMIN_TOKEN="t")
+def site(tmp_path_factory):
+    """A static page styled like the clinic's site, served from its own origin (another port)."""
+    root = tmp_path_factory.mktemp("site")
+    for f in (ROOT / "tests" / "data" / "clinic-site").iterdir():
+        (root / f.name).write_bytes(f.read_bytes())
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", free_port()), functools.partial(Quiet, directory=str(root)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    template = (root / "index.html").read_text(encoding="utf-8")
+
+    def page_for(name, api, theme="light", csp=None, host="127.0.0.1"):
+        """Write site page `name` embedding the widget of the API at `api`; return its URL."""
+        html = template.replace("{api}", api).replace("{theme}", theme)
+        if csp is not None:
+            html = re.sub(r'(http-equiv="Content-Security-Policy" content=")[^"]*', r"\g<1>" + csp,
+                          html)
+        (root / name).write_text(html, encoding="utf-8")
+        return f"http://{host}:{httpd.server_address[1]}/{name}"
+
+    page_for.origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+    yield page_for
+    httpd.shutdown()
+    httpd.server_close()
+
+
+PHONE = "+90 212 555 01 23"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, site):
+    """The API with the clinic's contact details filled in, allowing the site's origin (CORS)."""
+    tmp = tmp_path_factory.mktemp("widget")
+    data = json.loads(FAQ.read_text(encoding="utf-8"))
+    data["clinic"].update(phone=PHONE, email="info@clinic.example",
+                          booking_url="https://clinic.example/appointment",
+                          address="Bağdat Caddesi 1, Kadıköy, İstanbul")
+    (tmp / "faq.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    s = start_server(tmp, FAQ_PATH=tmp / "faq.json", CORS_ORIGINS=site.origin,
+                     RATE_LIMIT="1000/minute", ADMIN_TOKEN=ADMIN_TOKEN)
     yield s
     stop_server(s)
 
@@ -112,7 +157,7 @@ def ask(page, text):
     count = page.locator(".cc-bot").count()
     page.locator(".cc-input").fill(text)
     page.locator(".cc-input").press("Enter")
-    page.wait_for_function(bot_count_above(count))
+    page.locator(".cc-bot").nth(count).wait_for()  # a locator wait: works under a strict CSP
     return page.locator(".cc-bot").last
 
 
@@ -169,7 +214,7 @@ def test_starter_and_suggestion_buttons_send_questions(page, server):
 def test_feedback_is_sent_once(page, server):
     def stats():
         return json.loads(server.request("GET", "/api/v1/admin/stats",
-                                         headers={"Authorization": "Bearer t"}).body)
+                                         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).body)
 
     before = stats()["helpful"]
     open_panel(page)
@@ -346,7 +391,8 @@ def test_strict_csp_page_still_renders_styled_widget(browser, server):
     launcher = pg.locator(".cc-launcher")
     launcher.wait_for()  # shown only once widget.css has loaded
     background = launcher.evaluate("el => getComputedStyle(el).backgroundColor")
-    assert re.match(r"rgb\(11, 110, 105\)|rgb\(92, 200, 192\)", background), background
+    assert background == "rgb(11, 110, 105)"  # light unless the page asks for dark
+    assert launcher.locator("svg.cc-icon-chat").is_visible()  # the icon is built, not fetched
     launcher.click()
     pg.locator(".cc-input").fill("what is bone marrow edema?")
     pg.locator(".cc-input").press("Enter")
@@ -392,15 +438,20 @@ def test_fallback_shows_only_configured_contact_fields_and_lists(browser, server
     pg = new_page(browser)
     clinic = {"name": "Clinic", "doctor": None, "hours": "Mon-Sat 09-18",
               "phone": "+90 (212) 555 01 23", "email": "info@clinic.example",
-              "booking_url": "javascript:alert(1)", "address": None, "emergency_number": "112"}
+              "booking_url": "javascript:alert(1)", "address": None, "emergency_number": "999"}
     replies = [
         {"answered": False, "reply": "I can't help with that.\n\nPlease contact the clinic.",
          "match": None, "suggestions": [], "source": None, "query_id": "q1"},
         {"answered": True, "reply": "It may include:\n- pain\n- swelling <b>x</b>",
          "match": {"id": "x", "kind": "faq", "title": "x", "score": 1.0}, "suggestions": [],
          "source": "Symptoms", "query_id": "q2"},
+        {"answered": False, "reply": "Please call the clinic on +90 (212) 555 01 23.",
+         "match": None, "suggestions": [], "source": None, "query_id": "q3"},
+        {"answered": True, "reply": "Call 999 (or 112) now, not 998.", "suggestions": [],
+         "match": {"id": "urgent", "kind": "safety", "title": "x", "score": 1.0},
+         "source": None, "query_id": "q4"},
     ]
-    pg.route("**/api/v1/clinic", lambda route: route.fulfill(json=clinic))
+    pg.route("**/api/v1/clinic?*", lambda route: route.fulfill(json=clinic))  # ?lang=en
     pg.route("**/api/v1/chat", lambda route: route.fulfill(json=replies.pop(0)))
     pg.goto(server.url + "/")
     open_panel(pg)
@@ -415,6 +466,14 @@ def test_fallback_shows_only_configured_contact_fields_and_lists(browser, server
     assert answer.locator("li").all_inner_texts() == ["pain", "swelling <b>x</b>"]
     assert "Source: Symptoms" in answer.inner_text()
     assert answer.locator(".cc-contact").count() == 0
+    # The reply already carries the phone: the widget adds only what it lacks.
+    partial = ask(pg, "can I call?")
+    assert partial.locator("a").evaluate_all("links => links.map(a => a.href)") == [
+        "tel:+902125550123", "mailto:info@clinic.example"]
+    assert partial.inner_text().count("555 01 23") == 1
+    # The clinic's own emergency number is linked as well as 112.
+    urgent = ask(pg, "help")
+    assert [link[:2] for link in links_of(urgent)] == [["999", "tel:999"], ["112", "tel:112"]]
     pg.context.close()
     assert pg.errors == []
 
@@ -433,11 +492,11 @@ def test_admin_page_lists_unanswered_questions_as_text(browser, server):
     server.chat("<img src=x onerror=window.__pwned=1>what about my cat?")
     pg = new_page(browser)
     pg.goto(server.url + "/admin")
-    pg.locator("#token").fill("t")
+    pg.locator("#token").fill(ADMIN_TOKEN)
     pg.locator("#token").press("Enter")
     pg.locator("#stats").wait_for()
     stats = json.loads(server.request("GET", "/api/v1/admin/stats",
-                                      headers={"Authorization": "Bearer t"}).body)
+                                      headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).body)
     assert pg.locator("#s-total").inner_text() == str(stats["total"])
     assert pg.locator("#rows tr").count() >= 1
     assert "what about my cat?" in pg.locator("#rows").inner_text()
@@ -449,3 +508,231 @@ def test_admin_page_lists_unanswered_questions_as_text(browser, server):
     pg.locator("#stats").wait_for()
     pg.context.close()
     assert pg.errors == []
+
+
+# -- links in replies -------------------------------------------------------------------------
+
+LINKY = ("Call +90 532 123 45 67, 0212 555 12 34 or (0212) 555 12 34. Mail info@clinic.example. "
+         "In an emergency call 112 (112 is free). Recovery takes 3-6 months; open 09:00-18:00; "
+         "since 2019; on 01.05.2019 at 10:30; room 0212. Book at https://clinic.example/book?x=1"
+         "&y=2. Not javascript:alert(1), data:text/html,hi, ftp://clinic.example/f or "
+         "<a href=\"javascript:alert(1)\">x</a>.\n- Mobile: 0 (532) 123 45 67\n- Web: "
+         "http://clinic.example/(info)")
+
+
+def links_of(locator):
+    return locator.locator("a").evaluate_all(
+        "links => links.map(a => [a.textContent, a.getAttribute('href'), a.target, a.rel])")
+
+
+def test_reply_links_phone_email_emergency_and_web_only(page, server):
+    page.route("**/api/v1/chat", lambda route: route.fulfill(json={
+        "answered": True, "reply": LINKY, "suggestions": [], "source": None, "query_id": "q",
+        "match": {"id": "x", "kind": "faq", "title": "x", "score": 1.0}}))
+    open_panel(page)
+    reply = ask(page, "javascript:alert(1) https://clinic.example 0212 555 12 34 info@x.example")
+    tel, safe = "", "noopener noreferrer"
+    assert links_of(reply) == [
+        ["+90 532 123 45 67", "tel:+905321234567", tel, safe],
+        ["0212 555 12 34", "tel:02125551234", tel, safe],
+        ["(0212) 555 12 34", "tel:02125551234", tel, safe],
+        ["info@clinic.example", "mailto:info@clinic.example", tel, safe],
+        ["112", "tel:112", tel, safe],
+        ["112", "tel:112", tel, safe],
+        ["https://clinic.example/book?x=1&y=2", "https://clinic.example/book?x=1&y=2", "_blank",
+         safe],
+        ["0 (532) 123 45 67", "tel:05321234567", tel, safe],
+        ["http://clinic.example/(info)", "http://clinic.example/(info)", "_blank", safe],
+    ]
+    # Everything else stayed text, the markup included; the visitor's own words are never links.
+    assert '<a href="javascript:alert(1)">x</a>' in reply.inner_text()
+    assert "3-6 months; open 09:00-18:00; since 2019; on 01.05.2019 at 10:30" in reply.inner_text()
+    echo = page.locator(".cc-user").last
+    assert echo.locator("a").count() == 0
+    assert "javascript:alert(1) https://clinic.example" in echo.inner_text()
+
+
+def test_contact_details_once_per_reply_as_links_on_another_origin(browser, site, server):
+    fallback, out_of_scope, contact = ("what about my cat?", "how much does the bioplasty cost?",
+                                       "how can I contact the clinic?")
+    # The widget's own contact block would have been added to the first (unanswered, nothing
+    # to suggest): make sure the question still takes that path.
+    first = server.chat(fallback).json()
+    assert not first["answered"] and not first["suggestions"] and PHONE in first["reply"]
+    # The site's CSP (the lines docs/embedding.md gives) stays in force: bypass_csp=False.
+    with opened(browser, site("index.html", server.url), bypass_csp=False) as pg:
+        pg.screenshot(path=str(DOCS / "embedding-page.png"))
+        open_panel(pg)
+        for question in (fallback, out_of_scope, contact):
+            reply = ask(pg, question).locator(".cc-bubble")
+            text = reply.inner_text()
+            assert text.count(PHONE) == 1 and text.count("info@clinic.example") == 1, text
+            assert text.count("Kadıköy") == 1, text
+            hrefs = [link[1] for link in links_of(reply)]
+            assert hrefs == ["tel:+902125550123", "mailto:info@clinic.example",
+                             "https://clinic.example/appointment"], (question, hrefs)
+        booking = pg.locator(".cc-bot a[href^='https:']").last
+        assert booking.get_attribute("target") == "_blank"
+        assert booking.get_attribute("rel") == "noopener noreferrer"
+        pg.screenshot(path=str(DOCS / "embedding-desktop.png"))
+        urgent = ask(pg, "I fell and my leg is bent the wrong way, I can't stand")
+        assert ["112", "tel:112"] in [link[:2] for link in links_of(urgent)]
+        assert csp_errors(pg) == []
+        pg.evaluate("document.querySelector('script[src$=\"widget.js\"]').dataset.theme = 'dark'")
+        pg.locator("clinic-chat[data-theme=dark]").wait_for(state="attached")
+        ask(pg, "how is it diagnosed?")
+        pg.screenshot(path=str(DOCS / "embedding-dark.png"))
+
+
+def test_refused_origin_explains_itself_in_the_console(browser, site, server):
+    # Same page, another origin: CHATBOT_CORS_ORIGINS names 127.0.0.1's, not localhost's.
+    pg = new_page(browser)
+    logged = []
+    pg.on("console", lambda msg: logged.append(msg.text) if msg.type == "error" else None)
+    url = site("refused.html", server.url, host="localhost")
+    pg.goto(url)
+    pg.locator(".cc-launcher").wait_for()
+    open_panel(pg)
+    reply = ask(pg, "what is bone marrow edema?")
+    assert "isn't available on this site" in reply.inner_text()
+    assert reply.locator(".cc-retry").count() == 0
+    hints = [m for m in logged if m.startswith("[clinic-chat]")]
+    assert len(hints) == 1, logged  # said once, at load, not once per failed request
+    origin = url.rsplit("/", 1)[0]
+    assert f"refuses requests from {origin}: add {origin} to CHATBOT_CORS_ORIGINS" in hints[0]
+    assert "docs/embedding.md" in hints[0]
+    pg.context.close()
+
+
+def test_csp_that_forgets_the_bot_is_named_in_the_console(browser, site, server):
+    api = server.url
+    csp = f"default-src 'self'; script-src 'self' {api}; style-src 'self' {api}; connect-src 'self'"
+    pg = new_page(browser, bypass_csp=False)
+    pg.goto(site("no-connect.html", api, csp=csp))
+    pg.locator(".cc-launcher").wait_for()
+    open_panel(pg)
+    assert SORRY in ask(pg, "what is bone marrow edema?").inner_text()
+    hints = [e for e in pg.errors if e.startswith("[clinic-chat]")]
+    assert hints == [f"[clinic-chat] this page's Content-Security-Policy (connect-src) blocks "
+                     f"{api}: allow it in script-src, style-src and connect-src "
+                     "(see docs/embedding.md)."], pg.errors
+    pg.context.close()
+
+
+def test_embedding_screenshots_for_the_docs(browser, site, server):
+    with opened(browser, site("index.html", server.url), bypass_csp=False,
+                viewport={"width": 390, "height": 780}, is_mobile=True, has_touch=True) as pg:
+        open_panel(pg)
+        ask(pg, "what about my cat?")
+        pg.screenshot(path=str(DOCS / "embedding-mobile.png"))
+
+
+# -- launcher, theme, scrolling ---------------------------------------------------------------
+
+def test_launcher_shows_a_drawn_icon_and_a_chevron_when_open(page):
+    launcher = page.locator(".cc-launcher")
+    bubble, chevron = launcher.locator(".cc-icon-chat"), launcher.locator(".cc-icon-minimise")
+    box = bubble.bounding_box()
+    assert box["width"] >= 20 and box["height"] >= 20 and chevron.is_hidden()
+    # The bubble is drawn in the text colour with its dots in the accent: a shape, not a block.
+    fill = bubble.locator("path").evaluate("el => getComputedStyle(el).fill")
+    dots = bubble.locator("circle").evaluate_all("els => els.map(e => getComputedStyle(e).fill)")
+    text, background = colours(page, ".cc-launcher")
+    assert fill == text and dots == [background] * 3 and fill != background
+    open_panel(page)
+    assert bubble.is_hidden() and chevron.is_visible()
+    assert chevron.locator("path").evaluate("el => getComputedStyle(el).stroke") == text
+
+
+THEMED = """<!doctype html><html><head><title>t</title></head><body><p>Page</p>
+<script src="{url}/widget.js" defer></script></body></html>"""
+PANEL = {"light": "rgb(255, 255, 255)", "dark": "rgb(21, 28, 29)"}
+
+
+def test_theme_follows_data_theme_not_the_system(browser, server):
+    url = server.url + "/themed.html"
+    pg = new_page(browser, color_scheme="dark")  # the visitor's system setting
+    serve(pg, url, THEMED.replace("{url}", server.url))
+    pg.goto(url)
+    pg.locator(".cc-launcher").wait_for()
+    open_panel(pg)
+    ask(pg, "what is bone marrow edema?")
+    panel = pg.locator(".cc-panel")
+    # No attribute: light, whatever the system says (a dark OS is not a dark page).
+    assert panel.evaluate("el => getComputedStyle(el).backgroundColor") == PANEL["light"]
+    # A site's own dark-mode switch sets the attribute later: the widget follows it; "auto"
+    # follows the system setting, also when that changes.
+    for value, system, theme in [("dark", "light", "dark"), ("light", "dark", "light"),
+                                 ("auto", "dark", "dark"), ("auto", "light", "light"),
+                                 ("nonsense", "dark", "light"), ("dark", "dark", "dark")]:
+        pg.emulate_media(color_scheme=system)
+        pg.evaluate(f"document.querySelector('script[src$=\"widget.js\"]').dataset.theme = "
+                    f"'{value}'")
+        pg.wait_for_function(
+            "getComputedStyle(document.querySelector('#clinic-chat-host').shadowRoot"
+            f".querySelector('.cc-panel')).backgroundColor === '{PANEL[theme]}'")
+        for selector, background in [(".cc-launcher", None), (".cc-send", None),
+                                     (".cc-title", ".cc-header"), (".cc-chip", None),
+                                     (".cc-source", ".cc-bubble"), (".cc-bubble", None),
+                                     (".cc-notice", ".cc-bubble")]:
+            text, bg = colours(pg, selector, background)
+            assert contrast(text, bg) >= 4.5, (value, system, selector, text, bg)
+    pg.context.close()
+    assert pg.errors == []
+
+
+def latest_in_view(page):
+    return page.evaluate("""() => {
+        const root = document.querySelector('#clinic-chat-host').shadowRoot;
+        const log = root.querySelector('.cc-log').getBoundingClientRect();
+        const last = [...root.querySelectorAll('.cc-msg')].pop().getBoundingClientRect();
+        return last.top < log.bottom && last.bottom > log.top; }""")
+
+
+def test_reopened_panel_shows_the_latest_message_after_reload_and_navigation(page, server):
+    open_panel(page)
+    questions = ["what is bone marrow edema?", "how is it diagnosed?", "what causes it?",
+                 "how long does recovery take?", "is physical therapy effective?",
+                 "what is the last thing I asked about?"]
+    for q in questions:
+        ask(page, q)
+    log = page.locator(".cc-log")
+    assert log.evaluate("el => el.scrollHeight > 2 * el.clientHeight")  # a long conversation
+    assert latest_in_view(page)
+    for move in (page.reload, lambda: page.goto(server.url + "/?another-page")):
+        move()
+        page.wait_for_selector(".cc-panel:not([hidden])")
+        page.locator(".cc-user").nth(len(questions) - 1).wait_for()
+        assert log.evaluate("el => el.scrollTop") > 0
+        assert latest_in_view(page)
+
+
+def test_turkish_page_holds_a_whole_turkish_conversation(browser, server):
+    # No data-lang on the tag: the widget takes the page's <html lang="tr">.
+    with opened(browser, server.url + "/?lang=tr") as pg:
+        open_panel(pg)
+        assert pg.locator("label[for=cc-input]").inner_text() == "Sorunuz"
+        assert "tıbbi tavsiye değildir" in pg.locator(".cc-notice").inner_text()
+        assert "Pazartesi" in pg.locator(".cc-hours").inner_text()  # /api/v1/clinic?lang=tr
+        pg.locator(".cc-chip", has_text="Kemik iliği ödemi nedir?").click()
+        pg.wait_for_function(bot_count_above(1))
+        first = pg.locator(".cc-bot").last.inner_text()
+        assert json.loads(server.request("GET", "/api/v1/faq/faq-what-is?lang=tr").body)[
+            "answer"][:40] in first
+        assert "Kaynak:" in first
+        # Typed on a phone, without Turkish letters: still a Turkish answer.
+        body = server.chat("dizimde kemik odemi var ameliyat sart mi", lang="tr").json()
+        assert body["lang"] == "tr" and body["answered"]
+        reply = ask(pg, "dizimde kemik odemi var ameliyat sart mi")
+        assert body["reply"][:40] in reply.inner_text()
+        # Suggestions and the decline with the contact are Turkish too.
+        vague = ask(pg, "kemik")
+        assert "biraz daha" in vague.inner_text()
+        titles = server.chat("kemik", lang="tr").json()["suggestions"]
+        assert titles and vague.locator(".cc-chip").first.inner_text() == titles[0]["title"]
+        declined = ask(pg, "bioplasti fiyatı ne kadar?")
+        assert "fiyatlar ve ücretler" in declined.inner_text()
+        assert "genel bilgi verir" in declined.inner_text()
+        # A visitor who writes English on the Turkish page is answered in English.
+        english = ask(pg, "what causes bone marrow edema?")
+        assert "cause" in english.inner_text().lower()

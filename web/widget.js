@@ -1,10 +1,13 @@
 /* Clinic chat widget: one <script src=".../widget.js" defer></script> tag on the clinic's site.
  *
  * Options (data-* on the script tag): data-title, data-color, data-position (right|left),
- * data-starters ("Question one?|Question two?"), data-lang (en|tr), data-open ("true").
+ * data-starters ("Question one?|Question two?"), data-lang (en|tr; default: the page's
+ * <html lang>), data-open ("true"), data-theme (light|dark|auto; default light). The language is
+ * sent to the API as a hint: the bot answers in the language the visitor writes in.
  * The API origin is the script's own origin. Everything renders inside an open shadow root, with
  * styles from widget.css and a constructable stylesheet (no inline styles: strict CSP works).
- * Every text goes through textContent. One global: window.ClinicChat.
+ * Every text goes through textContent; links in replies are built as elements, for http(s),
+ * mailto: and tel: only. One global: window.ClinicChat.
  */
 (function () {
   "use strict";
@@ -31,6 +34,7 @@
       no: "No",
       thanks: "Thanks for your feedback.",
       error: "Sorry, I couldn't reach the clinic's assistant. Please try again.",
+      unavailable: "Sorry, the chat isn't available on this site right now. Please contact the clinic directly.",
       retry: "Retry",
       contact: "Contact the clinic:",
       phone: "Phone: ",
@@ -60,6 +64,7 @@
       no: "Hayır",
       thanks: "Geri bildiriminiz için teşekkürler.",
       error: "Üzgünüm, asistana ulaşılamadı. Lütfen tekrar deneyin.",
+      unavailable: "Üzgünüm, sohbet şu anda bu sitede kullanılamıyor. Lütfen klinikle doğrudan iletişime geçin.",
       retry: "Tekrar dene",
       contact: "Klinikle iletişim:",
       phone: "Telefon: ",
@@ -86,6 +91,104 @@
     if (className) node.className = className;
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
+  }
+
+  // -- links in replies ----------------------------------------------------------------------
+  // Web and e-mail addresses, phone numbers and the emergency number become links; anything
+  // else that looks numeric (times, ranges, years, dates) stays text. Only http(s), mailto: and
+  // tel: links can come out of this: "javascript:..." never matches a pattern.
+  var LINKABLE = new RegExp([
+    "https?:\\/\\/[^\\s<>\"'`]+",                                         // web address
+    "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}", // e-mail
+    "\\(?\\+?\\d[\\d(). \\u00a0-]*\\d",                                   // number-like run
+  ].join("|"), "g");
+  // Layouts a phone number is written in: "+90 532 123 45 67", "0212 555 12 34",
+  // "(0212) 555 12 34", "+90 (212) 555 01 23", "0 (212) 555 12 34", "+1-202-555-0143".
+  var PHONE_SHAPE = /^\+?(?:\d{1,4}[ .-]?)?(?:\(\+?\d{1,5}\)[ .-]?)?\d+(?:[ .-]\d+)*$/;
+  var WORD_CHAR = /[\p{L}\p{N}_@]/u;
+
+  function telHref(number) {
+    return "tel:" + (/^\(?\+/.test(number) ? "+" : "") + number.replace(/\D/g, "");
+  }
+
+  function isPhone(candidate) {
+    // International (+country) or trunk-prefixed (0...) numbers of a real length: "2019",
+    // "3-6", "09:00-18:00" and "01.05.2019" are not.
+    if (!PHONE_SHAPE.test(candidate)) return false;
+    var digits = candidate.replace(/\D/g, "");
+    if (/^\(?\+/.test(candidate)) return digits.length >= 8 && digits.length <= 15;
+    var first = /\d+/.exec(candidate)[0];
+    return digits.charAt(0) === "0" && (first.length >= 3 || first === "0") &&
+      digits.length >= 10 && digits.length <= 15;
+  }
+
+  function linkFor(match, emergency) {
+    // [text, href] for a LINKABLE match, or null when it is to stay text.
+    if (/^https?:/i.test(match)) {
+      // A sentence's closing punctuation is not part of the address; a ")" only if unbalanced.
+      var url = match.replace(/[.,;:!?'"]+$/, "");
+      while (/\)$/.test(url) && url.split("(").length < url.split(")").length) {
+        url = url.slice(0, -1).replace(/[.,;:!?'"]+$/, "");
+      }
+      try {
+        var parsed = new URL(url);
+        return /^https?:$/.test(parsed.protocol) ? [url, parsed.href] : null;
+      } catch (e) {
+        return null;
+      }
+    }
+    if (match.indexOf("@") > 0) return [match, "mailto:" + match];
+    if (isPhone(match)) return [match, telHref(match)];
+    if (emergency.indexOf(match) >= 0) return [match, "tel:" + match];
+    return null;
+  }
+
+  function linkAt(text, start, match, emergency) {
+    // linkFor, and a number that is part of a longer word or number ("A0212...", "112th",
+    // "0532 ...:30") stays text.
+    var link = linkFor(match, emergency);
+    if (!link || link[1].indexOf("tel:") !== 0) return link;
+    var end = start + match.length;
+    var before = text.charAt(start - 1);
+    var after = text.charAt(end);
+    if ((before && WORD_CHAR.test(before)) || (after && WORD_CHAR.test(after)) ||
+        /^[:.,]\d/.test(text.slice(end, end + 2))) return null;
+    return link;
+  }
+
+  function appendLinked(parent, text, emergency) {
+    // Append text to parent as text nodes and <a> elements (never markup).
+    var at = 0;
+    var found;
+    LINKABLE.lastIndex = 0;
+    while ((found = LINKABLE.exec(text))) {
+      var match = found[0];
+      var start = found.index;
+      if (match.charAt(0) === "(" && match.indexOf(")") < 0) { // "(call 112)": prose brackets
+        match = match.slice(1);
+        start += 1;
+      }
+      var link = linkAt(text, start, match, emergency);
+      var run = /\d+/.exec(match);
+      if (!link && run && run[0].length < match.length) {
+        // A run of numbers and spaces that is no phone number as a whole may begin with a short
+        // one ("call 112 (free)") or end with a phone number ("since 2019 0532 ..."): take its
+        // first number alone, and look again right after it.
+        match = run.index === 0 ? run[0] : "";
+        link = match && linkAt(text, start, match, emergency);
+        LINKABLE.lastIndex = start + run.index + run[0].length;
+      }
+      if (!link) continue;
+      if (start > at) parent.appendChild(document.createTextNode(text.slice(at, start)));
+      var a = el("a", "cc-link", link[0]);
+      a.href = link[1];
+      a.rel = "noopener noreferrer";
+      if (/^https?:/.test(link[1])) a.target = "_blank";
+      parent.appendChild(a);
+      at = start + link[0].length;
+      LINKABLE.lastIndex = Math.max(LINKABLE.lastIndex, at);
+    }
+    if (at < text.length) parent.appendChild(document.createTextNode(text.slice(at)));
   }
 
   function randomId() {
@@ -128,14 +231,31 @@
   function themeRules(accent) {
     // A custom accent colour, kept readable (WCAG AA): white or near-black text on it, and as
     // a text colour (links, chips) only where it contrasts with the light/dark background.
+    // Both selectors: widget.css's dark theme must not put its own accent back.
+    var both = ":host, :host([data-theme=\"dark\"])";
     var l = luminance(accent);
-    if (l === null) return ":host { --cc-accent: " + accent + "; }";
+    if (l === null) return both + " { --cc-accent: " + accent + "; }";
     var onAccent = ratio(l, 1) >= ratio(l, luminance("#111b1c")) ? "#ffffff" : "#111b1c";
     var lightInk = ratio(l, 1) >= 4.5 ? accent : "var(--cc-text)";
     var darkInk = ratio(l, luminance("#151c1d")) >= 4.5 ? accent : "var(--cc-text)";
-    return ":host { --cc-accent: " + accent + "; --cc-accent-text: " + onAccent +
-      "; --cc-ink: " + lightInk + "; }\n@media (prefers-color-scheme: dark) { :host { --cc-ink: " +
-      darkInk + "; } }";
+    return both + " { --cc-accent: " + accent + "; --cc-accent-text: " + onAccent +
+      "; --cc-ink: " + lightInk + "; }\n:host([data-theme=\"dark\"]) { --cc-ink: " + darkInk + "; }";
+  }
+
+  function svgIcon(className, shapes) {
+    // An inline SVG built node by node (no markup, no fetch); colours come from widget.css.
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "cc-icon " + className);
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    shapes.forEach(function (shape) {
+      var node = document.createElementNS(ns, shape[0]);
+      Object.keys(shape[1]).forEach(function (name) { node.setAttribute(name, shape[1][name]); });
+      svg.appendChild(node);
+    });
+    return svg;
   }
 
   function load() {
@@ -151,13 +271,21 @@
     var src = script && script.src ? new URL(script.src, location.href) : new URL(location.href);
     var origin = src.origin;
     var data = (script && script.dataset) || {};
-    var lang = data.lang === "tr" ? "tr" : "en";
+    // The page's own language when the tag names none: <html lang="tr-TR"> is a Turkish page.
+    var wanted = String(data.lang || document.documentElement.lang || "en").toLowerCase()
+      .split("-")[0];
+    var lang = STRINGS[wanted] ? wanted : "en";
+    var apiLang = lang; // dropped if the clinic's knowledge file does not have this language
     var t = STRINGS[lang];
     var starters = (data.starters || "").split("|").map(function (s) { return s.trim(); })
       .filter(Boolean).slice(0, 4);
     var state = load();
     if (!state || !Array.isArray(state.messages)) state = { sessionId: randomId(), messages: [], open: false };
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(state.sessionId || "")) state.sessionId = randomId();
+    // Emergency numbers linked in replies: 112, and the clinic's own from /api/v1/clinic, kept
+    // with the conversation so the history restored on the next page has it from the start.
+    var emergency = ["112"];
+    if (/^\d{2,4}$/.test(state.emergency || "") && state.emergency !== "112") emergency.push(state.emergency);
     var clinic = null;
     var waitingForClinic = []; // contact blocks rendered before /api/v1/clinic answered
     var pending = false;
@@ -173,6 +301,23 @@
     var host = document.createElement("clinic-chat");
     hostElement = host;
     host.id = "clinic-chat-host";
+    // data-theme: light (the default: the widget doesn't guess from the visitor's system
+    // whether the page is dark), dark, or auto (prefers-color-scheme). The host carries the
+    // resolved theme; the script's attribute is watched so a site's own dark-mode switch works.
+    var darkQuery = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+    function applyTheme() {
+      var choice = script ? script.getAttribute("data-theme") : null;
+      var dark = choice === "dark" || (choice === "auto" && !!darkQuery && darkQuery.matches);
+      host.setAttribute("data-theme", dark ? "dark" : "light");
+    }
+    applyTheme();
+    if (darkQuery) {
+      if (darkQuery.addEventListener) darkQuery.addEventListener("change", applyTheme);
+      else if (darkQuery.addListener) darkQuery.addListener(applyTheme);
+    }
+    if (script && window.MutationObserver) {
+      new MutationObserver(applyTheme).observe(script, { attributes: true, attributeFilter: ["data-theme"] });
+    }
     var root = host.attachShadow({ mode: "open" });
     var wrap = el("div", "cc " + (data.position === "left" ? "cc-left" : "cc-right"));
     wrap.lang = lang;
@@ -180,8 +325,13 @@
     var link = el("link");
     link.rel = "stylesheet";
     link.href = origin + "/widget.css";
-    link.addEventListener("load", function () { wrap.hidden = false; });
-    link.addEventListener("error", function () { wrap.hidden = false; }); // unstyled but usable
+    function reveal() {
+      wrap.hidden = false;
+      // A panel restored open (reload, next page) had no layout until now: show the latest.
+      if (!panel.hidden) showLatest();
+    }
+    link.addEventListener("load", reveal);
+    link.addEventListener("error", reveal); // unstyled but usable
     root.appendChild(link);
 
     // Constructable stylesheets: the accent colour and the mobile viewport height. CSSOM rules
@@ -202,9 +352,14 @@
     launcher.setAttribute("aria-label", t.launcher);
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-controls", "cc-panel");
-    var icon = el("span", "cc-launcher-icon");
-    icon.setAttribute("aria-hidden", "true");
-    launcher.appendChild(icon);
+    // A speech bubble with three dots; once open, a chevron ("minimise").
+    launcher.appendChild(svgIcon("cc-icon-chat", [
+      ["path", { d: "M4 6.5A3.5 3.5 0 0 1 7.5 3h9A3.5 3.5 0 0 1 20 6.5v6a3.5 3.5 0 0 1-3.5 3.5H11l-4.4 3.8A.9.9 0 0 1 5 19.1V16A3.5 3.5 0 0 1 4 13.2z" }],
+      ["circle", { "class": "cc-icon-dot", cx: "8.5", cy: "9.5", r: "1.3" }],
+      ["circle", { "class": "cc-icon-dot", cx: "12", cy: "9.5", r: "1.3" }],
+      ["circle", { "class": "cc-icon-dot", cx: "15.5", cy: "9.5", r: "1.3" }],
+    ]));
+    launcher.appendChild(svgIcon("cc-icon-minimise", [["path", { d: "M6 9.5l6 6 6-6" }]]));
     launcher.appendChild(el("span", "cc-launcher-text", t.title));
 
     var panel = el("section", "cc-panel");
@@ -279,7 +434,7 @@
 
     // -- rendering ---------------------------------------------------------------------------
     function paragraphs(container, textValue) {
-      // Blank lines separate paragraphs; "- " lines become a list. Text nodes only.
+      // Blank lines separate paragraphs; "- " lines become a list. Text nodes and links only.
       String(textValue).split(/\n{2,}/).forEach(function (block) {
         var lines = block.split("\n").filter(function (l) { return l.trim(); });
         if (!lines.length) return;
@@ -289,29 +444,38 @@
           var bullet = /^\s*[-•*]\s+(.*)$/.exec(line);
           if (bullet) {
             if (!list) { list = el("ul"); container.appendChild(list); p = null; }
-            list.appendChild(el("li", null, bullet[1]));
+            var li = el("li");
+            appendLinked(li, bullet[1], emergency);
+            list.appendChild(li);
           } else {
             list = null;
             if (p) p.appendChild(el("br"));
             else { p = el("p"); container.appendChild(p); }
-            p.appendChild(document.createTextNode(line));
+            appendLinked(p, line, emergency);
           }
         });
       });
     }
 
     function fillContact(box) {
-      // Only the fields the clinic configured; links built element by element.
+      // Only the fields the clinic configured and the reply doesn't already carry (the server
+      // appends the clinic's contact lines to its fallbacks): each detail is shown once.
       box.textContent = "";
       if (!clinic) return;
+      var bubble = box.parentNode;
+      var carried = Array.prototype.map.call(bubble ? bubble.querySelectorAll("a") : [],
+        function (a) { return a.getAttribute("href"); });
+      var replyText = bubble ? bubble.textContent : "";
       var list = el("ul");
       function item(labelText, value, href, external) {
+        if (href ? carried.indexOf(href) >= 0 : replyText.indexOf(value) >= 0) return;
         var li = el("li");
         if (labelText) li.appendChild(el("span", "cc-contact-label", labelText));
         if (href) {
-          var a = el("a", null, value);
+          var a = el("a", "cc-link", value);
           a.href = href;
-          if (external) { a.target = "_blank"; a.rel = "noopener noreferrer"; }
+          a.rel = "noopener noreferrer";
+          if (external) a.target = "_blank";
           li.appendChild(a);
         } else {
           li.appendChild(document.createTextNode(value));
@@ -322,20 +486,21 @@
       var email = typeof clinic.email === "string" && clinic.email.trim();
       var booking = typeof clinic.booking_url === "string" && clinic.booking_url.trim();
       var address = typeof clinic.address === "string" && clinic.address.trim();
-      if (phone) item(t.phone, phone, "tel:" + phone.replace(/[^\d+]/g, ""));
+      if (phone) item(t.phone, phone, telHref(phone));
       if (email && /^[^\s@<>"]+@[^\s@<>"]+$/.test(email)) item(t.email, email, "mailto:" + email);
-      if (booking && /^https?:\/\/[^\s]+$/i.test(booking)) item("", t.booking, booking, true);
+      var bookingLink = booking && linkFor(booking, []);
+      if (bookingLink && bookingLink[0] === booking) item("", t.booking, bookingLink[1], true);
       if (address) item(t.address, address);
       if (!list.childNodes.length) return;
       box.appendChild(el("p", "cc-contact-title", t.contact));
       box.appendChild(list);
     }
 
-    function contactBlock() {
+    function contactBlock(bubble) {
       var box = el("div", "cc-contact");
+      bubble.appendChild(box);
       if (clinic) fillContact(box);
       else waitingForClinic.push(box);
-      return box;
     }
 
     function suggestionButtons(container, items, caption) {
@@ -395,23 +560,26 @@
         bubble.appendChild(el("p", "cc-notice", t.notice));
       } else if (message.kind === "error") {
         row.classList.add("cc-error");
-        bubble.appendChild(el("p", null, t.error));
-        var retry = el("button", "cc-chip cc-retry", t.retry);
-        retry.type = "button";
-        retry.addEventListener("click", function () {
-          if (pending) return;
-          state.messages = state.messages.filter(function (m) { return m !== message; });
-          save();
-          row.remove();
-          input.focus();
-          ask(message.retryText, true);
-        });
-        bubble.appendChild(retry);
+        bubble.appendChild(el("p", null, message.blocked ? t.unavailable : t.error));
+        // Refused by the server's CORS settings: retrying can't help the visitor.
+        if (!message.blocked) {
+          var retry = el("button", "cc-chip cc-retry", t.retry);
+          retry.type = "button";
+          retry.addEventListener("click", function () {
+            if (pending) return;
+            state.messages = state.messages.filter(function (m) { return m !== message; });
+            save();
+            row.remove();
+            input.focus();
+            ask(message.retryText, true);
+          });
+          bubble.appendChild(retry);
+        }
       } else {
         if (message.matchKind === "safety") row.classList.add("cc-urgent");
         paragraphs(bubble, message.text);
         if (message.answered && message.source) bubble.appendChild(el("p", "cc-source", t.source + message.source));
-        if (!message.answered && !(message.suggestions || []).length) bubble.appendChild(contactBlock());
+        if (!message.answered && !(message.suggestions || []).length) contactBlock(bubble);
       }
       row.appendChild(bubble);
       if (message.role === "bot" && message.kind === "welcome") {
@@ -437,6 +605,10 @@
       }
     }
 
+    function showLatest() {
+      scrollTo(log.lastElementChild);
+    }
+
     function add(message) {
       state.messages.push(message);
       save();
@@ -448,7 +620,7 @@
       waitingForClinic = [];
       if (!state.messages.length) state.messages.push({ role: "bot", kind: "welcome" });
       state.messages.forEach(render);
-      log.scrollTop = log.scrollHeight;
+      showLatest();
     }
 
     function setPending(on) {
@@ -460,6 +632,40 @@
     }
 
     // -- talking to the API ------------------------------------------------------------------
+    var refusal = null;
+    function refused() {
+      // The browser hides why a cross-origin request failed. A no-cors request still reaches a
+      // running server (its answer just can't be read): if that one gets through, the server is
+      // up and refusing this page's origin, which only its CHATBOT_CORS_ORIGINS can change.
+      if (origin === location.origin) return Promise.resolve(false);
+      if (!refusal) {
+        refusal = fetch(origin + "/api/v1/health", { mode: "no-cors", cache: "no-store" })
+          .then(function () {
+            if (window.console) {
+              console.error(PREFIX, "the assistant at " + origin + " refuses requests from " +
+                location.origin + ": add " + location.origin + " to CHATBOT_CORS_ORIGINS on the " +
+                "server and restart it (see docs/embedding.md).");
+            }
+            return true;
+          }, function () {
+            refusal = null; // unreachable (offline, server down): look again next time
+            return false;
+          });
+      }
+      return refusal;
+    }
+
+    var reported = {};
+    document.addEventListener("securitypolicyviolation", function (event) {
+      var directive = event.effectiveDirective || event.violatedDirective;
+      if (String(event.blockedURI).indexOf(origin) !== 0 || reported[directive]) return;
+      reported[directive] = true;
+      if (window.console) {
+        console.error(PREFIX, "this page's Content-Security-Policy (" + directive + ") blocks " +
+          origin + ": allow it in script-src, style-src and connect-src (see docs/embedding.md).");
+      }
+    });
+
     function ask(textValue, isRetry) {
       var question = String(textValue || "").trim().slice(0, 500);
       if (!question || pending) return;
@@ -468,8 +674,18 @@
       fetch(origin + "/api/v1/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ message: question, session_id: state.sessionId }),
+        body: JSON.stringify(apiLang ? { message: question, session_id: state.sessionId, lang: apiLang }
+          : { message: question, session_id: state.sessionId }),
       }).then(function (response) {
+        if (response.status === 400 && apiLang) {
+          return response.json().then(function (body) {
+            if (!body || !body.error || body.error.code !== "invalid_lang") throw new Error("HTTP 400");
+            apiLang = null; // an English-only clinic file: ask again without the hint
+            setPending(false);
+            ask(question, true);
+            return null;
+          });
+        }
         if (!response.ok) {
           var err = new Error("HTTP " + response.status);
           err.status = response.status;
@@ -477,6 +693,7 @@
         }
         return response.json();
       }).then(function (body) {
+        if (body === null) return; // asked again without the language hint
         if (!body || typeof body.reply !== "string") throw new Error("unexpected answer");
         add({
           role: "bot", kind: "answer", text: body.reply, answered: !!body.answered,
@@ -487,10 +704,12 @@
           queryId: body.query_id, matchKind: body.match && body.match.kind,
         });
         if (input.value === question) input.value = ""; // it was put back after a failure
-      }).catch(function () {
+      }).catch(function (error) {
         // Network error, 429, 5xx...: a friendly message, a Retry button, the question kept.
-        add({ role: "bot", kind: "error", retryText: question });
-        if (!input.value.trim()) input.value = question;
+        return (error && error.status ? Promise.resolve(false) : refused()).then(function (blocked) {
+          add({ role: "bot", kind: "error", retryText: question, blocked: blocked });
+          if (!input.value.trim()) input.value = question;
+        });
       }).then(function () {
         setPending(false);
       });
@@ -515,7 +734,7 @@
       state.open = true;
       save();
       fitViewport();
-      log.scrollTop = log.scrollHeight;
+      showLatest();
       if (quiet !== true) input.focus(); // restoring an open panel on load doesn't steal focus
     }
 
@@ -529,7 +748,7 @@
     }
 
     function reset() {
-      state = { sessionId: randomId(), messages: [], open: state.open };
+      state = { sessionId: randomId(), messages: [], open: state.open, emergency: state.emergency };
       save();
       renderAll();
       input.value = "";
@@ -560,7 +779,8 @@
       window.visualViewport.addEventListener("scroll", fitViewport);
     }
 
-    fetch(origin + "/api/v1/clinic").then(function (r) { return r.ok ? r.json() : null; })
+    fetch(origin + "/api/v1/clinic?lang=" + encodeURIComponent(lang))
+      .then(function (r) { return r.ok ? r.json() : fetch(origin + "/api/v1/clinic").then(function (r2) { return r2.ok ? r2.json() : null; }); })
       .then(function (body) {
         if (!body || typeof body !== "object") return;
         clinic = body;
@@ -572,7 +792,12 @@
         }
         waitingForClinic.forEach(fillContact);
         waitingForClinic = [];
-      }).catch(function () { /* the header just shows the title */ });
+        var number = String(body.emergency_number || "");
+        if (/^\d{2,4}$/.test(number) && emergency.indexOf(number) < 0) emergency.push(number);
+        if (number !== state.emergency) { state.emergency = number; save(); }
+      }).catch(function () {
+        refused(); // tells the site's owner in the console when CORS is the reason
+      });
 
     // History is rendered before the host joins the page: a screen reader does not re-read it.
     renderAll();

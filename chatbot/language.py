@@ -1,0 +1,235 @@
+"""Languages as data: each one's normalisation hooks for text.py, its texts, and detection.
+
+Everything that differs between languages lives in `chatbot/data/<code>/`:
+
+    language.json      stopwords, courtesy and question words, stemmer, apostrophe rule...
+    replies.json       the bot's own texts (fallback, declines, "did you mean", notice...)
+    common_words.tsv   general word frequencies (Zipf, from wordfreq), folded
+
+Adding a language is adding such a folder (and the clinic's texts and vocabulary in it).
+`detect` tells which of a knowledge file's languages a message is written in.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+
+import snowballstemmer
+
+from . import text
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@cache
+def available() -> frozenset[str]:
+    """Codes of the languages the package has data for."""
+    return frozenset(p.parent.name for p in DATA.glob("*/language.json"))
+
+
+@dataclass(frozen=True, eq=False)
+class Language:
+    """One language's normalisation rules, word lists and reply texts (chatbot/data/<code>/)."""
+
+    code: str
+    name: str
+    stopwords: frozenset[str] = frozenset()
+    courtesy: frozenset[str] = frozenset()
+    interrogatives: frozenset[str] = frozenset()
+    also: tuple[str, ...] = ()              # words joining two questions in one message
+    adverb_suffixes: tuple[str, ...] = ()   # "normally": how, not another topic
+    apostrophe: str = "join"                # "join": don't -> dont; "cut": MR'da -> mr
+    spelling: str | None = None             # "american": oedema -> edema
+    stemmer: str = "none"                   # snowball:<name> | suffixes | prefix:<n> | none
+    stem_min_length: int = 4                # shorter words are left as they are
+    stem_exceptions: dict[str, str] = field(default_factory=dict)
+    suffixes: tuple[tuple[str, str, int], ...] = ()  # "suffixes" stemmer: (suffix, after, min)
+    stem_rounds: int = 3
+    stem_min_stem: int = 3
+    softening: dict[str, str] = field(default_factory=dict)  # final letter of a bare stem
+    known_zipf: float = 3.0                 # a stem this frequent is a real word (stemming)
+    letters: str = ""                       # letters only this language uses (detection)
+    # An agglutinative language spreads a word's frequency over many forms ("ağrı", "ağrım",
+    # "ağrısı"...): weigh a word by its whole family, the forms sharing its stem.
+    zipf_by_stem: bool = False
+    cues_by_stem: bool = False              # a cue matches the inflected word too
+    common: dict[str, float] = field(default_factory=dict, repr=False)  # folded word -> Zipf
+    replies: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        kind, _, arg = self.stemmer.partition(":")
+        snowball = snowballstemmer.stemmer(arg) if kind == "snowball" else None
+        ordered = tuple(sorted(self.suffixes, key=lambda rule: len(rule[0]), reverse=True))
+        object.__setattr__(self, "_stem", lru_cache(maxsize=65536)(
+            lambda w: self._stem_word(w, kind, arg, snowball, ordered)))
+        families: dict[str, float] = {}
+        if self.zipf_by_stem:
+            for word, zipf in self.common.items():
+                stem = self.stem(word)
+                families[stem] = families.get(stem, 0.0) + 10 ** zipf
+        object.__setattr__(self, "_stem_zipf",
+                           {stem: round(math.log10(total), 2) for stem, total in families.items()})
+
+    # The stem memo is a cache, not state: it is rebuilt, never copied or pickled.
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in ("_stem", "_stem_zipf")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.__post_init__()
+
+    def words(self, message: str) -> list[str]:
+        """Split a message into folded words with this language's rules (see text.words)."""
+        return text.words(message, apostrophe=self.apostrophe, spelling=self.spelling)
+
+    def normalise(self, message: str) -> str:
+        """Return the canonical comparison form of a string in this language."""
+        return " ".join(self.words(message))
+
+    def stem(self, word: str) -> str:
+        """Return the stem of a folded word (inflections and suffixes removed)."""
+        return self._stem(word)
+
+    def _stem_word(self, word, kind, arg, snowball, suffixes) -> str:
+        if word in self.stem_exceptions:
+            return self.stem_exceptions[word]
+        if word.isdigit() or len(word) < self.stem_min_length:
+            return word
+        if snowball is not None:
+            return snowball.stemWord(word)
+        if kind == "prefix":
+            return word[: int(arg)]
+        if kind == "suffixes":
+            return text.strip_suffixes(word, suffixes, rounds=self.stem_rounds,
+                                       min_stem=self.stem_min_stem, softening=self.softening,
+                                       known=self._known)
+        return word
+
+    def zipf(self, word: str) -> float:
+        """How common a folded word is (Zipf), or its stem's family when `zipf_by_stem`."""
+        if self.zipf_by_stem:
+            return self._stem_zipf.get(self.stem(word), 0.0)
+        return self.common.get(word, 0.0)
+
+    def stem_zipf(self, stem: str) -> float:
+        """How common a stem's family of words is (Zipf; 0 if unknown or not `zipf_by_stem`)."""
+        return self._stem_zipf.get(stem, 0.0) if self.zipf_by_stem else 0.0
+
+    def _known(self, word: str) -> bool:
+        return self.common.get(word, 0.0) >= self.known_zipf
+
+    def text(self, key: str, **values) -> str:
+        """Return one of the bot's texts in this language, with {placeholders} filled in."""
+        value = self.replies[key]
+        return value.format(**values) if values else value
+
+
+def load(code: str) -> Language:
+    """Read a language's data from the package (chatbot/data/<code>/); cached."""
+    return _load(code)
+
+
+@cache
+def _load(code: str) -> Language:
+    folder = DATA / code
+    if code not in available():
+        raise ValueError(f"no language data for {code!r} (known: {', '.join(sorted(available()))})")
+    spec = json.loads((folder / "language.json").read_text(encoding="utf-8"))
+    replies = json.loads((folder / "replies.json").read_text(encoding="utf-8"))
+    common: dict[str, float] = {}
+    words_file = folder / "common_words.tsv"
+    if words_file.exists():
+        for line in words_file.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                word, zipf = line.split("\t")
+                common[word] = float(zipf)
+    fold_all = lambda key: frozenset(text.fold(w) for w in spec.get(key, []))  # noqa: E731
+    return Language(
+        code=code, name=spec.get("name", code),
+        stopwords=fold_all("stopwords"), courtesy=fold_all("courtesy"),
+        interrogatives=fold_all("interrogatives"),
+        also=tuple(text.fold(w) for w in spec.get("also", [])),
+        adverb_suffixes=tuple(spec.get("adverb_suffixes", [])),
+        apostrophe=spec.get("apostrophe", "join"), spelling=spec.get("spelling"),
+        stemmer=spec.get("stemmer", "none"), stem_min_length=spec.get("stem_min_length", 4),
+        stem_exceptions=spec.get("stem_exceptions", {}),
+        suffixes=tuple(_suffix_rule(s) for s in spec.get("suffixes", [])),
+        stem_rounds=spec.get("stem_rounds", 3), stem_min_stem=spec.get("stem_min_stem", 3),
+        softening=spec.get("softening", {}), letters=spec.get("letters", ""),
+        zipf_by_stem=spec.get("zipf_by_stem", False), known_zipf=spec.get("known_zipf", 3.0),
+        cues_by_stem=spec.get("cues_by_stem", False),
+        common=common, replies=replies)
+
+
+def _suffix_rule(spec: str) -> tuple[str, str, int]:
+    """Read "suffix", "suffix/vowel", "suffix/consonant:4" (what the stem ends with, and its
+    shortest length)."""
+    suffix, _, condition = spec.partition("/")  # "/:3": any ending, at least 3 letters
+    after, _, at_least = condition.partition(":")
+    return text.fold(suffix), after, int(at_least or 0)
+
+
+# -- detection -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Detection:
+    """Which language a message reads as, and whether that is clear."""
+
+    lang: str
+    clear: bool
+    scores: dict[str, float]
+
+
+_LETTER_WORD = re.compile(r"\w+")
+
+
+def detect(message: str, languages: list[Language], *, extra: dict[str, set[str]] | None = None,
+           clear_margin: float = 2.0) -> Detection:
+    """Tell which language a message is written in, from the evidence of its words.
+
+    A word votes for the language in which it is most at home: a function word, a frequent
+    word (Zipf), a word of the clinic's own texts in that language (`extra`), or a word that
+    stems to one; the vote is the margin over the next language, capped. A word written with
+    letters only one language uses ("ödem", "ağrı") is a strong vote. ASCII-only Turkish is
+    recognised by its words and suffixes ("dizimde agri var mi").
+    """
+    scores = {lang.code: 0.0 for lang in languages}
+    if len(languages) < 2:
+        return Detection(languages[0].code, True, scores)
+    extra = extra or {}
+    for raw in _LETTER_WORD.findall(message):
+        for lang in languages:
+            if lang.letters and any(ch in lang.letters for ch in raw):
+                scores[lang.code] += 3.0
+        for word in text.words(raw):
+            if word.isdigit() or (extra and all(word in extra.get(lang.code, ())
+                                                 for lang in languages)):
+                continue  # "prp", "mr", "talus": the clinic's texts use it in every language
+            at_home = {lang.code: _at_home(word, lang, extra.get(lang.code, ()))
+                       for lang in languages}
+            ranked = sorted(at_home.items(), key=lambda kv: kv[1], reverse=True)
+            (best, first), (_, second) = ranked[0], ranked[1]
+            if first > 0:
+                scores[best] += min(first - second, 3.0)
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    clear = ranked[0][1] - ranked[1][1] >= clear_margin
+    return Detection(ranked[0][0], clear, scores)
+
+
+def _at_home(word: str, lang: Language, own: set[str]) -> float:
+    """How much a folded word belongs to a language (0: not at all)."""
+    score = lang.common.get(word, 0.0)
+    if word in lang.stopwords:
+        score = max(score, 5.0) + 2.0
+    if word in own:
+        score += 1.0
+    if score == 0.0 and len(word) > 4:
+        stem = lang.stem(word)
+        if stem != word and (stem in own or lang.common.get(stem, 0.0) >= 3.0):
+            score = 2.5  # an inflected form of a known word: "kemigimdeki"
+    return score
