@@ -2,9 +2,10 @@
 the admin API, either CSV export (admin page and `chatbot unanswered --csv`) or the server log;
 and no CSV cell can run as a spreadsheet formula.
 
-Every shape of the red-team list (tests/data/pii.jsonl) and of test_redact.SHAPES goes through a
-real gunicorn server, once with SQLite and once with PostgreSQL, inside a message the bot cannot
-answer (a price question before it), so its text is stored.
+Every shape of test_redact.SHAPES and every message of the red-team lists (tests/data/pii*.jsonl)
+goes through a real server with SQLite, inside a message the bot cannot answer (a price question
+before it), so its text is stored; with PostgreSQL, the shapes and every fourth list message
+(the code path is the same; the database's column types are what differs).
 """
 
 from __future__ import annotations
@@ -44,9 +45,14 @@ def leaks(blob: str, items: list[str]) -> list[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def server(request, tmp_path):
+def database(request):
+    return request.param
+
+
+@pytest.fixture
+def server(request, database, tmp_path):
     settings = {"ADMIN_TOKEN": TOKEN, "RATE_LIMIT": "100000/minute"}
-    if request.param == "postgresql":
+    if database == "postgresql":
         settings["DATABASE_URL"] = request.getfixturevalue("postgres_url")
     live = start_server(tmp_path, **settings)
     live.log_path = tmp_path / f"server-{urlsplit(live.url).port}.log"
@@ -54,14 +60,15 @@ def server(request, tmp_path):
     stop_server(live)
 
 
-def test_personal_data_is_stored_nowhere(server):
+def test_personal_data_is_stored_nowhere(server, database):
+    messages = MESSAGES if database == "sqlite" else SHAPES + MESSAGES[:-len(SHAPES)][::4]
     # The log holds no visitor text at all: any message's data in it is a leak (short items
     # would match timestamps and durations).
-    everything = [item for _, items in MESSAGES for item in items
+    everything = [item for _, items in messages for item in items
                   if len(item) >= 4 and not (item.isdigit() and len(item) < 6)]
     expected: dict[str, list[str]] = {}     # query_id -> what must not be in its stored text
     stored = 0
-    for i, (message, items) in enumerate(MESSAGES):
+    for i, (message, items) in enumerate(messages):
         for prefix in (DECLINED, DECLINED_TR):
             response = server.chat(prefix + message, session_id=f"ayse_kaya_05321234567_{i}")
             assert response.status == 200, response.body
@@ -74,7 +81,7 @@ def test_personal_data_is_stored_nowhere(server):
             server.request("POST", "/api/v1/feedback",
                            json_body={"query_id": reply["query_id"], "helpful": False})
     # Urgent messages keep no text at all; every other one must be stored for this to test much.
-    assert stored >= 0.95 * len(MESSAGES)
+    assert stored >= 0.95 * len(messages)
     for formula in FORMULAS:
         for message in (formula, DECLINED + formula):
             stored += not server.chat(message).json()["answered"]
