@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from . import api, config, pages, redact, security
+from . import api, config, journal, pages, redact, security
 from .dialogue import Chatbot
 from .store import Store
 
@@ -35,11 +35,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     # for them, and a broken data file stops start-up instead of a write.
     redact.lexicon()
 
-    # The log database; unreachable is not fatal (the bot answers, writes are retried).
+    # The log database, reached under a deadline; nothing here waits for it to answer.
     url = settings["DATABASE_URL"] or _default_database(app)
-    store = Store(url, retention_days=settings["RETENTION_DAYS"])
-    store.connect()
+    store = Store(url, timeout=settings["DATABASE_TIMEOUT"],
+                  retention_days=settings["RETENTION_DAYS"])
     app.extensions["chatbot_store"] = store
+    # Exchanges go to a local journal; its writer drains it into the database with retries, so
+    # a database that is down, hung or locked delays no answer and loses no row.
+    journal.init_app(app, store, settings["JOURNAL_PATH"]
+                     or Path(app.instance_path) / "journal.sqlite3")
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)

@@ -92,6 +92,7 @@ class Lexicon:
     thousand: frozenset[str]
     repeat: dict[str, int]
     joiners: frozenset[str]
+    plus: frozenset[str]
     weak_numbers: frozenset[str]
     cues: dict[str, frozenset[tuple[str, ...]]]
     words: dict[str, frozenset[str]]
@@ -115,7 +116,7 @@ class Lexicon:
 CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "signoff",
             "residence", "residence_after", "street", "street_strong", "unit", "date_cue",
             "phone_cue", "id_cue", "passport_cue", "plate_cue", "iban_cue", "card_cue",
-            "handle_cue", "email_cue", "email_at", "email_dot", "card_expiry")
+            "handle_cue", "email_cue", "email_at", "email_dot", "email_joiner", "card_expiry")
 WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
              "name_origin")
@@ -188,6 +189,7 @@ def lexicon() -> Lexicon:
         thousand=frozenset(fold(w) for w in merged.get("number_thousand", ())),
         repeat=mappings["number_repeat"],
         joiners=frozenset(fold(w) for w in merged.get("number_joiners", ())),
+        plus=frozenset(fold(w) for w in merged.get("number_plus", ())),
         weak_numbers=frozenset(fold(w) for w in merged.get("number_weak", ())),
         cues=cues,
         words={key: frozenset(fold(w) for w in merged.get(key, ())) for key in WORD_KEYS},
@@ -335,8 +337,15 @@ def _spell_numbers(text: str, tokens: list[Token], lex: Lexicon
         if not run or (len(run) == 1 and run[0][2] in lex.weak_numbers):
             i += max(len(run), 1)
             continue
-        replacements.append((run[0][0], run[-1][1], _groups(run, lex)))
-        i += len(run)
+        groups = _groups(run, lex)
+        # "plus four seven ..." is "+47 ...": the sign joins the first group.
+        if i and words[i - 1][2] in lex.plus and NUMBER_GAP.fullmatch(text, words[i - 1][1],
+                                                                       run[0][0]):
+            digits, _, end = groups[0]
+            groups[0] = ("+" + digits, words[i - 1][0], end)
+            run.insert(0, words[i - 1])
+        replacements.append((run[0][0], run[-1][1], groups))
+        i += len(run) - (run[0] is words[i - 1] if i else 0)
     if not replacements:
         return text, None, None
     out: list[str] = []
@@ -550,11 +559,13 @@ def _email_pattern() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     def wrapped(inner: str) -> str:
         return r"[\(\[\{<]\s*(?:" + inner + r")\s*[\)\]\}>]"
 
-    at_words, dot_words = words("email_at"), words("email_dot")
+    at_words, dot_words, joiners = words("email_at"), words("email_dot"), words("email_joiner")
     at = rf"(?:\s*@\s*|\s*{wrapped(at_words + '|@')}\s*|\s+(?:{at_words})\s+)"
     dot = rf"(?:\s*\.\s*|\s*{wrapped(dot_words + '|[.]')}\s*|\s+(?:{dot_words})\s+)"
     label = r"[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?"
-    local = rf"[\w+-]+(?:{dot}[\w+-]+){{0,4}}"
+    # In the local part also an underscore or a hyphen said in words: "eda (alt çizgi) sari".
+    joined = rf"(?:{dot}|\s*{wrapped(joiners)}\s*|\s+(?:{joiners})\s+)"
+    local = rf"[\w+-]+(?:{joined}[\w+-]+){{0,4}}"
     marker = rf"(?i)@|(?<!\w)(?:{words('email_at')})(?!\w)"
     return (re.compile(rf"(?i)(?<![\w.+-])({local})({at})({label}(?:{dot}{label}){{0,4}})"),
             re.compile(rf"(?i){dot}"), re.compile(marker))
@@ -563,17 +574,25 @@ def _email_pattern() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
 def emails(view: View, lex: Lexicon) -> None:
     """E-mail addresses, also written to dodge filters: ' at ', (at), [dot], spaces around @."""
     pattern, dot, marker = _email_pattern()
+    # Folded, so "at işareti", "alt çizgi" match however they are written.
+    text = _folded(view)
     # Only around at-signs and at-words (windows merged): the full pattern is costly everywhere.
     windows: list[list[int]] = []
-    for at in marker.finditer(view.text):
+    for at in marker.finditer(text):
         start, end = max(0, at.start() - 80), at.end() + 160
         if windows and start <= windows[-1][1]:
             windows[-1][1] = end
         else:
             windows.append([start, end])
     for start, end in windows:
-        for m in list(pattern.finditer(view.text, start, end)):
-            _claim_email(view, lex, m, dot)
+        pos = start
+        while m := pattern.search(text, pos, end):
+            # A rejected candidate's domain may be the next one's local part: "me at
+            # emily.hart at gmail dot com" is no address, "emily.hart at gmail dot com" is.
+            if _claim_email(view, lex, m, dot):
+                pos, text = m.end(), _folded(view)
+            else:
+                pos = m.start(3)
     # The at-sign alone with a provider after it: "ayse_kaya85 @ gmail"
     if "@" in view.text:
         for m in re.finditer(r"(?<![\w.+-])[\w.+-]+\s*@\s*[\w-]+(?:\.[\w-]+)*", view.text):
@@ -595,10 +614,11 @@ def _provider_pattern() -> re.Pattern:
                       rf"(?:\s*\.\s*|\s+(?:(?:{dots})\s+)?)(?:{tlds})(?![\w.])")
 
 
-def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern) -> None:
-    """Claim an e-mail match: a real @, or an at-word with a known domain ending or provider."""
+def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern) -> bool:
+    """Claim an e-mail match (a real @, or an at-word with a known domain ending or provider);
+    say whether it was one."""
     if MASK in m.group():
-        return
+        return False
     plain_at = "@" in m.group(2)
     domain = [fold(x) for x in dot.split(m.group(3))]
     last = domain[-1]
@@ -608,6 +628,8 @@ def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern) -> None
         if not plain_at and len(domain) > 1 and last not in lex.tlds:
             end = m.start(3) + len(m.group(3).split()[0])
         view.claim(m.start(), end, "[email]")
+        return True
+    return False
 
 
 HANDLE = re.compile(r"(?<![\w.@/])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,29}[A-Za-z0-9_])?")
@@ -838,7 +860,7 @@ GROUP = re.compile(r"\+?\(?\d+\)?")
 # (hours: "09:00").
 SEP = r"(?:[^\w\n:\ufffc]{1,6}|_)"
 RUN = re.compile(rf"(?<![\d+(]){GROUP.pattern}(?:{SEP}{GROUP.pattern})*")
-LONGEST = 16  # groups in one number at most ("0 5 3 2 1 2 3 4 5 6 7" has 11)
+LONGEST = 20  # groups in one number at most (a card read out a digit at a time has 16)
 
 
 def _is_card(sizes: list[int]) -> bool:
@@ -859,7 +881,7 @@ def _is_phone(first: str, sizes: list[int], digits: str) -> bool:
     if first.startswith("("):
         return 10 <= n <= 11                   # (0212) 555 12 34, (555) 123-4567
     if len(sizes) >= 7 and all(s == 1 for s in sizes):
-        return 7 <= n <= 15                    # a digit at a time: "0 5 3 2 1 2 3 ..."
+        return 7 <= n <= 20                    # a digit at a time: "0 5 3 2 1 2 3 ..."
     if digits[0] == "0" and 10 <= n <= 11:
         return True                            # a trunk 0 in any grouping: "05 32 71 84 40 9"
     # 0532 123 45 67, 532 123 45 67, 05321234567; "0 532 ..." too. A short first group
@@ -895,8 +917,9 @@ class _Numbers:
             return "[date]"
         if tc_kimlik_valid(digits) and raw[0][0] not in "+(":
             return "[national-id]"
-        if _is_card(sizes) and luhn_valid(digits):
-            return "[card]"
+        if (_is_card(sizes) or (13 <= len(digits) <= 19 and set(sizes) == {1})) \
+                and luhn_valid(digits):
+            return "[card]"         # also read out a digit at a time
         if _is_phone(raw[0], sizes, digits):
             return {"id_cue": "[national-id]" if len(digits) == 11 else "[id]",
                     "iban_cue": "[iban]", "passport_cue": "[passport]",
