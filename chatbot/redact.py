@@ -116,7 +116,8 @@ class Lexicon:
 CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "signoff",
             "residence", "residence_after", "street", "street_strong", "unit", "date_cue",
             "phone_cue", "id_cue", "passport_cue", "plate_cue", "iban_cue", "card_cue",
-            "handle_cue", "email_cue", "email_at", "email_dot", "email_joiner", "card_expiry")
+            "handle_cue", "email_cue", "email_at", "email_dot", "email_joiner", "card_expiry",
+            "name_here")
 WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
              "name_origin")
@@ -303,7 +304,7 @@ NUMBER_GAP = re.compile(r"[\s,.-]{0,3}")
 
 
 NAME_CUES = frozenset({"intro", "intro_name", "title_before", "title_after", "relation",
-                       "signoff"})
+                       "signoff", "name_here"})
 
 
 def _cue_candidates(t: Token, lex: Lexicon):
@@ -1300,18 +1301,23 @@ def names(view: View, lex: Lexicon) -> None:
                     blocked[b] = True
                     mark[b] = False
             break
-        size = _match_phrase(tokens, i, "title_after", lex)
-        if size and i and not mark[i]:
+        # Before "Hanım"/"Bey" any name; before "here" ("Sven Andersson here", "Mike from Texas
+        # here") one with a known given name ("Edema here can ..." is no introduction).
+        for key in ("title_after", "name_here"):
+            size = _match_phrase(tokens, i, key, lex)
+            if not size or not i or mark[i]:
+                continue
             k = i - 1
-            # "Mike from Texas here": the name is before where they are from.
             if k >= 2 and tokens[k - 1].fold in lex.words["name_origin"] and tokens[k].capital:
                 k -= 2
             last = k
             while k >= 0 and last - k < 2 and adjacent(k, k + 1) and usable(k) and (
                     tokens[k].capital or known(k)):
-                mark[k] = True
                 k -= 1
-            if k < last:
+            taken = range(k + 1, last + 1)
+            if taken and (key == "title_after" or any("first" in kinds(t) for t in taken)):
+                for t in taken:
+                    mark[t] = True
                 for b in range(i, i + size):
                     blocked[b] = True
 
