@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -94,14 +95,8 @@ def test_personal_data_is_stored_nowhere(server, database):
         raw.sendall(b"BROKEN 0532 123 45 67 ayse.kaya@example.com\r\n\r\n")
         raw.recv(1024)
 
-    rows = _database_rows(server.env["CHATBOT_DATABASE_URL"])
-    texts = [row["text"] for row in rows if row["text"] is not None]
-    assert len(texts) >= stored
-    for row in rows:
-        assert not leaks(row["text"] or "", expected.get(row["id"], [])), row["text"]
-        assert "ayse" not in str(row["session_id"]) and "0532" not in str(row["session_id"])
-        assert not leaks(" ".join(str(v) for v in row.values() if v is not None),
-                         [item for item in expected.get(row["id"], []) if len(item) >= 4])
+
+    _check_journal(server, expected)    # the local journal is storage too: before the database
 
     api_items = []
     while True:
@@ -110,9 +105,20 @@ def test_personal_data_is_stored_nowhere(server, database):
         api_items += page["items"]
         if len(api_items) >= page["total"]:
             break
-    assert sorted(i["text"] for i in api_items) == sorted(texts)
     for item in api_items:
         assert not leaks(item["text"], expected.get(item["id"], [])), item["text"]
+
+    # The admin API waited for the journal to reach the database; now read that directly.
+    rows = _database_rows(server.env["CHATBOT_DATABASE_URL"])
+    texts = [row["text"] for row in rows if row["text"] is not None]
+    assert len(texts) >= stored
+    assert sorted(i["text"] for i in api_items) == sorted(texts)
+    for row in rows:
+        assert not leaks(row["text"] or "", expected.get(row["id"], [])), row["text"]
+        assert "ayse" not in str(row["session_id"]) and "0532" not in str(row["session_id"])
+        assert not leaks(" ".join(str(v) for v in row.values() if v is not None),
+                         [item for item in expected.get(row["id"], []) if len(item) >= 4])
+    _check_journal(server, expected)    # and after: what it still holds
 
     admin_csv = server.request("GET", "/api/v1/admin/unanswered.csv?limit=100000", headers=ADMIN)
     assert admin_csv.status == 200
@@ -140,6 +146,16 @@ def test_personal_data_is_stored_nowhere(server, database):
     for line in log.splitlines():
         assert not leaks(line, everything + ["ayse.kaya@example.com", "0532 123 45 67",
                                              "TR330006100519786457841326", "Yılmaz"]), line
+
+
+def _check_journal(server, expected: dict[str, list[str]]) -> None:
+    """The journal's entries (pending ones hold the exchange) leak nothing."""
+    spool = sqlite3.connect(server.env["CHATBOT_JOURNAL_PATH"])
+    try:
+        for query_id, payload in spool.execute("SELECT query_id, payload FROM entries"):
+            assert not leaks(payload or "", expected.get(query_id, [])), payload
+    finally:
+        spool.close()
 
 
 def _database_rows(url: str) -> list[dict]:
