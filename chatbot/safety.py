@@ -46,6 +46,7 @@ CONTEXT = 200  # characters read around a match: keeps long messages linear
 WINDOW = 40  # ...and words
 FUZZY_MIN_LENGTH = 6  # shorter words have too many real neighbours ("numb"/"dumb")
 NEVER = r"(?!x)x"  # a context a language leaves out matches nothing
+FRAME = "(?#frame)"
 
 _TOKEN = re.compile(r"[a-z0-9]+|[.!?;:\n]|,")
 _LETTERS = str.maketrans({"ı": "i", "İ": "i", "’": "'", "‘": "'", "`": "'", "ʼ": "'", "ß": "ss"})
@@ -70,10 +71,18 @@ class Language:
         self.fuzzy: tuple[str, ...] = tuple(sorted(w for w in data.get("fuzzy", {})
                                                    .get("words", ())))
         self.never_corrected = frozenset(data.get("fuzzy", {}).get("never", ()))
+        morphology = data.get("morphology", {})
+        self.rewrites = tuple((re.compile(pattern), repl)
+                              for pattern, repl in morphology.get("rewrites", ()))
+        self.never_rewritten = frozenset(morphology.get("never", ()))
+        self._corrected: dict[str, str] = {}
         ctx = data["context"]
         self.negators_before = self._phrases(ctx.get("negators_before", ()))
         self.negators_after = self._phrases(ctx.get("negators_after", ()))
         self.negators_inside = frozenset(ctx.get("negators_inside", ()))
+        self.list_negators_after = self._phrases(ctx.get("list_negators_after", ()))
+        self.affirming = self._phrases(ctx.get("affirming", ()))
+        self.list_gap = ctx.get("list_gap", 8)
         self.breakers = self._phrases(ctx.get("breakers", ()))
         self.joiners = frozenset(ctx.get("joiners", ()))
         self.gap_before = ctx.get("gap_before", 6)
@@ -88,11 +97,20 @@ class Language:
         self.resolved = self._regex(ctx.get("resolved", NEVER))
         self.personal = self._regex(ctx["personal"])
         self.situation = self._regex(ctx["situation"])
+        self.story = self._regex(ctx.get("story", NEVER))
+        self.story_break = self._regex(ctx.get("story_break", NEVER))
+        self.not_now = self._regex(ctx.get("not_now", NEVER))
+        self.idioms = self._regex("|".join(ctx.get("idioms", ())) or NEVER)
+        self.frames: set[re.Pattern] = set()
         self.rules: dict[str, list[tuple[re.Pattern, ...]]] = {}
         self.happening: dict[str, list[tuple[re.Pattern, ...]]] = {}
         self.asking: dict[str, list[tuple[re.Pattern, ...]]] = {}  # count even as a question
         self.conditional: set[str] = set()  # categories that count even in an "if" sentence
         self.unless: dict[str, re.Pattern] = {}  # a sentence with this is not this category
+        # Signals: kinds of indirect evidence ("I won't be around", "I gave my cat away"), each
+        # too weak alone; `signals_needed` different kinds in one message make the category.
+        self.signals: dict[str, list[re.Pattern]] = {}
+        self.signals_needed: dict[str, int] = {}
         for category, table in data.get("rules", {}).items():
             if category not in URGENT_CATEGORIES:
                 raise ValueError(f"redflags/{code}: unknown category {category!r}")
@@ -103,6 +121,10 @@ class Language:
                 self.conditional.add(category)
             if table.get("unless"):
                 self.unless[category] = self._regex("|".join(table["unless"]))
+            if table.get("signals"):
+                self.signals[category] = [self._regex("|".join(kind))
+                                          for kind in table["signals"].values()]
+                self.signals_needed[category] = table.get("signals_needed", 2)
         self.replies: dict[str, str] = data.get("replies", {})
 
     def _expand(self, pattern: str, depth: int = 0) -> str:
@@ -124,16 +146,35 @@ class Language:
 
     def _rule(self, rule: str | list[str]) -> tuple[re.Pattern, ...]:
         # A list is "all of these, anywhere in the message".
-        return tuple(self._regex(p) for p in ([rule] if isinstance(rule, str) else rule))
+        parts = tuple(self._regex(p) for p in ([rule] if isinstance(rule, str) else rule))
+        # A part marked (?#frame) is the setting, not the symptom ("since the operation two
+        # weeks ago"): it may be past.
+        self.frames.update(p for p in parts if p.pattern.startswith(FRAME))
+        return parts
 
     @staticmethod
     def _phrases(items) -> frozenset[tuple[str, ...]]:
         return frozenset(tuple(p.split()) for p in items)
 
     def correct(self, word: str) -> str:
-        """Return the word this language's rules know it as (chat spelling or one typo off)."""
+        """Return the word this language's rules know it as (chat spelling, colloquial form, typo)."""
+        found = self._corrected.get(word)
+        if found is None:
+            if len(self._corrected) > 65536:
+                self._corrected.clear()
+            found = self._corrected[word] = self._correct(word)
+        return found
+
+    def _correct(self, word: str) -> str:
         if word in self.spellings:
             return self.spellings[word]
+        if word not in self.never_rewritten:
+            # A colloquial ending in its written form ("olmicam" -> "olmayacagim"): the rules
+            # then need only the written forms.
+            for pattern, repl in self.rewrites:
+                rewritten, n = pattern.subn(repl, word, count=1)
+                if n:
+                    return rewritten
         if len(word) < FUZZY_MIN_LENGTH or word in self.never_corrected or not self.fuzzy:
             return word
         return _nearest(word, self.fuzzy)
@@ -171,6 +212,9 @@ class _Message:
             self.starts.append(at)
             at += len(word) + 1
         self.text = " ".join(self.words)
+        # Idioms ("bu kliniğe bayıldım": I loved this clinic) are found once; a rule's match
+        # inside one says nothing.
+        self.idioms = [m.span() for m in lang.idioms.finditer(self.text)]
         # First and last word of each word's sentence and clause, computed once: looking them
         # up per match keeps long messages without punctuation linear.
         n = len(self.words)
@@ -224,14 +268,34 @@ class _Message:
         if lang.clause_final.fullmatch(self.words[last]):
             return False  # a finite verb closes a Turkish clause: what follows is another one
         i, gap, comma = last + 1, 0, self.after[last] != ""
-        while i < len(self.words) and gap <= lang.gap_after and self.after[i - 1] != ".":
-            if self._phrase_starts(i, lang.negators_after):
+        while i < len(self.words) and self.after[i - 1] != ".":
+            if gap > lang.gap_after and gap > lang.list_gap:
+                break
+            if self._phrase_covers(i, lang.affirming):
+                pass  # "yerinde değil" (out of place), "güç kalmadı": the denial is the symptom
+            elif self._list_negator(i):
+                return True  # "ateş, titreme, uyuşma hiçbiri yok": denies the whole list
+            elif gap <= lang.gap_after and self._phrase_starts(i, lang.negators_after):
                 return not comma or self._joined(first, i)
             if self._phrase_starts(i, lang.breakers) or lang.clause_final.fullmatch(self.words[i]):
                 break
             comma = comma or self.after[i] == ","
             i, gap = i + 1, gap + 1
         return False
+
+    def _list_negator(self, i: int) -> bool:
+        """Whether a list-wide denial starts at word i and closes its clause ("none of those.")."""
+        for p in self.lang.list_negators_after:
+            end = i + len(p) - 1
+            if tuple(self.words[i: end + 1]) == p and (
+                    end == len(self.words) - 1 or self.after[end]
+                    or self._phrase_starts(end + 1, self.lang.breakers)):
+                return True
+        return False
+
+    def _phrase_covers(self, i: int, phrases) -> bool:
+        return any(tuple(self.words[j: j + len(p)]) == p for p in phrases
+                   for j in range(max(i - len(p) + 1, 0), i + 1))
 
     def _joined(self, a: int, b: int) -> bool:
         """Whether words a..b (and the rest of b's clause) are one list ("fever, chills or...")."""
@@ -257,10 +321,35 @@ class _Message:
             return not lang.still.search(near)
         return not lang.still.search(sentence)
 
-    def describes(self, match: re.Match, category: str, asking: bool = False) -> bool:
+    def signalled(self, category: str) -> bool:
+        """Whether enough different kinds of a category's signals describe this message."""
+        kinds = self.lang.signals.get(category, ())
+        needed = self.lang.signals_needed.get(category, 0)
+        found = 0
+        for kind in kinds:
+            found += any(self.describes(m, category) for m in kind.finditer(self.text))
+            if found >= needed:
+                return True
+        return False
+
+    def _story(self, before: str) -> bool:
+        """Whether the text before a match, in its sentence, puts it in someone else's story.
+
+        "I watched a film where a man's leg turned black", "dizide adam intihar etti": the
+        frame holds until the visitor speaks of themselves again ("...and now I can't breathe").
+        """
+        cue = None
+        for cue in self.lang.story.finditer(before):
+            pass
+        return cue is not None and not self.lang.story_break.search(before, cue.end())
+
+    def describes(self, match: re.Match, category: str, asking: bool = False,
+                  frame: bool = False) -> bool:
         """Tell whether a match is said about a real, present situation (see module doc)."""
         first, last = self._word_at(match.start()), self._word_at(max(match.end() - 1, 0))
         if self.negated(first, last):
+            return False
+        if any(a < match.end() and match.start() < b for a, b in self.idioms):
             return False
         s_first, s_last = self._bounds(first, last, ".")
         lo = max(self.starts[s_first], match.start() - CONTEXT)
@@ -276,7 +365,13 @@ class _Message:
         unless = lang.unless.get(category)
         if unless and (unless.search(sentence) or unless.search(after)):
             return False
+        if self._story(before):
+            return False
         whole = sentence + " " + after
+        if category not in lang.conditional and lang.not_now.search(whole):
+            return False  # "I get a tight chest before the dentist (not now)"
+        if frame:
+            return True  # "protez ameliyatı 2 hafta önce": a frame is meant to be past
         if self._history(first, last, whole):
             return False
         if asking:
@@ -310,9 +405,9 @@ def check(text: str) -> Flag | None:
             rules = [(r, False) for r in lang.rules.get(category, [])
                      + (lang.happening.get(category, []) if situation else [])]
             rules += [(r, True) for r in lang.asking.get(category, [])]
-            if any(all(any(message.describes(m, category, asking)
+            if any(all(any(message.describes(m, category, asking, part in lang.frames)
                            for m in part.finditer(message.text)) for part in parts)
-                   for parts, asking in rules):
+                   for parts, asking in rules) or message.signalled(category):
                 hits[category] = lang.code
                 break  # a later category of this language can't win over this one
     for category in URGENT_CATEGORIES:
