@@ -100,6 +100,7 @@ class Language:
         self.story = self._regex(ctx.get("story", NEVER))
         self.story_break = self._regex(ctx.get("story_break", NEVER))
         self.not_now = self._regex(ctx.get("not_now", NEVER))
+        self.past_form = self._regex(ctx.get("past_form", NEVER))
         self.idioms = self._regex("|".join(ctx.get("idioms", ())) or NEVER)
         self.frames: set[re.Pattern] = set()
         self.rules: dict[str, list[tuple[re.Pattern, ...]]] = {}
@@ -418,6 +419,11 @@ class _Message:
                 return True
         return False
 
+    def _verb_is(self, last: int, form: re.Pattern) -> bool:
+        """Whether the match's last word, or the verb right after it, has this form."""
+        end = last + 2 if not self.after[last] else last + 1
+        return any(form.fullmatch(w) for w in self.words[last:end])
+
     def _story(self, before: str) -> bool:
         """Whether the text before a match, in its sentence, puts it in someone else's story.
 
@@ -458,6 +464,8 @@ class _Message:
             return False  # "I get a tight chest before the dentist (not now)"
         if frame:
             return True  # "protez ameliyatı 2 hafta önce": a frame is meant to be past
+        if self._verb_is(last, lang.past_form):
+            return False  # "omzu çıkmıştı": the verb itself says it is over
         if self._history(first, last, whole):
             return False
         if asking:
