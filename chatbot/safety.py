@@ -82,6 +82,7 @@ class Language:
         self.negators_inside = frozenset(ctx.get("negators_inside", ()))
         self.list_negators_after = self._phrases(ctx.get("list_negators_after", ()))
         self.affirming = self._phrases(ctx.get("affirming", ()))
+        self.passed_after = self._phrases(ctx.get("passed_after", ()))
         self.list_gap = ctx.get("list_gap", 8)
         self.breakers = self._phrases(ctx.get("breakers", ()))
         self.joiners = frozenset(ctx.get("joiners", ()))
@@ -212,6 +213,8 @@ def _first_of(items, c) -> tuple[set[str] | None, bool]:
                     chars.add(chr(value))
                 elif kind is c.RANGE and value[1] - value[0] < 128:
                     chars.update(map(chr, range(value[0], value[1] + 1)))
+                elif kind is c.CATEGORY and value is c.CATEGORY_DIGIT:
+                    chars.update("0123456789")
                 else:
                     return None, False
             return found | chars, False
@@ -355,7 +358,9 @@ class _Message:
                 break
             i, gap = i - 1, gap + 1
         if lang.clause_final.fullmatch(self.words[last]):
-            return False  # a finite verb closes a Turkish clause: what follows is another one
+            # A finite verb closes a Turkish clause: what follows is another one, unless it
+            # says the first one passed ("uyuştu geçti").
+            return self._phrase_starts(last + 1, lang.passed_after) and not self.after[last] == "."
         i, gap, comma = last + 1, 0, self.after[last] != ""
         while i < len(self.words) and self.after[i - 1] != ".":
             if gap > lang.gap_after and gap > lang.list_gap:
