@@ -15,15 +15,20 @@ is an emergency. A rule's match counts only if it is
   - not a general question ("is chest pain a symptom?"), unless the visitor says it is theirs
     ("is it normal that my chest hurts?");
   - not history ("I had chest pain last year") unless the visitor says it is still going on;
+  - not said to be not now ("(not now)"), not inside an idiom ("bayıldım bu kliniğe": I loved
+    it), not inside someone else's story ("in the film a man's leg turned black", until the
+    visitor speaks of themselves again);
   - for the `happening` rules (fever with joint pain, shortness of breath...), said about
     someone: a first-person or present-situation cue ("I", "my son", "now", "-iyorum").
 "Is this an emergency?" alone describes no symptom and is left to the FAQ (which says when to
-seek care).
+seek care). A crisis said indirectly is found from `signals`: two different kinds of weak
+evidence in one message ("I've made my peace" and "cancel my appointments permanently").
 
 Text is folded before the rules see it: lower case, accents stripped, Turkish ı/İ mapped to i,
 apostrophes dropped ("can't" -> "cant"), punctuation kept only as sentence and clause
-boundaries, each language's chat spellings mapped to words ("kms", "cnt"), and one typo
-forgiven in the long, distinctive words a language lists as `fuzzy` ("sucidal", "unconsious").
+boundaries, each language's chat spellings mapped to words ("kms", "cnt"), spoken endings
+rewritten to written ones ("olmicam" -> "olmayacagim"), and one typo forgiven in the long,
+distinctive words a language lists as `fuzzy` ("sucidal", "unconsious").
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ CONTEXT = 200  # characters read around a match: keeps long messages linear
 WINDOW = 40  # ...and words
 FUZZY_MIN_LENGTH = 6  # shorter words have too many real neighbours ("numb"/"dumb")
 NEVER = r"(?!x)x"  # a context a language leaves out matches nothing
-FRAME = "(?#frame)"
+FRAME = "(?#frame)"  # marks a rule part that is the setting, not the symptom
 
 _TOKEN = re.compile(r"[a-z0-9]+|[.!?;:\n]|,")
 _LETTERS = str.maketrans({"ı": "i", "İ": "i", "’": "'", "‘": "'", "`": "'", "ʼ": "'", "ß": "ss"})
@@ -158,7 +163,8 @@ class Language:
         parts = tuple(self._regex(p) for p in sources)
         # A part marked (?#frame) is the setting, not the symptom ("since the operation two
         # weeks ago"): it may be past.
-        self.frames.update(p for p, source in zip(parts, sources) if source.startswith(FRAME))
+        self.frames.update(p for p, source in zip(parts, sources, strict=True)
+                           if source.startswith(FRAME))
         return parts
 
     @staticmethod
@@ -166,7 +172,7 @@ class Language:
         return _Phrases(items)
 
     def correct(self, word: str) -> str:
-        """Return the word this language's rules know it as (chat spelling, colloquial form, typo)."""
+        """Return the word the rules know it as (chat spelling, colloquial ending, typo)."""
         found = self._corrected.get(word)
         if found is None:
             if len(self._corrected) > 65536:
@@ -195,7 +201,7 @@ def _first_chars(pattern: str) -> set[str] | None:
         from re import _constants as c
         from re import _parser
         first, nullable = _first_of(_parser.parse(pattern).data, c)
-    except Exception:  # noqa: BLE001 - a private module of the standard library changed: skip
+    except Exception:  # a private module of the standard library changed: go without
         return None
     return None if nullable else first
 
@@ -360,10 +366,10 @@ class _Message:
         if lang.clause_final.fullmatch(self.words[last]):
             # A finite verb closes a Turkish clause: what follows is another one, unless it
             # says the first one passed ("uyuştu geçti").
-            return self._phrase_starts(last + 1, lang.passed_after) and not self.after[last] == "."
+            return self.after[last] != "." and self._phrase_starts(last + 1, lang.passed_after)
         i, gap, comma = last + 1, 0, self.after[last] != ""
         while i < len(self.words) and self.after[i - 1] != ".":
-            if gap > lang.gap_after and gap > lang.list_gap:
+            if gap > max(lang.gap_after, lang.list_gap):
                 break
             if self._phrase_covers(i, lang.affirming):
                 pass  # "yerinde değil" (out of place), "güç kalmadı": the denial is the symptom
@@ -435,10 +441,8 @@ class _Message:
         "I watched a film where a man's leg turned black", "dizide adam intihar etti": the
         frame holds until the visitor speaks of themselves again ("...and now I can't breathe").
         """
-        cue = None
-        for cue in self.lang.story.finditer(before):
-            pass
-        return cue is not None and not self.lang.story_break.search(before, cue.end())
+        end = max((cue.end() for cue in self.lang.story.finditer(before)), default=None)
+        return end is not None and not self.lang.story_break.search(before, end)
 
     def describes(self, match: re.Match, category: str, asking: bool = False,
                   frame: bool = False) -> bool:

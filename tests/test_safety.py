@@ -1,7 +1,7 @@
 """The red-flag gate: emergencies get urgent-care advice, ordinary questions never do.
 
 tests/data/redflags.jsonl holds one {"text", "flag"} per line; flag is a category or null.
-It mixes rows written while building the gate with a blind batch written by someone who had not
+It mixes rows written while building the gate with three blind batches written by people who had not
 seen the code (first-contact figures in docs/safety.md). Judgement calls kept in the list:
 "is this an emergency?" alone describes no symptom, so it is not flagged (the FAQ says when to
 seek care); a past event ("I broke my hip 5 years ago", "I self-harmed as a teenager") is
