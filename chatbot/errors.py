@@ -3,7 +3,11 @@
     ChatbotError                 base of everything this package raises on purpose
     ├── ConfigError              a setting is malformed or unsafe (lists every problem)
     ├── KnowledgeError           the knowledge file is unreadable or invalid (lists every problem)
-    └── StoreError               the log database could not be reached or written
+    ├── StoreError               the log database could not be reached or written
+    ├── ArticleError             an article to import is empty, binary, of an unknown kind or
+    │                            has no headings
+    └── EditError                a change to the knowledge file was refused (it changed since
+                                 it was read, or the result is invalid: see KnowledgeError)
 """
 
 from __future__ import annotations
@@ -33,3 +37,11 @@ class KnowledgeError(ChatbotError):
 
 class StoreError(ChatbotError):
     """The log database failed."""
+
+
+class ArticleError(ChatbotError):
+    """An article cannot be imported; the message says why and what to give instead."""
+
+
+class EditError(ChatbotError):
+    """A change to the knowledge file was not written; the file is as it was."""
