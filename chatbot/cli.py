@@ -203,7 +203,7 @@ def import_(article: str, faq_path: str | None, url: str | None, lang: str | Non
         doc = editor.load(path)
         languages = tuple(doc.data.get("languages") or ()) or None
         parsed = importer.parse(source, fmt, lang=lang, url=url, article_slug=article_slug,
-                                languages=languages, name=article)
+                                name=article)
     except ArticleError as exc:
         usage(str(exc))
     except KnowledgeError as exc:

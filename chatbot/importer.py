@@ -88,7 +88,7 @@ def digest(answer: str) -> str:
 
 def slug(value: str, *, limit: int = SLUG_CHARS) -> str:
     """Return a lower-case ASCII slug of a heading ("Knee Joint" -> "knee-joint")."""
-    folded = re.sub(r"[^a-z0-9]+", "-", text.fold(value)).strip("-")
+    folded = re.sub(r"[^a-z0-9]+", "-", re.sub(r"['’]", "", text.fold(value))).strip("-")
     if len(folded) > limit:
         folded = folded[:limit].rsplit("-", 1)[0]
     return folded
@@ -495,12 +495,11 @@ class _Section:
 
 
 def parse(source: str, fmt: str, *, lang: str | None = None, url: str | None = None,
-          article_slug: str | None = None, languages: tuple[str, ...] | None = None,
-          name: str = "the article") -> ParsedArticle:
+          article_slug: str | None = None, name: str = "the article") -> ParsedArticle:
     """Read an article's text into its title, language and parts; ArticleError if it has no
     headings to tell its sections by.
 
-    `languages` are the ones the article may be in (detected among them unless `lang` says).
+    The language is detected among all the package knows, unless `lang` says.
     """
     if fmt == "markdown":
         blocks, title = _markdown_blocks(source)
@@ -522,7 +521,7 @@ def parse(source: str, fmt: str, *, lang: str | None = None, url: str | None = N
     parts = _parts(root, title, c, skipped)
     if not parts:
         raise ArticleError(f"{name}: found headings but no text under them to import")
-    code = lang or _detect(title, parts, languages)
+    code = lang or _detect(title, parts)
     return ParsedArticle(title=title, slug=article_slug or _article_slug(url, title),
                          lang=code, url=url, parts=tuple(parts), skipped=tuple(skipped))
 
@@ -535,8 +534,8 @@ def _article_slug(url: str | None, title: str) -> str:
     return slug(title) or "article"
 
 
-def _detect(title: str, parts: list[Part], languages: tuple[str, ...] | None) -> str:
-    codes = sorted(languages or language.available())
+def _detect(title: str, parts: list[Part]) -> str:
+    codes = sorted(language.available())
     sample = " ".join([title] + [f"{p.question} {p.answer}" for p in parts])[:20000]
     return language.detect(sample, [language.load(code) for code in codes]).lang
 
@@ -813,8 +812,11 @@ def merge(data: dict, article: ParsedArticle) -> tuple[dict, Report]:
     languages = data.setdefault("languages", [article.lang])
     entries: list[dict] = data.setdefault("entries", [])
     records: list[dict] = data.setdefault("articles", [])
+    # The same article: same address, else same slug, else same title (imported before with
+    # --url, now without it).
     record = next((r for r in records if article.url and r.get("url") == article.url), None) \
-        or next((r for r in records if r.get("slug") == article.slug), None)
+        or next((r for r in records if r.get("slug") == article.slug), None) \
+        or next((r for r in records if _same(r.get("title") or "", article.title)), None)
     report = Report(article=article, slug=record["slug"] if record else article.slug,
                     new_article=record is None)
     if record is None:
