@@ -169,8 +169,7 @@ def _heading_like(value: str) -> bool:
     """Whether a line of plain text reads as a heading: short, no sentence-final punctuation."""
     words = value.split()
     return (0 < len(words) <= HEADING_WORDS and len(value) <= 120
-            and (value[-1] not in FINAL_PUNCTUATION or value.endswith("..."))
-            and not value.endswith("...") and any(ch.isalpha() for ch in value))
+            and value[-1] not in FINAL_PUNCTUATION and any(ch.isalpha() for ch in value))
 
 
 def _text_blocks(source: str) -> list[Block]:
@@ -229,7 +228,8 @@ _WHOLLY_BOLD = re.compile(r"^(\*\*|__)(.+)\1[:.]?$")
 
 def _md_inline(value: str) -> tuple[str, bool]:
     value = value.strip()
-    strong = bool(_WHOLLY_BOLD.match(value)) and "**" not in _WHOLLY_BOLD.match(value).group(2)
+    bold = _WHOLLY_BOLD.match(value)
+    strong = bool(bold) and "**" not in bold.group(2)
     for pattern, replacement in _INLINE_MD:
         value = pattern.sub(replacement, value)
     return _clean(value), strong
@@ -277,7 +277,6 @@ def _markdown_blocks(source: str) -> tuple[list[Block], str | None]:
         if not stripped:
             flush()
             continue
-        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
         if paragraph and re.fullmatch(r"=+|-+", stripped):   # underlined heading
             value, _ = _md_inline(" ".join(paragraph))
             paragraph.clear()
@@ -297,16 +296,17 @@ def _markdown_blocks(source: str) -> tuple[list[Block], str | None]:
         stripped = re.sub(r"^(>\s?)+", "", stripped)
         indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
         item = re.match(r"^([-*+]|\d{1,3}[.)])\s+(.*)$", stripped)
-        if item and not (re.fullmatch(r"[-*+]", item.group(1)) is None and paragraph
-                         and not indents):
+        numbered = bool(item) and item.group(1)[0].isdigit()
+        # A number opening a wrapped line of a paragraph ("...since\n2019. It") is no list.
+        if item and not (numbered and paragraph and not indents):
             flush()
             while indents and indents[-1] > indent:
                 indents.pop()
             if not indents or indents[-1] < indent:
                 indents.append(indent)
             value, strong = _md_inline(item.group(2))
-            blocks.append(Block("item", value, level=len(indents) - 1,
-                                numbered=item.group(1)[0].isdigit(), strong=strong))
+            blocks.append(Block("item", value, level=len(indents) - 1, numbered=numbered,
+                                strong=strong))
             continue
         if indents and indent > 0 and blocks and blocks[-1].kind == "item" and not paragraph:
             value, strong = _md_inline(stripped)
@@ -316,8 +316,8 @@ def _markdown_blocks(source: str) -> tuple[list[Block], str | None]:
             else:
                 blocks[-1].text += " " + value
             continue
-        if not nxt.startswith(("=", "-")) or not paragraph:
-            indents.clear() if indent == 0 else None
+        if indent == 0:
+            indents.clear()  # a paragraph back at the margin ends the list
         paragraph.append(stripped)
     flush()
     return blocks, title
@@ -325,7 +325,7 @@ def _markdown_blocks(source: str) -> tuple[list[Block], str | None]:
 
 # Elements whose text is never the article: scripts, the site's header, menus and footer.
 SKIP = frozenset("""script style noscript template svg canvas iframe object header nav footer
-aside form button select option dialog head""".split())
+aside form button select option dialog""".split())
 SKIP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search",
                         "dialog", "menu", "menubar"})
 BLOCK_TAGS = frozenset("""p div section article main li ul ol h1 h2 h3 h4 h5 h6 blockquote
@@ -339,83 +339,70 @@ class _HTMLBlocks(HTMLParser):
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, bool]] = []   # (tag, skipped)
+        self.stack: list[tuple[str, bool, str]] = []   # (tag, skipped, role)
         self.blocks: list[tuple[Block, bool, bool]] = []   # block, in <article>, in <main>
         self.buffer: list[tuple[str, bool]] = []  # (text, bold)
         self.title: str | None = None
-        self.in_title = False
-        self.title_text: list[str] = []
+        self.title_text: list[str] | None = None  # collecting <title> while not None
 
-    def _open(self, name: str) -> int:
-        return sum(1 for tag, _ in self.stack if tag == name)
-
-    @property
-    def skipping(self) -> bool:
-        return any(skipped for _, skipped in self.stack)
+    def _inside(self, name: str) -> bool:
+        return any(tag == name or role == name for tag, _, role in self.stack)
 
     def _role(self) -> tuple[str, int]:
-        for tag, _ in reversed(self.stack):
+        """What the text being collected is: a heading (level), a list item (depth) or text."""
+        for tag, _, role in reversed(self.stack):
             if re.fullmatch(r"h[1-6]", tag):
                 return "heading", int(tag[1])
-            if tag.startswith("heading:"):
-                return "heading", int(tag.split(":")[1])
+            if role.startswith("heading"):
+                level = role.partition(":")[2]
+                return "heading", int(level) if level.isdigit() else 2
             if tag == "li":
-                return "item", max(self._open("ul") + self._open("ol") - 1, 0)
+                return "item", max(sum(t in ("ul", "ol") for t, _, _ in self.stack) - 1, 0)
         return "para", 0
 
     def flush(self):
-        words = "".join(t for t, _ in self.buffer)
-        value = _clean(words)
-        if value and not self.skipping:
+        value = _clean("".join(t for t, _ in self.buffer))
+        if value and not any(skipped for _, skipped, _ in self.stack):
             kind, level = self._role()
-            bold = "".join(t for t, b in self.buffer if b)
-            strong = kind != "heading" and len(_clean(bold)) >= len(value.rstrip(":.")) - 1
-            numbered = kind == "item" and any(tag == "ol" for tag, _ in self.stack[::-1][:3])
-            self.blocks.append((Block(kind, value, level=level, numbered=numbered,
-                                      strong=strong),
-                                self._open("article") > 0, self._open("main") > 0))
+            bold = _clean("".join(t for t, b in self.buffer if b))
+            strong = kind != "heading" and len(bold) >= len(value.rstrip(":.")) - 1
+            lists = [t for t, _, _ in self.stack if t in ("ul", "ol")]
+            self.blocks.append((Block(kind, value, level=level, strong=strong,
+                                      numbered=kind == "item" and lists[-1:] == ["ol"]),
+                                self._inside("article"), self._inside("main")))
         self.buffer.clear()
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "title" and not self.skipping:
-            self.in_title = True
-        if tag in BLOCK_TAGS or attrs.get("role") == "heading":
+        role = attrs.get("role") or ""
+        if role == "heading":
+            role = f"heading:{attrs.get('aria-level') or 2}"
+        if tag in BLOCK_TAGS or role.startswith("heading"):
             self.flush()
+        if tag == "title":
+            self.title_text = []
         if tag in VOID:
             return
-        skipped = (tag in SKIP and tag != "head") or "hidden" in attrs \
-            or attrs.get("aria-hidden") == "true" or attrs.get("role") in SKIP_ROLES
-        if attrs.get("role") == "heading":
-            tag = f"heading:{attrs.get('aria-level') or 2}"
-        elif attrs.get("role") == "main":
-            tag = "main"
-        self.stack.append((tag, skipped))
+        skipped = tag in SKIP or "hidden" in attrs or attrs.get("aria-hidden") == "true" \
+            or role in SKIP_ROLES
+        self.stack.append((tag, skipped, role))
 
     def handle_endtag(self, tag):
-        if tag == "title":
-            self.in_title = False
+        if tag == "title" and self.title_text is not None:
             self.title = _clean("".join(self.title_text)) or None
-        if tag in VOID:
-            return
-        names = [t.split(":")[0] if t.startswith("heading:") else t for t, _ in self.stack]
-        if tag not in names and not (tag == "div" and "heading" in names):
+            self.title_text = None
+        if tag in VOID or not any(t == tag for t, _, _ in self.stack):
             return  # a stray end tag: nothing to close
-        if tag in BLOCK_TAGS or any(t.startswith("heading:") for t, _ in self.stack):
+        if tag in BLOCK_TAGS or any(role.startswith("heading") for _, _, role in self.stack):
             self.flush()
-        while self.stack:
-            open_tag, _ = self.stack.pop()
-            if open_tag == tag or (open_tag.startswith("heading:") and tag == "div") \
-                    or (open_tag == "main" and tag not in names):
-                break
+        while self.stack and self.stack.pop()[0] != tag:
+            pass  # elements left open inside it (<p> without </p>) close with it
 
     def handle_data(self, data):
-        if self.in_title:
+        if self.title_text is not None:
             self.title_text.append(data)
-            return
-        if not self.skipping:
-            bold = any(tag in ("strong", "b") for tag, _ in self.stack)
-            self.buffer.append((data, bold))
+        elif not any(skipped for _, skipped, _ in self.stack):
+            self.buffer.append((data, any(t in ("strong", "b") for t, _, _ in self.stack)))
 
     def close(self):
         super().close()
@@ -619,7 +606,7 @@ def _outline(blocks: list[Block], title: str, c: Cues) -> _Section:
         section = _Section(_strip_number(block.text), level,
                            parent=parent if parent is not root else None,
                            faq=_is_faq_heading(block.text, c))
-        (parent.children).append(section)
+        parent.children.append(section)
         current = section
     return root
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from chatbot import Chatbot, KnowledgeError, editor, importer, knowledge
 from chatbot.cli import main
-from chatbot.errors import ArticleError, EditError
+from chatbot.errors import EditError
 from conftest import FAQ, ROOT
 
 ARTICLES = ROOT / "tests" / "data" / "articles"
@@ -128,7 +128,8 @@ def test_an_edited_seed_updates_the_curated_entry_it_owns(runner, faq_copy, tmp_
     after = entries(path)
     old = {e["id"]: e for e in before["entries"]}
     entry = after["faq-heal-on-own"]
-    assert entry["answer"] == "Mild cases often settle with rest; a doctor should follow the healing."
+    assert entry["answer"] == \
+        "Mild cases often settle with rest; a doctor should follow the healing."
     assert entry["question"] == old["faq-heal-on-own"]["question"]      # curated title kept
     assert entry["alternates"] == old["faq-heal-on-own"]["alternates"]  # staff's alternates
     assert entry["translations"]["tr"]["reviewed"] is False
@@ -196,6 +197,23 @@ def test_html_as_a_site_builder_saves_it():
                      "Hidden promotional", "Enable JavaScript", "©", "4 min read", "testauthor",
                      "Mar 3", "08:30", *FURNITURE):
         assert unwanted not in everything
+
+
+def test_html_headings_by_role_and_unclosed_paragraphs():
+    page = """<html><head><title>Knee Pain | Test</title></head><body>
+    <div class="menu"><a href="/">Home</a></div>
+    <div role="main"><div role="heading" aria-level="1">Knee Pain</div>
+    <p>Knee pain has many causes.
+    <div role="heading" aria-level="2">Common causes</div>
+    <p>Overuse, injury and wear.<p>Most settle with rest.
+    <h2>FAQ</h2><p><b>When should I see a doctor?</b><p>If it lasts more than a few weeks.
+    </div><div>Outside the main part.</div></body></html>"""
+    article = importer.parse(page, "html")
+    assert article.title == "Knee Pain"
+    assert [(p.question, p.answer) for p in article.parts] == [
+        ("Knee Pain", "Knee pain has many causes."),
+        ("Common causes", "Overuse, injury and wear.\n\nMost settle with rest."),
+        ("When should I see a doctor?", "If it lasts more than a few weeks.")]
 
 
 def test_a_turkish_article_joins_the_bilingual_file_in_its_own_language(runner, faq_copy):
