@@ -161,6 +161,9 @@ def check(path: str | None):
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
     click.echo(f"{path}: OK, {len(kb)} entries ({summary}), languages: "
                + ", ".join(kb.languages))
+    for article in kb.articles:
+        click.echo(f"article {article.slug}: {article.title!r} ({article.lang}, "
+                   f"{len(article.entries)} entries)")
     for warning in knowledge.warnings(kb):
         click.echo(f"warning: {warning}")
 

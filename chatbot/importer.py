@@ -815,6 +815,9 @@ def merge(data: dict, article: ParsedArticle) -> tuple[dict, Report]:
     if article.url:
         record["url"] = article.url
     by_id = {e.get("id"): e for e in entries if isinstance(e, dict)}
+    # Another article's key is taken even where its entry has another id (curated by hand):
+    # the same question in two articles gets the same ids whichever came first.
+    taken = set(by_id) | {key for r in records if r is not record for key in r.get("parts", {})}
     old: dict[str, dict] = dict(record.get("parts") or {})
     current = {p.key for p in article.parts}
     vanished = {k: v for k, v in old.items() if k not in current}
@@ -831,7 +834,8 @@ def merge(data: dict, article: ParsedArticle) -> tuple[dict, Report]:
             if twin is not None:
                 held, renamed = vanished.pop(twin), True
         if held is None:
-            entry_id = _free_id(part, report.slug, by_id)
+            entry_id = _free_id(part, report.slug, taken)
+            taken.add(entry_id)
             entry = {"id": entry_id, "kind": part.kind, "article": report.slug,
                      "question": part.question, "alternates": [], "answer": part.answer,
                      "source": part.source, "related": []}
@@ -857,8 +861,7 @@ def merge(data: dict, article: ParsedArticle) -> tuple[dict, Report]:
             entry["answer"] = part.answer
             entry["source"] = part.source
             what.append("answer updated from the article"
-                        + (" (it replaces the clinic's edited answer: review it)"
-                           if edited else ""))
+                        + (", replacing the clinic's edited one: review it" if edited else ""))
             for lang, translation in (entry.get("translations") or {}).items():
                 if isinstance(translation, dict):
                     translation["reviewed"] = False
@@ -881,14 +884,14 @@ def merge(data: dict, article: ParsedArticle) -> tuple[dict, Report]:
     return data, report
 
 
-def _free_id(part: Part, article_slug: str, by_id: dict) -> str:
-    """The part's key, or the key with the article's slug in it when another entry has it."""
-    if part.key not in by_id:
+def _free_id(part: Part, article_slug: str, taken: set[str]) -> str:
+    """The part's key, or the key with the article's slug in it when it is taken."""
+    if part.key not in taken:
         return part.key
     prefix, _, rest = part.key.partition("-")
     candidate = f"{prefix}-{article_slug}-{rest}"
     n = 2
-    while candidate in by_id:
+    while candidate in taken:
         candidate = f"{prefix}-{article_slug}-{rest}-{n}"
         n += 1
     return candidate

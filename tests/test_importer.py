@@ -124,7 +124,7 @@ def test_an_edited_seed_updates_the_curated_entry_it_owns(runner, faq_copy, tmp_
         encoding="utf-8")
     out = run(runner, edited, "--faq", path)
     assert "changed: 1" in out and "faq-heal-on-own" in out and "added: 0" in out
-    assert "replaces the clinic's edited answer" in out   # the shipped answer was curated
+    assert "replacing the clinic's edited one" in out   # the shipped answer was curated
     after = entries(path)
     old = {e["id"]: e for e in before["entries"]}
     entry = after["faq-heal-on-own"]
@@ -313,8 +313,10 @@ def test_a_part_the_clinic_left_out_is_not_brought_back(runner, tmp_path):
 
 def test_dry_run_writes_nothing(runner, faq_copy, tmp_path):
     path, _ = faq_copy
-    out = run(runner, PLANTAR, "--faq", path, "--dry-run")
+    out = run(runner, PLANTAR, "--faq", path, "--dry-run", "--url", PLANTAR_URL)
     assert "added: 32" in out and "dry run: nothing written" in out
+    # The seed's key is taken even though its curated entry is called faq-symptoms.
+    assert "+ faq-plantar-fasciitis-what-are-the-symptoms  What are the symptoms?" in out
     assert path.read_bytes() == FAQ.read_bytes()
     new = tmp_path / "new.json"
     run(runner, SEED, "--faq", new, "--dry-run")
