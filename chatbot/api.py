@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Identifiers a client sends back: letters, digits, '-' and '_' (no NUL, surrogate or space).
-SESSION_ID = QUERY_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# The query ids the chat hands out (uuid4); anything else is refused before it reaches storage.
+QUERY_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 MAX_JSON_DEPTH = 20    # our bodies are flat objects; the depth check stops at the first excess
 MAX_NUMBER_CHARS = 30  # no field of ours is a number; int("9" * 5000) alone raises ValueError
@@ -53,6 +55,10 @@ def _bot():
 
 def _store():
     return current_app.extensions["chatbot_store"]
+
+
+def _journal():
+    return current_app.extensions["chatbot_journal"]
 
 
 def _settings() -> dict:
@@ -180,23 +186,25 @@ def _log_exchange(query_id: str, reply, message: str, session_id: str | None) ->
     best = reply.best
     # Urgent messages keep only their category: what someone wrote in an emergency is theirs.
     keep_text = not reply.answered and reply.reason != "urgent"
-    try:
-        _store().record(
-            query_id=query_id, answered=reply.answered, reason=reply.reason,
-            match_id=reply.match.id if reply.match else None,
-            score=reply.match.score if reply.match else None,
-            best_id=best.id if best else None, best_score=best.score if best else None,
-            category=reply.category, text=redact(message) if keep_text else None,
-            # Only a digest: whatever a client put in its session id is never stored.
-            session_id=hashlib.sha256(session_id.encode()).hexdigest()[:16] if session_id
-            else None)
-    except StoreError:
-        log.warning("exchange %s not logged: database unavailable", query_id)
+    # The journal takes it in (on disk within milliseconds); the database gets it later.
+    _journal().log_exchange(
+        query_id, answered=reply.answered, reason=reply.reason,
+        match_id=reply.match.id if reply.match else None,
+        score=reply.match.score if reply.match else None,
+        best_id=best.id if best else None, best_score=best.score if best else None,
+        category=reply.category, text=redact(message) if keep_text else None,
+        # Only a digest: whatever a client put in its session id is never stored.
+        session_id=hashlib.sha256(session_id.encode()).hexdigest()[:16] if session_id
+        else None)
 
 
 @bp.get("/health")
 def health():
-    return jsonify({"status": "ok", "entries": len(_bot().knowledge)})
+    # Read from the journal, never from the database: health answers whatever the database does.
+    log_state = _journal().status()
+    return jsonify({"status": "ok", "entries": len(_bot().knowledge), "db": log_state["db"],
+                    "pending_log_rows": log_state["pending"],
+                    "dropped_log_rows": log_state["dropped"]})
 
 
 def _checked_lang(lang: object) -> str:
@@ -239,16 +247,21 @@ def clinic():
 def feedback():
     body = json_body()
     query_id, helpful = body.get("query_id"), body.get("helpful")
-    if not isinstance(query_id, str) or not QUERY_ID.fullmatch(query_id):
+    if not isinstance(query_id, str) or not QUERY_ID.fullmatch(query_id.lower()):
         raise ApiError(400, "invalid_query_id", "'query_id' must be the id from a chat reply.")
+    query_id = query_id.lower()
     if not isinstance(helpful, bool):
         raise ApiError(400, "invalid_helpful", "'helpful' must be true or false.")
-    try:
-        found = _store().feedback(query_id, helpful)
-    except StoreError:
-        raise ApiError(503, "unavailable", "Feedback cannot be saved right now.") from None
-    if not found:
-        raise ApiError(404, "not_found", "No chat reply with that 'query_id'.")
+    journal = _journal()
+    # Replies of the last day are known to the journal; older ones are looked up.
+    if not journal.knows(query_id):
+        try:
+            found = _store().exists(query_id)
+        except StoreError:
+            raise ApiError(503, "unavailable", "Feedback cannot be saved right now.") from None
+        if not found:
+            raise ApiError(404, "not_found", "No chat reply with that 'query_id'.")
+    journal.log_feedback(query_id, helpful)
     return jsonify({"ok": True})
 
 
@@ -282,6 +295,7 @@ def admin_unanswered():
     _require_admin()
     limit = _int_arg("limit", 50, 1, 500)
     offset = _int_arg("offset", 0, 0, 10**9)
+    _journal().settle()   # staff see what was asked a moment ago (when the database is up)
     try:
         items, total = _store().unanswered(limit=limit, offset=offset)
     except StoreError:
@@ -292,6 +306,7 @@ def admin_unanswered():
 @bp.get("/admin/stats")
 def admin_stats():
     _require_admin()
+    _journal().settle()
     try:
         return jsonify(_store().stats())
     except StoreError:

@@ -33,13 +33,19 @@ def _bot(faq_path: str | None = None):
         raise click.ClickException(str(exc)) from None
 
 
-def _store():
+def _store(*, drain: bool = True):
     from .app import create_app
 
     try:
         app = create_app()
     except (ConfigError, KnowledgeError) as exc:
         raise click.ClickException(str(exc)) from None
+    if drain:
+        # What the journal kept while the database was out reaches it before it is read.
+        pending = app.extensions["chatbot_journal"].drain()
+        if pending:
+            click.echo(f"({pending} exchange(s) still in the journal, not yet in the database)",
+                       err=True)
     return app.extensions["chatbot_store"]
 
 
@@ -72,10 +78,17 @@ def serve(host: str, port: int, workers: int, threads: int):
         sys.exit(2)  # a configuration problem, like a usage error: fix it, don't retry
     except KnowledgeError as exc:
         raise click.ClickException(str(exc)) from None
-    store = app.extensions["chatbot_store"]
+    store, journal = app.extensions["chatbot_store"], app.extensions["chatbot_journal"]
     click.echo(f"knowledge: {app.config['CHATBOT']['FAQ_PATH']} "
                f"({len(app.extensions['chatbot'].knowledge)} entries)")
-    click.echo(f"database:  {store.safe_url}")
+    # Bounded by CHATBOT_DATABASE_TIMEOUT: a database that is down or hangs delays start-up a
+    # few seconds at most, and the server starts anyway.
+    db_ok = store.connect()
+    journal.record_db_state(db_ok)
+    click.echo(f"database:  {store.safe_url}" + ("" if db_ok else
+               "  DOWN: answering anyway; exchanges wait in the journal until it is back"))
+    status = journal.status()
+    click.echo(f"journal:   {journal.spool.path} ({status['pending']} exchange(s) pending)")
     admin = "on" if app.config["CHATBOT"]["ADMIN_TOKEN"] else "off (set CHATBOT_ADMIN_TOKEN)"
     click.echo(f"admin API: {admin}")
     click.echo(f"serving on http://{host}:{port}  (demo page: /, widget: /widget.js)")
@@ -83,7 +96,11 @@ def serve(host: str, port: int, workers: int, threads: int):
     settings = app.config["CHATBOT"]
     server.serve(app, host=host, port=port, workers=workers, threads=threads,
                  client_timeout=settings["CLIENT_TIMEOUT"],
-                 max_body_bytes=settings["MAX_BODY_BYTES"])
+                 max_body_bytes=settings["MAX_BODY_BYTES"],
+                 # Each worker starts its journal threads (replaying what a previous run left)
+                 # and puts what it holds in memory on disk when it exits.
+                 hooks={"post_worker_init": lambda worker: journal.start(),
+                        "worker_exit": lambda server, worker: journal.stop()})
 
 
 def _check_port(host: str, port: int) -> None:
@@ -285,6 +302,21 @@ def purge(days: int | None):
     except StoreError as exc:
         raise click.ClickException(f"{exc}: check CHATBOT_DATABASE_URL") from None
     click.echo(f"removed {removed} exchange(s) older than {days} day(s)")
+
+
+@main.command()
+def migrate():
+    """Bring the log database's schema up to date (the server also does it when it starts)."""
+    store = _store(drain=False)
+    try:
+        before = store.revision()
+        after = store.migrate()
+    except StoreError as exc:
+        raise click.ClickException(f"{exc}: check CHATBOT_DATABASE_URL") from None
+    if before == after:
+        click.echo(f"{store.safe_url}: schema up to date (revision {after})")
+    else:
+        click.echo(f"{store.safe_url}: schema upgraded from {before or 'empty'} to {after}")
 
 
 @main.command(name="eval")

@@ -37,6 +37,12 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "SQLAlchemy URL of the log database. Default: a SQLite file in the instance folder.",
     ),
+    Setting("DATABASE_TIMEOUT", 3.0, "Seconds a log-database call may take (connecting, a "
+            "statement, a hung server) before the database counts as unavailable.", float),
+    Setting("JOURNAL_PATH", None, "Journal file where exchanges wait until the log database "
+            "has them. Default: journal.sqlite3 in the instance folder."),
+    Setting("JOURNAL_MAX_ROWS", 100_000, "Most exchanges the journal holds for the database; "
+            "past that new ones are answered but not logged, and counted as dropped.", int),
     Setting("ADMIN_TOKEN", None, f"Bearer token for the admin API and page, at least "
             f"{MIN_TOKEN_CHARS} characters. Unset: admin is off."),
     Setting("ADMIN_LOGIN_LIMIT", "10/minute;100/day",
@@ -102,6 +108,10 @@ def validate(values: dict) -> None:
                         "(a browser or curl must be able to send it in a header)")
     if values["CLIENT_TIMEOUT"] <= 0:
         problems.append("CHATBOT_CLIENT_TIMEOUT must be more than 0 seconds")
+    if values["DATABASE_TIMEOUT"] <= 0:
+        problems.append("CHATBOT_DATABASE_TIMEOUT must be more than 0 seconds")
+    if values["JOURNAL_MAX_ROWS"] < 1:
+        problems.append("CHATBOT_JOURNAL_MAX_ROWS must be at least 1")
     for name in ("RATE_LIMIT", "ADMIN_LOGIN_LIMIT"):
         try:
             parse_many(values[name])

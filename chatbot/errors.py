@@ -3,7 +3,9 @@
     ChatbotError                 base of everything this package raises on purpose
     ├── ConfigError              a setting is malformed or unsafe (lists every problem)
     ├── KnowledgeError           the knowledge file is unreadable or invalid (lists every problem)
-    ├── StoreError               the log database could not be reached or written
+    ├── StoreError               the log database refused a write or read
+    │   └── StoreUnavailable     it could not be reached in time (down, hung, locked, read-only,
+    │                            full): try again later, nothing is wrong with the data
     ├── ArticleError             an article to import is empty, binary, of an unknown kind or
     │                            has no headings
     └── EditError                a change to the knowledge file was refused (it changed since
@@ -37,6 +39,10 @@ class KnowledgeError(ChatbotError):
 
 class StoreError(ChatbotError):
     """The log database failed."""
+
+
+class StoreUnavailable(StoreError):
+    """The log database did not answer in time or could not take the write; retry later."""
 
 
 class ArticleError(ChatbotError):

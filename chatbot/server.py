@@ -47,16 +47,19 @@ SERVER_ERRORS = {
 
 
 def serve(app, *, host: str, port: int, workers: int, threads: int, client_timeout: float,
-          max_body_bytes: int) -> None:
-    """Serve a WSGI app until stopped: `workers` processes of `threads` threads each."""
+          max_body_bytes: int, hooks: dict | None = None) -> None:
+    """Serve a WSGI app until stopped: `workers` processes of `threads` threads each.
+
+    `hooks` are gunicorn server hooks by name (e.g. post_worker_init, worker_exit).
+    """
     _Server(app, bind=f"{host}:{port}", workers=workers, threads=threads,
-            client_timeout=client_timeout, max_body_bytes=max_body_bytes).run()
+            client_timeout=client_timeout, max_body_bytes=max_body_bytes, **(hooks or {})).run()
 
 
 class _Server(BaseApplication):
-    def __init__(self, app, *, bind, workers, threads, client_timeout, max_body_bytes):
+    def __init__(self, app, *, bind, workers, threads, client_timeout, max_body_bytes, **hooks):
         self.application = app
-        self.options = dict(bind=bind, workers=workers, threads=threads)
+        self.options = dict(bind=bind, workers=workers, threads=threads, **hooks)
         self.client_timeout, self.max_body_bytes = client_timeout, max_body_bytes
         super().__init__()
 

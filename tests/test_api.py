@@ -1,6 +1,8 @@
 """The HTTP API over real HTTP against a live gunicorn server."""
 
+import json
 import re
+import uuid
 
 import pytest
 
@@ -19,6 +21,8 @@ def test_health_and_faq_listing(live):
     health = live.request("GET", "/api/v1/health")
     assert health.status == 200
     assert health.json()["status"] == "ok" and health.json()["entries"] >= 40
+    assert health.json()["db"] == "ok"
+    assert health.json()["pending_log_rows"] >= 0 and health.json()["dropped_log_rows"] == 0
     listing = live.request("GET", "/api/v1/faq").json()["entries"]
     assert {"id": "faq-what-is", "kind": "faq", "title": "What is bone marrow edema?"} in listing
     assert len(listing) == health.json()["entries"]
@@ -112,8 +116,14 @@ def test_feedback_on_an_answer(live):
     stats = live.request("GET", "/api/v1/admin/stats", headers=ADMIN).json()
     assert stats["helpful"] >= 1
     unknown = live.request("POST", "/api/v1/feedback",
-                           json_body={"query_id": "nope", "helpful": False})
-    assert unknown.status == 404
+                           json_body={"query_id": str(uuid.uuid4()), "helpful": False})
+    assert unknown.status == 404 and error_of(unknown) == "not_found"
+    # Not an id the chat hands out: refused before it reaches storage (never a 503).
+    for bad in ("nope", query_id + "\x00", "\ud800" * 36, query_id.replace("-", "")):
+        refused = live.request("POST", "/api/v1/feedback",
+                               data=json.dumps({"query_id": bad, "helpful": True}).encode(),
+                               headers=JSON)
+        assert refused.status == 400 and error_of(refused) == "invalid_query_id", bad
     wrong = live.request("POST", "/api/v1/feedback", json_body={"query_id": query_id,
                                                                 "helpful": "yes"})
     assert wrong.status == 400 and error_of(wrong) == "invalid_helpful"
@@ -191,6 +201,7 @@ def test_session_id_is_stored_only_as_a_digest(live, tmp_path):
     from sqlalchemy import create_engine, text
 
     live.chat("lasagna again", session_id="05321234567")
+    live.logged()
     engine = create_engine(live.env["CHATBOT_DATABASE_URL"])
     with engine.connect() as conn:
         stored = [r[0] for r in conn.execute(text("SELECT session_id FROM exchanges"))]

@@ -9,8 +9,10 @@ history, not an emergency.
 """
 
 import json
+import os
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -201,6 +203,7 @@ def test_crisis_message_leaves_no_text_in_the_database(live):
         body = live.chat(message).json()
         assert body["answered"] is True and body["match"]["kind"] == "safety"
         assert "112" in body["reply"] and body["suggestions"] == []
+    live.logged()
     engine = create_engine(live.env["CHATBOT_DATABASE_URL"])
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(text("SELECT * FROM exchanges"))]
@@ -210,6 +213,11 @@ def test_crisis_message_leaves_no_text_in_the_database(live):
                                     for r in crisis)
     stored = json.dumps(rows, default=str)
     assert not any(word in stored for word in ("tramadol", "yasamak"))
+    # Nor in the journal the rows passed through (its file and its write-ahead log).
+    journal = live.env["CHATBOT_JOURNAL_PATH"]
+    spooled = b"".join(Path(journal + suffix).read_bytes() for suffix in ("", "-wal")
+                       if os.path.exists(journal + suffix))
+    assert spooled and b"tramadol" not in spooled and b"yasamak" not in spooled
 
 
 @given(st.text())
