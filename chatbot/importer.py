@@ -21,7 +21,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -675,10 +675,8 @@ def _faq_parts(section: _Section, skipped: list[str]) -> list[Part]:
             skipped.append(f"{section.heading!r}: text before the first question, left out")
     out = []
     for question, answer_blocks in pairs:
-        depth = min((b.level for b in answer_blocks if b.kind == "item"), default=0)
-        for b in answer_blocks:       # an answer given as a list item is plain text
-            if b.kind == "item" and b.level == depth and len(answer_blocks) == 1:
-                b.kind, b.level = "para", 0
+        if len(answer_blocks) == 1 and answer_blocks[0].kind == "item":
+            answer_blocks = [Block("para", answer_blocks[0].text)]  # "• the answer": plain text
         answer = _render(answer_blocks, question, skipped)
         if answer:
             out.append(_part("faq", question, answer, section.heading))
@@ -693,17 +691,18 @@ def _part(kind: str, question: str, answer: str, source: str) -> Part:
 
 
 def _unique_keys(parts: list[Part]) -> list[Part]:
-    seen: dict[str, int] = {}
+    """Qualify a heading the article repeats ("Treatment" under two parents) by its parent."""
+    seen: set[str] = set()
     out = []
     for part in parts:
         key = part.key
         if key in seen:
-            qualified = f"{key}-{slug(part.source, limit=24)}"
-            key = qualified if qualified not in seen else f"{key}-{seen[key] + 1}"
-        seen[part.key] = seen.get(part.key, 1) + 1
-        seen.setdefault(key, 1)
-        out.append(Part(key=key, kind=part.kind, question=part.question, answer=part.answer,
-                        source=part.source))
+            key = f"{part.key}-{slug(part.source, limit=24)}"
+        n = 2
+        while key in seen:
+            key, n = f"{part.key}-{n}", n + 1
+        seen.add(key)
+        out.append(replace(part, key=key))
     return out
 
 
@@ -712,56 +711,43 @@ def _render(blocks: list[Block], where: str, skipped: list[str]) -> str:
     (a sub-list joins its item's line: the chat shows one level)."""
     blocks = [b for b in blocks if b.text]
     chunks: list[list[str]] = []
+    listing, number = False, 0
     i = 0
     while i < len(blocks):
         block = blocks[i]
-        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
         if block.kind == "item":
-            top = block.level
-            line_text = block.text
+            line = block.text
             subs = []
-            while nxt is not None and nxt.kind == "item" and nxt.level > top:
-                subs.append(nxt.text)
+            while i + 1 < len(blocks) and blocks[i + 1].kind == "item" \
+                    and blocks[i + 1].level > block.level:
                 i += 1
-                nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+                subs.append(blocks[i].text)
             if subs:
                 joiner = " " if all(s[-1] in ".!?" for s in subs) else "; "
-                line_text += (" " if line_text.endswith(":") else ": ") + joiner.join(subs)
-            marker = "- "
-            if block.numbered:
-                number = sum(1 for b in blocks[:i + 1] if b.kind == "item" and b.numbered
-                             and b.level == top) - _numbered_before(blocks, i, top)
-                marker = f"{number}. "
-            line = marker + line_text
-            if chunks and chunks[-1] and (chunks[-1][-1].endswith(":")
-                                          or chunks[-1][-1].startswith(("- ", "1. "))
-                                          or re.match(r"\d+\. ", chunks[-1][-1])):
+                line += (" " if line.endswith(":") else ": ") + joiner.join(subs)
+            number += block.numbered
+            line = (f"{number}. " if block.numbered else "- ") + line
+            if chunks and (listing or chunks[-1][-1].endswith(":")):
                 chunks[-1].append(line)
             else:
                 chunks.append([line])
+            listing = True
         else:
+            listing, number = False, 0
             value = block.text
+            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
             if value.endswith(":") and (nxt is None or nxt.kind != "item"):
-                # A lead-in whose list is missing (lost when the page was copied) or that
-                # introduces the sub-sections: the sentence says nothing on its own.
-                kept = re.split(r"(?<=[.!?])\s+", value)[:-1]
-                if nxt is not None and nxt.kind == "para":
+                # A lead-in whose list is missing (lost when the page was copied): the
+                # sentence says nothing on its own.
+                if nxt is not None:
                     skipped.append(f"{where!r}: {value.split('. ')[-1]!r} introduces no "
                                    "list (its items were probably lost when the page was "
                                    "copied), left out")
-                value = " ".join(kept)
+                value = " ".join(re.split(r"(?<=[.!?])\s+", value)[:-1])
             if value:
                 chunks.append([value])
         i += 1
     return "\n\n".join("\n".join(chunk) for chunk in chunks).strip()
-
-
-def _numbered_before(blocks: list[Block], i: int, level: int) -> int:
-    """Numbered items of earlier lists at this level (each list counts from 1)."""
-    j = i
-    while j > 0 and blocks[j - 1].kind == "item" and blocks[j - 1].level >= level:
-        j -= 1
-    return sum(1 for b in blocks[:j] if b.kind == "item" and b.numbered and b.level == level)
 
 
 # -- merging into the knowledge file ------------------------------------------------------------
@@ -778,10 +764,6 @@ class Report:
     removed: list[tuple[str, str]] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept_out: list[str] = field(default_factory=list)   # parts staff removed: not re-added
-
-    @property
-    def any(self) -> bool:
-        return bool(self.new_article or self.added or self.changed or self.removed)
 
 
 def merge(data: dict, article: ParsedArticle) -> tuple[dict, Report]:
