@@ -111,12 +111,14 @@ class Lexicon:
     # A one-word cue under a case ending ("instagramdan", "adresime") -> the same. An ending fits
     # a thing, not a title or an introduction ("MR'da" is the scan, not "Mr").
     suffixed_cues: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
+    # Folded first word of a cue -> how the data spells it ("sok" -> "sok", "adim" -> "adım").
+    cue_spellings: dict[str, frozenset[str]]
 
 
 CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "signoff",
             "residence", "residence_after", "street", "street_strong", "unit", "date_cue",
             "phone_cue", "id_cue", "passport_cue", "plate_cue", "iban_cue", "card_cue",
-            "handle_cue", "email_cue", "email_at", "email_dot", "email_joiner", "card_expiry",
+            "handle_cue", "email_at", "email_dot", "email_joiner", "card_expiry",
             "name_here")
 WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
@@ -171,6 +173,11 @@ def lexicon() -> Lexicon:
             if not line.startswith("#"):
                 places.update(fold(w) for w in line.split())
     cues = {key: _phrases(merged.get(key, ())) for key in CUE_KEYS}
+    spelled: dict[str, set[str]] = {}
+    for key in CUE_KEYS:
+        for item in merged.get(key, ()):
+            for word in re.findall(r"[^\W_]+", item):
+                spelled.setdefault(fold(word), set()).add(_lower(word))
     index: dict[str, list] = {}
     for key, phrases in cues.items():
         for phrase in phrases:
@@ -201,7 +208,8 @@ def lexicon() -> Lexicon:
         social=tuple(common["social_domains"]), eponyms=frozenset(common["eponyms"]),
         iban_lengths=common["iban_lengths"], name_suffixes=suffixes,
         phrase_index={k: tuple(v) for k, v in index.items()},
-        suffixed_cues={k: tuple(v) for k, v in suffixed.items()})
+        suffixed_cues={k: tuple(v) for k, v in suffixed.items()},
+        cue_spellings={k: frozenset(v) for k, v in spelled.items()})
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,7 +244,6 @@ class View:
     """The message with uniform digits and spelled numbers as digits, and what is masked."""
 
     def __init__(self, text: str, lex: Lexicon):
-        self.original = text
         base = text if text.isascii() else text.translate(_UNIFORM)
         # A letter for a digit inside a number: "0544 9O2 37 61" (same length, so no map).
         base = DIGIT_LOOKALIKE.sub(lambda m: "0" if m.group() in "Oo" else "1", base)
@@ -309,10 +316,14 @@ NAME_CUES = frozenset({"intro", "intro_name", "title_before", "title_after", "re
 
 def _cue_candidates(t: Token, lex: Lexicon):
     """Cue phrases that may start at this word, also under a case ending ("instagramda")."""
-    found = lex.phrase_index.get(t.fold)
-    if found:
-        return found
-    return lex.suffixed_cues.get(t.fold, ())
+    found = lex.phrase_index.get(t.fold) or lex.suffixed_cues.get(t.fold, ())
+    if found and not t.text.isascii():
+        # Folding lets "adim" be "adım"; a word written with letters the cue lacks is another
+        # word: "şok" (shock) is not "sok." (street).
+        written = _lower(t.text)
+        found = [(kind, p) for kind, p in found
+                 if written.startswith(tuple(lex.cue_spellings.get(p[0], ())))]
+    return found
 
 
 def _spell_numbers(text: str, tokens: list[Token], lex: Lexicon
@@ -338,15 +349,15 @@ def _spell_numbers(text: str, tokens: list[Token], lex: Lexicon
         if not run or (len(run) == 1 and run[0][2] in lex.weak_numbers):
             i += max(len(run), 1)
             continue
-        groups = _groups(run, lex)
+        groups, first = _groups(run, lex), run[0][0]
         # "plus four seven ..." is "+47 ...": the sign joins the first group.
         if i and words[i - 1][2] in lex.plus and NUMBER_GAP.fullmatch(text, words[i - 1][1],
-                                                                       run[0][0]):
+                                                                       first):
             digits, _, end = groups[0]
-            groups[0] = ("+" + digits, words[i - 1][0], end)
-            run.insert(0, words[i - 1])
-        replacements.append((run[0][0], run[-1][1], groups))
-        i += len(run) - (run[0] is words[i - 1] if i else 0)
+            first = words[i - 1][0]
+            groups[0] = ("+" + digits, first, end)
+        replacements.append((first, run[-1][1], groups))
+        i += len(run)
     if not replacements:
         return text, None, None
     out: list[str] = []
@@ -513,8 +524,8 @@ def _cue_before(view: View, start: int, key: str, lex: Lexicon, window: int = 40
         return False
     words = [fold(w) for w in CUE_WORD.findall(view.text[max(0, start - window):start])][-6:]
     for i, word in enumerate(words):
-        for kind, phrase in lex.phrase_index.get(word, ()):
-            if kind == key and tuple(words[i:i + len(phrase)]) == phrase:
+        for kind, phrase in lex.phrase_index.get(word) or lex.suffixed_cues.get(word, ()):
+            if kind == key and (len(phrase) == 1 or tuple(words[i:i + len(phrase)]) == phrase):
                 return True
     return False
 
@@ -1013,12 +1024,15 @@ def addresses(view: View, lex: Lexicon) -> None:
     def anchor(i: int) -> int:
         """Words in the street word at token i that anchor an address here, or 0."""
         t = tokens[i]
-        strong = _match_phrase(tokens, i, "street_strong", lex)
-        if strong:
-            return strong
         named = i > 0 and tokens[i - 1].capital and tokens[i - 1].fold not in stop
-        weak = _match_phrase(tokens, i, "street", lex)
         near = view.text[max(0, tokens[i - 1].start - 8) if i else 0:t.end + 10]
+        strong = _match_phrase(tokens, i, "street_strong", lex)
+        # A strong street word with a capital, a number or a residence cue by it: "Bağdat
+        # Caddesi", "bagdat caddesi 145", "adresim gul sokak"; not "the cliff road tonight".
+        if strong and (t.capital or named or DIGIT.search(near) or any(
+                u.cues and "residence" in u.cues for u in tokens[max(0, i - 4):i])):
+            return strong
+        weak = _match_phrase(tokens, i, "street", lex)
         if weak and named and DIGIT.search(near):
             return weak     # "Elm Close 5", "Seaview Hotel, room 412": a name and a number
         if t.capital and number_after.match(view.text, t.end) and any(
