@@ -261,8 +261,11 @@ class View:
         # kinds the message holds at all lets a recogniser skip its cue-driven search.
         self.cue_kinds: set[str] = set()
         words = self.words
+        text = self.text
         for i, t in enumerate(words):
             t.n = i
+            if (t.start and text[t.start - 1].isdigit()) or text[t.end:t.end + 1].isdigit():
+                continue    # glued to digits ("2fb4c2") it is no word, let alone a cue
             for kind, phrase in _cue_candidates(t, lex):
                 size = len(phrase)
                 if i + size <= len(words) and all(
