@@ -2,9 +2,12 @@
 
 Everything that differs between languages lives in `chatbot/data/<code>/`:
 
-    language.json      stopwords, courtesy and question words, stemmer, apostrophe rule...
+    language.json      stopwords, courtesy and question words, stemmer, apostrophe rule,
+                       chat spellings ("yapıyo" -> "yapıyor"), question particles...
     replies.json       the bot's own texts (fallback, declines, "did you mean", notice...)
     common_words.tsv   general word frequencies (Zipf, from wordfreq), folded
+    synonyms.json      general lay-medical synonyms, for any clinic ("iğne" = "enjeksiyon");
+                       a clinic's own vocabulary adds to them and wins where they differ
 
 Adding a language is adding such a folder (and the clinic's texts and vocabulary in it).
 `detect` tells which of a knowledge file's languages a message is written in.
@@ -58,6 +61,12 @@ class Language:
     # "ağrısı"...): weigh a word by its whole family, the forms sharing its stem.
     zipf_by_stem: bool = False
     cues_by_stem: bool = False              # a cue matches the inflected word too
+    # Chat spellings, whole words ("bi" -> "bir", "napcam" -> "ne yapacağım") and word endings
+    # ("yapıyo" -> "yapıyor"): applied to every text, so only where the written form is no word.
+    respell: dict[str, str] = field(default_factory=dict)
+    respell_endings: tuple[tuple[str, str, int], ...] = ()   # (ending, replacement, min stem)
+    particles: tuple[str, ...] = ()         # question particles typed onto a word: "gecermi"
+    synonyms: tuple[tuple[str, ...], ...] = ()
     common: dict[str, float] = field(default_factory=dict, repr=False)  # folded word -> Zipf
     replies: dict = field(default_factory=dict, repr=False)
 
@@ -77,7 +86,20 @@ class Language:
 
     def words(self, message: str) -> list[str]:
         """Split a message into folded words with this language's rules (see text.words)."""
-        return text.words(message, apostrophe=self.apostrophe, spelling=self.spelling)
+        found = text.words(message, apostrophe=self.apostrophe, spelling=self.spelling)
+        if not (self.respell or self.respell_endings):
+            return found
+        out: list[str] = []
+        for word in found:
+            if word in self.respell:
+                out.extend(self.respell[word].split())
+                continue
+            for ending, replacement, at_least in self.respell_endings:
+                if word.endswith(ending) and len(word) - len(ending) >= at_least:
+                    word = word[: -len(ending)] + replacement
+                    break
+            out.append(word)
+        return out
 
     def normalise(self, message: str) -> str:
         """Return the canonical comparison form of a string in this language."""
@@ -141,6 +163,9 @@ def _load(code: str) -> Language:
                 word, zipf = line.split("\t")
                 common[word] = float(zipf)
     fold_all = lambda key: frozenset(text.fold(w) for w in spec.get(key, []))  # noqa: E731
+    synonyms_file = folder / "synonyms.json"
+    synonyms = json.loads(synonyms_file.read_text(encoding="utf-8")).get("synonyms", []) \
+        if synonyms_file.exists() else []
     return Language(
         code=code, name=spec.get("name", code),
         stopwords=fold_all("stopwords"), courtesy=fold_all("courtesy"),
@@ -155,6 +180,12 @@ def _load(code: str) -> Language:
         softening=spec.get("softening", {}), letters=spec.get("letters", ""),
         zipf_by_stem=spec.get("zipf_by_stem", False), known_zipf=spec.get("known_zipf", 3.0),
         cues_by_stem=spec.get("cues_by_stem", False),
+        respell={text.fold(k): text.fold(v) for k, v in spec.get("respell", {}).items()},
+        respell_endings=tuple((text.fold(e), text.fold(r), int(n))
+                              for e, r, n in spec.get("respell_endings", [])),
+        particles=tuple(sorted({text.fold(p) for p in spec.get("particles", [])}, key=len,
+                               reverse=True)),
+        synonyms=tuple(tuple(group) for group in synonyms),
         common=common, replies=replies)
 
 

@@ -152,9 +152,11 @@ class Matcher:
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._synonym_words: set[str] = set()
         self._canonical: set[str] = set()
-        for group in self.vocabulary.synonyms:
+        # The language's general synonyms first: the clinic's own groups then win.
+        for group in (*self.lang.synonyms, *self.vocabulary.synonyms):
             canonical = tuple(self._stems(group[0]))
             self._canonical.update(canonical)
+            self._phrases.pop(canonical, None)
             for variant in group:
                 self._synonym_words.update(self.lang.words(variant))
                 key = tuple(self._stems(variant))
@@ -210,6 +212,14 @@ class Matcher:
                 out.append(word)
         return out
 
+    def _split_particle(self, word: str) -> list[str]:
+        """Detach a question particle typed onto a word ("gecermi" -> "gecer mi")."""
+        for particle in self.lang.particles:
+            rest = word[: -len(particle)]
+            if word.endswith(particle) and len(rest) >= 2 and self._is_known(rest):
+                return [rest, particle]
+        return [word]
+
     def _correct(self, word: str) -> str | None:
         """Return the domain word (or two words) a misspelt word stands for, or None."""
         if len(word) < 3:
@@ -234,7 +244,8 @@ class Matcher:
         """Normalise a message: fold, fix typos, stem, map synonyms, weigh each term."""
         corrections: dict[str, str] = {}
         fixed: list[str] = []
-        raw = self._join_split_words(self.lang.words(message))
+        raw = [part for word in self._join_split_words(self.lang.words(message))
+               for part in (self._split_particle(word) if not self._is_known(word) else [word])]
         for word in raw:
             if not self._is_known(word) and (repl := self._correct(word)):
                 corrections[word] = repl
