@@ -163,6 +163,13 @@ class Matcher:
                 if key and key != canonical:
                     self._phrases[key] = canonical
         self._longest_phrase = max((len(k) for k in self._phrases), default=1)
+        # Multi-word phrases as typed, for typos that make another real word ("kemik ilgi ödemi")
+        self._typed_phrases: dict[int, list[tuple[str, ...]]] = {}
+        for group in (*self.lang.synonyms, *self.vocabulary.synonyms):
+            for variant in group:
+                ws = tuple(self.lang.words(variant))
+                if len(ws) >= 3:
+                    self._typed_phrases.setdefault(len(ws), []).append(ws)
 
     def _build_cues(self) -> None:
         # A request is out of scope only if the knowledge base never speaks of it: a clinic
@@ -212,6 +219,21 @@ class Matcher:
                 out.append(word)
         return out
 
+    def _fix_phrases(self, words: list[str]) -> list[str]:
+        """Mend one mistyped word inside a known phrase of three or more words, even where the
+        typo is a real word ("kemik ilgi ödemi" -> "kemik iliği ödemi")."""
+        out = list(words)
+        for size, phrases in self._typed_phrases.items():
+            for i in range(len(out) - size + 1):
+                window = tuple(out[i:i + size])
+                for phrase in phrases:
+                    differ = [j for j in range(size) if window[j] != phrase[j]]
+                    if len(differ) == 1 and window[differ[0]][:1] == phrase[differ[0]][:1] \
+                            and fuzz.ratio(window[differ[0]], phrase[differ[0]]) >= 75:
+                        out[i:i + size] = phrase
+                        break
+        return out
+
     def _split_particle(self, word: str) -> list[str]:
         """Detach a question particle typed onto a word ("gecermi" -> "gecer mi")."""
         for particle in self.lang.particles:
@@ -252,6 +274,7 @@ class Matcher:
                 fixed.extend(repl.split())
             else:
                 fixed.append(word)
+        fixed = self._fix_phrases(fixed)
         terms = self._terms(fixed)
         # How common each term is in the language, from the words the visitor actually typed.
         zipf: dict[str, float] = {}
