@@ -277,14 +277,18 @@ class Chatbot:
         Stories ("I fell skiing three weeks ago... How long until I can ski again?") dilute
         the question with everyday words; the sentence that asks is usually the best query.
         "What does that mean?" points back, so it is also tried with the sentence before it.
-        A part replaces the whole only if it names a topic (is anchored) and scores higher.
+        A part replaces the whole only if it names a topic (is anchored, and not only with
+        generic words such as the topic's own name) and scores higher.
         """
         sentences = [s for s in SENTENCE.split(message) if len(sp.lang.words(s)) >= 3]
         for sentence in self._asking_sentences(sp, message):
             i = sentences.index(sentence) if sentence in sentences else 0
             with_previous = " ".join(sentences[max(i - 1, 0): i] + [sentence])
             for part_text in dict.fromkeys((sentence, with_previous)):  # each text once
-                part = sp.matcher.rank(part_text, limit=8)
+                analysis = sp.matcher.analyse(part_text)
+                if self._generic(sp, analysis):
+                    continue  # "is it bone marrow edema?": the story before it says what
+                part = sp.matcher.rank(analysis, limit=8)
                 if part and part[0].anchored and (not ranked or part[0].score > ranked[0].score):
                     ranked = part
         return ranked

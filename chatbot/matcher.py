@@ -228,8 +228,12 @@ class Matcher:
                 window = tuple(out[i:i + size])
                 for phrase in phrases:
                     differ = [j for j in range(size) if window[j] != phrase[j]]
-                    if len(differ) == 1 and window[differ[0]][:1] == phrase[differ[0]][:1] \
-                            and fuzz.ratio(window[differ[0]], phrase[differ[0]]) >= 75:
+                    if len(differ) != 1:
+                        continue
+                    typed = window[differ[0]]
+                    if typed[:1] == phrase[differ[0]][:1] \
+                            and self.lang.stem(typed) != self.lang.stem(phrase[differ[0]]) \
+                            and fuzz.ratio(typed, phrase[differ[0]]) >= 75:
                         out[i:i + size] = phrase
                         break
         return out
@@ -461,19 +465,25 @@ class Matcher:
 
 def _cue_patterns(table: dict[str, tuple[str, ...]], lang: Language, *,
                   by_stem: bool = True) -> dict[str, re.Pattern]:
-    """Compile each category's phrases into one whole-word pattern over normalised text."""
+    """Compile each category's phrases into one whole-word pattern over normalised text.
+
+    A "*" in a phrase stands for up to four words ("bende * olabilir mi": a verb-final
+    language puts the topic between the cue's words).
+    """
     patterns = {}
+    gap = re.escape(" * ")
     for category, phrases in table.items():
         if not phrases:
             continue
-        forms = {lang.normalise(p) for p in phrases}
+        forms = {" * ".join(lang.normalise(part) for part in p.split("*")) for p in phrases}
         if by_stem and lang.cues_by_stem:  # "takviye" finds "takviyesi" (stem "takviy")...
             # ...but a short stem would find unrelated words ("yüzde" -> "yuz", "yüz" = face);
             # in a phrase the other words keep it specific ("kortizon iğnesini")
             forms |= {stemmed for f in forms
                       if min(map(len, (stemmed := " ".join(lang.stem(w) for w in f.split()))
                                  .split())) >= (5 if " " not in f else 4)}
-        alternation = "|".join(sorted((re.escape(f) for f in forms if f), key=len, reverse=True))
+        alternation = "|".join(sorted((re.escape(f).replace(gap, r" (?:[a-z0-9]+ ){0,4}")
+                                       for f in forms if f), key=len, reverse=True))
         patterns[category] = re.compile(rf"\b(?:{alternation})\b")
     return patterns
 
