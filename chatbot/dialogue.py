@@ -43,7 +43,8 @@ class Policy:
     max_suggestions: int = 3
     vague_max_terms: int = 3
     verbatim: float = 0.9           # a message this close to a phrasing is never "vague"
-    smalltalk_coverage: float = 0.5  # small talk must account for much of the message
+    smalltalk_coverage: float = 0.5  # small talk must account for much of the message...
+    smalltalk_uncovered: float = 0.5  # ...and leave no topic word heavier than this out
     foreign_ratio: float = 1.0      # a foreign word this heavy beside a single shared word
     language_margin: float = 0.05   # another language must match this much better to win
 
@@ -225,8 +226,10 @@ class Chatbot:
             return True  # the message is one of the entry's own phrasings ("crutches", "rest")
         if top.entry.kind == "smalltalk":
             # Small talk only when no topic was raised: "does it hurt a lot" is no "thanks a lot".
+            # A light verb the entry lacks ("bu cevapları yapay zekâ mı veriyor") raises no topic.
+            uncovered = analysis.anchors - matcher.terms_of(top.entry)
             return top.coverage >= p.smalltalk_coverage and \
-                matcher.covers(top.entry, analysis.anchors)
+                sum(analysis.weights[t] for t in uncovered) < p.smalltalk_uncovered
         if not (top.score >= p.answer_threshold and top.coverage >= p.answer_coverage
                 and top.anchored):
             return False
