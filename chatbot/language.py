@@ -6,6 +6,8 @@ Everything that differs between languages lives in `chatbot/data/<code>/`:
                        chat spellings ("yapıyo" -> "yapıyor"), question particles...
     replies.json       the bot's own texts (fallback, declines, "did you mean", notice...)
     common_words.tsv   general word frequencies (Zipf, from wordfreq), folded
+    stem_zipf.tsv      the same summed by stem, where `zipf_by_stem` (computed from the two
+                       files above; a fingerprint line says which rules and words it is from)
     synonyms.json      general lay-medical synonyms, for any clinic ("iğne" = "enjeksiyon");
                        a clinic's own vocabulary adds to them and wins where they differ
 
@@ -15,6 +17,7 @@ Adding a language is adding such a folder (and the clinic's texts and vocabulary
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -68,6 +71,9 @@ class Language:
     particles: tuple[str, ...] = ()         # question particles typed onto a word: "gecermi"
     synonyms: tuple[tuple[str, ...], ...] = ()
     common: dict[str, float] = field(default_factory=dict, repr=False)  # folded word -> Zipf
+    # stem -> Zipf of its family; shipped as stem_zipf.tsv (stemming 56,000 words at every
+    # start takes seconds), computed here when that file is missing or out of date
+    stem_zipf_table: dict[str, float] = field(default_factory=dict, repr=False)
     replies: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -76,13 +82,8 @@ class Language:
         ordered = tuple(sorted(self.suffixes, key=lambda rule: len(rule[0]), reverse=True))
         object.__setattr__(self, "_stem", lru_cache(maxsize=65536)(
             lambda w: self._stem_word(w, kind, arg, snowball, ordered)))
-        families: dict[str, float] = {}
-        if self.zipf_by_stem:
-            for word, zipf in self.common.items():
-                stem = self.stem(word)
-                families[stem] = families.get(stem, 0.0) + 10 ** zipf
-        object.__setattr__(self, "_stem_zipf",
-                           {stem: round(math.log10(total), 2) for stem, total in families.items()})
+        if self.zipf_by_stem and not self.stem_zipf_table:
+            object.__setattr__(self, "stem_zipf_table", self.stem_families())
 
     def words(self, message: str) -> list[str]:
         """Split a message into folded words with this language's rules (see text.words)."""
@@ -124,15 +125,23 @@ class Language:
                                        known=self._known)
         return word
 
+    def stem_families(self) -> dict[str, float]:
+        """Sum the frequencies of the common words by stem: each stem's family Zipf."""
+        families: dict[str, float] = {}
+        for word, zipf in self.common.items():
+            stem = self.stem(word)
+            families[stem] = families.get(stem, 0.0) + 10 ** zipf
+        return {stem: round(math.log10(total), 2) for stem, total in families.items()}
+
     def zipf(self, word: str) -> float:
         """How common a folded word is (Zipf), or its stem's family when `zipf_by_stem`."""
         if self.zipf_by_stem:
-            return self._stem_zipf.get(self.stem(word), 0.0)
+            return self.stem_zipf_table.get(self.stem(word), 0.0)
         return self.common.get(word, 0.0)
 
     def stem_zipf(self, stem: str) -> float:
         """How common a stem's family of words is (Zipf; 0 if unknown or not `zipf_by_stem`)."""
-        return self._stem_zipf.get(stem, 0.0) if self.zipf_by_stem else 0.0
+        return self.stem_zipf_table.get(stem, 0.0) if self.zipf_by_stem else 0.0
 
     def _known(self, word: str) -> bool:
         return self.common.get(word, 0.0) >= self.known_zipf
@@ -155,13 +164,12 @@ def _load(code: str) -> Language:
         raise ValueError(f"no language data for {code!r} (known: {', '.join(sorted(available()))})")
     spec = json.loads((folder / "language.json").read_text(encoding="utf-8"))
     replies = json.loads((folder / "replies.json").read_text(encoding="utf-8"))
-    common: dict[str, float] = {}
     words_file = folder / "common_words.tsv"
-    if words_file.exists():
-        for line in words_file.read_text(encoding="utf-8").splitlines():
-            if line and not line.startswith("#"):
-                word, zipf = line.split("\t")
-                common[word] = float(zipf)
+    common = _read_zipf(words_file)
+    families_file = folder / STEM_ZIPF
+    families = _read_zipf(families_file) \
+        if _fingerprint_line(families_file) == f"# fingerprint {stemming_fingerprint(code)}" \
+        else {}
     fold_all = lambda key: frozenset(text.fold(w) for w in spec.get(key, []))  # noqa: E731
     synonyms_file = folder / "synonyms.json"
     synonyms = json.loads(synonyms_file.read_text(encoding="utf-8")).get("synonyms", []) \
@@ -186,7 +194,54 @@ def _load(code: str) -> Language:
         particles=tuple(sorted({text.fold(p) for p in spec.get("particles", [])}, key=len,
                                reverse=True)),
         synonyms=tuple(tuple(group) for group in synonyms),
-        common=common, replies=replies)
+        common=common, stem_zipf_table=families, replies=replies)
+
+
+STEM_ZIPF = "stem_zipf.tsv"
+# What the stem families depend on: the stemming rules and the word list.
+_STEMMING_KEYS = ("stemmer", "stem_min_length", "stem_exceptions", "suffixes", "stem_rounds",
+                  "stem_min_stem", "softening", "known_zipf")
+
+
+def stemming_fingerprint(code: str) -> str:
+    """A hash of what a language's stem families are computed from (rules and word list)."""
+    folder = DATA / code
+    spec = json.loads((folder / "language.json").read_text(encoding="utf-8"))
+    digest = hashlib.sha256(json.dumps({k: spec.get(k) for k in _STEMMING_KEYS},
+                                       sort_keys=True).encode())
+    words_file = folder / "common_words.tsv"
+    if words_file.exists():
+        digest.update(words_file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def write_stem_zipf(code: str) -> Path:
+    """Compute a language's stem families and write them to its stem_zipf.tsv."""
+    lang = _load.__wrapped__(code)
+    out = DATA / code / STEM_ZIPF
+    out.write_text(f"# fingerprint {stemming_fingerprint(code)}\n"
+                   f"# stem\tzipf of its family in common_words.tsv; regenerate with "
+                   f"data/build_stem_zipf.py\n"
+                   + "".join(f"{stem}\t{zipf:.2f}\n" for stem, zipf in
+                             sorted(lang.stem_families().items())), encoding="utf-8")
+    return out
+
+
+def _read_zipf(path: Path) -> dict[str, float]:
+    table: dict[str, float] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                word, zipf = line.split("\t")
+                table[word] = float(zipf)
+    return table
+
+
+def _fingerprint_line(path: Path) -> str:
+    if not path.exists():
+        return ""
+    with path.open(encoding="utf-8") as f:
+        return f.readline().rstrip("\n")
 
 
 def _suffix_rule(spec: str) -> tuple[str, str, int]:
