@@ -164,12 +164,15 @@ class Matcher:
                     self._phrases[key] = canonical
         self._longest_phrase = max((len(k) for k in self._phrases), default=1)
         # Multi-word phrases as typed, for typos that make another real word ("kemik ilgi ödemi")
-        self._typed_phrases: dict[int, list[tuple[str, ...]]] = {}
+        # Indexed by (position, word), so that a window only meets the phrases it nearly is.
+        self._typed_phrases: dict[int, dict[tuple[int, str], set[tuple[str, ...]]]] = {}
         for group in (*self.lang.synonyms, *self.vocabulary.synonyms):
             for variant in group:
                 ws = tuple(self.lang.words(variant))
                 if len(ws) >= 3:
-                    self._typed_phrases.setdefault(len(ws), []).append(ws)
+                    slots = self._typed_phrases.setdefault(len(ws), {})
+                    for j, w in enumerate(ws):
+                        slots.setdefault((j, w), set()).add(ws)
 
     def _build_cues(self) -> None:
         # A request is out of scope only if the knowledge base never speaks of it: a clinic
@@ -223,17 +226,18 @@ class Matcher:
         """Mend one mistyped word inside a known phrase of three or more words, even where the
         typo is a real word ("kemik ilgi ödemi" -> "kemik iliği ödemi")."""
         out = list(words)
-        for size, phrases in self._typed_phrases.items():
+        for size, slots in self._typed_phrases.items():
             for i in range(len(out) - size + 1):
                 window = tuple(out[i:i + size])
-                for phrase in phrases:
-                    differ = [j for j in range(size) if window[j] != phrase[j]]
-                    if len(differ) != 1:
-                        continue
-                    typed = window[differ[0]]
-                    if typed[:1] == phrase[differ[0]][:1] \
-                            and self.lang.stem(typed) != self.lang.stem(phrase[differ[0]]) \
-                            and fuzz.ratio(typed, phrase[differ[0]]) >= 75:
+                hits: dict[tuple[str, ...], int] = {}
+                for j, w in enumerate(window):
+                    for phrase in slots.get((j, w), ()):
+                        hits[phrase] = hits.get(phrase, 0) + 1
+                for phrase in sorted(p for p, n in hits.items() if n == size - 1):
+                    j = next(j for j in range(size) if window[j] != phrase[j])
+                    typed = window[j]
+                    if typed[:1] == phrase[j][:1] and fuzz.ratio(typed, phrase[j]) >= 75 \
+                            and self.lang.stem(typed) != self.lang.stem(phrase[j]):
                         out[i:i + size] = phrase
                         break
         return out
