@@ -281,7 +281,8 @@ class Chatbot:
         the question with everyday words; the sentence that asks is usually the best query.
         "What does that mean?" points back, so it is also tried with the sentence before it.
         A part replaces the whole only if it names a topic (is anchored, and not only with
-        generic words such as the topic's own name) and scores higher.
+        generic words such as the topic's own name), is no small talk ("... merak ettim") and
+        scores higher.
         """
         sentences = [s for s in SENTENCE.split(message) if len(sp.lang.words(s)) >= 3]
         for sentence in self._asking_sentences(sp, message):
@@ -292,7 +293,8 @@ class Chatbot:
                 if self._generic(sp, analysis):
                     continue  # "is it bone marrow edema?": the story before it says what
                 part = sp.matcher.rank(analysis, limit=8)
-                if part and part[0].anchored and (not ranked or part[0].score > ranked[0].score):
+                if part and part[0].anchored and part[0].entry.kind != "smalltalk" and \
+                        (not ranked or part[0].score > ranked[0].score):
                     ranked = part
         return ranked
 
