@@ -54,6 +54,7 @@ class Weights:
     damp_from: float = 4.8         # known words more frequent than this (Zipf) weigh less...
     damp_slope: float = 0.4        # ...by this much per Zipf unit...
     damp_floor: float = 0.3        # ...down to this factor
+    vague_max: float = 1.0         # a generic word ("bone", "disease") weighs at most this
     common_zipf: float = 3.0       # a word at least this frequent in English is never "a typo"
     typo_cutoff: float = 75        # rapidfuzz ratio (0-100) to accept a correction
     typo_cutoff_short: float = 85  # the same for words of four letters or fewer
@@ -314,6 +315,8 @@ class Matcher:
             return w.number_weight
         term_id = self._term_ids.get(term)
         if term_id is not None:
+            if term in self._vague_stems:  # "this disease", "bu rahatsızlık": the topic itself
+                return min(float(self._idf[term_id]), w.vague_max)
             return float(self._idf[term_id])
         weight = min(w.oov_max, max(w.oov_min, w.oov_slope * (w.oov_zipf_top - zipf)))
         if zipf == 0.0 and len(term) <= 4:
