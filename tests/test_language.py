@@ -13,7 +13,7 @@ from conftest import FAQ, ROOT
 
 DEV_TR = ROOT / "tests" / "data" / "dev_tr.jsonl"
 # Reached when these floors were set (docs/matching.md), minus a small margin.
-TR_FLOORS = {"overall": 0.84, "top1": 0.86, "answered_correct": 0.83, "declined_correct": 0.89}
+TR_FLOORS = {"overall": 0.88, "top1": 0.90, "answered_correct": 0.87, "declined_correct": 0.90}
 
 
 def test_every_entry_and_the_clinic_carry_turkish_marked_unreviewed():
@@ -199,4 +199,4 @@ def test_turkish_dev_set_floor(bot):
     for key, floor in TR_FLOORS.items():
         assert summary[key] >= floor, (key, summary[key])
     for name, row in summary["per_category"].items():
-        assert row["rate"] >= 0.65, (name, row)
+        assert row["rate"] >= 0.68, (name, row)
