@@ -6,11 +6,12 @@
 """
 
 from .dialogue import NOTICE, Chatbot, Match, Policy, Reply
-from .errors import ChatbotError, KnowledgeError, StoreError
+from .errors import ChatbotError, KnowledgeError, StoreError, StoreUnavailable
 from .knowledge import Clinic, Entry, Knowledge
 from .matcher import Matcher, Vocabulary, Weights
 
 __all__ = [
     "Chatbot", "ChatbotError", "Clinic", "Entry", "Knowledge", "KnowledgeError", "Match",
-    "Matcher", "NOTICE", "Policy", "Reply", "StoreError", "Vocabulary", "Weights",
+    "Matcher", "NOTICE", "Policy", "Reply", "StoreError", "StoreUnavailable", "Vocabulary",
+    "Weights",
 ]

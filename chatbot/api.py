@@ -10,6 +10,7 @@ import re
 import uuid
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .errors import StoreError
 from .redact import redact, strip_control
@@ -18,7 +19,20 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
+# Identifiers a client sends back: letters, digits, '-' and '_' (no NUL, surrogate or space).
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# The query ids the chat hands out (uuid4); anything else is refused before it reaches storage.
+QUERY_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+MAX_JSON_DEPTH = 20    # our bodies are flat objects; the depth check stops at the first excess
+MAX_NUMBER_CHARS = 30  # no field of ours is a number; int("9" * 5000) alone raises ValueError
+# A string (to the end of the text if it never closes: one pass, no retry from later quotes)
+# or a bracket.
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]')
+
+
+class _Refused(ValueError):
+    """A value that parses as JSON but that the API will not take."""
 
 
 class ApiError(Exception):
@@ -43,6 +57,10 @@ def _store():
     return current_app.extensions["chatbot_store"]
 
 
+def _journal():
+    return current_app.extensions["chatbot_journal"]
+
+
 def _settings() -> dict:
     return current_app.config["CHATBOT"]
 
@@ -52,20 +70,77 @@ def json_body() -> dict:
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type",
                        "Send the body as JSON with 'Content-Type: application/json'.")
-    raw = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+    raw = _body_bytes()
     try:
         decoded = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400, "invalid_utf8", "The body is not valid UTF-8.") from None
+    # Python's parser recurses per level and gives up (RecursionError) deep in a hostile body.
+    if _nesting(decoded) > MAX_JSON_DEPTH:
+        raise ApiError(400, "invalid_json",
+                       f"The body is nested more than {MAX_JSON_DEPTH} levels deep.")
     try:
-        body = json.loads(decoded)
+        body = json.loads(decoded, parse_int=_INT, parse_float=_FLOAT, parse_constant=_not_json)
     except json.JSONDecodeError as exc:
         raise ApiError(400, "invalid_json",
                        f"The body is not valid JSON (line {exc.lineno}, column {exc.colno}).") \
             from None
+    except _Refused as exc:
+        raise ApiError(400, "invalid_json", str(exc)) from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "The body must be a JSON object.")
     return body
+
+
+def _body_bytes() -> bytes:
+    """Read the body; refuse one over the limit whether or not it declared its length."""
+    if request.content_length is not None or "wsgi.input_terminated" not in request.environ:
+        return request.get_data(cache=True)  # Werkzeug: 413 past MAX_CONTENT_LENGTH
+    # A chunked body declares no length, and Werkzeug would silently cut it at the limit and
+    # the cut body be answered. Read one byte past the limit to tell.
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = request.input_stream.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise RequestEntityTooLarge()
+    return b"".join(chunks)
+
+
+def _nesting(text: str) -> int:
+    """How deep arrays and objects nest in a JSON text, outside strings; stops past the limit."""
+    depth = deepest = 0
+    for token in _TOKEN.finditer(text):
+        if token.group()[0] == '"':
+            continue
+        depth += 1 if token.group() in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            break
+    return deepest
+
+
+def _number(kind):
+    def parse(literal: str):
+        if len(literal) > MAX_NUMBER_CHARS:
+            raise _Refused(f"The body holds a number of {len(literal)} characters; "
+                           f"at most {MAX_NUMBER_CHARS} are accepted.")
+        value = kind(literal)
+        if value in (float("inf"), float("-inf")):  # "1e999"
+            raise _Refused(f"The body holds a number too large to represent: {literal}.")
+        return value
+    return parse
+
+
+_INT, _FLOAT = _number(int), _number(float)
+
+
+def _not_json(literal: str):
+    raise _Refused(f"The body holds {literal}, which is not a JSON value.")
 
 
 @bp.post("/chat")
@@ -111,23 +186,25 @@ def _log_exchange(query_id: str, reply, message: str, session_id: str | None) ->
     best = reply.best
     # Urgent messages keep only their category: what someone wrote in an emergency is theirs.
     keep_text = not reply.answered and reply.reason != "urgent"
-    try:
-        _store().record(
-            query_id=query_id, answered=reply.answered, reason=reply.reason,
-            match_id=reply.match.id if reply.match else None,
-            score=reply.match.score if reply.match else None,
-            best_id=best.id if best else None, best_score=best.score if best else None,
-            category=reply.category, text=redact(message) if keep_text else None,
-            # Only a digest: whatever a client put in its session id is never stored.
-            session_id=hashlib.sha256(session_id.encode()).hexdigest()[:16] if session_id
-            else None)
-    except StoreError:
-        log.warning("exchange %s not logged: database unavailable", query_id)
+    # The journal takes it in (on disk within milliseconds); the database gets it later.
+    _journal().log_exchange(
+        query_id, answered=reply.answered, reason=reply.reason,
+        match_id=reply.match.id if reply.match else None,
+        score=reply.match.score if reply.match else None,
+        best_id=best.id if best else None, best_score=best.score if best else None,
+        category=reply.category, text=redact(message) if keep_text else None,
+        # Only a digest: whatever a client put in its session id is never stored.
+        session_id=hashlib.sha256(session_id.encode()).hexdigest()[:16] if session_id
+        else None)
 
 
 @bp.get("/health")
 def health():
-    return jsonify({"status": "ok", "entries": len(_bot().knowledge)})
+    # Read from the journal, never from the database: health answers whatever the database does.
+    log_state = _journal().status()
+    return jsonify({"status": "ok", "entries": len(_bot().knowledge), "db": log_state["db"],
+                    "pending_log_rows": log_state["pending"],
+                    "dropped_log_rows": log_state["dropped"]})
 
 
 def _checked_lang(lang: object) -> str:
@@ -170,16 +247,21 @@ def clinic():
 def feedback():
     body = json_body()
     query_id, helpful = body.get("query_id"), body.get("helpful")
-    if not isinstance(query_id, str) or not query_id:
+    if not isinstance(query_id, str) or not QUERY_ID.fullmatch(query_id.lower()):
         raise ApiError(400, "invalid_query_id", "'query_id' must be the id from a chat reply.")
+    query_id = query_id.lower()
     if not isinstance(helpful, bool):
         raise ApiError(400, "invalid_helpful", "'helpful' must be true or false.")
-    try:
-        found = _store().feedback(query_id, helpful)
-    except StoreError:
-        raise ApiError(503, "unavailable", "Feedback cannot be saved right now.") from None
-    if not found:
-        raise ApiError(404, "not_found", "No chat reply with that 'query_id'.")
+    journal = _journal()
+    # Replies of the last day are known to the journal; older ones are looked up.
+    if not journal.knows(query_id):
+        try:
+            found = _store().exists(query_id)
+        except StoreError:
+            raise ApiError(503, "unavailable", "Feedback cannot be saved right now.") from None
+        if not found:
+            raise ApiError(404, "not_found", "No chat reply with that 'query_id'.")
+    journal.log_feedback(query_id, helpful)
     return jsonify({"ok": True})
 
 
@@ -187,9 +269,11 @@ def _require_admin() -> None:
     token = _settings()["ADMIN_TOKEN"]
     if not token:
         raise ApiError(404, "not_found", "The requested URL was not found.")
-    header = request.headers.get("Authorization", "")
-    given = header[7:] if header.startswith("Bearer ") else ""
-    if not hmac.compare_digest(given.encode(), token.encode()):
+    # The scheme is case-insensitive (RFC 9110 section 11.1); spaces around are tolerated.
+    scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                            token.encode()):
+        # Each 401 counts against the client's ADMIN_LOGIN_LIMIT (security.py).
         raise ApiError(401, "unauthorized", "A valid 'Authorization: Bearer <token>' is needed.")
 
 
@@ -211,6 +295,7 @@ def admin_unanswered():
     _require_admin()
     limit = _int_arg("limit", 50, 1, 500)
     offset = _int_arg("offset", 0, 0, 10**9)
+    _journal().settle()   # staff see what was asked a moment ago (when the database is up)
     try:
         items, total = _store().unanswered(limit=limit, offset=offset)
     except StoreError:
@@ -221,6 +306,7 @@ def admin_unanswered():
 @bp.get("/admin/stats")
 def admin_stats():
     _require_admin()
+    _journal().settle()
     try:
         return jsonify(_store().stats())
     except StoreError:

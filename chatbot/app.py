@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from . import api, config, pages, security
+from . import api, config, journal, pages, security
 from .dialogue import Chatbot
 from .store import Store
 
@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the Flask app: settings, knowledge + matcher, log database, routes, error pages."""
     settings = config.load(overrides)
+    config.validate(settings)  # a guessable admin token stops start-up (ConfigError)
     app = Flask(__name__, static_folder=None)
     app.config["CHATBOT"] = settings
     # Werkzeug stops reading past this and raises 413 before the body reaches the API.
@@ -29,11 +30,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["chatbot"] = Chatbot.from_file(settings["FAQ_PATH"],
                                                   vocabulary_path=settings["VOCABULARY_PATH"])
 
-    # The log database; unreachable is not fatal (the bot answers, writes are retried).
+    # The log database, reached under a deadline; nothing here waits for it to answer.
     url = settings["DATABASE_URL"] or _default_database(app)
-    store = Store(url, retention_days=settings["RETENTION_DAYS"])
-    store.connect()
+    store = Store(url, timeout=settings["DATABASE_TIMEOUT"],
+                  retention_days=settings["RETENTION_DAYS"])
     app.extensions["chatbot_store"] = store
+    # Exchanges go to a local journal; its writer drains it into the database with retries, so
+    # a database that is down, hung or locked delays no answer and loses no row.
+    journal.init_app(app, store, settings["JOURNAL_PATH"]
+                     or Path(app.instance_path) / "journal.sqlite3")
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)

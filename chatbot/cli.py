@@ -5,17 +5,21 @@ from __future__ import annotations
 import csv
 import errno
 import json
+import re
 import socket
 import sys
 
 import click
 
 from . import config, knowledge
-from .errors import ChatbotError, KnowledgeError, StoreError
+from .errors import ChatbotError, ConfigError, KnowledgeError, StoreError
 
 
 def _settings(**overrides) -> dict:
-    return config.load({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return config.load({k: v for k, v in overrides.items() if v is not None})
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _bot(faq_path: str | None = None):
@@ -29,13 +33,19 @@ def _bot(faq_path: str | None = None):
         raise click.ClickException(str(exc)) from None
 
 
-def _store():
+def _store(*, drain: bool = True):
     from .app import create_app
 
     try:
         app = create_app()
-    except KnowledgeError as exc:
+    except (ConfigError, KnowledgeError) as exc:
         raise click.ClickException(str(exc)) from None
+    if drain:
+        # What the journal kept while the database was out reaches it before it is read.
+        pending = app.extensions["chatbot_journal"].drain()
+        if pending:
+            click.echo(f"({pending} exchange(s) still in the journal, not yet in the database)",
+                       err=True)
     return app.extensions["chatbot_store"]
 
 
@@ -56,39 +66,41 @@ def main():
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
               help="Threads per worker.")
 def serve(host: str, port: int, workers: int, threads: int):
-    """Serve the API, the widget and the admin page with gunicorn (production WSGI server)."""
-    from gunicorn.app.base import BaseApplication
-
+    """Serve the API, the widget and the admin page (gunicorn workers, waitress HTTP)."""
+    from . import server
     from .app import create_app
 
     _check_port(host, port)
     try:
         app = create_app()
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)  # a configuration problem, like a usage error: fix it, don't retry
     except KnowledgeError as exc:
         raise click.ClickException(str(exc)) from None
-    store = app.extensions["chatbot_store"]
+    store, journal = app.extensions["chatbot_store"], app.extensions["chatbot_journal"]
     click.echo(f"knowledge: {app.config['CHATBOT']['FAQ_PATH']} "
                f"({len(app.extensions['chatbot'].knowledge)} entries)")
-    click.echo(f"database:  {store.safe_url}")
+    # Bounded by CHATBOT_DATABASE_TIMEOUT: a database that is down or hangs delays start-up a
+    # few seconds at most, and the server starts anyway.
+    db_ok = store.connect()
+    journal.record_db_state(db_ok)
+    click.echo(f"database:  {store.safe_url}" + ("" if db_ok else
+               "  DOWN: answering anyway; exchanges wait in the journal until it is back"))
+    status = journal.status()
+    click.echo(f"journal:   {journal.spool.path} ({status['pending']} exchange(s) pending)")
     admin = "on" if app.config["CHATBOT"]["ADMIN_TOKEN"] else "off (set CHATBOT_ADMIN_TOKEN)"
     click.echo(f"admin API: {admin}")
     click.echo(f"serving on http://{host}:{port}  (demo page: /, widget: /widget.js)")
     store.dispose()  # each worker opens its own connections after the fork
-
-    class Server(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("threads", threads)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("accesslog", "-")
-            # No IP addresses or user agents in the access log: visitors' privacy.
-            self.cfg.set("access_log_format", '"%(r)s" %(s)s %(b)s %(M)sms')
-
-        def load(self):
-            return app
-
-    Server().run()
+    settings = app.config["CHATBOT"]
+    server.serve(app, host=host, port=port, workers=workers, threads=threads,
+                 client_timeout=settings["CLIENT_TIMEOUT"],
+                 max_body_bytes=settings["MAX_BODY_BYTES"],
+                 # Each worker starts its journal threads (replaying what a previous run left)
+                 # and puts what it holds in memory on disk when it exits.
+                 hooks={"post_worker_init": lambda worker: journal.start(),
+                        "worker_exit": lambda server, worker: journal.stop()})
 
 
 def _check_port(host: str, port: int) -> None:
@@ -166,8 +178,95 @@ def check(path: str | None):
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
     click.echo(f"{path}: OK, {len(kb)} entries ({summary}), languages: "
                + ", ".join(kb.languages))
+    for article in kb.articles:
+        click.echo(f"article {article.slug}: {article.title!r} ({article.lang}, "
+                   f"{len(article.entries)} entries)")
     for warning in knowledge.warnings(kb):
         click.echo(f"warning: {warning}")
+
+
+@main.command(name="import")
+@click.argument("article", type=click.Path(dir_okay=False))
+@click.option("--faq", "faq_path", help="Knowledge file to add it to (default: CHATBOT_FAQ_PATH).")
+@click.option("--url", help="The article's address on the clinic's site (recorded; its last "
+                            "part names the article).")
+@click.option("--lang", help="The article's language (default: detected).")
+@click.option("--slug", "article_slug", help="The article's id in the knowledge file (default: "
+                                             "from --url, else from its title).")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def import_(article: str, faq_path: str | None, url: str | None, lang: str | None,
+            article_slug: str | None, dry_run: bool):
+    """Add an article's sections and FAQ pairs to the knowledge file, or bring them up to date.
+
+    ARTICLE is text copied from the clinic's page (.txt), Markdown (.md) or the saved page
+    (.html). Entries keep the article's own words; re-importing an edited article updates the
+    entries it owns and keeps what staff added (alternates, translations). The result is
+    validated, then written atomically; the previous file is kept in <name>.versions/.
+    """
+    from . import editor, importer, language
+    from .errors import ArticleError
+
+    def usage(message: str):
+        click.echo(f"Error: {message}", err=True)
+        sys.exit(2)  # bad input, like a usage error: the knowledge file is untouched
+
+    path = faq_path or _settings()["FAQ_PATH"]
+    if url is not None and not re.match(r"https?://[^\s/]+\S*$", url):
+        usage(f"--url {url!r}: must be an http(s) address")
+    if lang is not None and lang not in language.available():
+        usage(f"--lang {lang!r}: no language data (known: "
+              f"{', '.join(sorted(language.available()))})")
+    if article_slug is not None and not knowledge.SLUG.fullmatch(article_slug):
+        usage(f"--slug {article_slug!r}: use lower-case letters, digits and hyphens")
+    try:
+        source, fmt = importer.read(article)
+        doc = editor.load(path)
+        languages = tuple(doc.data.get("languages") or ()) or None
+        parsed = importer.parse(source, fmt, lang=lang, url=url, article_slug=article_slug,
+                                name=article)
+    except ArticleError as exc:
+        usage(str(exc))
+    except KnowledgeError as exc:
+        raise click.ClickException(f"{exc}\nFix the knowledge file first (chatbot check).") \
+            from None
+    if languages and parsed.lang not in languages:
+        usage(f"{article}: the article is in {parsed.lang!r}, which the knowledge file does not "
+              f"list in its languages ({', '.join(languages)})")
+    try:
+        report = doc.apply(lambda data: importer.merge(data, parsed))
+    except KnowledgeError as exc:
+        raise click.ClickException(f"the import would leave the knowledge file invalid, so "
+                                   f"nothing was written:\n{exc}") from None
+    _print_import(report, parsed)
+    if dry_run:
+        click.echo("dry run: nothing written")
+        return
+    if not doc.changed:
+        click.echo(f"{path}: already up to date, nothing written")
+        return
+    try:
+        kept = doc.write()
+    except (ChatbotError, OSError) as exc:
+        raise click.ClickException(f"nothing written: {exc}") from None
+    click.echo(f"wrote {path}" + (f" (previous version: {kept})" if kept else "")
+               + "; restart the server to use it")
+
+
+def _print_import(report, parsed) -> None:
+    state = "new" if report.new_article else "already imported"
+    click.echo(f"article {report.slug!r} ({state}): {parsed.title!r}, {parsed.lang}, "
+               f"{len(parsed.sections)} sections, {len(parsed.faq)} FAQ pairs")
+    for label, rows, mark in (("added", report.added, "+"), ("changed", report.changed, "~"),
+                              ("removed", report.removed, "-")):
+        click.echo(f"{label}: {len(rows)}")
+        for row in rows:
+            click.echo(f"  {mark} {row[0]}  {row[1]}" + (f"  ({row[2]})" if len(row) > 2 else ""))
+    if report.unchanged:
+        click.echo(f"unchanged: {len(report.unchanged)}")
+    if report.kept_out:
+        click.echo(f"left out by the clinic (not re-added): {len(report.kept_out)}")
+    for note in parsed.skipped:
+        click.echo(f"skipped: {note}")
 
 
 @main.command()
@@ -203,6 +302,21 @@ def purge(days: int | None):
     except StoreError as exc:
         raise click.ClickException(f"{exc}: check CHATBOT_DATABASE_URL") from None
     click.echo(f"removed {removed} exchange(s) older than {days} day(s)")
+
+
+@main.command()
+def migrate():
+    """Bring the log database's schema up to date (the server also does it when it starts)."""
+    store = _store(drain=False)
+    try:
+        before = store.revision()
+        after = store.migrate()
+    except StoreError as exc:
+        raise click.ClickException(f"{exc}: check CHATBOT_DATABASE_URL") from None
+    if before == after:
+        click.echo(f"{store.safe_url}: schema up to date (revision {after})")
+    else:
+        click.echo(f"{store.safe_url}: schema upgraded from {before or 'empty'} to {after}")
 
 
 @main.command(name="eval")

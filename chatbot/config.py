@@ -6,7 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import ConfigError
+
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
+MIN_TOKEN_CHARS = 24  # random URL-safe characters: 144 bits, out of reach of guessing
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,20 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "SQLAlchemy URL of the log database. Default: a SQLite file in the instance folder.",
     ),
-    Setting("ADMIN_TOKEN", None, "Bearer token for the admin API and page. Unset: admin is off."),
+    Setting("DATABASE_TIMEOUT", 3.0, "Seconds a log-database call may take (connecting, a "
+            "statement, a hung server) before the database counts as unavailable.", float),
+    Setting("JOURNAL_PATH", None, "Journal file where exchanges wait until the log database "
+            "has them. Default: journal.sqlite3 in the instance folder."),
+    Setting("JOURNAL_MAX_ROWS", 100_000, "Most exchanges the journal holds for the database; "
+            "past that new ones are answered but not logged, and counted as dropped.", int),
+    Setting("ADMIN_TOKEN", None, f"Bearer token for the admin API and page, at least "
+            f"{MIN_TOKEN_CHARS} characters. Unset: admin is off."),
+    Setting("ADMIN_LOGIN_LIMIT", "10/minute;100/day",
+            "Failed admin logins allowed per client (429 past it); valid tokens do not count."),
     Setting("MAX_MESSAGE_CHARS", 500, "Longest visitor message accepted, in characters.", int),
     Setting("MAX_BODY_BYTES", 65536, "Largest request body accepted, in bytes (413 above).", int),
+    Setting("CLIENT_TIMEOUT", 10.0, "Seconds a client has to send a whole request, and an idle "
+            "connection stays open; slower clients are disconnected.", float),
     Setting("RETENTION_DAYS", 90, "Days a logged exchange is kept before it is purged.", int),
     Setting("CORS_ORIGINS", "", "Comma-separated origins allowed to call the API from a browser."),
     Setting("RATE_LIMIT", "20/minute;300/day", "Chat requests allowed per client (Flask-Limiter)."),
@@ -62,12 +76,47 @@ BY_NAME = {s.name: s for s in SETTINGS}
 def load(overrides: dict | None = None, environ: dict | None = None) -> dict:
     """Return every setting: defaults, then environment, then explicit overrides."""
     environ = os.environ if environ is None else environ
-    values = {}
+    values, problems = {}, []
     for setting in SETTINGS:
         raw = environ.get(setting.env)
-        values[setting.name] = setting.default if raw in (None, "") else setting.parse(raw)
+        try:
+            values[setting.name] = setting.default if raw in (None, "") else setting.parse(raw)
+        except ValueError:
+            kind = {int: "whole number", float: "number"}.get(setting.type, setting.type.__name__)
+            problems.append(f"{setting.env}={raw!r} is not a {kind}")
+    if problems:
+        raise ConfigError(problems)
     for key, value in (overrides or {}).items():
         if key not in BY_NAME:
             raise KeyError(f"unknown setting {key!r}")
         values[key] = value
     return values
+
+
+def validate(values: dict) -> None:
+    """Raise ConfigError listing every setting a server must not start with."""
+    from limits import parse_many  # Flask-Limiter's parser: only the server needs it
+
+    problems = []
+    token = values["ADMIN_TOKEN"]
+    if token and len(token) < MIN_TOKEN_CHARS:
+        problems.append(
+            f"CHATBOT_ADMIN_TOKEN has {len(token)} characters; use at least {MIN_TOKEN_CHARS}, "
+            "e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
+    elif token and not all("!" <= ch <= "~" for ch in token):
+        problems.append("CHATBOT_ADMIN_TOKEN may hold only printable ASCII, no spaces "
+                        "(a browser or curl must be able to send it in a header)")
+    if values["CLIENT_TIMEOUT"] <= 0:
+        problems.append("CHATBOT_CLIENT_TIMEOUT must be more than 0 seconds")
+    if values["DATABASE_TIMEOUT"] <= 0:
+        problems.append("CHATBOT_DATABASE_TIMEOUT must be more than 0 seconds")
+    if values["JOURNAL_MAX_ROWS"] < 1:
+        problems.append("CHATBOT_JOURNAL_MAX_ROWS must be at least 1")
+    for name in ("RATE_LIMIT", "ADMIN_LOGIN_LIMIT"):
+        try:
+            parse_many(values[name])
+        except ValueError:
+            problems.append(f"CHATBOT_{name}={values[name]!r} is not a rate limit like "
+                            "'20/minute;300/day'")
+    if problems:
+        raise ConfigError(problems)

@@ -85,6 +85,14 @@ class Language:
         if self.zipf_by_stem and not self.stem_zipf_table:
             object.__setattr__(self, "stem_zipf_table", self.stem_families())
 
+    # The stem memo is a cache, not state: it is rebuilt, never copied or pickled.
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in ("_stem", "_stem_zipf")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.__post_init__()
+
     def words(self, message: str) -> list[str]:
         """Split a message into folded words with this language's rules (see text.words)."""
         found = text.words(message, apostrophe=self.apostrophe, spelling=self.spelling)

@@ -120,6 +120,9 @@ class Analysis:
     out_of_scope: tuple[str, ...]      # categories of requests the content cannot serve
     personal: tuple[str, ...]          # asks for a personal diagnosis or dose
     anchors: frozenset[str] = frozenset()  # terms specific enough to carry a topic
+    # Results computed later for this message (closest_phrasing). They live with the message,
+    # never on the matcher, which every visitor's thread shares.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def total_weight(self) -> float:
@@ -141,7 +144,6 @@ class Matcher:
         self.weights = weights or Weights()
         self._stopwords = self.lang.stopwords
         self._vague_stems = {self.lang.stem(w) for w in self.vocabulary.vague if " " not in w}
-        self._last_closest: tuple = (None, (None, 0.0))
         self._build_synonyms()
         self._build_index()
         self._build_cues()
@@ -460,14 +462,13 @@ class Matcher:
         alike they are (0..1), comparing whole word strings, function words included."""
         if not self._phr_words or not analysis.words:
             return None, 0.0
-        if self._last_closest[0] is analysis:  # the dialogue asks several times per message
-            return self._last_closest[1]
-        sims = process.cdist([" ".join(analysis.words)], self._phr_words, scorer=fuzz.ratio,
-                             processor=None, workers=1)[0]
-        best = int(np.argmax(sims))
-        found = self.knowledge.entries[self._phr_entry[best]], float(sims[best]) / 100.0
-        self._last_closest = (analysis, found)
-        return found
+        if "closest" not in analysis.memo:  # the dialogue asks several times per message
+            sims = process.cdist([" ".join(analysis.words)], self._phr_words, scorer=fuzz.ratio,
+                                 processor=None, workers=1)[0]
+            best = int(np.argmax(sims))
+            analysis.memo["closest"] = (self.knowledge.entries[self._phr_entry[best]],
+                                        float(sims[best]) / 100.0)
+        return analysis.memo["closest"]
 
 
 def _cue_patterns(table: dict[str, tuple[str, ...]], lang: Language, *,

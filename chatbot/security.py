@@ -32,6 +32,13 @@ def init_app(app: Flask) -> None:
     limit = settings["RATE_LIMIT"]
     for endpoint in ("api.chat", "api.feedback"):
         app.view_functions[endpoint] = limiter.limit(limit)(app.view_functions[endpoint])
+    # Guessing the admin token: only failed logins count, shared by every admin endpoint, so a
+    # client past the limit gets 429 (even with the right token, until the window passes).
+    failed_login = limiter.shared_limit(settings["ADMIN_LOGIN_LIMIT"], scope="admin-login",
+                                        deduct_when=lambda response: response.status_code == 401)
+    admin = {r.endpoint for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/admin/")}
+    for endpoint in admin:
+        app.view_functions[endpoint] = failed_login(app.view_functions[endpoint])
     app.extensions["chatbot_limiter"] = limiter
 
     origins = {o.strip().rstrip("/") for o in settings["CORS_ORIGINS"].split(",") if o.strip()}

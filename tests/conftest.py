@@ -25,6 +25,7 @@ POSTGRES_URL = os.environ.get("CHATBOT_TEST_POSTGRES_URL",
 REDIS_URL = os.environ.get("CHATBOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # In CI (.ci/run) a missing service is a failure, never a silent skip.
 REQUIRE_SERVICES = os.environ.get("CHATBOT_REQUIRE_SERVICES") == "1"
+ADMIN_TOKEN = "test-admin-token-0123456789"  # the shortest accepted is 24 characters
 
 
 def service_missing(what: str, reason: str):
@@ -103,6 +104,11 @@ class LiveServer:
     url: str
     env: dict
     process: subprocess.Popen
+    log_path: Path | None = None
+
+    def output(self) -> str:
+        """What the server printed so far (start-up report, warnings, access log)."""
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
 
     def request(self, method: str, path: str, *, json_body=None, data: bytes | None = None,
                 headers: dict | None = None) -> Response:
@@ -117,22 +123,33 @@ class LiveServer:
         except urllib.error.HTTPError as err:
             return Response(err.code, dict(err.headers), err.read())
 
+    def logged(self, timeout: float = 10) -> None:
+        """Wait until every exchange so far left the journal for the database."""
+        deadline = time.monotonic() + timeout
+        while self.request("GET", "/api/v1/health").json()["pending_log_rows"]:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"exchanges still in the journal after {timeout} s")
+            time.sleep(0.05)
+
     def chat(self, message, **extra) -> Response:
         return self.request("POST", "/api/v1/chat", json_body={"message": message, **extra})
 
 
-def start_server(tmp_path: Path, **settings) -> LiveServer:
+def start_server(tmp_path: Path, *, workers: int = 1, **settings) -> LiveServer:
     """Start `chatbot serve` with CHATBOT_* settings and wait until it answers."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
     env.update({f"CHATBOT_{k}": str(v) for k, v in settings.items()})
     env.setdefault("CHATBOT_FAQ_PATH", str(FAQ))
     env.setdefault("CHATBOT_DATABASE_URL", f"sqlite:///{tmp_path / f'live-{port}.sqlite3'}")
-    log = open(tmp_path / f"server-{port}.log", "wb")  # noqa: SIM115 - closed with the process
+    env.setdefault("CHATBOT_JOURNAL_PATH", str(tmp_path / f"journal-{port}.sqlite3"))
+    log_path = tmp_path / f"server-{port}.log"
+    log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
-        [sys.executable, "-m", "chatbot", "serve", "--port", str(port)],
+        [sys.executable, "-m", "chatbot", "serve", "--port", str(port),
+         "--workers", str(workers)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = LiveServer(f"http://127.0.0.1:{port}", env, process)
+    server = LiveServer(f"http://127.0.0.1:{port}", env, process, log_path)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -157,7 +174,7 @@ def stop_server(server: LiveServer) -> None:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """A live server with an admin token and a generous rate limit."""
-    server = start_server(tmp_path_factory.mktemp("live"), ADMIN_TOKEN="s3cret-token",
+    server = start_server(tmp_path_factory.mktemp("live"), ADMIN_TOKEN=ADMIN_TOKEN,
                           RATE_LIMIT="1000/minute")
     yield server
     stop_server(server)

@@ -1,10 +1,14 @@
 """The HTTP API over real HTTP against a live gunicorn server."""
 
+import json
+import re
+import uuid
+
 import pytest
 
-from conftest import start_server, stop_server
+from conftest import ADMIN_TOKEN, ROOT, start_server, stop_server
 
-ADMIN = {"Authorization": "Bearer s3cret-token"}
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 def error_of(response):
@@ -17,6 +21,8 @@ def test_health_and_faq_listing(live):
     health = live.request("GET", "/api/v1/health")
     assert health.status == 200
     assert health.json()["status"] == "ok" and health.json()["entries"] >= 40
+    assert health.json()["db"] == "ok"
+    assert health.json()["pending_log_rows"] >= 0 and health.json()["dropped_log_rows"] == 0
     listing = live.request("GET", "/api/v1/faq").json()["entries"]
     assert {"id": "faq-what-is", "kind": "faq", "title": "What is bone marrow edema?"} in listing
     assert len(listing) == health.json()["entries"]
@@ -80,11 +86,20 @@ def test_stored_text_is_redacted(live):
 @pytest.mark.parametrize("headers, status, code", [
     ({}, 401, "unauthorized"),
     ({"Authorization": "Bearer wrong"}, 401, "unauthorized"),
-    ({"Authorization": "s3cret-token"}, 401, "unauthorized"),
+    ({"Authorization": ADMIN_TOKEN}, 401, "unauthorized"),
+    ({"Authorization": f"Basic {ADMIN_TOKEN}"}, 401, "unauthorized"),
+    ({"Authorization": f"Bearer {ADMIN_TOKEN}x"}, 401, "unauthorized"),
 ])
 def test_admin_needs_the_token(live, headers, status, code):
     response = live.request("GET", "/api/v1/admin/unanswered", headers=headers)
     assert response.status == status and error_of(response) == code
+
+
+@pytest.mark.parametrize("header", [f"bearer {ADMIN_TOKEN}", f"BEARER {ADMIN_TOKEN}",
+                                    f"  Bearer   {ADMIN_TOKEN}  "])
+def test_admin_scheme_is_case_insensitive(live, header):
+    response = live.request("GET", "/api/v1/admin/stats", headers={"Authorization": header})
+    assert response.status == 200, response.body
 
 
 def test_admin_paging_arguments_are_checked(live):
@@ -101,8 +116,14 @@ def test_feedback_on_an_answer(live):
     stats = live.request("GET", "/api/v1/admin/stats", headers=ADMIN).json()
     assert stats["helpful"] >= 1
     unknown = live.request("POST", "/api/v1/feedback",
-                           json_body={"query_id": "nope", "helpful": False})
-    assert unknown.status == 404
+                           json_body={"query_id": str(uuid.uuid4()), "helpful": False})
+    assert unknown.status == 404 and error_of(unknown) == "not_found"
+    # Not an id the chat hands out: refused before it reaches storage (never a 503).
+    for bad in ("nope", query_id + "\x00", "\ud800" * 36, query_id.replace("-", "")):
+        refused = live.request("POST", "/api/v1/feedback",
+                               data=json.dumps({"query_id": bad, "helpful": True}).encode(),
+                               headers=JSON)
+        assert refused.status == 400 and error_of(refused) == "invalid_query_id", bad
     wrong = live.request("POST", "/api/v1/feedback", json_body={"query_id": query_id,
                                                                 "helpful": "yes"})
     assert wrong.status == 400 and error_of(wrong) == "invalid_helpful"
@@ -162,7 +183,7 @@ def test_admin_is_off_without_a_token(tmp_path):
 
 def test_database_down_still_answers(tmp_path):
     # Nothing listens on port 9: every write fails, the visitor still gets answers.
-    server = start_server(tmp_path, ADMIN_TOKEN="t",
+    server = start_server(tmp_path, ADMIN_TOKEN=ADMIN_TOKEN,
                           DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:9/none")
     try:
         answered = server.chat("how is bone marrow edema diagnosed?")
@@ -170,7 +191,7 @@ def test_database_down_still_answers(tmp_path):
         declined = server.chat("what is the capital of France?")
         assert declined.status == 200 and declined.json()["answered"] is False
         admin = server.request("GET", "/api/v1/admin/unanswered",
-                               headers={"Authorization": "Bearer t"})
+                               headers=ADMIN)
         assert admin.status == 503 and error_of(admin) == "unavailable"
     finally:
         stop_server(server)
@@ -180,9 +201,20 @@ def test_session_id_is_stored_only_as_a_digest(live, tmp_path):
     from sqlalchemy import create_engine, text
 
     live.chat("lasagna again", session_id="05321234567")
+    live.logged()
     engine = create_engine(live.env["CHATBOT_DATABASE_URL"])
     with engine.connect() as conn:
         stored = [r[0] for r in conn.execute(text("SELECT session_id FROM exchanges"))]
     engine.dispose()
     assert "05321234567" not in stored
     assert any(s and len(s) == 16 for s in stored)
+
+
+def test_readme_lists_every_error_code():
+    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "chatbot").glob("*.py"))
+    codes = set(re.findall(r'ApiError\(\d{3}, "(\w+)"', source))  # raised by the API
+    codes |= set(re.findall(r'\b\d{3}: \("(\w+)"', source))  # mapped from HTTP errors
+    codes |= {"invalid_limit", "invalid_offset"}  # built as f"invalid_{name}"
+    assert len(codes) > 20
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert not [c for c in sorted(codes) if f"`{c}`" not in readme]

@@ -13,6 +13,7 @@ from conftest import DEV_SET, FAQ
 def runner(monkeypatch, tmp_path):
     monkeypatch.setenv("CHATBOT_FAQ_PATH", str(FAQ))
     monkeypatch.setenv("CHATBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("CHATBOT_JOURNAL_PATH", str(tmp_path / "journal.sqlite3"))
     return CliRunner()
 
 
@@ -104,3 +105,17 @@ def test_settings_are_all_documented(runner):
     for setting in config.SETTINGS:
         assert setting.env in result.output
         assert setting.env in readme, f"{setting.env} missing from README"
+
+
+def test_migrate_creates_then_reports_an_up_to_date_schema(runner):
+    first = runner.invoke(main, ["migrate"])
+    assert first.exit_code == 0, first.output
+    assert "schema upgraded from empty to 0001" in first.output
+    again = runner.invoke(main, ["migrate"])
+    assert again.exit_code == 0 and "schema up to date (revision 0001)" in again.output
+
+
+def test_migrate_on_an_unreachable_database_is_a_clear_error(runner, monkeypatch):
+    monkeypatch.setenv("CHATBOT_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:9/none")
+    result = runner.invoke(main, ["migrate"])
+    assert result.exit_code == 1 and "check CHATBOT_DATABASE_URL" in result.output

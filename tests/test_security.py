@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from conftest import REDIS_URL, service_missing, start_server, stop_server
+from conftest import ADMIN_TOKEN, REDIS_URL, service_missing, start_server, stop_server
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ def test_control_characters_are_stripped_before_logging(live):
     marker = uuid.uuid4().hex[:8]
     live.chat(f"lasagna\x00\x07 recipe {marker}\x1b[31m")
     items = live.request("GET", "/api/v1/admin/unanswered?limit=20",
-                         headers={"Authorization": "Bearer s3cret-token"}).json()["items"]
+                         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()["items"]
     stored = next(i["text"] for i in items if marker in i["text"])
     assert not any(ord(ch) < 32 and ch not in "\n\t" for ch in stored)
 

@@ -1,12 +1,17 @@
 """The exchange log, against SQLite and the PostgreSQL on this machine."""
 
+import sqlite3
+import subprocess
+import sys
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
-from chatbot import StoreError
-from chatbot.store import Store, exchanges, now
+from chatbot import StoreError, StoreUnavailable
+from chatbot.store import BASELINE, Entry, Store, exchange_entry, exchanges, metadata, now
+from conftest import ROOT
 
 
 @pytest.fixture
@@ -59,20 +64,122 @@ def test_purge_removes_only_old_rows(store):
 def test_unreachable_database_raises_store_error_not_crash():
     s = Store("postgresql+psycopg://postgres@127.0.0.1:9/none")
     assert s.connect() is False
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreUnavailable):
         s.record(query_id="x", answered=False, reason="no_match", text="t")
     with pytest.raises(StoreError):
         s.unanswered()
 
 
-def test_retention_is_applied_automatically_by_writers(database_url):
+def test_retention_is_applied_by_the_writer_at_most_hourly(database_url):
     store = Store(database_url, retention_days=30)
-    store.connect()
-    store.record(query_id="old", answered=False, reason="no_match", text="old one")
-    with store.engine.begin() as conn:
-        conn.execute(update(exchanges).where(exchanges.c.id == "old")
-                     .values(created_at=now() - timedelta(days=31)))
-    store._last_purge = now() - Store.PURGE_EVERY - timedelta(seconds=1)
+    store.record(query_id="old", answered=False, reason="no_match", text="old one",
+                 created_at=now() - timedelta(days=31))
     store.record(query_id="new", answered=False, reason="no_match", text="new one")
+    assert store.purge_if_due() == 1
+    store.record(query_id="old2", answered=False, reason="no_match", text="old again",
+                 created_at=now() - timedelta(days=31))
+    assert store.purge_if_due() == 0          # not an hour yet
+    store._last_purge = now() - Store.PURGE_EVERY - timedelta(seconds=1)
+    assert store.purge_if_due() == 1
     assert [i["id"] for i in store.unanswered()[0]] == ["new"]
     store.dispose()
+
+
+def test_writes_are_idempotent_and_applied_in_order(store):
+    batch = [exchange_entry("q1", answered=True, reason="answer", match_id="faq-surgery",
+                            score=0.9),
+             Entry("feedback", "q1", {"helpful": False}),
+             Entry("feedback", "q1", {"helpful": True}),
+             Entry("feedback", "unknown", {"helpful": True})]
+    assert store.write(batch) == [True, True, True, False]
+    # A replay (the commit went through, its acknowledgement did not) stores nothing twice.
+    assert store.write(batch) == [True, True, True, False]
+    assert store.stats() == {"total": 1, "answered": 1, "unanswered": 0, "helpful": 1,
+                             "not_helpful": 0}
+    assert store.exists("q1") and not store.exists("unknown")
+
+
+def test_migrations_build_the_models_schema_on_an_empty_database(database_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    store = Store(database_url)
+    assert store.revision() is None
+    assert store.migrate() == BASELINE and store.revision() == BASELINE
+    assert store.migrate() == BASELINE          # a second run changes nothing
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    store.dispose()
+
+
+def test_a_database_made_before_migrations_is_adopted(database_url):
+    store = Store(database_url)
+    metadata.create_all(store.engine)           # how the schema was made before Alembic
+    store.engine.dispose()
+    with store.engine.begin() as conn:
+        conn.execute(exchanges.insert().values(id="kept", created_at=now(), answered=False,
+                                               reason="no_match", text="older row"))
+    assert store.migrate() == BASELINE
+    assert store.unanswered()[1] == 1
+    store.dispose()
+
+
+def test_many_processes_creating_the_schema_at_once(database_url):
+    # Each process imports, says "ready", and migrates when told: all of them at one moment.
+    script = ("import sys; from chatbot.store import Store; s = Store(sys.argv[1]); "
+              "print('ready', flush=True); sys.stdin.readline(); print(s.migrate())")
+    processes = [subprocess.Popen([sys.executable, "-c", script, database_url], cwd=ROOT,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    for p in processes:
+        assert p.stdout.readline().strip() == "ready", p.stderr.read()
+    for p in processes:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    outputs = [p.communicate(timeout=60) for p in processes]
+    assert [p.returncode for p in processes] == [0] * 4, [err for _, err in outputs]
+    assert {out.strip() for out, _ in outputs} == {BASELINE}
+    store = Store(database_url)
+    store.record(query_id="q", answered=False, reason="no_match", text="works")
+    assert store.unanswered()[1] == 1
+    store.dispose()
+
+
+def test_a_frozen_postgresql_costs_a_call_its_deadline_not_a_hang(postgres_url):
+    from proxy import Proxy
+
+    proxy = Proxy(("127.0.0.1", 5432))
+    store = Store(postgres_url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/"),
+                  timeout=1)
+    try:
+        store.record(query_id="q", answered=False, reason="no_match", text="before")
+        proxy.freeze()
+        # The pooled connection hangs mid-call, then a new one hangs while connecting.
+        for call in (store.stats, lambda: store.record(
+                query_id="r", answered=False, reason="no_match", text="during")):
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailable):
+                call()
+            assert time.monotonic() - started < 3.0
+        proxy.restore()
+        assert store.ping() is True and store.unanswered()[1] == 1
+    finally:
+        proxy.close()
+        store.dispose()
+
+
+def test_a_locked_sqlite_is_unavailable_within_the_timeout(sqlite_url, tmp_path):
+    store = Store(sqlite_url, timeout=0.5)
+    store.migrate()
+    holder = sqlite3.connect(tmp_path / "log.sqlite3", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable):
+            store.record(query_id="q", answered=False, reason="no_match", text="locked out")
+        assert time.monotonic() - started < 2.0
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    store.record(query_id="q", answered=False, reason="no_match", text="in now")
+    assert store.unanswered()[1] == 1

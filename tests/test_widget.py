@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FAQ, ROOT, free_port, service_missing, start_server, stop_server
+from conftest import ADMIN_TOKEN, FAQ, ROOT, free_port, service_missing, start_server, stop_server
 
 CHROMIUM = os.environ.get("CHATBOT_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -64,7 +64,7 @@ def server(tmp_path_factory, site):
                           address="Bağdat Caddesi 1, Kadıköy, İstanbul")
     (tmp / "faq.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     s = start_server(tmp, FAQ_PATH=tmp / "faq.json", CORS_ORIGINS=site.origin,
-                     RATE_LIMIT="1000/minute", ADMIN_TOKEN="t")
+                     RATE_LIMIT="1000/minute", ADMIN_TOKEN=ADMIN_TOKEN)
     yield s
     stop_server(s)
 
@@ -214,7 +214,7 @@ def test_starter_and_suggestion_buttons_send_questions(page, server):
 def test_feedback_is_sent_once(page, server):
     def stats():
         return json.loads(server.request("GET", "/api/v1/admin/stats",
-                                         headers={"Authorization": "Bearer t"}).body)
+                                         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).body)
 
     before = stats()["helpful"]
     open_panel(page)
@@ -492,11 +492,11 @@ def test_admin_page_lists_unanswered_questions_as_text(browser, server):
     server.chat("<img src=x onerror=window.__pwned=1>what about my cat?")
     pg = new_page(browser)
     pg.goto(server.url + "/admin")
-    pg.locator("#token").fill("t")
+    pg.locator("#token").fill(ADMIN_TOKEN)
     pg.locator("#token").press("Enter")
     pg.locator("#stats").wait_for()
     stats = json.loads(server.request("GET", "/api/v1/admin/stats",
-                                      headers={"Authorization": "Bearer t"}).body)
+                                      headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).body)
     assert pg.locator("#s-total").inner_text() == str(stats["total"])
     assert pg.locator("#rows tr").count() >= 1
     assert "what about my cat?" in pg.locator("#rows").inner_text()

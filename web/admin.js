@@ -12,6 +12,8 @@
     return fetch(path, { headers: { Authorization: "Bearer " + token() } }).then(function (r) {
       if (r.status === 401) throw new Error("Wrong token.");
       if (r.status === 404) throw new Error("The admin API is off (set CHATBOT_ADMIN_TOKEN).");
+      if (r.status === 429) throw new Error("Too many wrong tokens: try again in " +
+                                            (r.headers.get("Retry-After") || "60") + " s.");
       if (!r.ok) throw new Error("The server answered " + r.status + ".");
       return r.json();
     });

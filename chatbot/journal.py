@@ -1,0 +1,526 @@
+"""Durable log path: requests hand exchanges to a local journal; a writer drains it into the store.
+
+    request --put--> memory queue --journal thread--> spool (SQLite file, WAL, fsync per batch)
+                                   spool --writer thread--> Store (retries with backoff)
+
+A request waits for its entry to be on disk at most WAIT_DURABLE (a few milliseconds on a
+healthy disk: entries that arrive together share one fsync) and never for the database. One
+writer per spool drains it, in order, whichever process holds the spool's lock file: gunicorn's
+workers share one spool, and a worker that dies (or a server stopped while the database was
+down) leaves its entries to the next writer, which replays them. The database ignores an
+exchange it already holds, so a replay stores nothing twice; an entry is marked done only
+after the database committed it.
+
+The spool holds at most `max_rows` entries not yet in the database. Past that, new entries are
+refused: the visitor is still answered, the exchange is not logged, and the refusal is counted
+(`dropped_log_rows` in /api/v1/health) and logged. Refusing the newest keeps what is already
+spooled intact and needs no rewriting of the file.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import queue
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from .errors import StoreError, StoreUnavailable
+from .store import Entry, Store, exchange_entry
+
+log = logging.getLogger(__name__)
+
+WAIT_DURABLE = 0.2      # longest a request waits for its entry to reach the disk, in seconds
+BATCH = 200             # entries per database transaction
+POLL = 0.1              # how often the writer looks for entries other processes spooled
+PING_EVERY = 5.0        # an idle writer checks the database this often (health's "db")
+BACKOFF = (0.1, 2.0)    # first and longest wait between tries while the database is out
+KEEP_DONE = 24 * 3600   # ids of written exchanges stay known (for feedback) this long
+HOUSEKEEPING = 3600.0   # retention purge and spool pruning, at most this often
+MEMORY_MAX = 10_000     # entries held in memory while the spool cannot be written
+
+_STOP = object()
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    query_id TEXT NOT NULL,
+    payload TEXT,                 -- JSON; emptied once the database has the entry
+    added REAL NOT NULL,
+    done REAL,                    -- when the database committed it; NULL while pending
+    failed TEXT                   -- why the database rejected it, if it did
+);
+CREATE INDEX IF NOT EXISTS entries_pending ON entries(seq) WHERE done IS NULL;
+CREATE INDEX IF NOT EXISTS entries_query ON entries(query_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def init_app(app, store: Store, path: str | Path) -> Journal:
+    """Give the app its journal; its threads start in the process that first uses it."""
+    journal = Journal(store, path, max_rows=app.config["CHATBOT"]["JOURNAL_MAX_ROWS"])
+    app.extensions["chatbot_journal"] = journal
+    # gunicorn forks workers after the app is built: each starts its own threads lazily
+    # (cheap pid check), so the first request, or the server's worker hook, starts them.
+    app.before_request(journal.start)
+    return journal
+
+
+class Spool:
+    """The journal file: entries pending for the database and the ids written lately."""
+
+    def __init__(self, path: str | Path, *, max_rows: int):
+        self.path = Path(path)
+        self.max_rows = max_rows
+
+    def connect(self, *, timeout: float = 5.0) -> sqlite3.Connection:
+        """Open the spool (creating it if needed); autocommit, transactions are explicit."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
+                               check_same_thread=False)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            # FULL: every commit (one batch) is fsync'd before the request is told it is safe.
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.executescript(SCHEMA)
+        except sqlite3.Error:
+            conn.close()
+            raise
+        return conn
+
+    def append(self, conn: sqlite3.Connection, entries: list[Entry]) -> int:
+        """Append entries in one fsync'd transaction; return how many were refused (full)."""
+        added = time.time()
+        with _transaction(conn):
+            room = max(0, self.max_rows - self.pending_count(conn))
+            conn.executemany(
+                "INSERT INTO entries (kind, query_id, payload, added) VALUES (?, ?, ?, ?)",
+                [(e.kind, e.query_id, json.dumps(e.payload), added) for e in entries[:room]])
+            refused = len(entries) - min(room, len(entries))
+            if refused:
+                _bump(conn, "dropped", refused)
+        return refused
+
+    def pending(self, conn: sqlite3.Connection, limit: int) -> list[tuple[int, Entry]]:
+        """Return the oldest pending entries, exchanges before feedback (votes need the row)."""
+        rows = conn.execute(
+            "SELECT seq, kind, query_id, payload FROM entries WHERE done IS NULL "
+            "ORDER BY kind = 'feedback', seq LIMIT ?", (limit,)).fetchall()
+        return [(seq, Entry(kind, query_id, json.loads(payload)))
+                for seq, kind, query_id, payload in rows]
+
+    def mark_done(self, conn: sqlite3.Connection, seqs: list[int], *,
+                  failed: str | None = None) -> None:
+        """Mark entries written; their payload (the visitor's text) is no longer kept.
+
+        Entries the database rejected (`failed`) keep theirs, for a look, until pruned.
+        """
+        with _transaction(conn):
+            if failed is None:
+                conn.executemany("UPDATE entries SET done = ?, payload = NULL WHERE seq = ?",
+                                 [(time.time(), seq) for seq in seqs])
+            else:
+                conn.executemany("UPDATE entries SET done = ?, failed = ? WHERE seq = ?",
+                                 [(time.time(), failed, seq) for seq in seqs])
+                _bump(conn, "dropped", len(seqs))
+
+    def pending_count(self, conn: sqlite3.Connection, *, up_to: int | None = None) -> int:
+        if up_to is None:
+            return conn.execute("SELECT count(*) FROM entries WHERE done IS NULL").fetchone()[0]
+        return conn.execute("SELECT count(*) FROM entries WHERE done IS NULL AND seq <= ?",
+                            (up_to,)).fetchone()[0]
+
+    def last_seq(self, conn: sqlite3.Connection) -> int:
+        return conn.execute("SELECT coalesce(max(seq), 0) FROM entries").fetchone()[0]
+
+    def has_exchange(self, conn: sqlite3.Connection, query_id: str, *,
+                     pending_only: bool = False) -> bool:
+        sql = ("SELECT 1 FROM entries WHERE query_id = ? AND kind = 'exchange' "
+               "AND failed IS NULL")
+        if pending_only:
+            sql += " AND done IS NULL"
+        return conn.execute(sql, (query_id,)).fetchone() is not None
+
+    def get(self, conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return default if row is None else row[0]
+
+    def set(self, conn: sqlite3.Connection, key: str, value: str) -> None:
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def prune(self, conn: sqlite3.Connection) -> int:
+        """Forget written entries older than KEEP_DONE, and beyond the newest `max_rows`."""
+        removed = conn.execute("DELETE FROM entries WHERE done IS NOT NULL AND done < ?",
+                               (time.time() - KEEP_DONE,)).rowcount
+        removed += conn.execute(
+            "DELETE FROM entries WHERE done IS NOT NULL AND seq < (SELECT seq FROM entries "
+            "WHERE done IS NOT NULL ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+            (self.max_rows,)).rowcount
+        return removed
+
+
+class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT on an autocommit connection (ROLLBACK on error)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, *_):
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _bump(conn: sqlite3.Connection, key: str, by: int) -> None:
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                 "DO UPDATE SET value = CAST(value AS INTEGER) + ?", (key, str(by), by))
+
+
+class Journal:
+    """The per-app durable log path: enqueue on the request, write to the database off it."""
+
+    def __init__(self, store: Store, path: str | Path, *, max_rows: int):
+        self.store = store
+        self.spool = Spool(path, max_rows=max_rows)
+        self._pid: int | None = None
+        self._lockfile = None
+        self._start_lock = threading.Lock()
+        self._db: tuple[str, float] | None = None   # the writer's last word on the database
+        self._housekept = -HOUSEKEEPING
+        self._last_status = {"db": "down", "pending": 0, "dropped": 0}
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the journal and writer threads in this process (again after a fork)."""
+        if self._pid == os.getpid():
+            return
+        with self._start_lock:
+            if self._pid == os.getpid():
+                return
+            # Threads and locks do not survive a fork: everything is made anew in each process.
+            self._queue: queue.Queue = queue.Queue(MEMORY_MAX)
+            self._cond = threading.Condition()
+            self._ticket = self._durable = self._lost_here = 0
+            self._stopping = threading.Event()
+            self._wake = threading.Event()
+            self._lockfile = None
+            self._db = None
+            self._threads = [
+                threading.Thread(target=self._journal_loop, name="journal", daemon=True),
+                threading.Thread(target=self._writer_loop, name="journal-writer", daemon=True),
+            ]
+            for thread in self._threads:
+                thread.start()
+            self._pid = os.getpid()
+            atexit.register(self.stop)
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Put what is still in memory on disk and stop; the spool keeps what is pending."""
+        if self._pid != os.getpid() or self._stopping.is_set():
+            return
+        self._stopping.set()
+        self._wake.set()
+        with contextlib.suppress(queue.Full):
+            self._queue.put(_STOP, timeout=timeout)
+        for thread in self._threads:
+            thread.join(timeout)
+        if not self._threads[1].is_alive():
+            self._release_lock()
+
+    # -- the request side -----------------------------------------------------------------
+
+    def log_exchange(self, query_id: str, **fields) -> None:
+        """Journal one exchange (see Store.record for the fields)."""
+        self._add(exchange_entry(query_id, **fields))
+
+    def log_feedback(self, query_id: str, helpful: bool) -> None:
+        """Journal a visitor's vote; it reaches the database after its exchange."""
+        self._add(Entry("feedback", query_id, {"helpful": bool(helpful)}))
+
+    def _add(self, entry: Entry) -> None:
+        self.start()
+        with self._cond:
+            try:
+                self._queue.put_nowait(entry)
+            except queue.Full:
+                self._lost_here += 1
+                log.error("journal: memory queue full, %s %s not logged", entry.kind,
+                          entry.query_id)
+                return
+            self._ticket += 1
+            ticket = self._ticket
+            # Bounded: a slow or broken disk delays the answer by WAIT_DURABLE at most.
+            self._cond.wait_for(lambda: self._durable >= ticket, timeout=WAIT_DURABLE)
+
+    def knows(self, query_id: str) -> bool:
+        """Return whether this journal logged that exchange (pending, or written lately)."""
+        try:
+            conn = self.spool.connect(timeout=0.5)
+        except (sqlite3.Error, OSError):
+            return False
+        try:
+            return self.spool.has_exchange(conn, query_id)
+        except (sqlite3.Error, OSError):
+            return False
+        finally:
+            conn.close()
+
+    def status(self) -> dict:
+        """Return {"db": "ok"|"down", "pending": N, "dropped": N} without touching the database."""
+        in_memory = self._queue.qsize() if self._pid == os.getpid() else 0
+        lost_here = self._lost_here if self._pid == os.getpid() else 0
+        try:
+            conn = self.spool.connect(timeout=0.5)
+            try:
+                status = {"db": self.spool.get(conn, "db", "down"),
+                          "pending": self.spool.pending_count(conn),
+                          "dropped": int(self.spool.get(conn, "dropped", "0"))}
+            finally:
+                conn.close()
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("journal %s unreadable: %s", self.spool.path, exc)
+            status = dict(self._last_status)
+        self._last_status = dict(status)
+        status["pending"] += in_memory
+        status["dropped"] += lost_here
+        return status
+
+    def settle(self, timeout: float = 1.0) -> bool:
+        """Wait (at most `timeout`) until what was logged before now is in the database."""
+        deadline = time.monotonic() + timeout
+        if self._pid == os.getpid():
+            with self._cond:
+                ticket = self._ticket
+                self._cond.wait_for(lambda: self._durable >= ticket, timeout=timeout)
+        try:
+            conn = self.spool.connect(timeout=0.5)
+        except (sqlite3.Error, OSError):
+            return False
+        try:
+            target = self.spool.last_seq(conn)
+            while self.spool.pending_count(conn, up_to=target):
+                if time.monotonic() > deadline or self.spool.get(conn, "db") == "down":
+                    return False
+                if self._pid == os.getpid():
+                    self._wake.set()
+                time.sleep(0.02)
+            return True
+        except (sqlite3.Error, OSError):
+            return False
+        finally:
+            conn.close()
+
+    def drain(self, timeout: float = 5.0) -> int:
+        """Write pending entries now when no running server does; return how many remain.
+
+        For commands run while the server is stopped (`chatbot unanswered`): what the
+        journal kept during an outage reaches the database before it is read.
+        """
+        if self._pid == os.getpid() or not self._take_lock():
+            self.settle(timeout)
+        else:
+            try:
+                conn = self.spool.connect()
+                deadline = time.monotonic() + timeout
+                try:
+                    while time.monotonic() < deadline and self._drain_once(conn) == "busy":
+                        pass
+                finally:
+                    conn.close()
+            except (sqlite3.Error, OSError) as exc:
+                log.warning("journal %s unreadable: %s", self.spool.path, exc)
+            finally:
+                self._release_lock()
+        return self.status()["pending"]
+
+    # -- the journal thread: memory -> spool ----------------------------------------------
+
+    def _journal_loop(self) -> None:
+        conn = None
+        stop = False
+        while not stop:
+            batch = [self._queue.get()]
+            while len(batch) < 1000:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = any(item is _STOP for item in batch)
+            batch = [item for item in batch if item is not _STOP]
+            delay = BACKOFF[0]
+            while batch:
+                try:
+                    conn = conn or self.spool.connect()
+                    refused = self.spool.append(conn, batch)
+                    if refused:
+                        log.error("journal %s full (%d entries pending): %d not logged",
+                                  self.spool.path, self.spool.max_rows, refused)
+                    break
+                except Exception as exc:  # noqa: BLE001 - a full or broken disk: hold and retry
+                    conn = _close(conn)
+                    if stop and delay >= BACKOFF[1]:
+                        self._lost_here += len(batch)
+                        log.error("journal %s unwritable at exit (%s): %d entries lost",
+                                  self.spool.path, exc, len(batch))
+                        break
+                    log.error("journal %s unwritable (%s): %d entries held in memory",
+                              self.spool.path, exc, len(batch) + self._queue.qsize())
+                    time.sleep(delay)
+                    delay = min(delay * 2, BACKOFF[1])
+            with self._cond:
+                self._durable += len(batch)
+                self._cond.notify_all()
+            self._wake.set()
+        _close(conn)
+
+    # -- the writer thread: spool -> database ---------------------------------------------
+
+    def _writer_loop(self) -> None:
+        conn = None
+        backoff = BACKOFF[0]
+        while not self._stopping.is_set():
+            if not self._take_lock():
+                self._stopping.wait(1.0)   # another process drains this spool
+                continue
+            try:
+                conn = conn or self.spool.connect()
+                outcome = self._drain_once(conn)
+            except (sqlite3.Error, OSError) as exc:
+                log.error("journal %s unreadable: %s", self.spool.path, exc)
+                conn = _close(conn)
+                outcome = "unavailable"
+            except Exception:  # noqa: BLE001 - the writer must outlive any one bad batch
+                log.exception("journal writer failed; retrying")
+                outcome = "unavailable"
+            if outcome == "unavailable":
+                self._stopping.wait(backoff)
+                backoff = min(backoff * 2, BACKOFF[1])
+                continue
+            backoff = BACKOFF[0]
+            if outcome == "idle":
+                self._wake.wait(POLL)
+                self._wake.clear()
+        _close(conn)
+
+    def _drain_once(self, conn: sqlite3.Connection) -> str:
+        """Write one batch; return "busy" (more may follow), "idle" or "unavailable"."""
+        rows = self.spool.pending(conn, BATCH)
+        if not rows:
+            return self._idle(conn)
+        try:
+            results = self.store.write([entry for _, entry in rows])
+        except StoreUnavailable:
+            self._set_db(conn, "down")
+            return "unavailable"
+        except Exception:  # noqa: BLE001 - some entry is unacceptable: find it, keep the rest
+            return self._one_by_one(conn, rows)
+        self._set_db(conn, "ok")
+        self._settle_results(conn, rows, results)
+        return "busy"
+
+    def _one_by_one(self, conn: sqlite3.Connection, rows: list[tuple[int, Entry]]) -> str:
+        for seq, entry in rows:
+            try:
+                took = self.store.write([entry])
+            except StoreUnavailable:
+                self._set_db(conn, "down")
+                return "unavailable"
+            except Exception as exc:  # noqa: BLE001 - set aside, counted, never retried forever
+                log.error("journal: the database rejected %s %s (%s); set aside in %s",
+                          entry.kind, entry.query_id, exc, self.spool.path)
+                cause = exc.__cause__ or exc    # the database's own error class says why
+                self.spool.mark_done(conn, [seq], failed=cause.__class__.__name__)
+                continue
+            self._settle_results(conn, [(seq, entry)], took)
+        self._set_db(conn, "ok")
+        return "busy"
+
+    def _settle_results(self, conn: sqlite3.Connection, rows, results) -> None:
+        done = []
+        for (seq, entry), took in zip(rows, results, strict=True):
+            # A vote whose exchange is still spooled (appended after this batch was read)
+            # waits for it; one whose exchange the database never got has nothing to update.
+            if not took and self.spool.has_exchange(conn, entry.query_id, pending_only=True):
+                continue
+            done.append(seq)
+        self.spool.mark_done(conn, done)
+
+    def _idle(self, conn: sqlite3.Connection) -> str:
+        now = time.monotonic()
+        if self._db is None or now - self._db[1] > PING_EVERY or self._db[0] != "ok":
+            ok = self.store.ping()
+            self._set_db(conn, "ok" if ok else "down")
+            if not ok:
+                return "unavailable"
+        if now - self._housekept >= HOUSEKEEPING:
+            self._housekept = now
+            try:
+                self.store.purge_if_due()
+            except StoreError as exc:
+                log.warning("retention purge postponed: %s", exc)
+            with _transaction(conn):
+                self.spool.prune(conn)
+        return "idle"
+
+    def _set_db(self, conn: sqlite3.Connection, state: str) -> None:
+        previous = self._db[0] if self._db else None
+        self._db = (state, time.monotonic())
+        if state != previous:
+            if state == "down":
+                log.warning("log database unavailable: entries stay in the journal %s",
+                            self.spool.path)
+            elif previous == "down":
+                log.warning("log database back: writing the journal's entries")
+        if state != previous or self.spool.get(conn, "db") != state:
+            self.spool.set(conn, "db", state)
+
+    def record_db_state(self, ok: bool) -> None:
+        """Note the database's state in the journal (the server's start-up check)."""
+        try:
+            conn = self.spool.connect()
+            try:
+                self.spool.set(conn, "db", "ok" if ok else "down")
+            finally:
+                conn.close()
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("journal %s unwritable: %s", self.spool.path, exc)
+
+    # -- the writer's lock ----------------------------------------------------------------
+
+    def _take_lock(self) -> bool:
+        if self._lockfile is not None:
+            return True
+        try:
+            self.spool.path.parent.mkdir(parents=True, exist_ok=True)
+            lockfile = open(str(self.spool.path) + ".lock", "a+b")  # noqa: SIM115 - held open
+        except OSError as exc:
+            log.error("journal lock %s.lock: %s", self.spool.path, exc)
+            return False
+        try:
+            fcntl.flock(lockfile, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lockfile.close()
+            return False
+        self._lockfile = lockfile
+        return True
+
+    def _release_lock(self) -> None:
+        if self._lockfile is not None:
+            self._lockfile.close()   # closing releases the flock
+            self._lockfile = None
+
+
+def _close(conn: sqlite3.Connection | None) -> None:
+    if conn is not None:
+        with contextlib.suppress(sqlite3.Error):
+            conn.close()

@@ -1,0 +1,1 @@
+"""Alembic migrations of the exchange log (run by Store.migrate and `chatbot migrate`)."""

@@ -1,0 +1,128 @@
+"""The journal in process: spool, replay, ordering of votes, bounds; real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+
+from chatbot.journal import Journal
+from chatbot.store import Entry, Store, exchange_entry
+
+DOWN = "postgresql+psycopg://postgres@127.0.0.1:9/none"   # nothing listens on port 9
+
+
+@pytest.fixture
+def spool_path(tmp_path):
+    return tmp_path / "journal.sqlite3"
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def spooled(spool_path) -> list[tuple]:
+    with sqlite3.connect(spool_path) as conn:
+        return conn.execute("SELECT kind, query_id, done IS NULL, failed FROM entries "
+                            "ORDER BY seq").fetchall()
+
+
+def test_entries_kept_while_down_are_replayed_once_by_the_next_run(database_url, spool_path):
+    first = Journal(Store(DOWN, timeout=1), spool_path, max_rows=100)
+    for i in range(5):
+        first.log_exchange(f"q{i}", answered=False, reason="no_match", text=f"question {i}")
+    first.log_feedback("q1", True)
+    assert first.status()["pending"] == 6
+    first.stop()
+
+    store = Store(database_url)
+    # The commit of q0 went through before, its acknowledgement did not: it is replayed too.
+    store.write([exchange_entry("q0", answered=False, reason="no_match", text="question 0")])
+    second = Journal(store, spool_path, max_rows=100)
+    assert second.drain() == 0
+    items, total = store.unanswered(limit=10)
+    assert total == 5 and sorted(i["id"] for i in items) == [f"q{i}" for i in range(5)]
+    assert store.stats()["helpful"] == 1
+    # Written entries keep only their id (for feedback), not the visitor's text.
+    with sqlite3.connect(spool_path) as conn:
+        assert conn.execute("SELECT count(*) FROM entries WHERE payload IS NOT NULL"
+                            ).fetchone()[0] == 0
+
+
+def test_a_vote_spooled_before_its_exchange_waits_for_it(sqlite_url, spool_path):
+    store = Store(sqlite_url)
+    journal = Journal(store, spool_path, max_rows=100)
+    conn = journal.spool.connect()
+    # Another process's exchange can reach the spool after a vote on it (a slow disk).
+    journal.spool.append(conn, [Entry("feedback", "late", {"helpful": False}),
+                                Entry("feedback", "nobody", {"helpful": True})])
+    assert journal.drain() == 0       # the vote on an exchange nobody logged is dropped
+    journal.spool.append(conn, [Entry("feedback", "late", {"helpful": True}),
+                                exchange_entry("late", answered=True, reason="answer",
+                                               match_id="faq-surgery", score=0.9)])
+    assert journal.drain() == 0
+    assert store.stats() == {"total": 1, "answered": 1, "unanswered": 0, "helpful": 1,
+                             "not_helpful": 0}
+    conn.close()
+
+
+def test_an_entry_the_database_rejects_is_set_aside_not_retried_forever(database_url,
+                                                                      spool_path):
+    store = Store(database_url)
+    journal = Journal(store, spool_path, max_rows=100)
+    conn = journal.spool.connect()
+    bad = exchange_entry("bad", answered=False, reason="no_match", text="x")
+    bad = Entry(bad.kind, bad.query_id, dict(bad.payload, reason=None))   # NOT NULL column
+    journal.spool.append(conn, [exchange_entry("a", answered=False, reason="no_match",
+                                               text="first"), bad,
+                                exchange_entry("b", answered=False, reason="no_match",
+                                               text="second")])
+    conn.close()
+    assert journal.drain() == 0
+    assert sorted(i["id"] for i in store.unanswered()[0]) == ["a", "b"]
+    assert journal.status()["dropped"] == 1
+    assert ("exchange", "bad", 0, "IntegrityError") in spooled(spool_path)
+
+
+def test_a_full_journal_refuses_new_entries_and_counts_them(spool_path):
+    journal = Journal(Store(DOWN, timeout=1), spool_path, max_rows=3)
+    for i in range(5):
+        journal.log_exchange(f"q{i}", answered=True, reason="answer")
+    status = journal.status()
+    assert status["pending"] == 3 and status["dropped"] == 2
+    assert [row[1] for row in spooled(spool_path)] == ["q0", "q1", "q2"]
+    assert journal.knows("q2") and not journal.knows("q3")
+    journal.stop()
+
+
+def test_requests_wait_for_the_disk_not_for_the_database(postgres_url, spool_path):
+    from proxy import Proxy
+
+    proxy = Proxy(("127.0.0.1", 5432))
+    url = postgres_url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/")
+    journal = Journal(Store(url, timeout=1), spool_path, max_rows=100)
+    try:
+        journal.log_exchange("first", answered=True, reason="answer")
+        wait_for(lambda: journal.status() == {"db": "ok", "pending": 0, "dropped": 0})
+        proxy.freeze()
+        started = time.monotonic()
+        for i in range(20):
+            journal.log_exchange(f"q{i}", answered=False, reason="no_match", text="hung")
+        assert time.monotonic() - started < 1.0
+        # On disk already: a crash now would lose none of them.
+        assert sum(1 for row in spooled(spool_path) if row[2]) == 20
+        wait_for(lambda: journal.status()["db"] == "down")
+        assert journal.settle(timeout=5) is False      # gives up at once: the db is down
+        proxy.restore()
+        wait_for(lambda: journal.status()["pending"] == 0)
+        assert journal.settle(timeout=1) is True
+        assert Store(postgres_url).stats()["total"] == 21
+    finally:
+        journal.stop()
+        proxy.close()
