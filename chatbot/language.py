@@ -69,7 +69,7 @@ class Language:
     respell: dict[str, str] = field(default_factory=dict)
     respell_endings: tuple[tuple[str, str, int], ...] = ()   # (ending, replacement, min stem)
     particles: tuple[str, ...] = ()         # question particles typed onto a word: "gecermi"
-    synonyms: tuple[tuple[str, ...], ...] = ()
+    synonyms: tuple[tuple[str, ...], ...] = ()   # general lay synonyms (synonyms.json)
     common: dict[str, float] = field(default_factory=dict, repr=False)  # folded word -> Zipf
     # stem -> Zipf of its family; shipped as stem_zipf.tsv (stemming 56,000 words at every
     # start takes seconds), computed here when that file is missing or out of date

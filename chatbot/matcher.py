@@ -166,8 +166,8 @@ class Matcher:
                 if key and key != canonical:
                     self._phrases[key] = canonical
         self._longest_phrase = max((len(k) for k in self._phrases), default=1)
-        # Multi-word phrases as typed, for typos that make another real word ("kemik ilgi ödemi")
-        # Indexed by (position, word), so that a window only meets the phrases it nearly is.
+        # Phrases of 3+ words as typed, for typos that make another real word ("kemik ilgi
+        # ödemi"); indexed by (position, word), so a window meets only the phrases it nearly is.
         self._typed_phrases: dict[int, dict[tuple[int, str], set[tuple[str, ...]]]] = {}
         for group in (*self.lang.synonyms, *self.vocabulary.synonyms):
             for variant in group:
@@ -440,10 +440,6 @@ class Matcher:
     def words_known(self) -> frozenset[str]:
         """Every word of the indexed texts and the vocabulary (folded)."""
         return frozenset(self._domain_words)
-
-    def covers(self, entry: Entry, terms) -> bool:
-        """Whether every one of the terms occurs in the entry (phrasings or answer)."""
-        return set(terms) <= self.terms_of(entry)
 
     def terms_of(self, entry: Entry) -> set[str]:
         """The terms of an entry's phrasings and answer."""
