@@ -4,6 +4,7 @@ import json
 import re
 import subprocess
 import sys
+import uuid
 
 import pytest
 import schemathesis
@@ -34,7 +35,8 @@ def _routes(app) -> set[tuple[str, str]]:
 
 
 def test_every_route_is_documented_and_nothing_else(shipped, tmp_path):
-    app = create_app({"FAQ_PATH": str(FAQ), "DATABASE_URL": f"sqlite:///{tmp_path / 'db'}"})
+    app = create_app({"FAQ_PATH": str(FAQ), "DATABASE_URL": f"sqlite:///{tmp_path / 'db'}",
+                      "JOURNAL_PATH": str(tmp_path / "journal")})
     documented = {(path, method) for path, item in shipped["paths"].items() for method in item}
     routes = _routes(app)
     assert len(routes) >= 9
@@ -111,8 +113,8 @@ def test_the_message_limit_counts_characters_as_sent(fuzzed):
 def test_rare_answers_match_the_document_too(tmp_path):
     """429, 503, 401, 413, 415: what the fuzzer never provokes, checked by its validator."""
     server = start_server(tmp_path, ADMIN_TOKEN=ADMIN_TOKEN, DATABASE_URL=UNREACHABLE_DB,
-                          RATE_LIMIT="2/minute", ADMIN_LOGIN_LIMIT="1/minute",
-                          MAX_MESSAGE_CHARS=120)
+                          DATABASE_TIMEOUT=1, RATE_LIMIT="2/minute",
+                          ADMIN_LOGIN_LIMIT="1/minute", MAX_MESSAGE_CHARS=120)
     try:
         document = server.request("GET", "/api/v1/openapi.json")
         schema = schemathesis.openapi.from_url(server.url + "/api/v1/openapi.json")
@@ -130,16 +132,20 @@ def test_rare_answers_match_the_document_too(tmp_path):
         answer("POST", "/api/v1/chat", 415, body="hi", media_type="text/plain")
         answer("POST", "/api/v1/chat", 200, body={"message": "hello"})
         limited = answer("POST", "/api/v1/chat", 429, body={"message": "hello"})
-        answer("POST", "/api/v1/feedback", 503, body={"query_id": "abc", "helpful": True})
+        unknown = str(uuid.uuid4())  # not in the journal: looked up in the database, which is down
+        answer("POST", "/api/v1/feedback", 503, body={"query_id": unknown, "helpful": True})
         answer("GET", "/api/v1/admin/stats", 503, headers=ADMIN)
         answer("GET", "/api/v1/admin/unanswered", 401, headers={"Authorization": "Bearer no"})
         answer("GET", "/api/v1/admin/unanswered", 429, headers=ADMIN)
     finally:
         stop_server(server)
     assert int(limited.headers["retry-after"][0]) > 0
-    # Served as JSON, with this server's languages and limit filled in.
+    # Served as JSON, with this server's languages, limit and some of its entry ids filled in.
     assert document.status == 200
     assert document.headers["Content-Type"] == "application/json"
-    schemas = document.json()["components"]["schemas"]
-    assert schemas["Lang"]["enum"] == ["en", "tr"]
-    assert schemas["ChatRequest"]["properties"]["message"]["maxLength"] == 120
+    components = document.json()["components"]
+    assert components["schemas"]["Lang"]["enum"] == ["en", "tr"]
+    assert components["schemas"]["ChatRequest"]["properties"]["message"]["maxLength"] == 120
+    ids = {entry["id"] for entry in json.loads(FAQ.read_text(encoding="utf-8"))["entries"]}
+    examples = components["parameters"]["entry_id"]["schema"]["examples"]
+    assert examples and set(examples) <= ids
