@@ -1,4 +1,8 @@
-"""HTTP API under /api/v1: parse and validate, call the core, shape JSON. Nothing else."""
+"""HTTP API under /api/v1: parse and validate, call the core, shape JSON. Nothing else.
+
+Every route here is described in chatbot/data/openapi.json: add a new one there too (the
+tests name what is missing).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import uuid
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from . import openapi
 from .errors import StoreError
 from .export import unanswered_csv
 from .redact import strip_control
@@ -152,13 +157,14 @@ def chat():
         raise ApiError(400, "missing_message", "The body needs a 'message' string.")
     if not isinstance(message, str):
         raise ApiError(400, "invalid_message", "'message' must be a string.")
-    message = strip_control(message)
-    if not message.strip():
-        raise ApiError(400, "empty_message", "'message' is empty.")
+    # The limit counts what the visitor sent: NFC in strip_control can lengthen a text.
     limit = _settings()["MAX_MESSAGE_CHARS"]
     if len(message) > limit:
         raise ApiError(400, "message_too_long",
                        f"'message' has {len(message)} characters; the limit is {limit}.")
+    message = strip_control(message)
+    if not message.strip():
+        raise ApiError(400, "empty_message", "'message' is empty.")
     session_id = body.get("session_id")
     if session_id is not None and (not isinstance(session_id, str)
                                    or not SESSION_ID.fullmatch(session_id)):
@@ -329,3 +335,9 @@ def admin_stats():
         return jsonify(_store().stats())
     except StoreError:
         raise ApiError(503, "unavailable", "The log database is unavailable.") from None
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document(_bot().knowledge,
+                                    max_message_chars=_settings()["MAX_MESSAGE_CHARS"]))

@@ -93,8 +93,11 @@ def test_labelled_list_is_well_formed_and_covers_both_languages():
         assert any(t.isascii() for t in turkish), category
 
 
-def test_dev_set_questions_never_fire():
-    for line in DEV_SET.read_text(encoding="utf-8").splitlines():
+@pytest.mark.parametrize("dev_set", [DEV_SET, DEV_SET.with_name("dev_tr.jsonl")],
+                         ids=["en", "tr"])
+def test_dev_set_questions_never_fire(dev_set):
+    # Patients' ordinary questions ("MR'da kemikte ödem çıktı": edema showed on the MRI).
+    for line in dev_set.read_text(encoding="utf-8").splitlines():
         query = json.loads(line)["query"]
         assert red_flag(query) is None, query
 
