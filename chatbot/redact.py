@@ -1244,7 +1244,11 @@ def names(view: View, lex: Lexicon) -> None:
                 head = lex.names.get(t.stem[:cut])
                 if head and "first" in head and not head & {"word", "rare"} and any(
                         t.stem[cut:] in lex.name_suffixes.get(k[5:], ())
-                        for k in head if k.startswith("lang:")):
+                        for k in head if k.startswith("lang:")) and (
+                        _lower(stem_text[:cut]) in lex.spellings if not stem_text.isascii()
+                        else t.capital):
+                    # Spelled as the name, or capitalised when typed without Turkish letters:
+                    # "yaşından" and "45 yasindan beri" are no "Yasin'den".
                     found = head
                     break
         cache[k] = found or frozenset()
