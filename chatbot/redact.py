@@ -65,12 +65,14 @@ def _fold_word(word: str) -> str:
     return _fold(word)
 
 
+COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def _fold(word: str) -> str:
     word = word.translate(_FOLD).lower()
     if word.isascii():
         return word
-    return "".join(c for c in unicodedata.normalize("NFKD", word)
-                   if not unicodedata.combining(c))
+    return COMBINING.sub("", unicodedata.normalize("NFKD", word))
 
 
 # --------------------------------------------------------------------------------------------
@@ -604,8 +606,10 @@ def emails(view: View, lex: Lexicon) -> None:
         while m := pattern.search(text, pos, end):
             # A rejected candidate's domain may be the next one's local part: "me at
             # emily.hart at gmail dot com" is no address, "emily.hart at gmail dot com" is.
-            if _claim_email(view, lex, m, dot):
-                pos, text = m.end(), _folded(view)
+            claimed = _claim_email(view, lex, m, dot)
+            if claimed:
+                a, b = claimed
+                pos, text = m.end(), text[:a] + MASK * (b - a) + text[b:]
             else:
                 pos = m.start(3)
     # The at-sign alone with a provider after it: "ayse_kaya85 @ gmail"
@@ -629,11 +633,12 @@ def _provider_pattern() -> re.Pattern:
                       rf"(?:\s*\.\s*|\s+(?:(?:{dots})\s+)?)(?:{tlds})(?![\w.])")
 
 
-def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern) -> bool:
+def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern
+                 ) -> tuple[int, int] | None:
     """Claim an e-mail match (a real @, or an at-word with a known domain ending or provider);
-    say whether it was one."""
+    return the span claimed, if it was one."""
     if MASK in m.group():
-        return False
+        return None
     plain_at = "@" in m.group(2)
     domain = [fold(x) for x in dot.split(m.group(3))]
     last = domain[-1]
@@ -643,8 +648,8 @@ def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern) -> bool
         if not plain_at and len(domain) > 1 and last not in lex.tlds:
             end = m.start(3) + len(m.group(3).split()[0])
         view.claim(m.start(), end, "[email]")
-        return True
-    return False
+        return m.start(), end
+    return None
 
 
 HANDLE = re.compile(r"(?<![\w.@/])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,29}[A-Za-z0-9_])?")
