@@ -1,4 +1,8 @@
-"""HTTP API under /api/v1: parse and validate, call the core, shape JSON. Nothing else."""
+"""HTTP API under /api/v1: parse and validate, call the core, shape JSON. Nothing else.
+
+Every route here is described in chatbot/data/openapi.json: add a new one there too (the
+tests name what is missing).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,10 @@ import uuid
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from . import openapi
 from .errors import StoreError
-from .redact import redact, strip_control
+from .export import unanswered_csv
+from .redact import strip_control
 
 log = logging.getLogger(__name__)
 
@@ -151,13 +157,14 @@ def chat():
         raise ApiError(400, "missing_message", "The body needs a 'message' string.")
     if not isinstance(message, str):
         raise ApiError(400, "invalid_message", "'message' must be a string.")
-    message = strip_control(message)
-    if not message.strip():
-        raise ApiError(400, "empty_message", "'message' is empty.")
+    # The limit counts what the visitor sent: NFC in strip_control can lengthen a text.
     limit = _settings()["MAX_MESSAGE_CHARS"]
     if len(message) > limit:
         raise ApiError(400, "message_too_long",
                        f"'message' has {len(message)} characters; the limit is {limit}.")
+    message = strip_control(message)
+    if not message.strip():
+        raise ApiError(400, "empty_message", "'message' is empty.")
     session_id = body.get("session_id")
     if session_id is not None and (not isinstance(session_id, str)
                                    or not SESSION_ID.fullmatch(session_id)):
@@ -192,7 +199,8 @@ def _log_exchange(query_id: str, reply, message: str, session_id: str | None) ->
         match_id=reply.match.id if reply.match else None,
         score=reply.match.score if reply.match else None,
         best_id=best.id if best else None, best_score=best.score if best else None,
-        category=reply.category, text=redact(message) if keep_text else None,
+        # Redacted on the way in (store.exchange_entry): every path that stores text does so.
+        category=reply.category, text=message if keep_text else None,
         # Only a digest: whatever a client put in its session id is never stored.
         session_id=hashlib.sha256(session_id.encode()).hexdigest()[:16] if session_id
         else None)
@@ -297,6 +305,22 @@ def admin_unanswered():
     return jsonify({"items": items, "total": total})
 
 
+@bp.get("/admin/unanswered.csv")
+def admin_unanswered_csv():
+    _require_admin()
+    limit = _int_arg("limit", 1000, 1, 100000)
+    offset = _int_arg("offset", 0, 0, 10**9)
+    _journal().settle()
+    try:
+        items, _ = _store().unanswered(limit=limit, offset=offset)
+    except StoreError:
+        raise ApiError(503, "unavailable", "The log database is unavailable.") from None
+    # Built here, as `chatbot unanswered --csv` builds it: one function neutralises formulas.
+    return current_app.response_class(
+        unanswered_csv(items), mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="unanswered.csv"'})
+
+
 @bp.get("/admin/stats")
 def admin_stats():
     _require_admin()
@@ -305,3 +329,9 @@ def admin_stats():
         return jsonify(_store().stats())
     except StoreError:
         raise ApiError(503, "unavailable", "The log database is unavailable.") from None
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document(_bot().knowledge,
+                                    max_message_chars=_settings()["MAX_MESSAGE_CHARS"]))

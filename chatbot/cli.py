@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import errno
 import json
+import re
 import socket
 import sys
 
@@ -177,8 +177,95 @@ def check(path: str | None):
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
     click.echo(f"{path}: OK, {len(kb)} entries ({summary}), languages: "
                + ", ".join(kb.languages))
+    for article in kb.articles:
+        click.echo(f"article {article.slug}: {article.title!r} ({article.lang}, "
+                   f"{len(article.entries)} entries)")
     for warning in knowledge.warnings(kb):
         click.echo(f"warning: {warning}")
+
+
+@main.command(name="import")
+@click.argument("article", type=click.Path(dir_okay=False))
+@click.option("--faq", "faq_path", help="Knowledge file to add it to (default: CHATBOT_FAQ_PATH).")
+@click.option("--url", help="The article's address on the clinic's site (recorded; its last "
+                            "part names the article).")
+@click.option("--lang", help="The article's language (default: detected).")
+@click.option("--slug", "article_slug", help="The article's id in the knowledge file (default: "
+                                             "from --url, else from its title).")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def import_(article: str, faq_path: str | None, url: str | None, lang: str | None,
+            article_slug: str | None, dry_run: bool):
+    """Add an article's sections and FAQ pairs to the knowledge file, or bring them up to date.
+
+    ARTICLE is text copied from the clinic's page (.txt), Markdown (.md) or the saved page
+    (.html). Entries keep the article's own words; re-importing an edited article updates the
+    entries it owns and keeps what staff added (alternates, translations). The result is
+    validated, then written atomically; the previous file is kept in <name>.versions/.
+    """
+    from . import editor, importer, language
+    from .errors import ArticleError
+
+    def usage(message: str):
+        click.echo(f"Error: {message}", err=True)
+        sys.exit(2)  # bad input, like a usage error: the knowledge file is untouched
+
+    path = faq_path or _settings()["FAQ_PATH"]
+    if url is not None and not re.match(r"https?://[^\s/]+\S*$", url):
+        usage(f"--url {url!r}: must be an http(s) address")
+    if lang is not None and lang not in language.available():
+        usage(f"--lang {lang!r}: no language data (known: "
+              f"{', '.join(sorted(language.available()))})")
+    if article_slug is not None and not knowledge.SLUG.fullmatch(article_slug):
+        usage(f"--slug {article_slug!r}: use lower-case letters, digits and hyphens")
+    try:
+        source, fmt = importer.read(article)
+        doc = editor.load(path)
+        languages = tuple(doc.data.get("languages") or ()) or None
+        parsed = importer.parse(source, fmt, lang=lang, url=url, article_slug=article_slug,
+                                name=article)
+    except ArticleError as exc:
+        usage(str(exc))
+    except KnowledgeError as exc:
+        raise click.ClickException(f"{exc}\nFix the knowledge file first (chatbot check).") \
+            from None
+    if languages and parsed.lang not in languages:
+        usage(f"{article}: the article is in {parsed.lang!r}, which the knowledge file does not "
+              f"list in its languages ({', '.join(languages)})")
+    try:
+        report = doc.apply(lambda data: importer.merge(data, parsed))
+    except KnowledgeError as exc:
+        raise click.ClickException(f"the import would leave the knowledge file invalid, so "
+                                   f"nothing was written:\n{exc}") from None
+    _print_import(report, parsed)
+    if dry_run:
+        click.echo("dry run: nothing written")
+        return
+    if not doc.changed:
+        click.echo(f"{path}: already up to date, nothing written")
+        return
+    try:
+        kept = doc.write()
+    except (ChatbotError, OSError) as exc:
+        raise click.ClickException(f"nothing written: {exc}") from None
+    click.echo(f"wrote {path}" + (f" (previous version: {kept})" if kept else "")
+               + "; restart the server to use it")
+
+
+def _print_import(report, parsed) -> None:
+    state = "new" if report.new_article else "already imported"
+    click.echo(f"article {report.slug!r} ({state}): {parsed.title!r}, {parsed.lang}, "
+               f"{len(parsed.sections)} sections, {len(parsed.faq)} FAQ pairs")
+    for label, rows, mark in (("added", report.added, "+"), ("changed", report.changed, "~"),
+                              ("removed", report.removed, "-")):
+        click.echo(f"{label}: {len(rows)}")
+        for row in rows:
+            click.echo(f"  {mark} {row[0]}  {row[1]}" + (f"  ({row[2]})" if len(row) > 2 else ""))
+    if report.unchanged:
+        click.echo(f"unchanged: {len(report.unchanged)}")
+    if report.kept_out:
+        click.echo(f"left out by the clinic (not re-added): {len(report.kept_out)}")
+    for note in parsed.skipped:
+        click.echo(f"skipped: {note}")
 
 
 @main.command()
@@ -191,11 +278,9 @@ def unanswered(limit: int, as_csv: bool):
     except StoreError as exc:
         raise click.ClickException(f"{exc}: check CHATBOT_DATABASE_URL") from None
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["created_at", "text", "best_id", "best_score", "id"])
-        for item in items:
-            writer.writerow([item["created_at"], item["text"], item["best_id"],
-                             item["best_score"], item["id"]])
+        from .export import unanswered_csv
+
+        click.echo(unanswered_csv(items), nl=False)
         return
     click.echo(f"{total} unanswered question(s)" + (f", newest {len(items)}:" if items else "."))
     for item in items:

@@ -43,7 +43,8 @@ class Policy:
     max_suggestions: int = 3
     vague_max_terms: int = 3
     verbatim: float = 0.9           # a message this close to a phrasing is never "vague"
-    smalltalk_coverage: float = 0.5  # small talk must account for much of the message
+    smalltalk_coverage: float = 0.5  # small talk must account for much of the message...
+    smalltalk_uncovered: float = 0.5  # ...and leave no topic word heavier than this out
     foreign_ratio: float = 1.0      # a foreign word this heavy beside a single shared word
     language_margin: float = 0.05   # another language must match this much better to win
 
@@ -225,8 +226,10 @@ class Chatbot:
             return True  # the message is one of the entry's own phrasings ("crutches", "rest")
         if top.entry.kind == "smalltalk":
             # Small talk only when no topic was raised: "does it hurt a lot" is no "thanks a lot".
+            # A light verb the entry lacks ("bu cevapları yapay zekâ mı veriyor") raises no topic.
+            uncovered = analysis.anchors - matcher.terms_of(top.entry)
             return top.coverage >= p.smalltalk_coverage and \
-                matcher.covers(top.entry, analysis.anchors)
+                sum(analysis.weights[t] for t in uncovered) < p.smalltalk_uncovered
         if not (top.score >= p.answer_threshold and top.coverage >= p.answer_coverage
                 and top.anchored):
             return False
@@ -277,15 +280,21 @@ class Chatbot:
         Stories ("I fell skiing three weeks ago... How long until I can ski again?") dilute
         the question with everyday words; the sentence that asks is usually the best query.
         "What does that mean?" points back, so it is also tried with the sentence before it.
-        A part replaces the whole only if it names a topic (is anchored) and scores higher.
+        A part replaces the whole only if it names a topic (is anchored, and not only with
+        generic words such as the topic's own name), is no small talk ("... merak ettim") and
+        scores higher.
         """
         sentences = [s for s in SENTENCE.split(message) if len(sp.lang.words(s)) >= 3]
         for sentence in self._asking_sentences(sp, message):
             i = sentences.index(sentence) if sentence in sentences else 0
             with_previous = " ".join(sentences[max(i - 1, 0): i] + [sentence])
             for part_text in dict.fromkeys((sentence, with_previous)):  # each text once
-                part = sp.matcher.rank(part_text, limit=8)
-                if part and part[0].anchored and (not ranked or part[0].score > ranked[0].score):
+                analysis = sp.matcher.analyse(part_text)
+                if self._generic(sp, analysis):
+                    continue  # "is it bone marrow edema?": the story before it says what
+                part = sp.matcher.rank(analysis, limit=8)
+                if part and part[0].anchored and part[0].entry.kind != "smalltalk" and \
+                        (not ranked or part[0].score > ranked[0].score):
                     ranked = part
         return ranked
 

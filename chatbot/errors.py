@@ -3,9 +3,13 @@
     ChatbotError                 base of everything this package raises on purpose
     ├── ConfigError              a setting is malformed or unsafe (lists every problem)
     ├── KnowledgeError           the knowledge file is unreadable or invalid (lists every problem)
-    └── StoreError               the log database refused a write or read
-        └── StoreUnavailable     it could not be reached in time (down, hung, locked, read-only,
-                                 full): try again later, nothing is wrong with the data
+    ├── StoreError               the log database refused a write or read
+    │   └── StoreUnavailable     it could not be reached in time (down, hung, locked, read-only,
+    │                            full): try again later, nothing is wrong with the data
+    ├── ArticleError             an article to import is empty, binary, of an unknown kind or
+    │                            has no headings
+    └── EditError                a change to the knowledge file was refused (it changed since
+                                 it was read, or the result is invalid: see KnowledgeError)
 """
 
 from __future__ import annotations
@@ -39,3 +43,11 @@ class StoreError(ChatbotError):
 
 class StoreUnavailable(StoreError):
     """The log database did not answer in time or could not take the write; retry later."""
+
+
+class ArticleError(ChatbotError):
+    """An article cannot be imported; the message says why and what to give instead."""
+
+
+class EditError(ChatbotError):
+    """A change to the knowledge file was not written; the file is as it was."""

@@ -16,6 +16,7 @@ CONTACT_FIELDS = ("phone", "email", "booking_url", "address")
 CONTACT_LABELS = {"phone": "Phone", "email": "E-mail", "booking_url": "Book online",
                   "address": "Address", "hours": "Opening hours"}
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ class Entry:
     alternates: tuple[str, ...] = ()
     source: str | None = None
     related: tuple[str, ...] = ()
-    lang: str = "en"         # the default language, the one the fields above are in
+    lang: str = "en"         # the language the fields above are in (the file's default, or
+                             # the language of the article the entry was imported from)
+    article: str | None = None  # slug of the article the entry is about (see Article)
     translations: dict[str, Text] = field(default_factory=dict, hash=False, compare=False)
 
     def text(self, lang: str | None = None) -> Text:
@@ -58,6 +61,24 @@ class Entry:
                 else self.lang, "title": t.question, "answer": t.answer,
                 "alternates": list(t.alternates), "source": t.source,
                 "related": list(self.related)}
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article the knowledge comes from (chatbot import): what it is, and which entries it
+    owns: `parts` maps each of its sections and FAQ pairs (a stable key made from its
+    heading) to the entry made from it, or None where the clinic chose to leave it out."""
+
+    slug: str
+    title: str
+    lang: str
+    url: str | None = None
+    parts: dict[str, str | None] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def entries(self) -> tuple[str, ...]:
+        """Ids of the entries the article owns, in the article's order."""
+        return tuple(e for e in self.parts.values() if e)
 
 
 @dataclass(frozen=True)
@@ -104,9 +125,15 @@ class Knowledge:
     topic: str = "this condition"  # what the content is about, named in the bot's own texts
     languages: tuple[str, ...] = ("en",)   # the first is the default
     topics: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    articles: tuple[Article, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+        object.__setattr__(self, "_articles", {a.slug: a for a in self.articles})
+
+    def article(self, slug: str | None) -> Article | None:
+        """Return the article with this slug (None for None or an unknown slug)."""
+        return self._articles.get(slug) if slug else None
 
     @property
     def default_language(self) -> str:
@@ -127,13 +154,13 @@ def warnings(kb: Knowledge) -> list[str]:
     """List what the clinic should still see to: missing and unreviewed translations, per
     language (the file loads and works without them)."""
     out = []
-    for lang in kb.languages[1:]:
+    for lang in kb.languages:
         missing = [e.id for e in kb.entries if not e.has(lang)]
         if missing:
             out.append(f"{lang}: {len(missing)} entr{'y' if len(missing) == 1 else 'ies'} "
-                       f"without a translation (the {kb.default_language} text is shown): "
+                       "without a translation (their own language's text is shown): "
                        + ", ".join(missing))
-        if lang not in kb.topics:
+        if lang not in kb.topics and lang != kb.default_language:
             out.append(f"{lang}: topic: no translation")
         unreviewed = [e.id for e in kb.entries if lang in e.translations
                       and not e.translations[lang].reviewed]
@@ -184,6 +211,7 @@ def parse(data: object, path: str = "<memory>") -> Knowledge:
         raw_entries = []
     entries = [e for i, item in enumerate(raw_entries)
                if (e := _entry(item, i, languages, problems)) is not None]
+    articles = _articles(data.get("articles", []), languages, raw_entries, problems)
     seen: set[str] = set()
     for entry in entries:
         if entry.id in seen:
@@ -201,7 +229,75 @@ def parse(data: object, path: str = "<memory>") -> Knowledge:
     default = languages[0]
     return Knowledge(entries=tuple(entries), clinic=clinic, version=1, path=path,
                      topic=topics.get(default, "this condition"), languages=languages,
-                     topics=topics)
+                     topics=topics, articles=articles)
+
+
+def _articles(raw: object, languages: tuple[str, ...], raw_entries: list,
+              problems: list[str]) -> tuple[Article, ...]:
+    """Validate the articles and the entries' ties to them: an entry names a known article,
+    and an article owns only entries that name it, each once."""
+    if not isinstance(raw, list):
+        problems.append("articles: must be a list of {slug, title, url, lang, parts}")
+        return ()
+    items = {item["id"]: item for item in raw_entries
+             if isinstance(item, dict) and isinstance(item.get("id"), str)}
+    out: list[Article] = []
+    owner: dict[str, str] = {}
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            problems.append(f"articles[{index}]: must be an object")
+            continue
+        name = item.get("slug")
+        where = f"article {name!r}" if isinstance(name, str) else f"articles[{index}]"
+        before = len(problems)
+        if not isinstance(name, str) or not SLUG.fullmatch(name):
+            problems.append(f"{where}: slug: must be lower-case letters, digits and hyphens")
+        elif any(a.slug == name for a in out):
+            problems.append(f"{where}: slug: duplicate")
+        if not isinstance(item.get("title"), str) or not item["title"].strip():
+            problems.append(f"{where}: title: must be a non-empty string")
+        url = item.get("url")
+        if url is not None and (not isinstance(url, str)
+                                or not re.match(r"https?://\S+$", url)):
+            problems.append(f"{where}: url: must be an http(s) address or null")
+        if item.get("lang") not in languages:
+            problems.append(f"{where}: lang: must be one of the file's languages "
+                            f"({', '.join(languages)})")
+        parts = item.get("parts", {})
+        if not isinstance(parts, dict):
+            problems.append(f"{where}: parts: must be an object of key: "
+                            "{\"entry\": id or null, \"digest\": text}")
+            parts = {}
+        owned: dict[str, str | None] = {}
+        for key, part in parts.items():
+            at = f"{where}: parts: {key}"
+            if not isinstance(part, dict) or not isinstance(part.get("digest"), str):
+                problems.append(f"{at}: must be {{\"entry\": id or null, \"digest\": text}}")
+                continue
+            target = part.get("entry")
+            owned[key] = target
+            if target is None:
+                continue  # the clinic left this part out: a re-import does not bring it back
+            if not isinstance(target, str) or target not in items:
+                problems.append(f"{at}: entry {target!r} is not an entry id (set it to null to "
+                                "keep this part out of the knowledge)")
+            elif target in owner:
+                problems.append(f"{at}: entry {target!r} is already owned by "
+                                f"{owner[target]}")
+            elif items[target].get("article") != name:
+                problems.append(f"{at}: entry {target!r} must say \"article\": {name!r}")
+            else:
+                owner[target] = f"article {name!r}"
+        if len(problems) == before:
+            out.append(Article(slug=name, title=item["title"].strip(), lang=item["lang"],
+                               url=url, parts=owned))
+    known = {a.slug for a in out} | {a.get("slug") for a in raw if isinstance(a, dict)}
+    for entry_id, item in items.items():
+        name = item.get("article")
+        if name is not None and (not isinstance(name, str) or name not in known):
+            problems.append(f"entry {entry_id!r}: article: {name!r} is not the slug of one of "
+                            "the file's articles")
+    return tuple(out)
 
 
 def _languages(raw: object, problems: list[str]) -> tuple[str, ...]:
@@ -316,6 +412,11 @@ def _entry(item: object, index: int, languages: tuple[str, ...],
     # languages go under "translations": {"tr": {...}}, so a new language is new data only.
     main = _text(item, where, problems, translation=False)
     related = _strings(item, "related", where, problems)
+    own = item.get("lang", languages[0])
+    if own not in languages:
+        problems.append(f"{where}: lang: {own!r} is not one of the file's languages "
+                        f"({', '.join(languages)})")
+        own = languages[0]
     translations: dict[str, Text] = {}
     raw = item.get("translations", {})
     if not isinstance(raw, dict):
@@ -324,9 +425,10 @@ def _entry(item: object, index: int, languages: tuple[str, ...],
         raw = {}
     for lang, value in raw.items():
         at = f"{where}: translations: {lang}"
-        if lang == languages[0] or lang not in languages:
+        if lang == own or lang not in languages:
+            others = [code for code in languages if code != own]
             problems.append(f"{at}: not one of the file's other languages "
-                            f"({', '.join(languages[1:]) or 'none declared in languages'})")
+                            f"({', '.join(others) or 'none declared in languages'})")
         elif not isinstance(value, dict):
             problems.append(f"{at}: must be an object with question, answer, alternates")
         elif (text := _text(value, at, problems, translation=True)) is not None:
@@ -335,4 +437,4 @@ def _entry(item: object, index: int, languages: tuple[str, ...],
         return None
     return Entry(id=entry_id.strip(), kind=kind, question=main.question, answer=main.answer,
                  alternates=main.alternates, source=main.source, related=related,
-                 lang=languages[0], translations=translations)
+                 lang=own, article=item.get("article"), translations=translations)

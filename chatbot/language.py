@@ -2,9 +2,14 @@
 
 Everything that differs between languages lives in `chatbot/data/<code>/`:
 
-    language.json      stopwords, courtesy and question words, stemmer, apostrophe rule...
+    language.json      stopwords, courtesy and question words, stemmer, apostrophe rule,
+                       chat spellings ("yapıyo" -> "yapıyor"), question particles...
     replies.json       the bot's own texts (fallback, declines, "did you mean", notice...)
     common_words.tsv   general word frequencies (Zipf, from wordfreq), folded
+    stem_zipf.tsv      the same summed by stem, where `zipf_by_stem` (computed from the two
+                       files above; a fingerprint line says which rules and words it is from)
+    synonyms.json      general lay-medical synonyms, for any clinic ("iğne" = "enjeksiyon");
+                       a clinic's own vocabulary adds to them and wins where they differ
 
 Adding a language is adding such a folder (and the clinic's texts and vocabulary in it).
 `detect` tells which of a knowledge file's languages a message is written in.
@@ -12,6 +17,7 @@ Adding a language is adding such a folder (and the clinic's texts and vocabulary
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -58,7 +64,16 @@ class Language:
     # "ağrısı"...): weigh a word by its whole family, the forms sharing its stem.
     zipf_by_stem: bool = False
     cues_by_stem: bool = False              # a cue matches the inflected word too
+    # Chat spellings, whole words ("bi" -> "bir", "napcam" -> "ne yapacağım") and word endings
+    # ("yapıyo" -> "yapıyor"): applied to every text, so only where the written form is no word.
+    respell: dict[str, str] = field(default_factory=dict)
+    respell_endings: tuple[tuple[str, str, int], ...] = ()   # (ending, replacement, min stem)
+    particles: tuple[str, ...] = ()         # question particles typed onto a word: "gecermi"
+    synonyms: tuple[tuple[str, ...], ...] = ()   # general lay synonyms (synonyms.json)
     common: dict[str, float] = field(default_factory=dict, repr=False)  # folded word -> Zipf
+    # stem -> Zipf of its family; shipped as stem_zipf.tsv (stemming 56,000 words at every
+    # start takes seconds), computed here when that file is missing or out of date
+    stem_zipf_table: dict[str, float] = field(default_factory=dict, repr=False)
     replies: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -67,13 +82,8 @@ class Language:
         ordered = tuple(sorted(self.suffixes, key=lambda rule: len(rule[0]), reverse=True))
         object.__setattr__(self, "_stem", lru_cache(maxsize=65536)(
             lambda w: self._stem_word(w, kind, arg, snowball, ordered)))
-        families: dict[str, float] = {}
-        if self.zipf_by_stem:
-            for word, zipf in self.common.items():
-                stem = self.stem(word)
-                families[stem] = families.get(stem, 0.0) + 10 ** zipf
-        object.__setattr__(self, "_stem_zipf",
-                           {stem: round(math.log10(total), 2) for stem, total in families.items()})
+        if self.zipf_by_stem and not self.stem_zipf_table:
+            object.__setattr__(self, "stem_zipf_table", self.stem_families())
 
     # The stem memo is a cache, not state: it is rebuilt, never copied or pickled.
     def __getstate__(self) -> dict:
@@ -85,7 +95,20 @@ class Language:
 
     def words(self, message: str) -> list[str]:
         """Split a message into folded words with this language's rules (see text.words)."""
-        return text.words(message, apostrophe=self.apostrophe, spelling=self.spelling)
+        found = text.words(message, apostrophe=self.apostrophe, spelling=self.spelling)
+        if not (self.respell or self.respell_endings):
+            return found
+        out: list[str] = []
+        for word in found:
+            if word in self.respell:
+                out.extend(self.respell[word].split())
+                continue
+            for ending, replacement, at_least in self.respell_endings:
+                if word.endswith(ending) and len(word) - len(ending) >= at_least:
+                    word = word[: -len(ending)] + replacement
+                    break
+            out.append(word)
+        return out
 
     def normalise(self, message: str) -> str:
         """Return the canonical comparison form of a string in this language."""
@@ -110,15 +133,23 @@ class Language:
                                        known=self._known)
         return word
 
+    def stem_families(self) -> dict[str, float]:
+        """Sum the frequencies of the common words by stem: each stem's family Zipf."""
+        families: dict[str, float] = {}
+        for word, zipf in self.common.items():
+            stem = self.stem(word)
+            families[stem] = families.get(stem, 0.0) + 10 ** zipf
+        return {stem: round(math.log10(total), 2) for stem, total in families.items()}
+
     def zipf(self, word: str) -> float:
         """How common a folded word is (Zipf), or its stem's family when `zipf_by_stem`."""
         if self.zipf_by_stem:
-            return self._stem_zipf.get(self.stem(word), 0.0)
+            return self.stem_zipf_table.get(self.stem(word), 0.0)
         return self.common.get(word, 0.0)
 
     def stem_zipf(self, stem: str) -> float:
         """How common a stem's family of words is (Zipf; 0 if unknown or not `zipf_by_stem`)."""
-        return self._stem_zipf.get(stem, 0.0) if self.zipf_by_stem else 0.0
+        return self.stem_zipf_table.get(stem, 0.0) if self.zipf_by_stem else 0.0
 
     def _known(self, word: str) -> bool:
         return self.common.get(word, 0.0) >= self.known_zipf
@@ -141,14 +172,16 @@ def _load(code: str) -> Language:
         raise ValueError(f"no language data for {code!r} (known: {', '.join(sorted(available()))})")
     spec = json.loads((folder / "language.json").read_text(encoding="utf-8"))
     replies = json.loads((folder / "replies.json").read_text(encoding="utf-8"))
-    common: dict[str, float] = {}
     words_file = folder / "common_words.tsv"
-    if words_file.exists():
-        for line in words_file.read_text(encoding="utf-8").splitlines():
-            if line and not line.startswith("#"):
-                word, zipf = line.split("\t")
-                common[word] = float(zipf)
+    common = _read_zipf(words_file)
+    families_file = folder / STEM_ZIPF
+    families = _read_zipf(families_file) \
+        if _fingerprint_line(families_file) == f"# fingerprint {stemming_fingerprint(code)}" \
+        else {}
     fold_all = lambda key: frozenset(text.fold(w) for w in spec.get(key, []))  # noqa: E731
+    synonyms_file = folder / "synonyms.json"
+    synonyms = json.loads(synonyms_file.read_text(encoding="utf-8")).get("synonyms", []) \
+        if synonyms_file.exists() else []
     return Language(
         code=code, name=spec.get("name", code),
         stopwords=fold_all("stopwords"), courtesy=fold_all("courtesy"),
@@ -163,7 +196,60 @@ def _load(code: str) -> Language:
         softening=spec.get("softening", {}), letters=spec.get("letters", ""),
         zipf_by_stem=spec.get("zipf_by_stem", False), known_zipf=spec.get("known_zipf", 3.0),
         cues_by_stem=spec.get("cues_by_stem", False),
-        common=common, replies=replies)
+        respell={text.fold(k): text.fold(v) for k, v in spec.get("respell", {}).items()},
+        respell_endings=tuple((text.fold(e), text.fold(r), int(n))
+                              for e, r, n in spec.get("respell_endings", [])),
+        particles=tuple(sorted({text.fold(p) for p in spec.get("particles", [])}, key=len,
+                               reverse=True)),
+        synonyms=tuple(tuple(group) for group in synonyms),
+        common=common, stem_zipf_table=families, replies=replies)
+
+
+STEM_ZIPF = "stem_zipf.tsv"
+# What the stem families depend on: the stemming rules and the word list.
+_STEMMING_KEYS = ("stemmer", "stem_min_length", "stem_exceptions", "suffixes", "stem_rounds",
+                  "stem_min_stem", "softening", "known_zipf")
+
+
+def stemming_fingerprint(code: str) -> str:
+    """A hash of what a language's stem families are computed from (rules and word list)."""
+    folder = DATA / code
+    spec = json.loads((folder / "language.json").read_text(encoding="utf-8"))
+    digest = hashlib.sha256(json.dumps({k: spec.get(k) for k in _STEMMING_KEYS},
+                                       sort_keys=True).encode())
+    words_file = folder / "common_words.tsv"
+    if words_file.exists():
+        digest.update(words_file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def write_stem_zipf(code: str) -> Path:
+    """Compute a language's stem families and write them to its stem_zipf.tsv."""
+    lang = _load.__wrapped__(code)
+    out = DATA / code / STEM_ZIPF
+    out.write_text(f"# fingerprint {stemming_fingerprint(code)}\n"
+                   f"# stem\tzipf of its family in common_words.tsv; regenerate with "
+                   f"data/build_stem_zipf.py\n"
+                   + "".join(f"{stem}\t{zipf:.2f}\n" for stem, zipf in
+                             sorted(lang.stem_families().items())), encoding="utf-8")
+    return out
+
+
+def _read_zipf(path: Path) -> dict[str, float]:
+    table: dict[str, float] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                word, zipf = line.split("\t")
+                table[word] = float(zipf)
+    return table
+
+
+def _fingerprint_line(path: Path) -> str:
+    if not path.exists():
+        return ""
+    with path.open(encoding="utf-8") as f:
+        return f.readline().rstrip("\n")
 
 
 def _suffix_rule(spec: str) -> tuple[str, str, int]:

@@ -54,6 +54,7 @@ class Weights:
     damp_from: float = 4.8         # known words more frequent than this (Zipf) weigh less...
     damp_slope: float = 0.4        # ...by this much per Zipf unit...
     damp_floor: float = 0.3        # ...down to this factor
+    vague_max: float = 1.0         # a generic word ("bone", "disease") weighs at most this
     common_zipf: float = 3.0       # a word at least this frequent in English is never "a typo"
     typo_cutoff: float = 75        # rapidfuzz ratio (0-100) to accept a correction
     typo_cutoff_short: float = 85  # the same for words of four letters or fewer
@@ -154,15 +155,27 @@ class Matcher:
         self._phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._synonym_words: set[str] = set()
         self._canonical: set[str] = set()
-        for group in self.vocabulary.synonyms:
+        # The language's general synonyms first: the clinic's own groups then win.
+        for group in (*self.lang.synonyms, *self.vocabulary.synonyms):
             canonical = tuple(self._stems(group[0]))
             self._canonical.update(canonical)
+            self._phrases.pop(canonical, None)
             for variant in group:
                 self._synonym_words.update(self.lang.words(variant))
                 key = tuple(self._stems(variant))
                 if key and key != canonical:
                     self._phrases[key] = canonical
         self._longest_phrase = max((len(k) for k in self._phrases), default=1)
+        # Phrases of 3+ words as typed, for typos that make another real word ("kemik ilgi
+        # ödemi"); indexed by (position, word), so a window meets only the phrases it nearly is.
+        self._typed_phrases: dict[int, dict[tuple[int, str], set[tuple[str, ...]]]] = {}
+        for group in (*self.lang.synonyms, *self.vocabulary.synonyms):
+            for variant in group:
+                ws = tuple(self.lang.words(variant))
+                if len(ws) >= 3:
+                    slots = self._typed_phrases.setdefault(len(ws), {})
+                    for j, w in enumerate(ws):
+                        slots.setdefault((j, w), set()).add(ws)
 
     def _build_cues(self) -> None:
         # A request is out of scope only if the knowledge base never speaks of it: a clinic
@@ -212,6 +225,34 @@ class Matcher:
                 out.append(word)
         return out
 
+    def _fix_phrases(self, words: list[str]) -> list[str]:
+        """Mend one mistyped word inside a known phrase of three or more words, even where the
+        typo is a real word ("kemik ilgi ödemi" -> "kemik iliği ödemi")."""
+        out = list(words)
+        for size, slots in self._typed_phrases.items():
+            for i in range(len(out) - size + 1):
+                window = tuple(out[i:i + size])
+                hits: dict[tuple[str, ...], int] = {}
+                for j, w in enumerate(window):
+                    for phrase in slots.get((j, w), ()):
+                        hits[phrase] = hits.get(phrase, 0) + 1
+                for phrase in sorted(p for p, n in hits.items() if n == size - 1):
+                    j = next(j for j in range(size) if window[j] != phrase[j])
+                    typed = window[j]
+                    if typed[:1] == phrase[j][:1] and fuzz.ratio(typed, phrase[j]) >= 75 \
+                            and self.lang.stem(typed) != self.lang.stem(phrase[j]):
+                        out[i:i + size] = phrase
+                        break
+        return out
+
+    def _split_particle(self, word: str) -> list[str]:
+        """Detach a question particle typed onto a word ("gecermi" -> "gecer mi")."""
+        for particle in self.lang.particles:
+            rest = word[: -len(particle)]
+            if word.endswith(particle) and len(rest) >= 2 and self._is_known(rest):
+                return [rest, particle]
+        return [word]
+
     def _correct(self, word: str) -> str | None:
         """Return the domain word (or two words) a misspelt word stands for, or None."""
         if len(word) < 3:
@@ -236,13 +277,15 @@ class Matcher:
         """Normalise a message: fold, fix typos, stem, map synonyms, weigh each term."""
         corrections: dict[str, str] = {}
         fixed: list[str] = []
-        raw = self._join_split_words(self.lang.words(message))
+        raw = [part for word in self._join_split_words(self.lang.words(message))
+               for part in (self._split_particle(word) if not self._is_known(word) else [word])]
         for word in raw:
             if not self._is_known(word) and (repl := self._correct(word)):
                 corrections[word] = repl
                 fixed.extend(repl.split())
             else:
                 fixed.append(word)
+        fixed = self._fix_phrases(fixed)
         terms = self._terms(fixed)
         # How common each term is in the language, from the words the visitor actually typed.
         zipf: dict[str, float] = {}
@@ -274,6 +317,8 @@ class Matcher:
             return w.number_weight
         term_id = self._term_ids.get(term)
         if term_id is not None:
+            if term in self._vague_stems:  # "this disease", "bu rahatsızlık": the topic itself
+                return min(float(self._idf[term_id]), w.vague_max)
             return float(self._idf[term_id])
         weight = min(w.oov_max, max(w.oov_min, w.oov_slope * (w.oov_zipf_top - zipf)))
         if zipf == 0.0 and len(term) <= 4:
@@ -396,10 +441,6 @@ class Matcher:
         """Every word of the indexed texts and the vocabulary (folded)."""
         return frozenset(self._domain_words)
 
-    def covers(self, entry: Entry, terms) -> bool:
-        """Whether every one of the terms occurs in the entry (phrasings or answer)."""
-        return set(terms) <= self.terms_of(entry)
-
     def terms_of(self, entry: Entry) -> set[str]:
         """The terms of an entry's phrasings and answer."""
         return self._entry_terms[self._entry_index[entry.id]]
@@ -428,19 +469,25 @@ class Matcher:
 
 def _cue_patterns(table: dict[str, tuple[str, ...]], lang: Language, *,
                   by_stem: bool = True) -> dict[str, re.Pattern]:
-    """Compile each category's phrases into one whole-word pattern over normalised text."""
+    """Compile each category's phrases into one whole-word pattern over normalised text.
+
+    A "*" in a phrase stands for up to four words ("bende * olabilir mi": a verb-final
+    language puts the topic between the cue's words).
+    """
     patterns = {}
+    gap = re.escape(" * ")
     for category, phrases in table.items():
         if not phrases:
             continue
-        forms = {lang.normalise(p) for p in phrases}
+        forms = {" * ".join(lang.normalise(part) for part in p.split("*")) for p in phrases}
         if by_stem and lang.cues_by_stem:  # "takviye" finds "takviyesi" (stem "takviy")...
             # ...but a short stem would find unrelated words ("yüzde" -> "yuz", "yüz" = face);
             # in a phrase the other words keep it specific ("kortizon iğnesini")
             forms |= {stemmed for f in forms
                       if min(map(len, (stemmed := " ".join(lang.stem(w) for w in f.split()))
                                  .split())) >= (5 if " " not in f else 4)}
-        alternation = "|".join(sorted((re.escape(f) for f in forms if f), key=len, reverse=True))
+        alternation = "|".join(sorted((re.escape(f).replace(gap, r" (?:[a-z0-9]+ ){0,4}")
+                                       for f in forms if f), key=len, reverse=True))
         patterns[category] = re.compile(rf"\b(?:{alternation})\b")
     return patterns
 

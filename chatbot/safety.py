@@ -15,15 +15,20 @@ is an emergency. A rule's match counts only if it is
   - not a general question ("is chest pain a symptom?"), unless the visitor says it is theirs
     ("is it normal that my chest hurts?");
   - not history ("I had chest pain last year") unless the visitor says it is still going on;
+  - not said to be not now ("(not now)"), not inside an idiom ("bayıldım bu kliniğe": I loved
+    it), not inside someone else's story ("in the film a man's leg turned black", until the
+    visitor speaks of themselves again);
   - for the `happening` rules (fever with joint pain, shortness of breath...), said about
     someone: a first-person or present-situation cue ("I", "my son", "now", "-iyorum").
 "Is this an emergency?" alone describes no symptom and is left to the FAQ (which says when to
-seek care).
+seek care). A crisis said indirectly is found from `signals`: two different kinds of weak
+evidence in one message ("I've made my peace" and "cancel my appointments permanently").
 
 Text is folded before the rules see it: lower case, accents stripped, Turkish ı/İ mapped to i,
 apostrophes dropped ("can't" -> "cant"), punctuation kept only as sentence and clause
-boundaries, each language's chat spellings mapped to words ("kms", "cnt"), and one typo
-forgiven in the long, distinctive words a language lists as `fuzzy` ("sucidal", "unconsious").
+boundaries, each language's chat spellings mapped to words ("kms", "cnt"), spoken endings
+rewritten to written ones ("olmicam" -> "olmayacagim"), and one typo forgiven in the long,
+distinctive words a language lists as `fuzzy` ("sucidal", "unconsious").
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ CONTEXT = 200  # characters read around a match: keeps long messages linear
 WINDOW = 40  # ...and words
 FUZZY_MIN_LENGTH = 6  # shorter words have too many real neighbours ("numb"/"dumb")
 NEVER = r"(?!x)x"  # a context a language leaves out matches nothing
+FRAME = "(?#frame)"  # marks a rule part that is the setting, not the symptom
 
 _TOKEN = re.compile(r"[a-z0-9]+|[.!?;:\n]|,")
 _LETTERS = str.maketrans({"ı": "i", "İ": "i", "’": "'", "‘": "'", "`": "'", "ʼ": "'", "ß": "ss"})
@@ -70,10 +76,19 @@ class Language:
         self.fuzzy: tuple[str, ...] = tuple(sorted(w for w in data.get("fuzzy", {})
                                                    .get("words", ())))
         self.never_corrected = frozenset(data.get("fuzzy", {}).get("never", ()))
+        morphology = data.get("morphology", {})
+        self.rewrites = tuple((re.compile(pattern), repl)
+                              for pattern, repl in morphology.get("rewrites", ()))
+        self.never_rewritten = frozenset(morphology.get("never", ()))
+        self._corrected: dict[str, str] = {}
         ctx = data["context"]
         self.negators_before = self._phrases(ctx.get("negators_before", ()))
         self.negators_after = self._phrases(ctx.get("negators_after", ()))
         self.negators_inside = frozenset(ctx.get("negators_inside", ()))
+        self.list_negators_after = self._phrases(ctx.get("list_negators_after", ()))
+        self.affirming = self._phrases(ctx.get("affirming", ()))
+        self.passed_after = self._phrases(ctx.get("passed_after", ()))
+        self.list_gap = ctx.get("list_gap", 8)
         self.breakers = self._phrases(ctx.get("breakers", ()))
         self.joiners = frozenset(ctx.get("joiners", ()))
         self.gap_before = ctx.get("gap_before", 6)
@@ -88,11 +103,21 @@ class Language:
         self.resolved = self._regex(ctx.get("resolved", NEVER))
         self.personal = self._regex(ctx["personal"])
         self.situation = self._regex(ctx["situation"])
+        self.story = self._regex(ctx.get("story", NEVER))
+        self.story_break = self._regex(ctx.get("story_break", NEVER))
+        self.not_now = self._regex(ctx.get("not_now", NEVER))
+        self.past_form = self._regex(ctx.get("past_form", NEVER))
+        self.idioms = self._regex("|".join(ctx.get("idioms", ())) or NEVER)
+        self.frames: set[re.Pattern] = set()
         self.rules: dict[str, list[tuple[re.Pattern, ...]]] = {}
         self.happening: dict[str, list[tuple[re.Pattern, ...]]] = {}
         self.asking: dict[str, list[tuple[re.Pattern, ...]]] = {}  # count even as a question
         self.conditional: set[str] = set()  # categories that count even in an "if" sentence
         self.unless: dict[str, re.Pattern] = {}  # a sentence with this is not this category
+        # Signals: kinds of indirect evidence ("I won't be around", "I gave my cat away"), each
+        # too weak alone; `signals_needed` different kinds in one message make the category.
+        self.signals: dict[str, list[re.Pattern]] = {}
+        self.signals_needed: dict[str, int] = {}
         for category, table in data.get("rules", {}).items():
             if category not in URGENT_CATEGORIES:
                 raise ValueError(f"redflags/{code}: unknown category {category!r}")
@@ -103,6 +128,10 @@ class Language:
                 self.conditional.add(category)
             if table.get("unless"):
                 self.unless[category] = self._regex("|".join(table["unless"]))
+            if table.get("signals"):
+                self.signals[category] = [self._regex("|".join(kind))
+                                          for kind in table["signals"].values()]
+                self.signals_needed[category] = table.get("signals_needed", 2)
         self.replies: dict[str, str] = data.get("replies", {})
 
     def _expand(self, pattern: str, depth: int = 0) -> str:
@@ -120,23 +149,133 @@ class Language:
         return "(?:" + "|".join(sorted(items, key=len, reverse=True)) + ")"
 
     def _regex(self, pattern: str) -> re.Pattern:
-        return re.compile(self._expand(pattern))
+        pattern = self._expand(pattern)
+        first = _first_chars(pattern)
+        # Told which characters a match can start with, the regex engine skips the rest of the
+        # text quickly instead of trying the whole pattern at every position (2x on a message).
+        if first and not re.match(r"\(\?[aiLmsux]+\)", pattern):
+            pattern = f"(?=[{''.join(re.escape(ch) for ch in sorted(first))}])(?:{pattern})"
+        return re.compile(pattern)
 
     def _rule(self, rule: str | list[str]) -> tuple[re.Pattern, ...]:
         # A list is "all of these, anywhere in the message".
-        return tuple(self._regex(p) for p in ([rule] if isinstance(rule, str) else rule))
+        sources = [rule] if isinstance(rule, str) else rule
+        parts = tuple(self._regex(p) for p in sources)
+        # A part marked (?#frame) is the setting, not the symptom ("since the operation two
+        # weeks ago"): it may be past.
+        self.frames.update(p for p, source in zip(parts, sources, strict=True)
+                           if source.startswith(FRAME))
+        return parts
 
     @staticmethod
-    def _phrases(items) -> frozenset[tuple[str, ...]]:
-        return frozenset(tuple(p.split()) for p in items)
+    def _phrases(items) -> _Phrases:
+        return _Phrases(items)
 
     def correct(self, word: str) -> str:
-        """Return the word this language's rules know it as (chat spelling or one typo off)."""
+        """Return the word the rules know it as (chat spelling, colloquial ending, typo)."""
+        found = self._corrected.get(word)
+        if found is None:
+            if len(self._corrected) > 65536:
+                self._corrected.clear()
+            found = self._corrected[word] = self._correct(word)
+        return found
+
+    def _correct(self, word: str) -> str:
         if word in self.spellings:
             return self.spellings[word]
+        if word not in self.never_rewritten:
+            # A colloquial ending in its written form ("olmicam" -> "olmayacagim"): the rules
+            # then need only the written forms.
+            for pattern, repl in self.rewrites:
+                rewritten, n = pattern.subn(repl, word, count=1)
+                if n:
+                    return rewritten
         if len(word) < FUZZY_MIN_LENGTH or word in self.never_corrected or not self.fuzzy:
             return word
         return _nearest(word, self.fuzzy)
+
+
+def _first_chars(pattern: str) -> set[str] | None:
+    """Return the characters any match of a regex starts with, or None if that is not known."""
+    try:
+        from re import _constants as c
+        from re import _parser
+        first, nullable = _first_of(_parser.parse(pattern).data, c)
+    except Exception:  # a private module of the standard library changed: go without
+        return None
+    return None if nullable else first
+
+
+def _first_of(items, c) -> tuple[set[str] | None, bool]:
+    """First characters of a parsed regex sequence, and whether it can match nothing."""
+    found: set[str] = set()
+    for op, av in items:
+        if op is c.LITERAL:
+            return found | {chr(av)}, False
+        if op is c.IN:
+            chars = set()
+            for kind, value in av:
+                if kind is c.LITERAL:
+                    chars.add(chr(value))
+                elif kind is c.RANGE and value[1] - value[0] < 128:
+                    chars.update(map(chr, range(value[0], value[1] + 1)))
+                elif kind is c.CATEGORY and value is c.CATEGORY_DIGIT:
+                    chars.update("0123456789")
+                else:
+                    return None, False
+            return found | chars, False
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue  # zero width: what follows starts the match
+        if op is c.SUBPATTERN:
+            sub, nullable = _first_of(av[-1].data, c)
+        elif op is c.ATOMIC_GROUP:
+            sub, nullable = _first_of(av.data, c)
+        elif op is c.BRANCH:
+            sub, nullable = set(), False
+            for branch in av[1]:
+                one, empty = _first_of(branch.data, c)
+                if one is None:
+                    return None, False
+                sub, nullable = sub | one, nullable or empty
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            sub, nullable = _first_of(av[2].data, c)
+            nullable = nullable or av[0] == 0
+        else:
+            return None, False
+        if sub is None:
+            return None, False
+        found |= sub
+        if not nullable:
+            return found, False
+    return found, True
+
+
+class _Phrases:
+    """Word sequences ("do not", "hiçbiri yok"), looked up by the word they start or end with."""
+
+    def __init__(self, items):
+        self.by_first: dict[str, list[tuple[str, ...]]] = {}
+        self.by_last: dict[str, list[tuple[str, ...]]] = {}
+        self.words: set[str] = set()
+        for phrase in {tuple(p.split()) for p in items}:
+            self.by_first.setdefault(phrase[0], []).append(phrase)
+            self.by_last.setdefault(phrase[-1], []).append(phrase)
+            self.words.update(phrase)
+        self.longest = max((len(p) for ps in self.by_first.values() for p in ps), default=0)
+
+    def starting(self, words: list[str], i: int) -> list[tuple[str, ...]]:
+        """Return the phrases found in words at i (the longest first is not promised)."""
+        return [p for p in self.by_first.get(words[i], ()) if tuple(words[i:i + len(p)]) == p]
+
+    def ends(self, words: list[str], i: int) -> bool:
+        return any(i - len(p) + 1 >= 0 and tuple(words[i - len(p) + 1:i + 1]) == p
+                   for p in self.by_last.get(words[i], ()))
+
+    def covers(self, words: list[str], i: int) -> bool:
+        if words[i] not in self.words:
+            return False
+        return any(j + len(p) > i for j in range(max(i - self.longest + 1, 0), i + 1)
+                   for p in self.starting(words, j))
 
 
 @lru_cache(maxsize=65536)
@@ -171,6 +310,9 @@ class _Message:
             self.starts.append(at)
             at += len(word) + 1
         self.text = " ".join(self.words)
+        # Idioms ("bu kliniğe bayıldım": I loved this clinic) are found once; a rule's match
+        # inside one says nothing.
+        self.idioms = [m.span() for m in lang.idioms.finditer(self.text)]
         # First and last word of each word's sentence and clause, computed once: looking them
         # up per match keeps long messages without punctuation linear.
         n = len(self.words)
@@ -197,12 +339,11 @@ class _Message:
         return (max(self._first[stop][first], first - WINDOW),
                 min(self._last[stop][last], last + WINDOW))
 
-    def _phrase_ends(self, i: int, phrases) -> bool:
-        return any(tuple(self.words[i - len(p) + 1: i + 1]) == p for p in phrases
-                   if i - len(p) + 1 >= 0)
+    def _phrase_ends(self, i: int, phrases: _Phrases) -> bool:
+        return phrases.ends(self.words, i)
 
-    def _phrase_starts(self, i: int, phrases) -> bool:
-        return any(tuple(self.words[i: i + len(p)]) == p for p in phrases)
+    def _phrase_starts(self, i: int, phrases: _Phrases) -> bool:
+        return i < len(self.words) and bool(phrases.starting(self.words, i))
 
     def negated(self, first: int, last: int) -> bool:
         """Whether a negator governs words first..last, before them or after them."""
@@ -211,7 +352,8 @@ class _Message:
         # a negator nearby denies ("hasn't moved since the injection").
         if self._phrase_starts(first, lang.breakers) or self._phrase_ends(last, lang.breakers):
             return False
-        if lang.negators_inside.intersection(self.words[first + 1:last]):
+        if any(w in lang.negators_inside and not self._phrase_covers(i, lang.affirming)
+               for i, w in enumerate(self.words[first + 1:last], first + 1)):
             return True  # "göğsümde değil, sırtımda ağrı var": the pattern spanned a denial
         i, gap, comma = first - 1, 0, False
         while i >= 0 and gap <= lang.gap_before and self.after[i] != ".":
@@ -222,16 +364,36 @@ class _Message:
                 break
             i, gap = i - 1, gap + 1
         if lang.clause_final.fullmatch(self.words[last]):
-            return False  # a finite verb closes a Turkish clause: what follows is another one
+            # A finite verb closes a Turkish clause: what follows is another one, unless it
+            # says the first one passed ("uyuştu geçti").
+            return self.after[last] != "." and self._phrase_starts(last + 1, lang.passed_after)
         i, gap, comma = last + 1, 0, self.after[last] != ""
-        while i < len(self.words) and gap <= lang.gap_after and self.after[i - 1] != ".":
-            if self._phrase_starts(i, lang.negators_after):
+        while i < len(self.words) and self.after[i - 1] != ".":
+            if gap > max(lang.gap_after, lang.list_gap):
+                break
+            if self._phrase_covers(i, lang.affirming):
+                pass  # "yerinde değil" (out of place), "güç kalmadı": the denial is the symptom
+            elif self._list_negator(i):
+                return True  # "ateş, titreme, uyuşma hiçbiri yok": denies the whole list
+            elif gap <= lang.gap_after and self._phrase_starts(i, lang.negators_after):
                 return not comma or self._joined(first, i)
             if self._phrase_starts(i, lang.breakers) or lang.clause_final.fullmatch(self.words[i]):
                 break
             comma = comma or self.after[i] == ","
             i, gap = i + 1, gap + 1
         return False
+
+    def _list_negator(self, i: int) -> bool:
+        """Whether a list-wide denial starts at word i and closes its clause ("none of those.")."""
+        for p in self.lang.list_negators_after.starting(self.words, i):
+            end = i + len(p) - 1
+            if end == len(self.words) - 1 or self.after[end] or \
+                    self._phrase_starts(end + 1, self.lang.breakers):
+                return True
+        return False
+
+    def _phrase_covers(self, i: int, phrases: _Phrases) -> bool:
+        return phrases.covers(self.words, i)
 
     def _joined(self, a: int, b: int) -> bool:
         """Whether words a..b (and the rest of b's clause) are one list ("fever, chills or...")."""
@@ -257,10 +419,38 @@ class _Message:
             return not lang.still.search(near)
         return not lang.still.search(sentence)
 
-    def describes(self, match: re.Match, category: str, asking: bool = False) -> bool:
+    def signalled(self, category: str) -> bool:
+        """Whether enough different kinds of a category's signals describe this message."""
+        kinds = self.lang.signals.get(category, ())
+        needed = self.lang.signals_needed.get(category, 0)
+        found = 0
+        for kind in kinds:
+            found += any(self.describes(m, category) for m in kind.finditer(self.text))
+            if found >= needed:
+                return True
+        return False
+
+    def _verb_is(self, last: int, form: re.Pattern) -> bool:
+        """Whether the match's last word, or the verb right after it, has this form."""
+        end = last + 2 if not self.after[last] else last + 1
+        return any(form.fullmatch(w) for w in self.words[last:end])
+
+    def _story(self, before: str) -> bool:
+        """Whether the text before a match, in its sentence, puts it in someone else's story.
+
+        "I watched a film where a man's leg turned black", "dizide adam intihar etti": the
+        frame holds until the visitor speaks of themselves again ("...and now I can't breathe").
+        """
+        end = max((cue.end() for cue in self.lang.story.finditer(before)), default=None)
+        return end is not None and not self.lang.story_break.search(before, end)
+
+    def describes(self, match: re.Match, category: str, asking: bool = False,
+                  frame: bool = False) -> bool:
         """Tell whether a match is said about a real, present situation (see module doc)."""
         first, last = self._word_at(match.start()), self._word_at(max(match.end() - 1, 0))
         if self.negated(first, last):
+            return False
+        if any(a < match.end() and match.start() < b for a, b in self.idioms):
             return False
         s_first, s_last = self._bounds(first, last, ".")
         lo = max(self.starts[s_first], match.start() - CONTEXT)
@@ -274,9 +464,17 @@ class _Message:
                                                  or lang.hypothetical.search(clause_after)):
             return False
         unless = lang.unless.get(category)
-        if unless and (unless.search(sentence) or unless.search(after)):
+        if unless and unless.search(sentence + " " + after):
+            return False
+        if self._story(before):
             return False
         whole = sentence + " " + after
+        if category not in lang.conditional and lang.not_now.search(whole):
+            return False  # "I get a tight chest before the dentist (not now)"
+        if frame:
+            return True  # "protez ameliyatı 2 hafta önce": a frame is meant to be past
+        if self._verb_is(last, lang.past_form):
+            return False  # "omzu çıkmıştı": the verb itself says it is over
         if self._history(first, last, whole):
             return False
         if asking:
@@ -310,9 +508,9 @@ def check(text: str) -> Flag | None:
             rules = [(r, False) for r in lang.rules.get(category, [])
                      + (lang.happening.get(category, []) if situation else [])]
             rules += [(r, True) for r in lang.asking.get(category, [])]
-            if any(all(any(message.describes(m, category, asking)
+            if any(all(any(message.describes(m, category, asking, part in lang.frames)
                            for m in part.finditer(message.text)) for part in parts)
-                   for parts, asking in rules):
+                   for parts, asking in rules) or message.signalled(category):
                 hits[category] = lang.code
                 break  # a later category of this language can't win over this one
     for category in URGENT_CATEGORIES:

@@ -62,9 +62,12 @@ def test_every_problem_is_listed_with_entry_and_field(faq_copy, tmp_path):
     assert any(f"entry {fourth!r}: kind:" in p for p in problems)
     assert any(f"entry {fifth!r}: alternates:" in p for p in problems)
     assert any(f"entry {sixth!r}: related: 'no-such-entry'" in p for p in problems)
-    # The renamed entry's id is gone, so entries that pointed at it are reported too.
+    # The renamed entry's id is gone, so entries (and the article) that pointed at it are
+    # reported too.
     orphans = [e for e in data["entries"] if renamed in e.get("related", [])]
-    assert len(problems) == 5 + len(orphans)
+    owners = [a for a in data["articles"]
+              if renamed in {part["entry"] for part in a["parts"].values()}]
+    assert len(problems) == 5 + len(orphans) + len(owners)
     assert str(broken) in str(info.value)
 
 

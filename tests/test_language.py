@@ -13,7 +13,7 @@ from conftest import FAQ, ROOT
 
 DEV_TR = ROOT / "tests" / "data" / "dev_tr.jsonl"
 # Reached when these floors were set (docs/matching.md), minus a small margin.
-TR_FLOORS = {"overall": 0.83, "top1": 0.86, "answered_correct": 0.81, "declined_correct": 0.90}
+TR_FLOORS = {"overall": 0.88, "top1": 0.90, "answered_correct": 0.87, "declined_correct": 0.90}
 
 
 def test_every_entry_and_the_clinic_carry_turkish_marked_unreviewed():
@@ -74,6 +74,43 @@ def test_turkish_folding_apostrophes_and_suffixes():
     assert tr.stem("odemi") == tr.stem("odeminin") == tr.stem("ödem".replace("ö", "o"))
     assert tr.stem("agrim") == tr.stem("agrisi") == "agri"   # ağrı + m, not ağr + ım
     assert tr.stem("tedavi") == "tedavi"                       # a real word is not cut
+
+
+def test_turkish_chat_spellings_particles_and_general_synonyms(bot):
+    tr = language.load("tr")
+    assert tr.words("napcam bi yapıyo, ağrıyo") == ["ne", "yapacagim", "bir", "yapiyor", "agriyor"]
+    matcher = bot.speakers["tr"].matcher
+    assert matcher.analyse("tekrarlarmi").words == ("tekrarlar", "mi")
+    assert matcher.analyse("odemi").words == ("odemi",)  # a word ending like a particle stays
+    # General lay words (chatbot/data/tr/synonyms.json) read as the clinic's words.
+    assert matcher.analyse("sızı").terms == matcher.analyse("ağrı").terms
+    assert matcher.analyse("iğne").terms == matcher.analyse("enjeksiyon").terms
+    # A typo that makes another real word is mended inside a known phrase.
+    assert matcher.analyse("kemik ilgi ödemi nedir").words[:3] == ("kemik", "iligi", "odemi")
+
+
+@pytest.mark.parametrize("message, reason, entry", [
+    ("hocam bende kemik iliği ödemi olabilir mi", "personal", "faq-diagnosis"),  # cue with a gap
+    # The asking clause names only the topic: the symptoms before it say what is asked.
+    ("Dizim şişti ve ağrıyor, kemik iliği ödemim olabilir mi?", "personal", "faq-symptoms"),
+    ("bu cevapları yapay zeka mı veriyor", "answer", "smalltalk-bot"),
+    ("bıçak değmeden iyileşir mi", "answer", "faq-surgery"),
+])
+def test_turkish_personal_questions_small_talk_and_idioms(bot, message, reason, entry):
+    reply = bot.ask(message)
+    assert (reply.reason, reply.match and reply.match.id) == (reason, entry), reply.text
+
+
+def test_turkish_stem_families_ship_precomputed_and_current():
+    # Stemming every common word at start takes seconds: the families ship as data, with a
+    # fingerprint of the rules and words they come from (data/build_stem_zipf.py).
+    path = language.DATA / "tr" / language.STEM_ZIPF
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first == f"# fingerprint {language.stemming_fingerprint('tr')}", \
+        "stemming rules changed: run python data/build_stem_zipf.py tr"
+    tr = language.load("tr")
+    assert tr.stem_zipf_table == language._read_zipf(path)
+    assert tr.zipf("agrim") == tr.zipf("agrisi") == tr.stem_zipf("agri") > tr.common["agrisi"]
 
 
 @pytest.mark.parametrize("message, lang", [
@@ -154,7 +191,7 @@ def test_cli_ask_with_a_language_hint(monkeypatch, tmp_path):
 
 def test_turkish_dev_set_floor(bot):
     cases = read_cases(DEV_TR)
-    assert len(cases) >= 250 and all(c.lang == "tr" for c in cases)
+    assert len(cases) >= 500 and all(c.lang == "tr" for c in cases)
     ids = {e.id for e in bot.knowledge.entries}
     assert all(c.acceptable <= ids for c in cases)
     summary = evaluate(bot, cases).summary()
@@ -162,4 +199,4 @@ def test_turkish_dev_set_floor(bot):
     for key, floor in TR_FLOORS.items():
         assert summary[key] >= floor, (key, summary[key])
     for name, row in summary["per_category"].items():
-        assert row["rate"] >= 0.6, (name, row)
+        assert row["rate"] >= 0.68, (name, row)

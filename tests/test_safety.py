@@ -1,7 +1,7 @@
 """The red-flag gate: emergencies get urgent-care advice, ordinary questions never do.
 
 tests/data/redflags.jsonl holds one {"text", "flag"} per line; flag is a category or null.
-It mixes rows written while building the gate with a blind batch written by someone who had not
+It mixes rows written while building the gate with three blind batches written by people who had not
 seen the code (first-contact figures in docs/safety.md). Judgement calls kept in the list:
 "is this an emergency?" alone describes no symptom, so it is not flagged (the FAQ says when to
 seek care); a past event ("I broke my hip 5 years ago", "I self-harmed as a teenager") is
@@ -93,8 +93,11 @@ def test_labelled_list_is_well_formed_and_covers_both_languages():
         assert any(t.isascii() for t in turkish), category
 
 
-def test_dev_set_questions_never_fire():
-    for line in DEV_SET.read_text(encoding="utf-8").splitlines():
+@pytest.mark.parametrize("dev_set", [DEV_SET, DEV_SET.with_name("dev_tr.jsonl")],
+                         ids=["en", "tr"])
+def test_dev_set_questions_never_fire(dev_set):
+    # Patients' ordinary questions ("MR'da kemikte ödem çıktı": edema showed on the MRI).
+    for line in dev_set.read_text(encoding="utf-8").splitlines():
         query = json.loads(line)["query"]
         assert red_flag(query) is None, query
 
@@ -144,6 +147,71 @@ def test_ordinary_messages_do_not_fire(message):
 ])
 def test_emergency_inside_a_question_still_fires(message):
     assert red_flag(message) is not None
+
+
+@pytest.mark.parametrize("message, category", [
+    # Indirect crisis: two different kinds of signal, each weak alone.
+    ("what's the point of the MRI, i've already decided i'm not going to be around for the "
+     "results", "crisis"),
+    ("eşyalarımı dağıttım, kedimi komşuya verdim, içim rahat artık", "crisis"),
+    # Turkish colloquial endings are read as their written forms ("olmicam": olmayacağım).
+    ("nbr diyosunuz da ben yarin olmicam zaten", "crisis"),
+    ("bilegimi jiletle kestim kan durdu ama yine yapcam", "crisis"),
+    # A denial that is the complaint ("yerinde değil": out of place).
+    ("omzum cikti yerinde degil kolu oynatamiyorum", "injury"),
+    # Someone else's story stops where the visitor speaks of themselves.
+    ("I saw on the news that a man collapsed, and now my chest is crushing", "cardiac"),
+    # The setting of a symptom may be past ("protez ameliyatı 2 hafta önce").
+    ("baldırım şişti sertleşti ayağımı kaldırınca acıyor, protez ameliyatı 2 hafta önce",
+     "circulation"),
+])
+def test_indirect_and_colloquial_emergencies(message, category):
+    assert red_flag(message) == category
+
+
+@pytest.mark.parametrize("message", [
+    # One kind of signal alone is not a crisis.
+    "I'm not going to be around for the results, I fly to Germany on Monday, can you email them?",
+    "randevumu iptal edin, gerek kalmayacak, ağrım geçti çok şükür",
+    # A stated ordinary reason takes the signals back.
+    "Please cancel all my appointments, I'm moving to Ankara. Goodbye everyone and thanks!",
+    # Stories, idioms, list-final and parenthetical denials, what is over.
+    "dünkü dizide adam intihar etti çok etkilendim, neyse randevum saat kaçta",
+    "bayildim bu klinige herkes cok ilgili tesekkurler",
+    "futbolsuz hayatın anlamı yok abi, ne zaman sahaya dönebilirim",
+    "ateş, titreme, uyuşma hiçbiri yok sadece dizim ağrıyor, randevu alabilir miyim",
+    "I get a tight chest from anxiety before the dentist sometimes (not now).",
+    "kizimin iki yil once omzu cikmisti simdi de diz agrisi var",
+    "selesi sert bisiklete bindim popom uyuştu geçti, normal mi",
+    "I nearly passed out when I saw the price of the infusion, does insurance cover it?",
+])
+def test_signals_alone_stories_and_idioms_do_not_fire(message):
+    assert red_flag(message) is None
+
+
+def test_colloquial_turkish_endings_are_rewritten_by_the_language_file():
+    turkish = next(lang for lang in safety.languages() if lang.code == "tr")
+    english = next(lang for lang in safety.languages() if lang.code == "en")
+    assert turkish.correct("olmicam") == "olmayacagim"
+    assert turkish.correct("gelicem") == "gelecegim"
+    assert turkish.correct("istemiyom") == "istemiyorum"
+    assert turkish.correct("kalcam") == "kalcam"  # "kalçam" (my hip), not "kalacağım"
+    assert english.correct("olmicam") == "olmicam"  # each language reads with its own rules
+
+
+def test_first_character_hint_keeps_every_match():
+    # The hint only lets the regex engine skip text; it must never lose a match.
+    import re
+    for lang in safety.languages():
+        for rules in lang.rules.values():
+            for parts in rules:
+                for part in parts:
+                    if part.pattern.startswith("(?=["):
+                        plain = re.compile(part.pattern.split("])(?:", 1)[1][:-1])
+                        for row in LABELLED[::25]:
+                            text = " ".join(safety._TOKEN.findall(safety._fold(row["text"])))
+                            assert [m.span() for m in plain.finditer(text)] == \
+                                [m.span() for m in part.finditer(text)]
 
 
 def test_crisis_wins_over_other_categories():
