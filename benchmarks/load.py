@@ -20,6 +20,7 @@ schema, dropped afterwards); nginx + several instances also need Redis on 127.0.
 from __future__ import annotations
 
 import argparse
+import http.client
 import itertools
 import json
 import os
@@ -80,30 +81,32 @@ def phase(connect, kind: str, requests: int, clients: int, messages, on_chat=Non
     def client() -> None:
         conn = connect()
         mine, my_ids, my_errors = [], [], []
-        for _ in range(requests // clients):
-            started = time.perf_counter()
-            try:
-                if kind == "health":
-                    status, _, body = conn.request("GET", "/api/v1/health")
-                else:
-                    status, _, body = conn.request("POST", "/api/v1/chat",
-                                                   {"message": next(messages)})
-            except OSError as exc:
-                my_errors.append(repr(exc))
-                continue
-            finally:
-                if on_chat and kind == "chat":
-                    on_chat()
-            mine.append(time.perf_counter() - started)
-            if status != 200:
-                my_errors.append(f"{status} {body[:100]!r}")
-            elif kind == "chat":
-                my_ids.append(json.loads(body)["query_id"])
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            ids.extend(my_ids)
-            errors.extend(my_errors)
+        try:
+            for _ in range(requests // clients):
+                started = time.perf_counter()
+                try:
+                    if kind == "health":
+                        status, _, body = conn.request("GET", "/api/v1/health")
+                    else:
+                        status, _, body = conn.request("POST", "/api/v1/chat",
+                                                       {"message": next(messages)})
+                except (OSError, http.client.HTTPException) as exc:   # none, or half of one
+                    my_errors.append(repr(exc))
+                    continue
+                finally:
+                    if on_chat and kind == "chat":
+                        on_chat()
+                mine.append(time.perf_counter() - started)
+                if status != 200:
+                    my_errors.append(f"{status} {body[:100]!r}")
+                elif kind == "chat":
+                    my_ids.append(json.loads(body)["query_id"])
+        finally:   # what this client received counts even if it failed on the way
+            conn.close()
+            with lock:
+                latencies.extend(mine)
+                ids.extend(my_ids)
+                errors.extend(my_errors)
 
     started = time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(clients)]

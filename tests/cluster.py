@@ -147,7 +147,7 @@ class Client:
 
     def request(self, method: str, path: str, body: dict | None = None,
                 headers: dict | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
-        """Return (status, headers, body); an OSError means no answer came."""
+        """Return (status, headers, body); OSError or HTTPException: no whole answer came."""
         headers = dict(headers or {})
         data = None
         if body is not None:
@@ -162,7 +162,7 @@ class Client:
             self.conn.request(method, path, data, headers)
             response = self.conn.getresponse()
             return response.status, response.headers, response.read()
-        except OSError:
+        except (OSError, http.client.HTTPException):   # no answer, or half of one
             self.close()   # the next request opens a new connection
             raise
 

@@ -13,6 +13,7 @@ The claim checked, "every row stored once", made precise:
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import shutil
@@ -29,7 +30,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from chatbot import config
-from cluster import Nginx, instance_port, kill, nginx_binary
+from cluster import Client, Nginx, instance_port, kill, nginx_binary
 from conftest import (
     DEV_SET,
     REDIS_URL,
@@ -185,7 +186,7 @@ def _load_with_a_kill(tmp_path, nginx, a, b, settings, postgres_url, received) -
             message = f"{pool[(n * 97 + i) % len(pool)]} ({run}-{n}-{i})"   # unique
             try:
                 status, _, body = client.request("POST", "/api/v1/chat", {"message": message})
-            except OSError as exc:
+            except (OSError, http.client.HTTPException) as exc:
                 with lock:
                     errors.append(repr(exc))
                 continue
@@ -256,6 +257,54 @@ def test_feedback_reaches_a_reply_still_in_another_instances_journal(tmp_path,
         proxy.close()
         stop_server(a)
         stop_server(b)
+
+
+def test_an_answer_leaves_whole_in_one_send(tmp_path, monkeypatch):
+    # A worker killed between the header and the body would leave nginx a half answer, too
+    # late to pass the request to the other instance: header and body go out together.
+    from waitress import wasyncore
+    from waitress.adjustments import Adjustments
+    from waitress.task import ThreadedTaskDispatcher
+
+    from chatbot import server
+    from chatbot.app import create_app
+
+    monkeypatch.setenv("CHATBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'log.sqlite3'}")
+    monkeypatch.setenv("CHATBOT_JOURNAL_PATH", str(tmp_path / "journal.sqlite3"))
+    app = create_app({"RATE_LIMIT": "1000/minute"})
+    sends: list[bytes] = []
+    real_send = server._Channel.send
+    monkeypatch.setattr(server._Channel, "send",
+                        lambda channel, data, **kw: sends.append(bytes(data))
+                        or real_send(channel, data, **kw))
+    listener = socket.create_server(("127.0.0.1", 0))
+    socket_map: dict = {}
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(2)
+    server._HttpServer(app, socket_map, True, listener, dispatcher=dispatcher,
+                       adj=Adjustments(threads=2, asyncore_use_poll=True), bind_socket=False,
+                       sockinfo=(listener.family, listener.type, 0, None))
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            wasyncore.loop(0.05, map=socket_map, use_poll=True, count=1)
+
+    loop = threading.Thread(target=serve)
+    loop.start()
+    try:
+        client = Client(listener.getsockname()[1])
+        for i in range(10):
+            status, _, body = client.request("POST", "/api/v1/chat", {"message": f"pain {i}"})
+            assert status == 200 and b'"query_id"' in body
+        client.close()
+    finally:
+        stop.set()
+        loop.join()
+        dispatcher.shutdown()
+        wasyncore.close_all(socket_map)
+    answers = [data for data in sends if data.startswith(b"HTTP/1.1 200")]
+    assert len(answers) == 10 and all(b'"query_id"' in data for data in answers)
 
 
 def test_systemd_units_verify(tmp_path):
