@@ -92,6 +92,10 @@ class PrivateLogger(Logger):
             log.handlers = list(self.error_log.handlers)
             log.setLevel(logging.INFO)
             log.propagate = False
+        # waitress warns "Task queue depth is N" for every request that waits for a thread:
+        # under load, a line (and its redaction) per request, a tenth of a chat's CPU, saying
+        # what the latency already says.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 class WaitressWorker(Worker):
