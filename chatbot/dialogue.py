@@ -123,16 +123,18 @@ class Chatbot:
                   **kwargs) -> Chatbot:
         """Load, validate and index a knowledge file (raises KnowledgeError).
 
-        The vocabulary file is the default language's; another language's is found beside it
-        as `vocabulary.<lang>.json`.
+        The vocabulary file is the default language's (default: `vocabulary.json` beside the
+        knowledge file); another language's is found beside it as `vocabulary.<lang>.json`.
+        Each is optional: a language without one matches with the package's data only.
         """
         if vocabulary_path is None:
-            vocabulary_path = config.BY_NAME["VOCABULARY_PATH"].default
+            vocabulary_path = Path(path).with_name(config.BY_NAME["VOCABULARY_PATH"].default)
         kb = knowledge.load(path)
         vocabularies = {}
         for code in kb.languages:
             local = Vocabulary.path_for(vocabulary_path, code, kb.default_language)
-            vocabularies[code] = Vocabulary.load(local, language.load(code)) if local else None
+            vocabularies[code] = Vocabulary.load(local, language.load(code)) \
+                if local and local.exists() else None
         return cls(kb, vocabularies, **kwargs)
 
     @property
