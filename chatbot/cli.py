@@ -296,7 +296,13 @@ def ask(message: str, as_json: bool, faq_path: str | None, lang: str | None):
     if reply.match:
         click.echo(f"\n[{reply.match.id}, score {reply.match.score:.2f}]")
     if reply.suggestions:
-        click.echo("\nYou could also ask:" if reply.answered else "\nDid you mean:")
+        # As the widget: no caption when the reply itself leads into the list ("For example:").
+        if reply.answered:
+            click.echo("\nYou could also ask:")
+        elif not reply.text.rstrip().endswith((":", "?")):
+            click.echo("\nDid you mean:")
+        else:
+            click.echo()
         for s in reply.suggestions:
             click.echo(f"  - {s.title}  [{s.id}, {s.score:.2f}]")
 
