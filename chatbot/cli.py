@@ -94,12 +94,12 @@ def init(folder: str, name: str, codes: str, topic: str | None):
     click.echo(f"made the clinic folder {made.folder}:")
     for file_name, meaning in made.files:
         click.echo(f"  {file_name:<22} {meaning}")
-    here = Path.cwd().resolve() == made.folder
     click.echo("next steps:")
-    steps = [] if here else [(f"cd {shlex.quote(str(made.folder))}",
-                              f"(or export CHATBOT_HOME={shlex.quote(str(made.folder))})")]
-    steps += [("chatbot import ARTICLE.txt --url URL", "add an article from the clinic's site "
-                                                      "(.txt, .md or .html)"),
+    if Path.cwd().resolve() != made.folder:
+        where = shlex.quote(str(made.folder))
+        click.echo(f"  cd {where}  (or export CHATBOT_HOME={where})")
+    steps = [("chatbot import ARTICLE.txt --url URL", "add an article from the clinic's site "
+                                                     "(.txt, .md or .html)"),
               ('chatbot clinic set phone "+90 212 555 01 23"',
                "and email, booking_url, address, hours"),
               ("chatbot check", "what is still missing"),
