@@ -1,5 +1,7 @@
 """A new clinic: `chatbot init`, its folder found from anywhere, its details, `chatbot check`."""
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -12,8 +14,17 @@ from click.testing import CliRunner
 
 from chatbot import config, knowledge
 from chatbot.cli import main
-from conftest import FAQ, ROOT, LiveServer, free_port, stop_server
-from test_widget import ask, browser, links_of, open_panel, opened, site  # noqa: F401 (fixtures)
+from conftest import ADMIN_TOKEN, FAQ, ROOT, LiveServer, free_port, stop_server
+from test_widget import (  # noqa: F401 (fixtures)
+    ask,
+    browser,
+    links_of,
+    new_page,
+    open_panel,
+    opened,
+    server,
+    site,
+)
 
 SEED = ROOT / "tests" / "data" / "articles" / "bone-marrow-edema.txt"
 PHONE = "+90 212 555 01 23"
@@ -246,14 +257,14 @@ def start_in(folder: Path, **settings) -> LiveServer:
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(command + ["serve", "--port", str(port)], cwd=folder, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
-    server = LiveServer(f"http://127.0.0.1:{port}", env, process, log_path)
+    live = LiveServer(f"http://127.0.0.1:{port}", env, process, log_path)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(server.output())
+            raise RuntimeError(live.output())
         try:
-            if server.request("GET", "/api/v1/health").status == 200:
-                return server
+            if live.request("GET", "/api/v1/health").status == 200:
+                return live
         except OSError:
             time.sleep(0.1)
     process.kill()
@@ -266,10 +277,10 @@ def test_a_new_clinic_from_init_to_the_widget_on_its_site(tmp_path, site, browse
                  ["clinic", "set", "phone", PHONE]):
         done = run(*args, cwd=tmp_path if args[0] == "init" else folder)
         assert done.returncode == 0, (args, done.stderr)
-    server = start_in(folder, CORS_ORIGINS=site.origin)
+    bot = start_in(folder, CORS_ORIGINS=site.origin)
     try:
-        assert f"knowledge: {folder / 'faq.json'}" in server.output()
-        with opened(browser, site("new-clinic.html", server.url), bypass_csp=False) as pg:
+        assert f"knowledge: {folder / 'faq.json'}" in bot.output()
+        with opened(browser, site("new-clinic.html", bot.url), bypass_csp=False) as pg:
             open_panel(pg)
             for question in ("what is your phone number?", "what about my cat?",
                              "how much does the bioplasty cost?"):
@@ -282,6 +293,31 @@ def test_a_new_clinic_from_init_to_the_widget_on_its_site(tmp_path, site, browse
             answer = ask(pg, "what is bone marrow edema?").inner_text()
             assert "fluid" in answer  # the imported article answers
     finally:
-        stop_server(server)
+        stop_server(bot)
     assert (folder / "instance" / "journal.sqlite3").exists()
 
+
+
+def test_the_cli_and_the_admin_page_export_the_same_csv(browser, server, tmp_path):  # noqa: F811
+    for message in ("=1+1 what about my cat?", '  @SUM(A1) "my dog", please',
+                    "-2 is my bike ok?", "is my parrot fine, 0532 111 22 33?"):
+        server.chat(message)
+    pg = new_page(browser)
+    pg.goto(server.url + "/admin")
+    pg.locator("#token").fill(ADMIN_TOKEN)
+    pg.locator("#token").press("Enter")
+    pg.locator("#stats").wait_for()
+    with pg.expect_download() as download:
+        pg.locator("#csv").click()
+    from_page = Path(download.value.path()).read_text(encoding="utf-8")
+    pg.context.close()
+    cli = subprocess.run([sys.executable, "-m", "chatbot", "unanswered", "--csv"], cwd=tmp_path,
+                         env=server.env, capture_output=True, text=True, timeout=60)
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stdout.rstrip("\n") == from_page.rstrip("\n")
+    rows = list(csv.reader(io.StringIO(cli.stdout)))
+    assert rows[0] == ["created_at", "text", "best_id", "best_score"]
+    texts = [row[1] for row in rows[1:]]
+    # What a visitor typed never runs as a formula in the clinic's spreadsheet.
+    assert "'=1+1 what about my cat?" in texts and """'  @SUM(A1) "my dog", please""" in texts
+    assert "'-2 is my bike ok?" in texts and "is my parrot fine, [phone]?" in texts

@@ -57,7 +57,7 @@
   function csv() {
     var quote = function (v) {
       var text = v === null || v === undefined ? "" : String(v);
-      if (/^[=+\-@\t\r]/.test(text)) text = "'" + text; // no formulas when opened in a spreadsheet
+      if (/^\s*[=+\-@\t\r]/.test(text)) text = "'" + text; // no formulas in a spreadsheet
       return '"' + text.replace(/"/g, '""') + '"';
     };
     var lines = [["created_at", "text", "best_id", "best_score"].join(",")].concat(items.map(function (i) {
