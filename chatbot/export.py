@@ -1,32 +1,38 @@
-"""The unanswered questions as CSV for a spreadsheet: one column set for `chatbot unanswered
---csv` and the admin page's download (web/admin.js writes the same; a test compares the two)."""
+"""CSV for spreadsheets: the one function every CSV the project writes goes through.
+
+A cell that a spreadsheet would read as a formula (=, +, -, @, or a tab or carriage return
+first, also after leading spaces) gets a leading apostrophe, so `=HYPERLINK(...)` typed by a
+visitor shows as text when staff open the file (OWASP "CSV injection").
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 
-COLUMNS = ("created_at", "text", "best_id", "best_score")
-# A cell a spreadsheet would run as a formula (visitors' own text lands here): kept as text.
-FORMULA = re.compile(r"\s*[=+\-@\t\r]")
+UNANSWERED_COLUMNS = ("created_at", "text", "best_id", "best_score", "id")
+# Fullwidth forms too: some spreadsheets fold them to ASCII before parsing a formula.
+FORMULA_START = frozenset("=+-@＝＋－＠")
 
 
-def cell(value: object) -> str:
-    """Return a value as the admin page writes it: null empty, numbers as JavaScript does."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        text = repr(value)
-        return text[:-2] if text.endswith(".0") else text
-    text = str(value)
-    return "'" + text if FORMULA.match(text) else text
+def spreadsheet_safe(value) -> str:
+    """Return a cell's text that no spreadsheet will evaluate as a formula."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("\t", "\r") or text.lstrip()[:1] in FORMULA_START:
+        return "'" + text
+    return text
+
+
+def to_csv(columns, rows) -> str:
+    """Render rows (dicts) as CSV with a header, every cell made spreadsheet-safe."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([spreadsheet_safe(row.get(column)) for column in columns])
+    return out.getvalue()
 
 
 def unanswered_csv(items: list[dict]) -> str:
-    """Return the unanswered questions as CSV: a header row, then one row per item."""
-    out = io.StringIO()
-    out.write(",".join(COLUMNS) + "\n")
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    writer.writerows([cell(item[name]) for name in COLUMNS] for item in items)
-    return out.getvalue()
+    """The unanswered-questions CSV, as `chatbot unanswered --csv` and the admin page write it."""
+    return to_csv(UNANSWERED_COLUMNS, items)

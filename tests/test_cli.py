@@ -65,7 +65,7 @@ def test_unanswered_lists_what_the_server_logged(runner, monkeypatch, tmp_path):
     assert "1 unanswered question(s)" in result.output
     assert "do you repair bicycles, [phone]?" in result.output
     as_csv = runner.invoke(main, ["unanswered", "--csv"])
-    assert as_csv.output.splitlines()[0] == "created_at,text,best_id,best_score"
+    assert as_csv.output.splitlines()[0] == "created_at,text,best_id,best_score,id"
     assert len(as_csv.output.splitlines()) == 2
 
 

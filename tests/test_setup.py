@@ -1,7 +1,5 @@
 """A new clinic: `chatbot init`, its folder found from anywhere, its details, `chatbot check`."""
 
-import csv
-import io
 import json
 import os
 import subprocess
@@ -14,17 +12,8 @@ from click.testing import CliRunner
 
 from chatbot import config, knowledge
 from chatbot.cli import main
-from conftest import ADMIN_TOKEN, FAQ, ROOT, LiveServer, free_port, stop_server
-from test_widget import (  # noqa: F401 (fixtures)
-    ask,
-    browser,
-    links_of,
-    new_page,
-    open_panel,
-    opened,
-    server,
-    site,
-)
+from conftest import FAQ, ROOT, LiveServer, free_port, stop_server
+from test_widget import ask, browser, links_of, open_panel, opened, site  # noqa: F401 (fixtures)
 
 SEED = ROOT / "tests" / "data" / "articles" / "bone-marrow-edema.txt"
 PHONE = "+90 212 555 01 23"
@@ -297,27 +286,3 @@ def test_a_new_clinic_from_init_to_the_widget_on_its_site(tmp_path, site, browse
     assert (folder / "instance" / "journal.sqlite3").exists()
 
 
-
-def test_the_cli_and_the_admin_page_export_the_same_csv(browser, server, tmp_path):  # noqa: F811
-    for message in ("=1+1 what about my cat?", '  @SUM(A1) "my dog", please',
-                    "-2 is my bike ok?", "is my parrot fine, 0532 111 22 33?"):
-        server.chat(message)
-    pg = new_page(browser)
-    pg.goto(server.url + "/admin")
-    pg.locator("#token").fill(ADMIN_TOKEN)
-    pg.locator("#token").press("Enter")
-    pg.locator("#stats").wait_for()
-    with pg.expect_download() as download:
-        pg.locator("#csv").click()
-    from_page = Path(download.value.path()).read_text(encoding="utf-8")
-    pg.context.close()
-    cli = subprocess.run([sys.executable, "-m", "chatbot", "unanswered", "--csv"], cwd=tmp_path,
-                         env=server.env, capture_output=True, text=True, timeout=60)
-    assert cli.returncode == 0, cli.stderr
-    assert cli.stdout.rstrip("\n") == from_page.rstrip("\n")
-    rows = list(csv.reader(io.StringIO(cli.stdout)))
-    assert rows[0] == ["created_at", "text", "best_id", "best_score"]
-    texts = [row[1] for row in rows[1:]]
-    # What a visitor typed never runs as a formula in the clinic's spreadsheet.
-    assert "'=1+1 what about my cat?" in texts and """'  @SUM(A1) "my dog", please""" in texts
-    assert "'-2 is my bike ok?" in texts and "is my parrot fine, [phone]?" in texts
