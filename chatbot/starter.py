@@ -22,6 +22,7 @@ from .errors import StarterError
 
 DATA = Path(__file__).resolve().parent / "data"
 
+
 @dataclass(frozen=True)
 class Made:
     folder: Path

@@ -236,15 +236,15 @@ def test_the_shipped_knowledge_file_warns_that_it_has_nothing_to_contact():
 
 # -- the whole story, in a browser ---------------------------------------------------------------
 
-def start_in(folder: Path, **settings) -> LiveServer:
-    """`chatbot serve` started inside a clinic folder with nothing but `settings` set."""
+def start_in(cwd: Path, **settings) -> LiveServer:
+    """`chatbot serve` started in cwd with nothing but `settings` set."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
     env.update({f"CHATBOT_{k}": str(v) for k, v in settings.items()})
     command = [str(BIN)] if BIN.exists() else [sys.executable, "-m", "chatbot"]
-    log_path = folder.parent / f"serve-{port}.log"
+    log_path = cwd / f"serve-{port}.log"
     log = open(log_path, "wb")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen(command + ["serve", "--port", str(port)], cwd=folder, env=env,
+    process = subprocess.Popen(command + ["serve", "--port", str(port)], cwd=cwd, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     live = LiveServer(f"http://127.0.0.1:{port}", env, process, log_path)
     deadline = time.monotonic() + 30
@@ -261,12 +261,15 @@ def start_in(folder: Path, **settings) -> LiveServer:
 
 
 def test_a_new_clinic_from_init_to_the_widget_on_its_site(tmp_path, site, browser):  # noqa: F811
-    folder = tmp_path / "new-clinic"
-    for args in (["init", folder, "--name", "Dr. Ayşe Kaya Clinic"], ["import", SEED],
+    # As the next steps say: init in an empty directory, then work inside the new folder; the
+    # server is started from elsewhere, with CHATBOT_HOME.
+    empty, folder = tmp_path / "empty", tmp_path / "empty" / "new-clinic"
+    empty.mkdir()
+    for args in (["init", "new-clinic", "--name", "Dr. Ayşe Kaya Clinic"], ["import", SEED],
                  ["clinic", "set", "phone", PHONE]):
-        done = run(*args, cwd=tmp_path if args[0] == "init" else folder)
+        done = run(*args, cwd=empty if args[0] == "init" else folder)
         assert done.returncode == 0, (args, done.stderr)
-    bot = start_in(folder, CORS_ORIGINS=site.origin)
+    bot = start_in(tmp_path, HOME=folder, CORS_ORIGINS=site.origin)
     try:
         assert f"knowledge: {folder / 'faq.json'}" in bot.output()
         with opened(browser, site("new-clinic.html", bot.url), bypass_csp=False) as pg:
