@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from chatbot import language
 from chatbot.cli import main
-from conftest import FAQ
+from conftest import FAQ, ROOT
 
 LANGUAGES = sorted(language.available())
 
@@ -123,12 +123,13 @@ def test_cli_lists_examples_once_without_a_second_caption(monkeypatch):
     assert "\nDid you mean:\n  - " in declined
 
 
-def test_the_starter_texts_name_no_clinic_and_no_condition():
-    # A new clinic's small talk must fit any clinic (chatbot init).
+def test_the_starter_and_widget_texts_name_no_clinic_and_no_condition():
+    # A new clinic's small talk and the widget's own texts must fit any clinic (chatbot init).
     shipped = json.loads(FAQ.read_text(encoding="utf-8"))
-    names = {shipped["clinic"]["name"]["en"], "Özer", "bone marrow", "kemik"}
-    for code in LANGUAGES:
-        starter = language.DATA / code / "starter.json"
-        text = starter.read_text(encoding="utf-8")
+    names = {shipped["clinic"]["name"]["en"], "Özer", "bone marrow", "kemik", "ödem"}
+    texts = [(language.DATA / code / "starter.json").read_text(encoding="utf-8")
+             for code in LANGUAGES]
+    texts.append((ROOT / "web" / "widget.js").read_text(encoding="utf-8"))
+    for text in texts:
         for name in names:
-            assert name not in text, (code, name)
+            assert name.lower() not in text.lower(), (name, text[:80])
