@@ -151,6 +151,18 @@ def test_the_checkout_is_the_clinic_folder_when_there_is_no_other(tmp_path):
     assert "[faq-heal-on-own" in asked.stdout, asked.stderr
 
 
+def test_relative_settings_are_read_from_the_clinic_folder(tmp_path):
+    environ = {"CHATBOT_HOME": str(tmp_path), "CHATBOT_DATABASE_URL": "sqlite:///log.db?timeout=3",
+               "CHATBOT_JOURNAL_PATH": "spool/j.sqlite3", "CHATBOT_VOCABULARY_PATH": "/etc/v.json"}
+    values = config.load(environ=environ)
+    assert values["FAQ_PATH"] == str(tmp_path / "faq.json")
+    assert values["DATABASE_URL"] == f"sqlite:///{tmp_path / 'log.db'}?timeout=3"
+    assert values["JOURNAL_PATH"] == str(tmp_path / "spool" / "j.sqlite3")
+    assert values["VOCABULARY_PATH"] == "/etc/v.json"  # absolute paths stay as they are
+    for url in ("sqlite://", "sqlite:////srv/log.db", "postgresql+psycopg://u@db/chatbot"):
+        assert config.load(environ=dict(environ, CHATBOT_DATABASE_URL=url))["DATABASE_URL"] == url
+
+
 # -- the clinic's details -----------------------------------------------------------------------
 
 @pytest.fixture

@@ -82,6 +82,7 @@ def test_cancer_questions_get_a_careful_answer_and_whom_to_ask(bot, message, lan
     "do I have bone marrow edema?",
     "hamileyim, bende kemik iliği ödemi var mı?",
     "bende kemik iliği ödemi olabilir mi, çok koşuyorum",
+    "my son has knee pain, is it bone marrow edema?",  # the note says "it", not "you"
 ])
 def test_the_general_answer_after_the_doctor_only_note_is_framed_as_general(bot, message):
     reply = bot.ask(message)
@@ -94,6 +95,7 @@ def test_the_general_answer_after_the_doctor_only_note_is_framed_as_general(bot,
     # "Yes, ..." now answers the entry's own question, never "do I have it?".
     assert answer == bot.knowledge.get(reply.match.id).text(reply.lang).answer
     assert note == speaker.lang.replies["doctor_only"]["diagnosis"].format(topic=speaker.topic)
+    assert "you have" not in note
 
 
 def test_the_diagnosis_note_names_no_test_that_only_one_condition_needs():
