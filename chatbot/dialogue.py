@@ -123,16 +123,18 @@ class Chatbot:
                   **kwargs) -> Chatbot:
         """Load, validate and index a knowledge file (raises KnowledgeError).
 
-        The vocabulary file is the default language's; another language's is found beside it
-        as `vocabulary.<lang>.json`.
+        The vocabulary file is the default language's (default: `vocabulary.json` beside the
+        knowledge file); another language's is found beside it as `vocabulary.<lang>.json`.
+        Each is optional: a language without one matches with the package's data only.
         """
         if vocabulary_path is None:
-            vocabulary_path = config.BY_NAME["VOCABULARY_PATH"].default
+            vocabulary_path = Path(path).with_name(config.BY_NAME["VOCABULARY_PATH"].default)
         kb = knowledge.load(path)
         vocabularies = {}
         for code in kb.languages:
             local = Vocabulary.path_for(vocabulary_path, code, kb.default_language)
-            vocabularies[code] = Vocabulary.load(local, language.load(code)) if local else None
+            vocabularies[code] = Vocabulary.load(local, language.load(code)) \
+                if local and local.exists() else None
         return cls(kb, vocabularies, **kwargs)
 
     @property
@@ -197,8 +199,9 @@ class Chatbot:
         if analysis.personal:
             return self._personal(sp, analysis, ranked, best)
         if self._is_vague(sp, analysis):
-            return Reply(False, sp.lang.text("vague"), suggestions=self._suggest(sp, ranked),
-                         reason="vague", best=best, lang=sp.code)
+            examples = self._suggest(sp, ranked)
+            return Reply(False, sp.lang.text("vague" if examples else "vague_alone"),
+                         suggestions=examples, reason="vague", best=best, lang=sp.code)
         if analysis.anchors == frozenset() and any(t in sp.lang.courtesy for t in analysis.terms):
             # "thanks, that's clear": courtesy and nothing topical is small talk.
             ranked = sorted(ranked, key=lambda c: c.entry.kind != "smalltalk")
@@ -365,17 +368,24 @@ class Chatbot:
         if top is None:
             return Reply(False, self._with_contact(sp, doctor_only), reason="personal",
                          best=best, category=kind, lang=sp.code)
-        body = f"{doctor_only}\n\n{top.entry.text(sp.code).answer}\n\n" \
-               + sp.lang.text("personal_contact")
+        # Framed as the answer to its own question: a "Yes, ..." right after "I can't tell
+        # whether you have it" would read as a verdict on the visitor.
+        words = top.entry.text(sp.code)
+        body = f"{doctor_only}\n\n{sp.lang.text('in_general', question=words.question)}\n" \
+               f"{words.answer}\n\n" + sp.lang.text("personal_contact")
         return Reply(True, self._with_contact(sp, body), match=Match.of(top, sp.code),
                      best=best, reason="personal", category=kind, lang=sp.code,
                      suggestions=self._suggest(sp, (c for c in ranked[1:]
                                                     if c.entry is not top.entry)))
 
     def _out_of_scope(self, sp: Speaker, analysis: Analysis, ranked, best) -> Reply:
+        category = analysis.out_of_scope[0]
+        # Some requests deserve their own words ("is it cancer?", a question about a child).
+        own = sp.lang.replies.get("out_of_scope_own", {}).get(category)
         names = sp.lang.replies["out_of_scope_what"]
-        what = names.get(analysis.out_of_scope[0], names["other"])
-        return Reply(False, self._with_contact(sp, sp.lang.text("out_of_scope", what=what)),
+        text = own.format(topic=sp.topic) if own else \
+            sp.lang.text("out_of_scope", what=names.get(category, names["other"]))
+        return Reply(False, self._with_contact(sp, text),
                      reason="out_of_scope", best=best, lang=sp.code,
                      suggestions=self._suggest(sp, [c for c in ranked
                                                     if c.score >= self.policy.answer_threshold]),

@@ -17,6 +17,16 @@ CONTACT_LABELS = {"phone": "Phone", "email": "E-mail", "booking_url": "Book onli
                   "address": "Address", "hours": "Opening hours"}
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# What a visitor can act on, checked where the clinic writes it (the widget links these).
+FIELD_SHAPES = {
+    "phone": (re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*"), "a phone number: digits, spaces, "
+              "+ ( ) - . /"),
+    "email": (re.compile(r"[^\s@<>\"]+@[^\s@<>\"]+\.[^\s@<>\"]+"), "an e-mail address"),
+    "booking_url": (re.compile(r"https?://[^\s<>\"]+"), "an http(s) address"),
+    "emergency_number": (re.compile(r"\d{2,6}"), "a short number such as 112"),
+}
+# The layouts the chat widget turns into a tel: link (web/widget.js, PHONE_SHAPE and isPhone).
+PHONE_SHAPE = re.compile(r"\+?(?:\d{1,4}[ .-]?)?(?:\(\+?\d{1,5}\)[ .-]?)?\d+(?:[ .-]\d+)*")
 
 
 @dataclass(frozen=True)
@@ -150,10 +160,36 @@ class Knowledge:
         return len(self.entries)
 
 
+def callable_phone(number: str) -> bool:
+    """Whether the chat widget makes a phone number a link: with the country code (+90 ...)
+    or the trunk 0 (0212 ...), at a real length."""
+    if not PHONE_SHAPE.fullmatch(number):
+        return False
+    digits = re.sub(r"\D", "", number)
+    if number.lstrip("(").startswith("+"):
+        return 8 <= len(digits) <= 15
+    first = re.match(r"\D*(\d+)", number)[1]
+    return digits.startswith("0") and (len(first) >= 3 or first == "0") \
+        and 10 <= len(digits) <= 15
+
+
 def warnings(kb: Knowledge) -> list[str]:
-    """List what the clinic should still see to: missing and unreviewed translations, per
-    language (the file loads and works without them)."""
+    """List what the clinic should still see to (the file loads and works without it): contact
+    details, and per language missing and unreviewed translations and entries without
+    alternates."""
     out = []
+    clinic = kb.clinic
+    if not (clinic.phone or clinic.email or clinic.booking_url):
+        out.append("clinic: no phone, e-mail or booking address: every \"please contact the "
+                   "clinic\" gives the visitor nothing to contact. Set them, e.g. "
+                   "chatbot clinic set phone \"+90 212 555 01 23\"")
+    for name, value in [("phone", clinic.phone)] + [
+            (f"phone ({lang})", local["phone"]) for lang, local in clinic.translations.items()
+            if "phone" in local]:
+        if value and not callable_phone(value):
+            out.append(f"clinic: {name}: {value!r} will not be a link visitors can tap: write it "
+                       "with the country code (+90 212 555 01 23) or the trunk 0 "
+                       "(0212 555 01 23)")
     for lang in kb.languages:
         missing = [e.id for e in kb.entries if not e.has(lang)]
         if missing:
@@ -167,6 +203,11 @@ def warnings(kb: Knowledge) -> list[str]:
         if unreviewed:
             out.append(f"{lang}: {len(unreviewed)} translation(s) not reviewed by the clinic "
                        "(set \"reviewed\": true once checked): " + ", ".join(unreviewed))
+        bare = [e.id for e in kb.entries if e.has(lang) and not e.text(lang).alternates]
+        if bare:
+            out.append(f"{lang}: {len(bare)} entr{'y' if len(bare) == 1 else 'ies'} without "
+                       "alternates (add the ways visitors ask, from chatbot unanswered: the "
+                       "cheapest accuracy there is): " + ", ".join(bare))
     return out
 
 
@@ -352,6 +393,7 @@ def _clinic(raw: object, languages: tuple[str, ...], problems: list[str]) -> Cli
             texts = _localised(f"clinic: {key}", value, languages, problems)
             values[key] = texts.get(languages[0], "")
             for lang, text in texts.items():
+                _shape(f"clinic: {key}: {lang}", key, text, problems)
                 if lang != languages[0]:
                     translations.setdefault(lang, {})[key] = text
         elif value is not None and (not isinstance(value, str) or not value.strip()):
@@ -359,7 +401,13 @@ def _clinic(raw: object, languages: tuple[str, ...], problems: list[str]) -> Cli
                             "language: string, or null")
         elif value is not None:
             values[key] = value.strip()
+            _shape(f"clinic: {key}", key, values[key], problems)
     return Clinic(**{k: v for k, v in values.items() if v}, translations=translations)
+
+
+def _shape(where: str, key: str, value: str, problems: list[str]) -> None:
+    if key in FIELD_SHAPES and not FIELD_SHAPES[key][0].fullmatch(value):
+        problems.append(f"{where}: {value!r} is not {FIELD_SHAPES[key][1]}")
 
 
 def _text(item: dict, where: str, problems: list[str], *, translation: bool) -> Text | None:

@@ -149,7 +149,8 @@ def test_every_turkish_reply_text_is_turkish(bot):
     declined = bot.ask("sgk bioplastiyi karşılıyor mu")
     assert declined.reason == "out_of_scope" and "sigorta" in declined.text
     personal = bot.ask("bende kemik iliği ödemi var mı")
-    assert personal.reason == "personal" and "yalnızca bir doktor" in personal.text
+    assert personal.reason == "personal"
+    assert "yalnızca muayene eden bir doktor" in personal.text
     dose = bot.ask("günde kaç mg ibuprofen içmeliyim")
     assert dose.reason == "personal" and "yalnızca doktorunuz" in dose.text
     vague = bot.ask("kemik")
