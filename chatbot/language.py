@@ -70,6 +70,7 @@ class Language:
     respell_endings: tuple[tuple[str, str, int], ...] = ()   # (ending, replacement, min stem)
     particles: tuple[str, ...] = ()         # question particles typed onto a word: "gecermi"
     synonyms: tuple[tuple[str, ...], ...] = ()   # general lay synonyms (synonyms.json)
+    lower_case: dict[int, str] = field(default_factory=dict)  # "I" -> "ı" before lower()
     common: dict[str, float] = field(default_factory=dict, repr=False)  # folded word -> Zipf
     # stem -> Zipf of its family; shipped as stem_zipf.tsv (stemming 56,000 words at every
     # start takes seconds), computed here when that file is missing or out of date
@@ -154,6 +155,22 @@ class Language:
     def _known(self, word: str) -> bool:
         return self.common.get(word, 0.0) >= self.known_zipf
 
+    def topic_of(self, title: str) -> str:
+        """Name an article's topic from its title: the part before a colon, dash or bracket,
+        without the question's words around it ("What is Bone Marrow Edema?" -> "bone marrow
+        edema", "Menisküs Yırtığı Nedir?" -> "menisküs yırtığı")."""
+        head = re.split(r"\s*(?::|\s[-–—|]\s|\()", title.strip(), maxsplit=1)[0]
+        tokens = re.findall(r"[\w'’]+", head)
+        folded = [text.fold(t) for t in tokens]
+        while len(tokens) > 1 and folded[0] in self.stopwords:
+            tokens, folded = tokens[1:], folded[1:]
+        while len(tokens) > 1 and folded[-1] in self.stopwords:
+            tokens, folded = tokens[:-1], folded[:-1]
+        # Lower case, but an acronym stays one ("ACL Tear" -> "ACL tear").
+        shouting = all(t.isupper() for t in tokens)
+        return " ".join(t if t.isupper() and len(t) > 1 and not shouting else t.translate(self.lower_case).lower() for t in tokens) \
+            or title.strip()
+
     def text(self, key: str, **values) -> str:
         """Return one of the bot's texts in this language, with {placeholders} filled in."""
         value = self.replies[key]
@@ -202,6 +219,7 @@ def _load(code: str) -> Language:
         particles=tuple(sorted({text.fold(p) for p in spec.get("particles", [])}, key=len,
                                reverse=True)),
         synonyms=tuple(tuple(group) for group in synonyms),
+        lower_case=str.maketrans(spec.get("lower_case", {})),
         common=common, stem_zipf_table=families, replies=replies)
 
 

@@ -335,12 +335,30 @@ class Matcher:
         phrasing_words: list[str] = []
         domain_words: set[str] = set(self._synonym_words)
         corpus: list[str] = []
+        # Each article's topic, as terms: every question of the article is about it, so
+        # "What causes it?" in the plantar fasciitis article reads "What causes plantar
+        # fasciitis?". The topic is implied, not written: it counts where the message names
+        # it and costs nothing where the message does not ("what causes it?").
+        self._topics: dict[str, frozenset[str]] = {}
+        for article in self.knowledge.articles:
+            ws = self.lang.words(article.topic(self.lang.code))
+            domain_words.update(ws)
+            self._topics[article.slug] = frozenset(self._terms(ws))
+        implied: list[frozenset[str]] = []
         for e_idx, entry in enumerate(entries):
             own = entry.text(self.lang.code)
-            for phrasing in (own.question, *own.alternates):
+            topic = self._topics.get(entry.article or "", frozenset())
+            headings = [own.question, *own.alternates]
+            # A section under a parent heading ("Physical Examination" under "How is it
+            # diagnosed?") is asked the parent's way too.
+            if entry.kind == "section" and own.source and own.source != own.question:
+                headings.append(own.source)
+            for phrasing in headings:
                 ws = self.lang.words(phrasing)
                 domain_words.update(ws)
-                phrasing_terms.append(self._terms(ws))
+                terms = self._terms(ws)
+                phrasing_terms.append(terms)
+                implied.append(topic - set(terms))
                 phrasing_entry.append(e_idx)
                 phrasing_words.append(" ".join(ws))
             ws = self.lang.words(own.answer)
@@ -352,7 +370,8 @@ class Matcher:
         # Function words are candidates too: "waht" is "what", not an unknown rare word.
         self._domain_list = sorted(self._domain_words | self._stopwords)
 
-        vocab = sorted({t for ts in phrasing_terms for t in ts} | set().union(*answer_terms))
+        vocab = sorted({t for ts in phrasing_terms for t in ts} | set().union(*answer_terms)
+                       | set().union(*self._topics.values()))
         self._term_ids = {t: i for i, t in enumerate(vocab)}
         # Zipf of a stem: the most frequent surface word that produced it.
         self._term_zipf: dict[str, float] = {}
@@ -367,6 +386,8 @@ class Matcher:
         entry_phr_terms: list[set[str]] = [set() for _ in entries]
         for terms, e_idx in zip(in_phrasing, phrasing_entry, strict=True):
             entry_phr_terms[e_idx] |= terms
+        for e_idx, entry in enumerate(entries):
+            entry_phr_terms[e_idx] |= self._topics.get(entry.article or "", frozenset())
         df = np.zeros(n_terms)
         for e_idx in range(n_entries):
             for t in entry_phr_terms[e_idx] | answer_terms[e_idx]:
@@ -384,6 +405,21 @@ class Matcher:
         self._phr_weight = np.array([sum(self._idf[self._term_ids[t]] for t in ts)
                                      for ts in in_phrasing])
         self._phr_text = [" ".join(ts) for ts in phrasing_terms]
+        # The same with the implied topic, for messages that name it ("what causes plantar
+        # fasciitis" reads like "what causes it" + the topic).
+        self._phr_topic_text = [" ".join([*ts, *sorted(imp)]) if imp else text
+                                for ts, imp, text in zip(phrasing_terms, implied,
+                                                         self._phr_text, strict=True)]
+        self._post_imp = _postings(implied, n_terms, self._term_ids)
+        # Which articles use each term (phrasings, answers, topic): a term only one article
+        # uses points to that article ("heel", "sling").
+        self._term_articles: dict[str, frozenset[str]] = {}
+        by_term: dict[str, set[str]] = {}
+        for e_idx, entry in enumerate(entries):
+            if entry.article:
+                for t in entry_phr_terms[e_idx] | answer_terms[e_idx]:
+                    by_term.setdefault(t, set()).add(entry.article)
+        self._term_articles = {t: frozenset(a) for t, a in by_term.items()}
         self._phr_words = phrasing_words
         self._entry_terms = [p | a for p, a in zip(entry_phr_terms, answer_terms, strict=True)]
         self._entry_index = {e.id: i for i, e in enumerate(entries)}
@@ -406,8 +442,11 @@ class Matcher:
         ids = [self._term_ids[t] for t in analysis.weights if t in self._term_ids]
         qw = np.array([analysis.weights[t] for t in analysis.weights if t in self._term_ids])
 
-        inter = _accumulate(self._post_phr, ids, qw, n_phr)
-        dice = 2.0 * inter / (self._phr_weight + total)
+        # An implied topic term the message names counts as part of the phrasing.
+        implied = _accumulate(self._post_imp, ids, self._idf[ids], n_phr)
+        inter = _accumulate(self._post_phr, ids, qw, n_phr) + \
+            _accumulate(self._post_imp, ids, qw, n_phr)
+        dice = 2.0 * inter / (self._phr_weight + implied + total)
         dice_e = np.maximum.reduceat(dice, self._entry_starts)
 
         covered = _accumulate(self._post_ent, ids, qw, n_entries)
@@ -417,6 +456,11 @@ class Matcher:
         query_text = " ".join(analysis.terms)
         fuzzy = process.cdist([query_text], self._phr_text, scorer=fuzz.ratio,
                               processor=None, dtype=np.float32, workers=1)[0] / 100.0
+        if self._topics and any(t in topic for t in analysis.weights
+                                for topic in self._topics.values()):
+            fuzzy = np.maximum(fuzzy, process.cdist(
+                [query_text], self._phr_topic_text, scorer=fuzz.ratio, processor=None,
+                dtype=np.float32, workers=1)[0] / 100.0)
         fuzzy_e = np.maximum.reduceat(fuzzy, self._entry_starts)
 
         anchor_ids = [self._term_ids[t] for t in analysis.anchors]
@@ -432,6 +476,16 @@ class Matcher:
                           anchored=bool(anchored[i]))
                 for i in order]
 
+
+    def articles_named(self, analysis: Analysis) -> frozenset[str]:
+        """The articles a message points to: those using one of its topic words that no
+        other article uses ("heel", "sling", "plantar"); none for "what are the symptoms?"."""
+        named: set[str] = set()
+        for t in analysis.anchors:
+            owners = self._term_articles.get(t, frozenset())
+            if len(owners) == 1:
+                named |= owners
+        return frozenset(named)
 
     def is_vague(self, word: str) -> bool:
         """Whether a folded word alone says too little to answer ("bone", "pain", "kemigim")."""
