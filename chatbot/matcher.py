@@ -50,6 +50,7 @@ class Weights:
     oov_min: float = 0.25
     oov_max: float = 3.5
     oov_short_max: float = 1.0     # cap for short words in no dictionary ("pls", "lol")
+    known_zipf_top: float = 7.0    # a known word weighs at most slope * (this - zipf)
     anchor_zipf: float = 5.0       # a known word rarer than this in English anchors a topic
     damp_from: float = 4.8         # known words more frequent than this (Zipf) weigh less...
     damp_slope: float = 0.4        # ...by this much per Zipf unit...
@@ -143,7 +144,11 @@ class Matcher:
         self.vocabulary = vocabulary or Vocabulary()
         self.weights = weights or Weights()
         self._stopwords = self.lang.stopwords
-        self._vague_stems = {self.lang.stem(w) for w in self.vocabulary.vague if " " not in w}
+        # The language's general words and cues (chatbot/data/<lang>/cues.json), then the
+        # clinic's own.
+        self._vague = frozenset(self.lang.normalise(w) for w in self.lang.vague) \
+            | self.vocabulary.vague
+        self._vague_stems = {self.lang.stem(w) for w in self._vague if " " not in w}
         self._build_synonyms()
         self._build_index()
         self._build_cues()
@@ -178,15 +183,39 @@ class Matcher:
                         slots.setdefault((j, w), set()).add(ws)
 
     def _build_cues(self) -> None:
+        """Compile the out-of-scope and personal cues, less what the knowledge speaks of."""
+        def merged(general: dict, own: dict) -> dict[str, tuple[str, ...]]:
+            return {k: (*general.get(k, ()), *own.get(k, ())) for k in {*general, *own}}
+
         # A request is out of scope only if the knowledge base never speaks of it: a clinic
-        # whose entries mention prices answers price questions.
-        corpus = self._corpus
+        # whose entries mention prices answers price questions, and an article about the
+        # shoulder makes "shoulder" its topic, not another body part.
         self._cues = _cue_patterns({
-            category: tuple(p for p in phrases if f" {self.lang.normalise(p)} " not in corpus)
-            for category, phrases in self.vocabulary.out_of_scope.items()}, self.lang)
-        # Personal cues are matched as written: "ödemim" (my edema) is not "ödem".
-        self._personal = _cue_patterns(self.vocabulary.personal_advice, self.lang,
-                                       by_stem=False)
+            category: tuple(p for p in phrases if not self._covers(p))
+            for category, phrases in merged(self.lang.out_of_scope,
+                                            self.vocabulary.out_of_scope).items()}, self.lang)
+        # Personal cues are matched as written: "ödemim" (my edema) is not "ödem". "{topic}"
+        # stands for each article's topic ("is it {topic}" -> "is it plantar fasciitis").
+        topics = [a.topic(self.lang.code) for a in self.knowledge.articles] or \
+            [self.knowledge.topic_in(self.lang.code)]
+        personal = {kind: tuple(dict.fromkeys(p.replace("{topic}", t) for p in phrases
+                                              for t in (topics if "{topic}" in p else [""])))
+                    for kind, phrases in merged(self.lang.personal_advice,
+                                                self.vocabulary.personal_advice).items()}
+        self._personal = _cue_patterns(personal, self.lang, by_stem=False)
+        self._not_personal = re.compile("|".join(
+            rf"\b{re.escape(self.lang.normalise(p))}\b" for p in self.lang.not_personal)) \
+            if self.lang.not_personal else None
+
+    def _covers(self, phrase: str) -> bool:
+        """Whether the knowledge speaks of a cue: its words as written (or run together,
+        "shockwave" for "shock wave"), or all its content words in one of an entry's
+        questions ("steroid injection": "Are steroid injections safe?")."""
+        typed = self.lang.normalise(phrase)
+        if not typed or f" {typed} " in self._corpus or typed.replace(" ", "") in self._joined:
+            return True
+        terms = set(self._terms(self.lang.words(phrase)))
+        return len(terms) >= 2 and any(terms <= ts for ts in self._phr_sets)
 
     def _stems(self, phrase: str) -> list[str]:
         return [w if w in self._stopwords else self.lang.stem(w) for w in self.lang.words(phrase)]
@@ -307,7 +336,8 @@ class Matcher:
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
                         corrections=corrections, anchors=anchors,
                         out_of_scope=_found(self._cues, joined),
-                        personal=_found(self._personal, joined))
+                        personal=_found(self._personal, self._not_personal.sub(" ~ ", joined)
+                                        if self._not_personal else joined))
 
     def _query_weight(self, term: str, zipf: float) -> float:
         w = self.weights
@@ -319,7 +349,11 @@ class Matcher:
         if term_id is not None:
             if term in self._vague_stems:  # "this disease", "bu rahatsızlık": the topic itself
                 return min(float(self._idf[term_id]), w.vague_max)
-            return float(self._idf[term_id])
+            # A small knowledge base makes everyday words look rare ("exactly" in one
+            # alternate): a known word weighs no more than its rarity in the language allows.
+            ceiling = max(w.oov_min, w.oov_slope * (w.known_zipf_top - zipf)) if zipf > 0 \
+                else np.inf
+            return min(float(self._idf[term_id]), ceiling)
         weight = min(w.oov_max, max(w.oov_min, w.oov_slope * (w.oov_zipf_top - zipf)))
         if zipf == 0.0 and len(term) <= 4:
             return min(weight, w.oov_short_max)  # an uncorrectable scrap, not a topic
@@ -342,12 +376,16 @@ class Matcher:
         self._topics: dict[str, frozenset[str]] = {}
         for article in self.knowledge.articles:
             ws = self.lang.words(article.topic(self.lang.code))
-            domain_words.update(ws)
+            if self.lang.code in article.topics or article.lang == self.lang.code:
+                domain_words.update(ws)
             self._topics[article.slug] = frozenset(self._terms(ws))
         implied: list[frozenset[str]] = []
         for e_idx, entry in enumerate(entries):
             own = entry.text(self.lang.code)
             topic = self._topics.get(entry.article or "", frozenset())
+            # An entry not yet translated is indexed in its own language, but its words are
+            # no words of this one: they must not correct a typo or vote in detection.
+            seen = domain_words if entry.has(self.lang.code) else set()
             headings = [own.question, *own.alternates]
             # A section under a parent heading ("Physical Examination" under "How is it
             # diagnosed?") is asked the parent's way too.
@@ -355,17 +393,23 @@ class Matcher:
                 headings.append(own.source)
             for phrasing in headings:
                 ws = self.lang.words(phrasing)
-                domain_words.update(ws)
+                seen.update(ws)
                 terms = self._terms(ws)
                 phrasing_terms.append(terms)
                 implied.append(topic - set(terms))
                 phrasing_entry.append(e_idx)
                 phrasing_words.append(" ".join(ws))
             ws = self.lang.words(own.answer)
-            domain_words.update(ws)
+            seen.update(ws)
             answer_terms.append(set(self._terms(ws)))
             corpus.append(" ".join(ws))
         self._corpus = " " + " ".join(phrasing_words + corpus) + " "
+        corpus_words = self._corpus.split()
+        self._joined = set(corpus_words) | {a + b for a, b in zip(corpus_words,
+                                                                  corpus_words[1:],
+                                                                  strict=False)}
+        self._phr_sets = [set(ts) | imp for ts, imp in zip(phrasing_terms, implied,
+                                                            strict=True)]
         self._domain_words = {w for w in domain_words if not w.isdigit()}
         # Function words are candidates too: "waht" is "what", not an unknown rare word.
         self._domain_list = sorted(self._domain_words | self._stopwords)
@@ -398,7 +442,10 @@ class Matcher:
         w = self.weights
         zipf = np.array([self._term_zipf.get(t, 0.0) for t in vocab])
         damp = np.clip(1.0 - w.damp_slope * (zipf - w.damp_from), w.damp_floor, 1.0)
-        self._idf = np.log1p((n_entries - df + 0.5) / (df + 0.5)) * damp
+        # Counted over the entries written in this language: untranslated ones (indexed in
+        # their own language) must not make this language's words look rarer than they are.
+        n_own = sum(e.has(self.lang.code) for e in entries) or n_entries
+        self._idf = np.log1p((np.maximum(n_own - df, 0) + 0.5) / (df + 0.5)) * damp
 
         self._phr_entry = np.asarray(phrasing_entry, dtype=np.int64)
         self._entry_starts = np.searchsorted(self._phr_entry, np.arange(n_entries))
@@ -489,7 +536,7 @@ class Matcher:
 
     def is_vague(self, word: str) -> bool:
         """Whether a folded word alone says too little to answer ("bone", "pain", "kemigim")."""
-        return word in self.vocabulary.vague or self.lang.stem(word) in self._vague_stems
+        return word in self._vague or self.lang.stem(word) in self._vague_stems
 
     def words_known(self) -> frozenset[str]:
         """Every word of the indexed texts and the vocabulary (folded)."""
