@@ -234,7 +234,11 @@ class Chatbot:
         if plausible:
             return Reply(False, sp.lang.text("suggest"), suggestions=self._suggest(sp, plausible),
                          reason="suggest", best=best, lang=sp.code)
-        return Reply(False, self._fallback_text(sp), reason="no_match", best=best, lang=sp.code)
+        # Declined, but what shares a topic word with the message is still worth a look.
+        near = [c for c in ranked[: p.max_suggestions] if c.anchored
+                and c.score >= p.suggest_threshold]
+        return Reply(False, self._fallback_text(sp), suggestions=self._suggest(sp, near),
+                     reason="no_match", best=best, lang=sp.code)
 
     # -- decisions --------------------------------------------------------------------------
 

@@ -50,7 +50,7 @@ class Weights:
     oov_min: float = 0.25
     oov_max: float = 3.5
     oov_short_max: float = 1.0     # cap for short words in no dictionary ("pls", "lol")
-    known_zipf_top: float = 7.0    # a known word weighs at most slope * (this - zipf)
+    known_zipf_top: float = 8.0    # a known word weighs at most slope * (this - zipf)
     anchor_zipf: float = 5.0       # a known word rarer than this in English anchors a topic
     damp_from: float = 4.8         # known words more frequent than this (Zipf) weigh less...
     damp_slope: float = 0.4        # ...by this much per Zipf unit...
@@ -309,7 +309,11 @@ class Matcher:
         raw = [part for word in self._join_split_words(self.lang.words(message))
                for part in (self._split_particle(word) if not self._is_known(word) else [word])]
         for word in raw:
-            if not self._is_known(word) and (repl := self._correct(word)):
+            # Two of our words run together ("shockwave" for "shock wave") are those two.
+            pair = self._pairs.get(word) if word not in self._domain_words else None
+            if pair:
+                fixed.extend(pair)
+            elif not self._is_known(word) and (repl := self._correct(word)):
                 corrections[word] = repl
                 fixed.extend(repl.split())
             else:
@@ -405,9 +409,10 @@ class Matcher:
             corpus.append(" ".join(ws))
         self._corpus = " " + " ".join(phrasing_words + corpus) + " "
         corpus_words = self._corpus.split()
-        self._joined = set(corpus_words) | {a + b for a, b in zip(corpus_words,
-                                                                  corpus_words[1:],
-                                                                  strict=False)}
+        self._pairs = {a + b: (a, b) for a, b in zip(corpus_words, corpus_words[1:],
+                                                     strict=False)
+                       if min(len(a), len(b)) >= 3 and not {a, b} & self._stopwords}
+        self._joined = set(corpus_words) | set(self._pairs)
         self._phr_sets = [set(ts) | imp for ts, imp in zip(phrasing_terms, implied,
                                                             strict=True)]
         self._domain_words = {w for w in domain_words if not w.isdigit()}
