@@ -209,12 +209,16 @@ class Matcher:
 
     def _covers(self, phrase: str) -> bool:
         """Whether the knowledge speaks of a cue: its words as written (or run together,
-        "shockwave" for "shock wave"), or all its content words in one of an entry's
-        questions ("steroid injection": "Are steroid injections safe?")."""
+        "shockwave" for "shock wave"), a word of ours in another spelling, or all its content
+        words in one of an entry's questions ("steroid injection": "Are steroid injections
+        safe?")."""
         typed = self.lang.normalise(phrase)
         if not typed or f" {typed} " in self._corpus or typed.replace(" ", "") in self._joined:
             return True
-        terms = set(self._terms(self.lang.words(phrase)))
+        words = self.lang.words(phrase)
+        terms = set(self._terms(words))
+        if len(words) == 1:  # one word, another spelling of ours ("tendonitis", "tendinitis")
+            return bool(terms) and terms <= self._term_ids.keys()
         return len(terms) >= 2 and any(terms <= ts for ts in self._phr_sets)
 
     def _stems(self, phrase: str) -> list[str]:
