@@ -416,8 +416,10 @@ class Chatbot:
         doctor_only = sp.lang.replies["doctor_only"][kind].format(topic=topic)
         # "Do I have bone marrow edema?" names no topic: the general answer is the article's
         # own answer to "how is it diagnosed?" (or "which medicines are used?").
+        content = {w for w in analysis.words if w not in sp.lang.stopwords}
+        names_only = any(content <= set(sp.lang.words(t)) for t in sp.topics)
         if article is not None and (top is None or top.entry.kind in ("smalltalk", "clinic")
-                                    or self._generic(sp, analysis)):
+                                    or names_only or self._generic(sp, analysis)):
             general = sp.lang.replies["personal_general"][kind].format(topic=topic)
             top = next((c for c in sp.matcher.rank(general)
                         if c.entry.article == slug and c.entry.kind in ("faq", "section")),

@@ -93,7 +93,7 @@ def test_two_questions_answer_one_and_suggest_the_other(bot):
 def test_no_diagnosis_only_general_information(bot, message):
     reply = bot.ask(message)
     assert reply.answered and reply.reason == "personal"
-    assert "only a doctor can diagnose" in reply.text and "MRI" in reply.text
+    assert "only a doctor can diagnose" in reply.text
     assert "you have" not in reply.text.lower().replace("whether you have", "")
 
 
