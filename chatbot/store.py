@@ -1,9 +1,11 @@
 """The exchange log: SQLAlchemy tables, their migrations and the few queries the app needs.
 
 One row per exchange. The visitor's text is kept only when the bot could not answer (that is
-what staff need to see) and only after redaction; answered exchanges keep the matched id and
-score. Writes come from the journal's writer (journal.py) and are idempotent on the query id,
-so a batch replayed after a crash or a lost commit acknowledgement stores each row once.
+what staff need to see) and only after redaction: every text bound for the journal or the
+database goes through `private()` here (in `exchange_entry`), so no caller can store a
+visitor's words unredacted. Answered exchanges keep the matched id and score. Writes come
+from the journal's writer (journal.py) and are idempotent on the query id, so a batch replayed
+after a crash or a lost commit acknowledgement stores each row once.
 
 Every call runs under a deadline: PostgreSQL gets a connect timeout and a statement timeout,
 SQLite a busy timeout, and a watchdog breaks the connection of a call that outlives its time
@@ -50,6 +52,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
 from .errors import StoreError, StoreUnavailable
+from .redact import scrub
 
 log = logging.getLogger(__name__)
 
@@ -313,15 +316,20 @@ class Store:
         return dbapi_connection
 
 
+def private(text: str | None) -> str | None:
+    """What may be stored of a visitor's text: control characters stripped, personal data out."""
+    return None if text is None else scrub(text)
+
+
 def exchange_entry(query_id: str, *, created_at: datetime | None = None, **fields) -> Entry:
-    """Return the journal entry of one exchange, stamped now unless `created_at` is given."""
+    """Return the journal entry of one exchange, stamped now unless `created_at` is given; its
+    text redacted (the journal on disk is storage too)."""
     unknown = set(fields) - set(EXCHANGE_FIELDS)
     if unknown:
         raise TypeError(f"unknown exchange field(s): {', '.join(sorted(unknown))}")
     payload = {name: fields.get(name) for name in EXCHANGE_FIELDS}
     payload["created_at"] = (created_at or now()).isoformat()
-    if payload["answered"]:
-        payload["text"] = None
+    payload["text"] = None if payload["answered"] else private(payload["text"])
     return Entry("exchange", query_id, payload)
 
 

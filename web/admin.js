@@ -54,19 +54,20 @@
     }).catch(function (err) { $("status").textContent = err.message; });
   }
 
+  // The server builds the CSV (the same function as `chatbot unanswered --csv`), so formulas a
+  // visitor typed are neutralised in one place for every export.
   function csv() {
-    var quote = function (v) {
-      var text = v === null || v === undefined ? "" : String(v);
-      if (/^[=+\-@\t\r]/.test(text)) text = "'" + text; // no formulas when opened in a spreadsheet
-      return '"' + text.replace(/"/g, '""') + '"';
-    };
-    var lines = [["created_at", "text", "best_id", "best_score"].join(",")].concat(items.map(function (i) {
-      return [i.created_at, i.text, i.best_id, i.best_score].map(quote).join(",");
-    }));
-    var link = document.createElement("a");
-    link.href = URL.createObjectURL(new Blob([lines.join("\n")], { type: "text/csv" }));
-    link.download = "unanswered.csv";
-    link.click();
+    fetch("/api/v1/admin/unanswered.csv?limit=100000", {
+      headers: { Authorization: "Bearer " + token() }
+    }).then(function (r) {
+      if (!r.ok) throw new Error("The server answered " + r.status + ".");
+      return r.blob();
+    }).then(function (blob) {
+      var link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = "unanswered.csv";
+      link.click();
+    }).catch(function (err) { $("status").textContent = err.message; });
   }
 
   $("login").addEventListener("submit", function (event) {
