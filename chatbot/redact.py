@@ -779,8 +779,9 @@ def _date_patterns() -> tuple[list[re.Pattern], re.Pattern, list[re.Pattern]]:
     # 23 nisanında".
     of_year = "|".join(re.escape(fold(w)) for w in lexicon().words["year_words"]) or "(?!)"
     words = [re.compile(rf"(?<!\d)(\d{{1,2}}){ordinal}{sep}({months})\.?{sep}({year})(?!\d)"),
-             re.compile(rf"(?<!\w){soon}({months})\.?{sep}(\d{{1,2}}){ordinal}{sep}({year})"
-                        r"(?!\d)"),
+             # (the day ends where its digits do: "March 2023" is no "March 20, '23")
+             re.compile(rf"(?<!\w){soon}({months})\.?{sep}(\d{{1,2}})(?!\d){ordinal}{sep}"
+                        rf"({year})(?!\d)"),
              re.compile(rf"(?<![\d.,/-])((?:19|20)\d{{2}})\s+(?:(?:{of_year})\s+)?(\d{{1,2}})"
                         rf"{ordinal}\s+({months})[^\W\d_]*")]
     numeric = re.compile(r"(?<![\d.])(\d{1,4})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{2,4})"
@@ -818,9 +819,11 @@ def dates(view: View, lex: Lexicon) -> None:
         if ok:
             view.claim(m.start(), m.end(), "[date]")
     if "card_expiry" in view.cue_kinds:   # a card's expiry date is the card's: "exp 09/27"
+        month_names = "|".join(sorted(map(re.escape, lex.months), key=len, reverse=True))
         for m in re.finditer(r"(?<![\d/.])(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2}(?![\d/]|\.\d)|"
-                             r"(?<!\d)\d{3,4}(?!\d)", view.text):
-            if _cue_before(view, m.start(), "card_expiry", lex, window=16):
+                             rf"(?<!\w)(?:{month_names})\.?\s?(?:20)?\d{{2}}(?!\d)|"
+                             r"(?<!\d)\d{3,4}(?!\d)", _folded(view)):
+            if _cue_before(view, m.start(), "card_expiry", lex, window=24):
                 view.claim(m.start(), m.end(), "[card]")
     if "date_cue" not in view.cue_kinds and not _year_suffix(view, lex):
         return
@@ -1404,7 +1407,9 @@ def names(view: View, lex: Lexicon) -> None:
         # A name begun in capitals goes on in capitals, short words too: "ELIF SU BAYRAKTAR".
         in_caps = t.text[:t.stem_end - t.start].isupper() and len(t.stem) > 1
         for m in range(k + 1, min(n, k + 3)):
-            if not (adjacent(m - 1, m) and usable(m) and (
+            shouting = in_caps and explicit and tokens[m].text.isupper()    # "ELIF SU"
+            if not (adjacent(m - 1, m) and (usable(m) or shouting and len(tokens[m].stem) > 1)
+                    and (
                     tokens[m].capital or caps(m) or known(m) or in_caps and tokens[m].text[
                         :tokens[m].stem_end - tokens[m].start].isupper())):
                 break
@@ -1425,8 +1430,12 @@ def names(view: View, lex: Lexicon) -> None:
             else:
                 # A label with a colon is a form's field: what follows is the name, whatever
                 # its case ("name: o'connor", "Hastanın adı: Can Erdem").
+                # Lower case only for a name's shape ("o'connor"): "patient: recurrent ..." is
+                # a complaint.
                 label = key == "intro_name" and view.text[tokens[k - 1].end:
-                                                          tokens[k - 1].end + 2].startswith(":")
+                                                          tokens[k - 1].end + 2].startswith(":") \
+                    and k < n and (tokens[k].capital or known(k) or tokens[k].text.isupper()
+                                   or "'" in tokens[k].text[:tokens[k].stem_end - tokens[k].start])
                 fired = take(k, explicit=key == "intro" or label, title=key == "title_before")
             if fired or key == "intro":
                 for b in range(i, k):
