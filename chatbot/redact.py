@@ -124,7 +124,7 @@ CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "s
             "name_here")
 WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
-             "name_origin", "year_words", "institution")
+             "name_origin", "year_words", "institution", "name_correction", "phone_extension")
 
 
 @lru_cache(maxsize=1)
@@ -343,8 +343,19 @@ def _spell_numbers(text: str, tokens: list[Token], lex: Lexicon
                    ) -> tuple[str, list[int] | None, list[int] | None]:
     """Turn runs of number words into digit groups: the new text and, if it changed, the
     original start and end of each of its characters."""
-    words = [(t.start, t.end, t.fold) for t in tokens]
-    numeric = lex.number_words.keys() | lex.hundred | lex.thousand
+    numeric = frozenset(lex.number_words.keys() | lex.hundred | lex.thousand)
+    words = []
+    for t in tokens:
+        # Number words typed as one: "beşyüzotuziki" is "beş yüz otuz iki".
+        parts = _number_parts(t.fold, numeric) if len(t.fold) >= 6 and len(
+            t.fold) == t.end - t.start and t.fold not in numeric else None
+        if parts and len(parts) > 1:
+            at = t.start
+            for part in parts:
+                words.append((at, at + len(part), part))
+                at += len(part)
+        else:
+            words.append((t.start, t.end, t.fold))
     replacements = []
     i = 0
     while i < len(words):
@@ -394,6 +405,19 @@ def _spell_numbers(text: str, tokens: list[Token], lex: Lexicon
     starts.extend(range(kept, len(text)))
     ends.extend(range(kept + 1, len(text) + 1))
     return "".join(out), starts, ends
+
+
+@lru_cache(maxsize=4096)
+def _number_parts(word: str, numeric: frozenset[str]) -> tuple[str, ...] | None:
+    """Split a word into number words, longest first, or None."""
+    if not word:
+        return ()
+    for cut in range(len(word), 1, -1):
+        if word[:cut] in numeric:
+            rest = _number_parts(word[cut:], numeric)
+            if rest is not None:
+                return (word[:cut],) + rest
+    return None
 
 
 def _groups(run, lex: Lexicon):
@@ -678,7 +702,7 @@ def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern
 HANDLE = re.compile(r"(?<![\w.@/])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,29}[A-Za-z0-9_])?")
 
 
-HANDLE_WORD = re.compile(r"[\w.]+(?:'\w+)?")
+HANDLE_WORD = re.compile(r"[\w.]+(?::\.?[\w.]+)*(?:'\w+)?")   # also Skype's "live:.cid.7e3f"
 
 
 def handles(view: View, lex: Lexicon) -> None:
@@ -981,6 +1005,8 @@ class _Numbers:
         self.view, self.lex = view, lex
         self.cues: dict[int, str | None] = {}
         self.card_ends: list[int] = []
+        self.phone_ends: list[int] = []
+        self.phone_starts: list[int] = []
 
     def label(self, groups: list[re.Match], *, by_cue: bool) -> str | None:
         raw = [g.group() for g in groups]
@@ -1042,6 +1068,9 @@ class _Numbers:
                         self.view.claim(groups[i].start(), groups[j - 1].end(), label)
                         if label == "[card]":
                             self.card_ends.append(groups[j - 1].end())
+                        elif label == "[phone]":
+                            self.phone_ends.append(groups[j - 1].end())
+                            self.phone_starts.append(groups[i].start())
                         if rest:
                             left.append(rest)
                         rest, i = [], j
@@ -1063,6 +1092,22 @@ def numbers(view: View, lex: Lexicon) -> None:
     split = _Numbers(view, lex)
     for run in list(RUN.finditer(view.text)):
         split(run)
+    # A prefix typed apart belongs to the number after it: "0532 and then 418 27 90".
+    for start in split.phone_starts:
+        m = re.search(r"(?<![\d\ufffc])0\d{3}(?=[^\W\d_]*(?:\s+[^\W\d_]+){0,2}\s*,?\s*$)",
+                      view.text[max(0, start - 24):start])
+        if m:
+            base = max(0, start - 24)
+            view.claim(base + m.start(), base + m.end(), "[phone]")
+    # An extension belongs to its phone number: "020 7946 0381 extension 22", "dahili 214".
+    if split.phone_ends:
+        words = "|".join(sorted(map(re.escape, lex.words["phone_extension"]), key=len,
+                                reverse=True))
+        for end in split.phone_ends:
+            m = re.compile(rf"(?i)[\s,]{{1,2}}(?:{words})\.?[\s:.]{{0,2}}\d{{1,5}}(?!\d)").match(
+                _folded(view), end) if words else None
+            if m:
+                view.claim(end, m.end(), "[phone]")
     for end in split.card_ends:
         m = CARD_EXPIRY.search(view.text, end, end + 24)
         if m and not re.search(r"[^\W\d_]{3}|[.!?]\s", view.text[end:m.start()]):
@@ -1244,6 +1289,10 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
         elif street or t.stem in lex.places:
             placed = placed or not street
             k += max(street, 1)
+        elif t.fold in lex.words["name_particles"] and not t.capital and k + 1 < len(tokens) \
+                and tokens[k + 1].capital and re.fullmatch(
+                    r"\s{1,2}", view.text[t.end:tokens[k + 1].start]):
+            k += 2          # a street's name after a particle: "7 Rue des Lilas"
         elif t.text.isupper() and len(t.text) <= 3 and re.match(r"\s\d{4,5}\b", view.text[t.end:]):
             k += 1          # a state and its ZIP code: "IL 62704"
         elif t.fold in stop:
@@ -1437,6 +1486,16 @@ def names(view: View, lex: Lexicon) -> None:
                     and k < n and (tokens[k].capital or known(k) or tokens[k].text.isupper()
                                    or "'" in tokens[k].text[:tokens[k].stem_end - tokens[k].start])
                 fired = take(k, explicit=key == "intro" or label, title=key == "title_before")
+            if fired:
+                # A correction names someone too: "soyadım Tekin değil Tekinalp", "Jon, not John".
+                last = k
+                while last + 1 < n and mark[last + 1]:
+                    last += 1
+                c = last + 1
+                if c + 1 < n and tokens[c].fold in lex.words["name_correction"] and re.fullmatch(
+                        r",?\s{1,2}", view.text[tokens[last].end:tokens[c].start]) and \
+                        tokens[c + 1].capital and usable(c + 1):
+                    mark[c + 1] = True
             if fired or key == "intro":
                 for b in range(i, k):
                     blocked[b] = True
@@ -1542,10 +1601,11 @@ def names(view: View, lex: Lexicon) -> None:
 # --------------------------------------------------------------------------------------------
 # The registry: order matters, most specific first (an e-mail's digits are not a phone).
 
-RECOGNISERS = (urls, emails, handles, ips, ibans, dates, plates, documents, numbers, addresses,
+RECOGNISERS = (urls, emails, ibans, handles, ips, dates, plates, documents, numbers, addresses,
                names)
 # Spans of these kinds that touch are one: "[name] [name]" would only tell how many words.
-MERGE = {"[name]": re.compile(r"[ \t]*"), "[address]": re.compile(r"[\s,/.-]*")}
+MERGE = {"[name]": re.compile(r"[ \t]*"), "[address]": re.compile(r"[\s,/.-]*"),
+         "[phone]": re.compile(r"")}     # a number and its extension
 
 
 def redact(text: str) -> str:
