@@ -1573,12 +1573,14 @@ def names(view: View, lex: Lexicon) -> None:
             mark[i - 1] = True
     # A name found once is a name wherever the message repeats it ("ben sevval, sevval tas").
     # A name that is also a word repeats as a name only where it looks like one: capitalised
-    # or with an apostrophe ending ("deniz'in dizi ... Deniz Şahin").
+    # mid-sentence or with an apostrophe ending ("deniz'in dizi ... Deniz Şahin"; not "Deniz
+    # ben. Deniz kenarında").
     found_names = {tokens[k].stem for k in range(n) if mark[k] and "word" not in kinds(k)}
     found_words = {tokens[k].stem for k in range(n) if mark[k]} - found_names
     for k in range(n):
         if not mark[k] and (tokens[k].stem in found_names or tokens[k].stem in found_words and (
-                tokens[k].capital or tokens[k].stem_end != tokens[k].end)) and usable(k):
+                tokens[k].capital and not _sentence_start(view, tokens[k])
+                or tokens[k].stem_end != tokens[k].end)) and usable(k):
             mark[k] = True
             if k + 1 < n and grows(k, k + 1):
                 mark[k + 1] = True
