@@ -1433,15 +1433,13 @@ def names(view: View, lex: Lexicon) -> None:
         gap = TITLE_GAP if title else CUE_GAP    # only a title's dot is no sentence's end
         if k >= n or not gap.fullmatch(view.text[tokens[k - 1].end:tokens[k].start]):
             return False
-        if not usable(k, labelled=explicit):
-            return False
         t = tokens[k]
         initial = k
         if len(t.text) == 1 and t.text.isupper() and k + 1 < n and re.fullmatch(
                 r"\.\s{1,2}", view.text[t.end:tokens[k + 1].start]) and tokens[k + 1].capital:
             k, t = k + 1, tokens[k + 1]     # an initial first: "T. Şen"
-            if not usable(k):
-                return False
+        if not usable(k, labelled=explicit):
+            return False
         # A name that is also a word ("ben yagmur,"), standing alone after an introduction; not
         # an English word ("I'm done.").
         alone = "first" in kinds(k) and delimited(k) and (

@@ -224,7 +224,21 @@ def test_red_team_list_keeps_what_staff_need():
     ("Baker's cyst and Achilles tendon pain", "Baker's cyst and Achilles tendon pain"),
     ("Osgood-Schlatter disease in a teenager", "Osgood-Schlatter disease in a teenager"),
     ("Patrick's test was positive", "Patrick's test was positive"),
-    # Context makes them names.
+    ("Salter-Harris tip 2 kırık, Kellgren-Lawrence grade 3",
+     "Salter-Harris tip 2 kırık, Kellgren-Lawrence grade 3"),
+    # Places with a case ending, institutions, acronyms and a month with its year stay.
+    ("Kartal'daki şubeniz açık mı? Mersin'den geleceğim", "Kartal'daki şubeniz açık mı? "
+     "Mersin'den geleceğim"),
+    ("Ege Üniversitesi'nde çekilen MR CD'sini getirsem olur mu",
+     "Ege Üniversitesi'nde çekilen MR CD'sini getirsem olur mu"),
+    ("I had surgery in March 2023", "I had surgery in March 2023"),
+    ("KIZIM JILETLE KOLUNU KESMIS", "KIZIM JILETLE KOLUNU KESMIS"),
+    ("Selamlar, Deniz ben. Deniz kenarında koştum", "Selamlar, [name] ben. Deniz kenarında koştum"),
+    # Context makes them names: capitals on a form, an initial, an ending on the title.
+    ("patient: SMITH John, name: o'connor", "patient: [name], name: [name]"),
+    ("Thanks, T. Şen (tennis elbow)", "Thanks, [name]. [name] (tennis elbow)"),
+    ("Umut Bey'in randevusu", "[name] Bey'in randevusu"),
+    ("deniz'in dizi ağrıyor, Deniz Şahin 15 yaşında", "[name]'in dizi ağrıyor, [name] 15 yaşında"),
     ("Umut Bey ile görüşmek istiyorum", "[name] Bey ile görüşmek istiyorum"),
     ("my name is Will", "my name is [name]"),
     ("Ayşe Yılmaz, 0532 123 45 67", "[name], [phone]"),
