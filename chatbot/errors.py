@@ -8,8 +8,9 @@
     │                            full): try again later, nothing is wrong with the data
     ├── ArticleError             an article to import is empty, binary, of an unknown kind or
     │                            has no headings
-    └── EditError                a change to the knowledge file was refused (it changed since
-                                 it was read, or the result is invalid: see KnowledgeError)
+    ├── EditError                a change to the knowledge file was refused (it changed since
+    │                            it was read, or the result is invalid: see KnowledgeError)
+    └── StarterError             a clinic folder cannot be made there (`chatbot init`)
 """
 
 from __future__ import annotations
@@ -51,3 +52,7 @@ class ArticleError(ChatbotError):
 
 class EditError(ChatbotError):
     """A change to the knowledge file was not written; the file is as it was."""
+
+
+class StarterError(ChatbotError):
+    """A clinic folder cannot be made there; nothing was written."""
