@@ -274,17 +274,11 @@ def feedback():
     query_id = query_id.lower()
     if not isinstance(helpful, bool):
         raise ApiError(400, "invalid_helpful", "'helpful' must be true or false.")
-    journal = _journal()
-    # Replies of the last day are known to the journal; older ones are looked up.
-    if not journal.knows(query_id):
-        try:
-            found = _store().exists(query_id)
-        except StoreError:
-            raise ApiError(503, "unavailable", "Feedback cannot be saved right now.") from None
-        if not found:
-            raise ApiError(404, "not_found", "No chat reply with that 'query_id'.")
-    journal.log_feedback(query_id, helpful)
-    return jsonify({"ok": True})
+    # Taken whatever the id, without asking the database: behind a load balancer the reply
+    # may be in another instance's journal still. The writer applies the vote once the reply
+    # is stored, and gives up on it after a while if none ever is: 202, recorded, not applied.
+    _journal().log_feedback(query_id, helpful)
+    return jsonify({"ok": True}), 202
 
 
 def _require_admin() -> None:

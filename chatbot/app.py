@@ -32,6 +32,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Knowledge is validated and indexed once; a broken file stops start-up with every problem.
     app.extensions["chatbot"] = Chatbot.from_file(settings["FAQ_PATH"],
                                                   vocabulary_path=settings["VOCABULARY_PATH"])
+    # The first question loads what is loaded lazily (red-flag rules, ~0.2 s): ask it here,
+    # before gunicorn forks, rather than in every worker on a visitor's first chat.
+    app.extensions["chatbot"].ask("hello")
 
     # Redaction's name lists and cue words load now: the first stored question does not wait
     # for them, and a broken data file stops start-up instead of a write.

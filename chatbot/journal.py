@@ -11,6 +11,12 @@ down) leaves its entries to the next writer, which replays them. The database ig
 exchange it already holds, so a replay stores nothing twice; an entry is marked done only
 after the database committed it.
 
+A vote (feedback) is applied once its exchange is in the database. Behind a load balancer
+the exchange may be in another instance's journal still, so a vote that finds no row is tried
+again, waiting longer each time, and given up after VOTE_TRIES tries (about nine minutes while
+the database answers): the instance that gave the reply has written it by then, or no reply
+ever had that id.
+
 The spool holds at most `max_rows` entries not yet in the database. Past that, new entries are
 refused: the visitor is still answered, the exchange is not logged, and the refusal is counted
 (`dropped_log_rows` in /api/v1/health) and logged. Refusing the newest keeps what is already
@@ -39,9 +45,12 @@ log = logging.getLogger(__name__)
 WAIT_DURABLE = 0.2      # longest a request waits for its entry to reach the disk, in seconds
 BATCH = 200             # entries per database transaction
 POLL = 0.1              # how often the writer looks for entries other processes spooled
+GATHER = 0.05           # after a partial batch, the writer lets the next one gather this long
 PING_EVERY = 5.0        # an idle writer checks the database this often (health's "db")
 BACKOFF = (0.1, 2.0)    # first and longest wait between tries while the database is out
-KEEP_DONE = 24 * 3600   # ids of written exchanges stay known (for feedback) this long
+KEEP_DONE = 24 * 3600   # ids of written entries stay (to trace what went where) this long
+VOTE_BACKOFF = (1.0, 60.0)  # first and longest wait before a vote looks for its exchange again
+VOTE_TRIES = 15         # then it is given up: 9 minutes (1+2+...+32+8x60 s) of waits
 HOUSEKEEPING = 3600.0   # retention purge and spool pruning, at most this often
 MEMORY_MAX = 10_000     # entries held in memory while the spool cannot be written
 
@@ -55,12 +64,15 @@ CREATE TABLE IF NOT EXISTS entries (
     payload TEXT,                 -- JSON; emptied once the database has the entry
     added REAL NOT NULL,
     done REAL,                    -- when the database committed it; NULL while pending
-    failed TEXT                   -- why the database rejected it, if it did
+    failed TEXT,                  -- why the database rejected it (or gave up), if it did
+    tries INTEGER NOT NULL DEFAULT 0,  -- a vote's tries while its exchange was not stored
+    retry_at REAL                 -- a waiting vote is not tried again before this
 );
 CREATE INDEX IF NOT EXISTS entries_pending ON entries(seq) WHERE done IS NULL;
 CREATE INDEX IF NOT EXISTS entries_query ON entries(query_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+SPOOL_VERSION = 1       # PRAGMA user_version of a spool with the SCHEMA above
 
 
 def init_app(app, store: Store, path: str | Path) -> Journal:
@@ -80,16 +92,22 @@ class Spool:
         self.path = Path(path)
         self.max_rows = max_rows
 
-    def connect(self, *, timeout: float = 5.0) -> sqlite3.Connection:
-        """Open the spool (creating it if needed); autocommit, transactions are explicit."""
+    def connect(self, *, timeout: float = 5.0, durable: bool = True) -> sqlite3.Connection:
+        """Open the spool (creating it if needed); autocommit, transactions are explicit.
+
+        `durable=False` is for the writer: a mark of "done" lost in a crash only replays
+        entries the database ignores, so its commits need not wait for the disk.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
                                check_same_thread=False)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             # FULL: every commit (one batch) is fsync'd before the request is told it is safe.
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.executescript(SCHEMA)
+            conn.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
+            if conn.execute("PRAGMA user_version").fetchone()[0] < SPOOL_VERSION:
+                conn.executescript(SCHEMA)
+                _upgrade(conn)
         except sqlite3.Error:
             conn.close()
             raise
@@ -99,7 +117,7 @@ class Spool:
         """Append entries in one fsync'd transaction; return how many were refused (full)."""
         added = time.time()
         with _transaction(conn):
-            room = max(0, self.max_rows - self.pending_count(conn))
+            room = max(0, self.max_rows - self.pending_count(conn, waiting_votes=True))
             conn.executemany(
                 "INSERT INTO entries (kind, query_id, payload, added) VALUES (?, ?, ?, ?)",
                 [(e.kind, e.query_id, json.dumps(e.payload), added) for e in entries[:room]])
@@ -109,44 +127,75 @@ class Spool:
         return refused
 
     def pending(self, conn: sqlite3.Connection, limit: int) -> list[tuple[int, Entry]]:
-        """Return the oldest pending entries, exchanges before feedback (votes need the row)."""
+        """Return the oldest pending entries, exchanges before feedback (votes need the row).
+
+        A vote waiting for its exchange (another instance's) is left out until its retry time.
+        """
         rows = conn.execute(
             "SELECT seq, kind, query_id, payload FROM entries WHERE done IS NULL "
-            "ORDER BY kind = 'feedback', seq LIMIT ?", (limit,)).fetchall()
+            "AND (retry_at IS NULL OR retry_at <= ?) ORDER BY kind = 'feedback', seq LIMIT ?",
+            (time.time(), limit)).fetchall()
         return [(seq, Entry(kind, query_id, json.loads(payload)))
                 for seq, kind, query_id, payload in rows]
 
     def mark_done(self, conn: sqlite3.Connection, seqs: list[int], *,
-                  failed: str | None = None) -> None:
+                  failed: str | None = None, votes: list[tuple[int, str]] = ()) -> None:
         """Mark entries written; their payload (the visitor's text) is no longer kept.
 
         Entries the database rejected (`failed`) keep theirs, for a look, until pruned.
+        `votes` (seq, query_id) were applied: older votes on the same reply still waiting
+        are done too, or their retry would overwrite the newer vote.
         """
         with _transaction(conn):
             if failed is None:
                 conn.executemany("UPDATE entries SET done = ?, payload = NULL WHERE seq = ?",
                                  [(time.time(), seq) for seq in seqs])
+                conn.executemany("UPDATE entries SET done = ?, payload = NULL "
+                                 "WHERE kind = 'feedback' AND query_id = ? AND seq < ? "
+                                 "AND done IS NULL",
+                                 [(time.time(), query_id, seq) for seq, query_id in votes])
             else:
                 conn.executemany("UPDATE entries SET done = ?, failed = ? WHERE seq = ?",
                                  [(time.time(), failed, seq) for seq in seqs])
                 _bump(conn, "dropped", len(seqs))
 
-    def pending_count(self, conn: sqlite3.Connection, *, up_to: int | None = None) -> int:
+    def postpone(self, conn: sqlite3.Connection, seqs: list[int]) -> int:
+        """Try these votes again later, each wait twice the last; return how many were given up.
+
+        Their exchange is not in the database yet: it may still be in another instance's
+        journal. Only tries count, not time, so an outage of the database costs none.
+        """
+        if not seqs:
+            return 0
+        marks = ",".join("?" * len(seqs))
+        with _transaction(conn):
+            conn.execute(f"UPDATE entries SET tries = tries + 1, retry_at = ? + "
+                         f"min(?, ? * (1 << min(tries, 30))) WHERE seq IN ({marks})",
+                         (time.time(), VOTE_BACKOFF[1], VOTE_BACKOFF[0], *seqs))
+            # Kept for a look until pruned, like a rejected entry, but not counted as dropped:
+            # a vote for an id no reply gave (a client's mistake or a guess) is not our loss.
+            return conn.execute(
+                f"UPDATE entries SET done = ?, failed = 'no_such_reply' "
+                f"WHERE seq IN ({marks}) AND tries >= ?",
+                (time.time(), *seqs, VOTE_TRIES)).rowcount
+
+    def pending_count(self, conn: sqlite3.Connection, *, up_to: int | None = None,
+                      waiting_votes: bool = False) -> int:
+        """Count entries waiting for the database (up to a seq), votes waiting for their
+        reply only if asked: those wait for another instance, not for the database."""
+        sql = "SELECT count(*) FROM entries WHERE done IS NULL"
+        if not waiting_votes:
+            sql += " AND tries = 0"
         if up_to is None:
-            return conn.execute("SELECT count(*) FROM entries WHERE done IS NULL").fetchone()[0]
-        return conn.execute("SELECT count(*) FROM entries WHERE done IS NULL AND seq <= ?",
-                            (up_to,)).fetchone()[0]
+            return conn.execute(sql).fetchone()[0]
+        return conn.execute(sql + " AND seq <= ?", (up_to,)).fetchone()[0]
 
     def last_seq(self, conn: sqlite3.Connection) -> int:
         return conn.execute("SELECT coalesce(max(seq), 0) FROM entries").fetchone()[0]
 
-    def has_exchange(self, conn: sqlite3.Connection, query_id: str, *,
-                     pending_only: bool = False) -> bool:
-        sql = ("SELECT 1 FROM entries WHERE query_id = ? AND kind = 'exchange' "
-               "AND failed IS NULL")
-        if pending_only:
-            sql += " AND done IS NULL"
-        return conn.execute(sql, (query_id,)).fetchone() is not None
+    def has_pending_exchange(self, conn: sqlite3.Connection, query_id: str) -> bool:
+        return conn.execute("SELECT 1 FROM entries WHERE query_id = ? AND kind = 'exchange' "
+                            "AND done IS NULL", (query_id,)).fetchone() is not None
 
     def get(self, conn: sqlite3.Connection, key: str, default: str | None = None) -> str | None:
         row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -165,6 +214,19 @@ class Spool:
             "WHERE done IS NOT NULL ORDER BY seq DESC LIMIT 1 OFFSET ?)",
             (self.max_rows,)).rowcount
         return removed
+
+
+def _upgrade(conn: sqlite3.Connection) -> None:
+    """Add the columns a spool written by an older version lacks (it may hold pending rows)."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(entries)")}
+    for column, definition in (("tries", "INTEGER NOT NULL DEFAULT 0"), ("retry_at", "REAL")):
+        if column not in have:
+            try:
+                conn.execute(f"ALTER TABLE entries ADD COLUMN {column} {definition}")
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):   # another process just added it
+                    raise
+    conn.execute(f"PRAGMA user_version = {SPOOL_VERSION}")
 
 
 class _transaction:
@@ -262,19 +324,6 @@ class Journal:
             # Bounded: a slow or broken disk delays the answer by WAIT_DURABLE at most.
             self._cond.wait_for(lambda: self._durable >= ticket, timeout=WAIT_DURABLE)
 
-    def knows(self, query_id: str) -> bool:
-        """Return whether this journal logged that exchange (pending, or written lately)."""
-        try:
-            conn = self.spool.connect(timeout=0.5)
-        except (sqlite3.Error, OSError):
-            return False
-        try:
-            return self.spool.has_exchange(conn, query_id)
-        except (sqlite3.Error, OSError):
-            return False
-        finally:
-            conn.close()
-
     def status(self) -> dict:
         """Return {"db": "ok"|"down", "pending": N, "dropped": N} without touching the database."""
         in_memory = self._queue.qsize() if self._pid == os.getpid() else 0
@@ -333,7 +382,8 @@ class Journal:
                 conn = self.spool.connect()
                 deadline = time.monotonic() + timeout
                 try:
-                    while time.monotonic() < deadline and self._drain_once(conn) == "busy":
+                    while (time.monotonic() < deadline
+                           and self._drain_once(conn) in ("busy", "written")):
                         pass
                 finally:
                     conn.close()
@@ -393,7 +443,7 @@ class Journal:
                 self._stopping.wait(1.0)   # another process drains this spool
                 continue
             try:
-                conn = conn or self.spool.connect()
+                conn = conn or self.spool.connect(durable=False)
                 outcome = self._drain_once(conn)
             except (sqlite3.Error, OSError) as exc:
                 log.error("journal %s unreadable: %s", self.spool.path, exc)
@@ -410,10 +460,16 @@ class Journal:
             if outcome == "idle":
                 self._wake.wait(POLL)
                 self._wake.clear()
+            elif outcome == "written":
+                # Under steady load, writing each few rows as they come costs a database
+                # transaction (and a spool one) per request, CPU the requests need. Rows are
+                # safe on disk already: let them gather into larger batches.
+                self._stopping.wait(GATHER)
         _close(conn)
 
     def _drain_once(self, conn: sqlite3.Connection) -> str:
-        """Write one batch; return "busy" (more may follow), "idle" or "unavailable"."""
+        """Write one batch; return "busy" (a full one: more may follow), "written" (a partial
+        one), "idle" (nothing to write) or "unavailable"."""
         rows = self.spool.pending(conn, BATCH)
         if not rows:
             return self._idle(conn)
@@ -426,7 +482,7 @@ class Journal:
             return self._one_by_one(conn, rows)
         self._set_db(conn, "ok")
         self._settle_results(conn, rows, results)
-        return "busy"
+        return "busy" if len(rows) == BATCH else "written"
 
     def _one_by_one(self, conn: sqlite3.Connection, rows: list[tuple[int, Entry]]) -> str:
         for seq, entry in rows:
@@ -446,14 +502,21 @@ class Journal:
         return "busy"
 
     def _settle_results(self, conn: sqlite3.Connection, rows, results) -> None:
-        done = []
+        done, votes, waiting = [], [], []
         for (seq, entry), took in zip(rows, results, strict=True):
-            # A vote whose exchange is still spooled (appended after this batch was read)
-            # waits for it; one whose exchange the database never got has nothing to update.
-            if not took and self.spool.has_exchange(conn, entry.query_id, pending_only=True):
-                continue
-            done.append(seq)
-        self.spool.mark_done(conn, done)
+            if took:
+                done.append(seq)
+                if entry.kind == "feedback":
+                    votes.append((seq, entry.query_id))
+            # A vote whose exchange is still spooled here (appended after this batch was
+            # read) is retried with the next batch; one whose exchange is elsewhere (another
+            # instance's journal) is retried later, for a while.
+            elif not self.spool.has_pending_exchange(conn, entry.query_id):
+                waiting.append(seq)
+        self.spool.mark_done(conn, done, votes=votes)
+        if given_up := self.spool.postpone(conn, waiting):
+            log.info("journal: %d vote(s) given up: no reply with their query_id was stored "
+                     "in %d tries", given_up, VOTE_TRIES)
 
     def _idle(self, conn: sqlite3.Connection) -> str:
         now = time.monotonic()

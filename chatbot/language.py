@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
-import snowballstemmer
-
 from . import text
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -86,7 +84,7 @@ class Language:
 
     def __post_init__(self):
         kind, _, arg = self.stemmer.partition(":")
-        snowball = snowballstemmer.stemmer(arg) if kind == "snowball" else None
+        snowball = text.SharedStemmer(arg) if kind == "snowball" else None
         ordered = tuple(sorted(self.suffixes, key=lambda rule: len(rule[0]), reverse=True))
         object.__setattr__(self, "_stem", lru_cache(maxsize=65536)(
             lambda w: self._stem_word(w, kind, arg, snowball, ordered)))

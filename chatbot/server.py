@@ -13,8 +13,9 @@ Limits enforced here, before the app:
 - request line plus headers over MAX_HEADER_BYTES get 431.
 Errors the server answers itself are JSON, `{"error": {"code", "message"}}`, like the app's.
 
-The waitress classes below extend its channel and server (a JSON error task, a whole-request
-deadline, a lingering close): pyproject.toml keeps waitress to the major version they fit.
+The waitress classes below extend its task, channel and server (a response sent whole, a JSON
+error task, a whole-request deadline, a lingering close): pyproject.toml keeps waitress to the
+major version they fit.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
-from waitress.task import ErrorTask, ThreadedTaskDispatcher
+from waitress.task import ErrorTask, ThreadedTaskDispatcher, WSGITask
 
 from .redact import RedactingFilter, redact
 
@@ -91,6 +92,10 @@ class PrivateLogger(Logger):
             log.handlers = list(self.error_log.handlers)
             log.setLevel(logging.INFO)
             log.propagate = False
+        # waitress warns "Task queue depth is N" for every request that waits for a thread:
+        # under load, a line (and its redaction) per request, a tenth of a chat's CPU, saying
+        # what the latency already says.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 class WaitressWorker(Worker):
@@ -163,7 +168,30 @@ class _JsonErrorTask(ErrorTask):
         self.channel.server.access_log.info('"-" %s %d 0ms', error.code, len(body))
 
 
+class _WholeResponseTask(WSGITask):
+    """The app's answer, with its header queued together with the body's first bytes.
+
+    waitress queues the header on its own and its I/O loop sends what is queued at once:
+    every answer left as two sends, and a worker that died between them (a crash, SIGKILL)
+    left the proxy in front holding a header without a body, too late to ask another
+    instance. Queued together, a small answer leaves whole or not at all.
+    """
+
+    def write(self, data):
+        if self.wrote_header or not isinstance(data, bytes) or not data:
+            return super().write(data)   # a file sent with wsgi.file_wrapper, or the rest
+        channel, held = self.channel, []
+        channel.write_soon = held.append     # collect the header and the body's bytes
+        try:
+            super().write(data)
+        finally:
+            del channel.write_soon
+        if held:
+            channel.write_soon(b"".join(held))
+
+
 class _Channel(HTTPChannel):
+    task_class = _WholeResponseTask
     error_task_class = _JsonErrorTask
     request_started = 0.0
     refused = False     # an error was answered: the client may still be sending the request

@@ -10,6 +10,7 @@ linguistically perfect: it must never merge two words that mean different things
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -21,7 +22,23 @@ _SPECIAL = str.maketrans({"ı": "i", "İ": "i", "ß": "ss", "ø": "o", "Ø": "o"
                           "Ł": "l", "’": "'", "‘": "'", "`": "'"})
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SPLIT_ALNUM = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
-_ENGLISH = snowballstemmer.stemmer("english")
+
+
+class SharedStemmer:
+    """A Snowball stemmer for every thread: it keeps the word it works on in itself, so two
+    threads at once corrupt each other's (an IndexError, or a wrong stem)."""
+
+    def __init__(self, language: str):
+        self._stemmer = snowballstemmer.stemmer(language)
+        self._lock = threading.Lock()
+
+    def stemWord(self, word: str) -> str:  # Snowball's own name: a drop-in for its stemmer
+        with self._lock:
+            return self._stemmer.stemWord(word)
+
+
+_ENGLISH = SharedStemmer("english")
+
 
 def fold(text: str) -> str:
     """Lower-case, strip accents (Turkish dotted/dotless i included) and compatibility forms."""

@@ -135,9 +135,14 @@ class LiveServer:
         return self.request("POST", "/api/v1/chat", json_body={"message": message, **extra})
 
 
-def start_server(tmp_path: Path, *, workers: int = 1, **settings) -> LiveServer:
-    """Start `chatbot serve` with CHATBOT_* settings and wait until it answers."""
-    port = free_port()
+def start_server(tmp_path: Path, *, workers: int = 1, port: int | None = None,
+                 **settings) -> LiveServer:
+    """Start `chatbot serve` with CHATBOT_* settings and wait until it answers.
+
+    The same `tmp_path` and `port` start it again on its journal (a restart).
+    """
+    port = port or free_port()
+    tmp_path.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
     env.update({f"CHATBOT_{k}": str(v) for k, v in settings.items()})
     env.setdefault("CHATBOT_FAQ_PATH", str(FAQ))
