@@ -273,19 +273,24 @@ class Matcher:
         return max(found, key=lambda f: (f[1] + 10 * (sorted(f[0]) == letters)
                                          + 3 * (f[0][0] == word[0])))[0]
 
-    def analyse(self, message: str) -> Analysis:
-        """Normalise a message: fold, fix typos, stem, map synonyms, weigh each term."""
+    def analyse(self, message: str, *, correct: bool = True) -> Analysis:
+        """Normalise a message: fold, fix typos, stem, map synonyms, weigh each term.
+
+        `correct=False` leaves words the knowledge base does not know as they are (comparing
+        messages with one another, where such a word is the news, not a typo).
+        """
         corrections: dict[str, str] = {}
         fixed: list[str] = []
         raw = [part for word in self._join_split_words(self.lang.words(message))
                for part in (self._split_particle(word) if not self._is_known(word) else [word])]
         for word in raw:
-            if not self._is_known(word) and (repl := self._correct(word)):
+            if correct and not self._is_known(word) and (repl := self._correct(word)):
                 corrections[word] = repl
                 fixed.extend(repl.split())
             else:
                 fixed.append(word)
-        fixed = self._fix_phrases(fixed)
+        if correct:
+            fixed = self._fix_phrases(fixed)
         terms = self._terms(fixed)
         # How common each term is in the language, from the words the visitor actually typed.
         zipf: dict[str, float] = {}
@@ -436,6 +441,10 @@ class Matcher:
     def is_vague(self, word: str) -> bool:
         """Whether a folded word alone says too little to answer ("bone", "pain", "kemigim")."""
         return word in self.vocabulary.vague or self.lang.stem(word) in self._vague_stems
+
+    def knows(self, term: str) -> bool:
+        """Whether a term (as `analyse` gives it) occurs in the indexed texts."""
+        return term in self._term_ids
 
     def words_known(self) -> frozenset[str]:
         """Every word of the indexed texts and the vocabulary (folded)."""
