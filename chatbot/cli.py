@@ -80,7 +80,8 @@ def serve(host: str, port: int, workers: int, threads: int):
         raise click.ClickException(str(exc)) from None
     store, journal = app.extensions["chatbot_store"], app.extensions["chatbot_journal"]
     click.echo(f"knowledge: {app.config['CHATBOT']['FAQ_PATH']} "
-               f"({len(app.extensions['chatbot'].knowledge)} entries)")
+               f"({len(app.extensions['chatbot'].current().knowledge)} entries; "
+               "changes are picked up while serving)")
     # Bounded by CHATBOT_DATABASE_TIMEOUT: a database that is down or hangs delays start-up a
     # few seconds at most, and the server starts anyway.
     db_ok = store.connect()

@@ -73,12 +73,22 @@ class Vocabulary:
     @classmethod
     def load(cls, path: str | Path | None, lang: Language | None = None):
         """Read a vocabulary file (None: an empty vocabulary)."""
+        try:
+            raw = Path(path).read_bytes() if path else None
+        except OSError as exc:
+            raise KnowledgeError(str(path), [f"vocabulary: {exc}"]) from None
+        return cls.loads(raw, path, lang)
+
+    @classmethod
+    def loads(cls, raw: bytes | None, path: str | Path | None = None,
+              lang: Language | None = None):
+        """Decode a vocabulary file's bytes (None: an empty vocabulary)."""
         lang = lang or languages.load("en")
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+            data = json.loads(raw.decode("utf-8")) if raw is not None else {}
             if not isinstance(data, dict):
                 raise ValueError("must be a JSON object")
-        except (OSError, ValueError) as exc:
+        except ValueError as exc:   # UnicodeDecodeError and JSONDecodeError too
             raise KnowledgeError(str(path), [f"vocabulary: {exc}"]) from None
         return cls(
             synonyms=tuple(tuple(group) for group in data.get("synonyms", [])),

@@ -218,6 +218,7 @@ def _describe(bot: Chatbot, exs: list[Example]) -> dict:
         "last_seen": max(i["created_at"] for i in items),
         # Every example, not only those shown: fixed means the bot answers them all now.
         "fixed": all(_fixed(bot, ex) for ex in exs),
+        "members": [i["id"] for i in items],
     }
 
 

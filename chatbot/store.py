@@ -4,8 +4,9 @@ One row per exchange. The visitor's text is kept, after redaction, where staff n
 the bot could not answer, answered weakly (a low score, or an out-of-scope-looking request
 answered by a clinic entry), or a visitor voted the reply not helpful. Every other answer's
 text (and the reply given) is held for HOLD, so that a "not helpful" vote can still keep it,
-then erased by the writer's hourly housekeeping (`Store.purge`). Writes come from the journal's writer (journal.py) and are idempotent on the query id,
-so a batch replayed after a crash or a lost commit acknowledgement stores each row once.
+then erased by the writer's hourly housekeeping (`Store.purge`). Writes come from the
+journal's writer (journal.py) and are idempotent on the query id, so a batch replayed after a
+crash or a lost commit acknowledgement stores each row once.
 
 Every call runs under a deadline: PostgreSQL gets a connect timeout and a statement timeout,
 SQLite a busy timeout, and a watchdog breaks the connection of a call that outlives its time
