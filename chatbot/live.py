@@ -85,8 +85,9 @@ class LiveBot:
             return True
 
     def status(self) -> dict:
-        """{"state": "ok"|"stale", "entries", "loaded_at", "problems"} of this process."""
-        return {"state": "stale" if self.stale else "ok",
+        """{"state": "ok"|"stale", "entries", "loaded_at", "problems", "pid"} of this process
+        (each worker process has its own)."""
+        return {"state": "stale" if self.stale else "ok", "pid": os.getpid(),
                 "entries": len(self._bot.knowledge),
                 "loaded_at": self.loaded_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
                 "problems": list(self.problems)}

@@ -17,8 +17,10 @@ Pure core: no Flask, no database.
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 
@@ -29,9 +31,11 @@ from .dialogue import Chatbot, Reply
 WEAK_SCORE = 0.6
 # Average-linkage cut on the weighted term overlap (docs/staff.md: labelled pairs).
 THRESHOLD = 0.4
-# The weight of a category a message hits ("cost"), as a term: about a common content word,
-# so two questions about different things that both ask the price stay apart.
-CATEGORY_WEIGHT = 1.0
+# The weight of a category a message hits ("cost"), as a term: about a content word, so two
+# questions about different things that both ask the price stay apart.
+CATEGORY_WEIGHT = 1.5
+# Words the content itself uses weigh this much of what the matcher gives them (see features).
+KNOWN_FACTOR = 0.2
 MAX_EXAMPLES = 8
 KIND_ORDER = ("unanswered", "not_helpful", "weak_answer")   # which kind names a mixed cluster
 
@@ -62,16 +66,37 @@ class Example:
         return len(self.items)
 
 
-KNOWN_FACTOR = 0.3
-CORRECT = False
+
+
+_REFERENCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _reference(bot: Chatbot, lang: str) -> frozenset[str]:
+    """The terms of the entries' titles and answers in a language: what the content is about.
+
+    Alternates are left out, so that adding a visitor's wording (the usual fix) does not
+    change how the other messages of its cluster are compared.
+    """
+    matcher = bot.speakers[lang].matcher
+    if matcher not in _REFERENCE:
+        terms: set[str] = set()
+        for entry in bot.knowledge.entries:
+            words = entry.text(lang)
+            for text in (words.question, words.answer):
+                terms.update(matcher.analyse(text, correct=False).weights)
+        _REFERENCE[matcher] = frozenset(terms)
+    return _REFERENCE[matcher]
 
 
 def features(bot: Chatbot, text: str, lang: str) -> dict[str, float]:
     """The weighted terms a message is compared by (its language's normalisation)."""
     matcher = bot.speakers[lang].matcher
-    analysis = matcher.analyse(text, correct=CORRECT)
-    terms = {t: w * (KNOWN_FACTOR if matcher.knows(t) else 1.0)
-             for t, w in analysis.weights.items()}
+    # Words the content lacks stay as typed: here they are the news, not typos.
+    analysis = matcher.analyse(text, correct=False)
+    known = _reference(bot, lang)
+    # What an unanswered question is about is mostly in the words the content lacks ("park",
+    # "voucher"); the content's own words ("appointment", "clinic") are its setting.
+    terms = {t: w * (KNOWN_FACTOR if t in known else 1.0) for t, w in analysis.weights.items()}
     for category in (*analysis.out_of_scope, *analysis.personal):
         terms["@" + category] = CATEGORY_WEIGHT
     return terms
@@ -193,9 +218,7 @@ def clusters(bot: Chatbot, items: list[dict], *, threshold: float = THRESHOLD,
     return [_describe(bot, exs) for exs in out[:limit]]
 
 
-def _last(ex: Example):
-    from datetime import datetime
-
+def _last(ex: Example) -> datetime:
     return max(datetime.fromisoformat(i["created_at"].replace("Z", "+00:00")) for i in ex.items)
 
 
@@ -206,7 +229,9 @@ def _describe(bot: Chatbot, exs: list[Example]) -> dict:
     kind = max(KIND_ORDER, key=lambda k: (kinds[k], -KIND_ORDER.index(k)))
     exs = sorted(exs, key=lambda ex: (-ex.count, -_last(ex).timestamp()))
     lang = exs[0].lang
-    shown = [_example(bot, ex) for ex in exs[:MAX_EXAMPLES]]
+    replies = [bot.ask(ex.text, lang=ex.lang) for ex in exs]
+    shown = [_example(bot, ex, reply) for ex, reply in zip(exs[:MAX_EXAMPLES], replies,
+                                                            strict=False)]
     return {
         "id": oldest["id"],
         "size": len(items),
@@ -217,14 +242,13 @@ def _describe(bot: Chatbot, exs: list[Example]) -> dict:
         "first_seen": min(i["created_at"] for i in items),
         "last_seen": max(i["created_at"] for i in items),
         # Every example, not only those shown: fixed means the bot answers them all now.
-        "fixed": all(_fixed(bot, ex) for ex in exs),
+        "fixed": all(_ok(bot, ex, reply) for ex, reply in zip(exs, replies, strict=True)),
         "members": [i["id"] for i in items],
     }
 
 
-def _example(bot: Chatbot, ex: Example) -> dict:
+def _example(bot: Chatbot, ex: Example, reply: Reply) -> dict:
     newest = max(ex.items, key=lambda i: i["created_at"])
-    reply = bot.ask(ex.text, lang=ex.lang)
     entry = bot.knowledge.get(newest["match_id"]) if newest.get("match_id") else None
     return {
         "text": ex.text,
@@ -247,10 +271,6 @@ def _ok(bot: Chatbot, ex: Example, reply: Reply) -> bool:
         return False
     voted_down = {i["match_id"] for i in ex.items if i["kind"] == "not_helpful"}
     return reply.match.id not in voted_down
-
-
-def _fixed(bot: Chatbot, ex: Example) -> bool:
-    return _ok(bot, ex, bot.ask(ex.text, lang=ex.lang))
 
 
 def _nearest(bot: Chatbot, exs: list[Example], lang: str) -> dict | None:
