@@ -20,7 +20,6 @@ from __future__ import annotations
 import weakref
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
 
@@ -213,13 +212,14 @@ def clusters(bot: Chatbot, items: list[dict], *, threshold: float = THRESHOLD,
         in_lang = [ex for ex in examples if ex.lang == lang]
         for members in group(in_lang, threshold):
             out.append([in_lang[i] for i in members])
-    out.sort(key=lambda exs: (-sum(ex.count for ex in exs),
-                              -max(_last(ex) for ex in exs).timestamp()))
+    # Largest first; among equals, the most recently asked (ISO times sort as text).
+    out.sort(key=lambda exs: max(_last(ex) for ex in exs), reverse=True)
+    out.sort(key=lambda exs: sum(ex.count for ex in exs), reverse=True)
     return [_describe(bot, exs) for exs in out[:limit]]
 
 
-def _last(ex: Example) -> datetime:
-    return max(datetime.fromisoformat(i["created_at"].replace("Z", "+00:00")) for i in ex.items)
+def _last(ex: Example) -> str:
+    return max(i["created_at"] for i in ex.items)
 
 
 def _describe(bot: Chatbot, exs: list[Example]) -> dict:
@@ -227,7 +227,7 @@ def _describe(bot: Chatbot, exs: list[Example]) -> dict:
     oldest = min(items, key=lambda i: (i["created_at"], i["id"]))
     kinds = Counter(i["kind"] for i in items)
     kind = max(KIND_ORDER, key=lambda k: (kinds[k], -KIND_ORDER.index(k)))
-    exs = sorted(exs, key=lambda ex: (-ex.count, -_last(ex).timestamp()))
+    exs = sorted(sorted(exs, key=_last, reverse=True), key=lambda ex: ex.count, reverse=True)
     lang = exs[0].lang
     replies = [bot.ask(ex.text, lang=ex.lang) for ex in exs]
     shown = [_example(bot, ex, reply) for ex, reply in zip(exs[:MAX_EXAMPLES], replies,
