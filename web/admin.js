@@ -58,7 +58,7 @@
   function chart(days) {
     var svg = $("chart");
     while (svg.firstChild) svg.removeChild(svg.firstChild);
-    var w = 600, h = 160, top = 8, bottom = 20, n = days.length;
+    var w = 600, h = 160, top = 8, bottom = 4, n = days.length;
     var most = Math.max.apply(null, days.map(function (d) { return d.messages; }).concat([1]));
     var step = w / n, points = [];
     days.forEach(function (d, i) {
@@ -83,15 +83,8 @@
       line.setAttribute("points", points.join(" "));
       svg.appendChild(line);
     }
-    [days[0], days[n - 1]].forEach(function (d, i) {
-      var label = document.createElementNS(SVG, "text");
-      label.setAttribute("class", "axis");
-      label.setAttribute("x", i ? String(w - 2) : "2");
-      label.setAttribute("y", String(h - 4));
-      label.setAttribute("text-anchor", i ? "end" : "start");
-      label.textContent = d.date;
-      svg.appendChild(label);
-    });
+    $("axis-first").textContent = days[0].date;
+    $("axis-last").textContent = days[n - 1].date;
   }
 
   // -- clusters -----------------------------------------------------------------------------
