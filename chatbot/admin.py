@@ -32,7 +32,6 @@ MAX_ANSWER_CHARS = 5000
 MAX_ALTERNATES = 50
 
 
-@bp.before_request
 def _require_admin() -> None:
     token = current_app.config["CHATBOT"]["ADMIN_TOKEN"]
     if not token:
@@ -82,6 +81,7 @@ def _unavailable() -> ApiError:
 
 @bp.get("/unanswered")
 def unanswered():
+    _require_admin()
     limit = _int_arg("limit", 50, 1, 500)
     offset = _int_arg("offset", 0, 0, 10**9)
     _journal().settle()   # staff see what was asked a moment ago (when the database is up)
@@ -94,6 +94,7 @@ def unanswered():
 
 @bp.get("/stats")
 def stats():
+    _require_admin()
     raw = request.args.get("days", "30")
     if not raw.isdigit() or not 1 <= int(raw) <= 3650:
         raise ApiError(400, "invalid_days", "'days' must be a whole number from 1 to 3650.")
@@ -121,6 +122,7 @@ def _clusters(limit: int | None = None) -> list[dict]:
 
 @bp.get("/clusters")
 def clusters():
+    _require_admin()
     limit = _int_arg("limit", 100, 1, 1000)
     found = _clusters(limit)
     for cluster in found:
@@ -130,6 +132,7 @@ def clusters():
 
 @bp.post("/clusters/<cluster_id>/dismiss")
 def dismiss(cluster_id: str):
+    _require_admin()
     found = next((c for c in _clusters() if c["id"] == cluster_id), None)
     if found is None:
         raise ApiError(404, "not_found", f"No cluster {cluster_id!r} to review (dismissed "
@@ -150,8 +153,8 @@ def _clean(value) -> str | None:
     return strip_control(value).strip() or None
 
 
-def _too_long(name: str, value: str, limit: int) -> None:
-    if len(value) > limit:
+def _too_long(name: str, value: object, limit: int) -> None:
+    if isinstance(value, str) and len(value) > limit:
         raise ApiError(400, "text_too_long",
                        f"'{name}' has {len(value)} characters; the limit is {limit}.")
 
@@ -201,11 +204,13 @@ def _current_version() -> dict | None:
 
 @bp.post("/entries/<path:entry_id>/alternates")
 def add_alternate(entry_id: str):
+    _require_admin()
     body = json_body()
+    # Limits count what was sent (as the chat's do): cleaning can change a text's length.
+    _too_long("text", body.get("text"), current_app.config["CHATBOT"]["MAX_MESSAGE_CHARS"])
     text = _clean(body.get("text"))
     if text is None:
         raise ApiError(400, "invalid_text", "'text' must be a non-empty string.")
-    _too_long("text", text, current_app.config["CHATBOT"]["MAX_MESSAGE_CHARS"])
     lang = _lang(body, text)
     where, written = _apply(editor.add_alternate(entry_id, text, lang),
                             action="add-alternate",
@@ -218,15 +223,16 @@ def add_alternate(entry_id: str):
 
 @bp.post("/entries")
 def add_entry():
+    _require_admin()
     body = json_body()
     limit = current_app.config["CHATBOT"]["MAX_MESSAGE_CHARS"]
+    _too_long("question", body.get("question"), limit)
+    _too_long("answer", body.get("answer"), MAX_ANSWER_CHARS)
     question, answer = _clean(body.get("question")), _clean(body.get("answer"))
     if question is None:
         raise ApiError(400, "invalid_question", "'question' must be a non-empty string.")
     if answer is None:
         raise ApiError(400, "invalid_answer", "'answer' must be a non-empty string.")
-    _too_long("question", question, limit)
-    _too_long("answer", answer, MAX_ANSWER_CHARS)
     alternates = body.get("alternates", [])
     if not isinstance(alternates, list) or len(alternates) > MAX_ALTERNATES or not all(
             isinstance(a, str) and strip_control(a).strip() and len(a) <= limit
@@ -254,11 +260,13 @@ def add_entry():
 
 @bp.get("/versions")
 def versions():
+    _require_admin()
     return jsonify({"versions": [v.public() for v in editor.history(_path())]})
 
 
 @bp.post("/versions/<version_id>/restore")
 def restore(version_id: str):
+    _require_admin()
     if version_id == "current":
         raise ApiError(409, "already_current", "That version is the current content.")
     try:
@@ -278,6 +286,7 @@ def restore(version_id: str):
 
 @bp.get("/knowledge")
 def knowledge_state():
+    _require_admin()
     live = _live()
     live.current()
     return jsonify(live.status())

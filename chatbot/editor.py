@@ -178,7 +178,11 @@ def history(path: str | Path) -> list[Version]:
         except OSError:
             continue
         digest = hashlib.sha256(raw).hexdigest()
-        note = notes.get((digest, stat.st_mtime_ns)) or notes.get(digest)
+        # The note written with this very file; else the last one for these bytes written no
+        # later (a copy, or a file whose time was reset), never one of a later restore.
+        note = notes.get((digest, stat.st_mtime_ns)) or next(
+            (n for n in reversed(notes.get(digest, [])) if n["mtime_ns"] <= stat.st_mtime_ns),
+            None)
         action, summary = (note["action"], note["summary"]) if note else (
             "file", "written outside chatbot (by hand, or a copied file)")
         out.append(Version(vid, datetime.fromtimestamp(stat.st_mtime, UTC), action, summary,
@@ -305,7 +309,7 @@ def _note(path: Path, payload: bytes, action: str, summary: str) -> None:
 
 
 def _notes(path: Path) -> dict:
-    """Notes by (digest, mtime) and by digest alone; the latest wins."""
+    """Notes by (digest, mtime), and lists of them by digest, oldest first."""
     out: dict = {}
     try:
         lines = _history_file(path).read_text(encoding="utf-8").splitlines()
@@ -314,7 +318,8 @@ def _notes(path: Path) -> dict:
     for line in lines:
         try:
             note = json.loads(line)
-            out[(note["sha256"], note["mtime_ns"])] = out[note["sha256"]] = note
+            out[(note["sha256"], note["mtime_ns"])] = note
+            out.setdefault(note["sha256"], []).append(note)
         except (ValueError, KeyError, TypeError):
             continue   # a line cut short by a crash: the others still count
     return out

@@ -11,6 +11,7 @@ from chatbot.dialogue import Match, Reply
 from conftest import ROOT
 
 LABELLED = ROOT / "tests" / "data" / "clusters.jsonl"
+FRESH = ROOT / "tests" / "data" / "clusters_fresh.jsonl"   # written after the tuning
 
 
 def items(texts, lang=None, kind="unanswered"):
@@ -147,3 +148,9 @@ def test_labelled_pairs_precision_and_recall(bot):
     for lang, floor in (("en", (0.85, 0.5)), ("tr", (0.75, 0.45))):
         p, r = pairwise(bot, by_lang[lang])
         assert p >= floor[0] and r >= floor[1], (lang, p, r)
+
+
+def test_fresh_pairs_written_after_tuning(bot):
+    rows = [json.loads(line) for line in FRESH.read_text(encoding="utf-8").splitlines()]
+    precision, recall = pairwise(bot, rows)
+    assert precision >= 0.9 and recall >= 0.5, (precision, recall)
