@@ -89,16 +89,20 @@ class Document:
         EditError if the file changed on disk since it was read; KnowledgeError (the file
         untouched) if the data is invalid.
         """
+        with _locked(self.path):
+            return self._write(keep=keep, action=action, summary=summary)
+
+    def _write(self, *, keep: int, action: str, summary: str) -> Path | None:
+        """`write`, the caller holding the lock."""
         payload = dumps(self.data)
         self.validate()
-        with _locked(self.path):
-            on_disk = _read(self.path)
-            if on_disk != self.original:
-                raise EditError(f"{self.path}: changed since it was read (by another edit?): "
-                                "nothing written; run the command again")
-            kept = _keep(self.path, on_disk, keep) if on_disk is not None else None
-            _atomic_write(self.path, payload)
-            _note(self.path, payload, action, summary)
+        on_disk = _read(self.path)
+        if on_disk != self.original:
+            raise EditError(f"{self.path}: changed since it was read (by another edit?): "
+                            "nothing written; run the command again")
+        kept = _keep(self.path, on_disk, keep) if on_disk is not None else None
+        _atomic_write(self.path, payload)
+        _note(self.path, payload, action, summary)
         self.original = payload
         return kept
 
@@ -136,12 +140,14 @@ def restore(path: str | Path, version: str | Path, *, summary: str | None = None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EditError(f"{version}: cannot read this version: {exc}") from None
     for _ in range(ATTEMPTS):
-        doc = Document(path=Path(path), data=data, original=_read(Path(path)))
-        try:
-            return doc.write(action="restore",
-                             summary=summary or f"restored version {version_id(version)}")
-        except EditError:
-            _pause()
+        with _locked(Path(path)):
+            doc = Document(path=Path(path), data=data, original=_read(Path(path)))
+            try:
+                return doc._write(keep=KEEP_VERSIONS, action="restore",
+                                  summary=summary or f"restored version {version_id(version)}")
+            except EditError:
+                pass
+        _pause()
     raise EditError(f"{path}: kept changing while the version was restored; try again")
 
 
@@ -202,20 +208,24 @@ def change(path: str | Path, edit: Callable[[dict], tuple[dict, Any]], *, action
            summary: str) -> tuple[Any, bool]:
     """Load the file, apply `edit`, write it; return (what `edit` returned, whether written).
 
-    Another writer that got there first (EditError) is no failure: the change is applied
-    again to the file as it now is, so concurrent edits never lose one another.
+    The lock is held from the read to the write, so writers through here queue up rather
+    than race; a file changed by hand meanwhile (EditError) is no failure either: the change
+    is applied again to the file as it now is. Concurrent edits never lose one another.
     """
+    path = Path(path)
     for _ in range(ATTEMPTS):
-        doc = load(path)
-        result = doc.apply(edit)
-        if not doc.changed:
-            return result, False
-        try:
-            doc.write(action=action, summary=summary)
-        except EditError:
-            _pause()
-            continue
-        return result, True
+        with _locked(path):
+            doc = load(path)
+            result = doc.apply(edit)
+            if not doc.changed:
+                return result, False
+            try:
+                doc._write(keep=KEEP_VERSIONS, action=action, summary=summary)
+            except EditError:
+                pass
+            else:
+                return result, True
+        _pause()
     raise EditError(f"{path}: kept changing while this change was written; try again")
 
 
