@@ -1,6 +1,7 @@
 """The staff API under /api/v1/admin (Bearer token): what visitors asked, and teaching the bot.
 
     GET  /admin/unanswered                    unanswered messages, newest first
+    GET  /admin/unanswered.csv                the same as CSV (as `chatbot unanswered --csv`)
     GET  /admin/stats?days=N                  counts, per day, per language, top entries
     GET  /admin/clusters                      reviewable messages grouped by meaning
     POST /admin/clusters/<id>/dismiss         staff have seen it: out of the review
@@ -21,7 +22,7 @@ import hmac
 
 from flask import Blueprint, current_app, jsonify, request
 
-from . import editor, review
+from . import editor, export, review
 from .api import ApiError, json_body
 from .errors import EditError, KnowledgeError, NotFound, StoreError
 from .redact import strip_control
@@ -90,6 +91,22 @@ def unanswered():
     except StoreError:
         raise _unavailable() from None
     return jsonify({"items": items, "total": total})
+
+
+@bp.get("/unanswered.csv")
+def unanswered_csv():
+    _require_admin()
+    limit = _int_arg("limit", 1000, 1, 100000)
+    offset = _int_arg("offset", 0, 0, 10**9)
+    _journal().settle()
+    try:
+        items, _ = _store().unanswered(limit=limit, offset=offset)
+    except StoreError:
+        raise _unavailable() from None
+    # Built here, as `chatbot unanswered --csv` builds it: one function neutralises formulas.
+    return current_app.response_class(
+        export.unanswered_csv(items), mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="unanswered.csv"'})
 
 
 @bp.get("/stats")

@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import openapi, review
 from .errors import StoreError
-from .redact import redact, strip_control
+from .redact import strip_control
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,8 @@ def _log_exchange(query_id: str, reply, message: str, session_id: str | None, *,
         match_id=reply.match.id if reply.match else None,
         score=reply.match.score if reply.match else None,
         best_id=best.id if best else None, best_score=best.score if best else None,
-        category=reply.category, text=redact(message) if keep else None,
+        # Redacted on the way in (store.exchange_entry): every path that stores text does so.
+        category=reply.category, text=message if keep else None,
         lang=reply.lang, weak=weak, answer=reply.text if keep else None,
         # Only a digest: whatever a client put in its session id is never stored.
         session_id=hashlib.sha256(session_id.encode()).hexdigest()[:16] if session_id
@@ -285,8 +286,8 @@ def feedback():
             raise ApiError(503, "unavailable", "Feedback cannot be saved right now.") from None
         if not found:
             raise ApiError(404, "not_found", "No chat reply with that 'query_id'.")
-    # Stored redacted, as every text a visitor writes.
-    journal.log_feedback(query_id, helpful, redact(comment) if comment else None)
+    # Redacted on the way in (store.feedback_entry), as every text a visitor writes.
+    journal.log_feedback(query_id, helpful, comment)
     return jsonify({"ok": True})
 
 

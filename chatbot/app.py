@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from pathlib import Path
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from . import admin, api, config, journal, pages, security
+from . import admin, api, config, journal, pages, redact, security
 from .live import LiveBot
 from .store import Store
 
@@ -29,6 +30,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Knowledge is validated and indexed at start (a broken file stops start-up with every
     # problem), then rebuilt in each worker whenever the file changes (live.py).
     app.extensions["chatbot"] = LiveBot(settings["FAQ_PATH"], settings["VOCABULARY_PATH"])
+
+    # Redaction's name lists and cue words load now: the first stored question does not wait
+    # for them, and a broken data file stops start-up instead of a write.
+    redact.lexicon()
 
     # The log database, reached under a deadline; nothing here waits for it to answer.
     url = settings["DATABASE_URL"] or _default_database(app)
@@ -76,7 +81,11 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The route's pattern, the error's type and where it happened; never the exception's
+        # message or the path, which can carry what the visitor wrote.
+        route = request.url_rule.rule if request.url_rule else "(no route)"
+        log.error("unhandled %s on %s %s\n%s", type(exc).__name__, request.method, route,
+                  "".join(traceback.format_tb(exc.__traceback__)).rstrip())
         if request.path.startswith("/api/"):
             return api.error_response(500, "internal_error", "Something went wrong on our side.")
         return "Internal server error", 500

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import errno
 import json
 import re
@@ -287,11 +286,9 @@ def unanswered(limit: int, as_csv: bool, as_clusters: bool):
     except StoreError as exc:
         raise click.ClickException(f"{exc}: check CHATBOT_DATABASE_URL") from None
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["created_at", "text", "best_id", "best_score", "id"])
-        for item in items:
-            writer.writerow([item["created_at"], item["text"], item["best_id"],
-                             item["best_score"], item["id"]])
+        from .export import unanswered_csv
+
+        click.echo(unanswered_csv(items), nl=False)
         return
     click.echo(f"{total} unanswered question(s)" + (f", newest {len(items)}:" if items else "."))
     for item in items:

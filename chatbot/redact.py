@@ -1,42 +1,472 @@
-"""Remove personal data from a message before anything is stored.
+"""Remove personal data from a message before anything is stored or logged.
 
-Placeholders keep the message readable for staff: "call me on [phone] about my MRI". E-mails go
-first (they contain digits and dots), then dates (they look like short number groups), then runs
-of digit groups, which are split into a national id, a card or a phone number. Ordinary numbers
-("3-6 months", "over 40", "09:00-18:00", "112") are too short to be any of those and stay.
+The design follows Presidio's recogniser registry: one recogniser per kind of personal data,
+each with its patterns, the context words that raise or decide it, and a validator (a checksum,
+the calendar, a name list). They run in a fixed order, most specific first, on a *view* of the
+message in which every digit is ASCII (fullwidth and Arabic-Indic digits too), fullwidth
+punctuation is plain and spelled-out numbers ("sıfır beş yüz otuz iki", "five three two") are
+digits. Each recogniser masks what it claimed, so later ones never see it, and the claimed
+spans are replaced in the original text by readable placeholders: "my knee hurts, call me on
+[phone]". Ordinary numbers ("3-6 months", "400 mg", "L4-L5", "112", "09:00-18:00") match no
+recogniser and stay.
+
+Language is data: cue words (introductions, titles, street words, number words, months) live
+in chatbot/data/redact/<lang>.json, names in chatbot/data/names/<lang>.txt, places in
+chatbot/data/redact/places.<country>.txt. A message is checked against every language at once:
+visitors mix them, and a cue of one language never hides data in another.
+
+When in doubt, redact: staff need the question, not the person.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import json
+import logging
 import re
 import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
 
-# The local part may not start inside a longer word: one attempt per word keeps this linear.
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+DATA = Path(__file__).resolve().parent / "data"
 
-MONTHS = ("jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-          "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|"
-          "ocak|şubat|subat|mart|nisan|mayıs|mayis|haziran|temmuz|ağustos|agustos|eylül|eylul|"
-          "ekim|kasım|kasim|aralık|aralik")
-# Dates with the month spelled out: "3 March 1985", "3rd of March, 1985", "March 3, 1985".
-WORD_DATES = (
-    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?:{MONTHS})\.?,?\s+(?:19|20)\d{{2}}\b",
-               re.IGNORECASE),
-    re.compile(rf"\b(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(?:19|20)\d{{2}}\b",
-               re.IGNORECASE),
-)
-# Numeric dates: one separator used twice ("12.03.1985", "03/12/85", "1985-03-12"). A different
-# second separator is not a date: "09.00-18.00" is opening hours.
-NOT_BEFORE, NOT_AFTER = r"(?<!\d)(?<!\d[./-])", r"(?!\d|[./-]\d)"
-DAY_FIRST = re.compile(NOT_BEFORE + r"(\d{1,2})([./-])(\d{1,2})\2((?:19|20)?\d{2})" + NOT_AFTER)
-YEAR_FIRST = re.compile(NOT_BEFORE + r"((?:19|20)\d{2})([./-])(\d{1,2})\2(\d{1,2})" + NOT_AFTER)
+# Every placeholder the redactor writes. A placeholder already in the text is left alone, which
+# keeps redaction idempotent.
+PLACEHOLDERS = ("name", "phone", "email", "address", "iban", "date", "national-id", "id",
+                "passport", "plate", "ip", "handle", "url", "card")
+PLACEHOLDER = re.compile(r"\[(?:" + "|".join(re.escape(p) for p in PLACEHOLDERS) + r")\]")
+# What masked text becomes in the view: not a letter, digit, space or separator, so it joins
+# nothing and is matched by nothing.
+MASK = "\ufffc"
 
-# Digit groups as people type them in phone, id and card numbers: "+90", "(0212)", "4567".
-GROUP = re.compile(r"\+?\(?\d+\)?")
-# Between groups: a space, or one of - . / with optional spaces, or nothing next to a bracket.
-SEPARATOR = r"(?:[ \t]?[-./][ \t]?|[ \t]|(?<=\))|(?=\())"
-RUN = re.compile(rf"(?<![\d+(]){GROUP.pattern}(?:{SEPARATOR}{GROUP.pattern})*")
-LONGEST = 8  # groups in one number at most ("+90 (532) 123 45 67" has 5)
+_FOLD = str.maketrans({"ç": "c", "Ç": "c", "ğ": "g", "Ğ": "g", "ı": "i", "I": "i", "İ": "i",
+                       "ö": "o", "Ö": "o", "ş": "s", "Ş": "s", "ü": "u", "Ü": "u", "â": "a",
+                       "Â": "a", "î": "i", "Î": "i", "û": "u", "Û": "u", "’": "'", "ʼ": "'",
+                       "`": "'", "´": "'"})
+
+
+_LOWER = str.maketrans({"I": "ı", "İ": "i"})
+
+
+def _lower(word: str) -> str:
+    """Lowercase keeping Turkish letters ("İSMİM" -> "ismim", "YAŞIN" -> "yaşın")."""
+    return word.translate(_LOWER).lower() if not word.isascii() else word.lower()
+
+
+def fold(word: str) -> str:
+    """Lowercase without accents, Turkish-aware ("İSMİM" and "ismim" both give "ismim")."""
+    return _fold_word(word) if len(word) <= 32 else _fold(word)
+
+
+@lru_cache(maxsize=1 << 15)
+def _fold_word(word: str) -> str:
+    return _fold(word)
+
+
+COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def _fold(word: str) -> str:
+    word = word.translate(_FOLD).lower()
+    if word.isascii():
+        return word
+    return COMBINING.sub("", unicodedata.normalize("NFKD", word))
+
+
+# --------------------------------------------------------------------------------------------
+# Data
+
+
+def _phrases(items) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(fold(w) for w in re.findall(r"[^\W_]+(?:'[^\W_]+)?", item))
+                     for item in items)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Everything the recognisers know, merged from every language's data files."""
+
+    months: dict[str, int]
+    number_words: dict[str, int]
+    hundred: frozenset[str]
+    thousand: frozenset[str]
+    repeat: dict[str, int]
+    joiners: frozenset[str]
+    plus: frozenset[str]
+    weak_numbers: frozenset[str]
+    cues: dict[str, frozenset[tuple[str, ...]]]
+    words: dict[str, frozenset[str]]
+    names: dict[str, frozenset[str]]        # folded name -> kinds ("first", "last", "word")
+    spellings: frozenset[str]               # names as written, lowercase ("ayşe", "yasin")
+    places: frozenset[str]
+    tlds: frozenset[str]
+    providers: frozenset[str]
+    mail_hosts: frozenset[str]
+    social: tuple[str, ...]
+    eponyms: frozenset[str]
+    iban_lengths: dict[str, int]
+    name_suffixes: dict[str, frozenset[str]]
+    # First word of a cue phrase -> (kind of cue, the phrase): one lookup per word.
+    phrase_index: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
+    # A one-word cue under a case ending ("instagramdan", "adresime") -> the same. An ending fits
+    # a thing, not a title or an introduction ("MR'da" is the scan, not "Mr").
+    suffixed_cues: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
+    # Folded first word of a cue -> how the data spells it ("sok" -> "sok", "adim" -> "adım").
+    cue_spellings: dict[str, frozenset[str]]
+
+
+CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "signoff",
+            "residence", "residence_after", "street", "street_strong", "unit", "date_cue",
+            "phone_cue", "id_cue", "passport_cue", "plate_cue", "iban_cue", "card_cue",
+            "handle_cue", "email_at", "email_dot", "email_joiner", "card_expiry",
+            "name_here")
+WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
+             "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
+             "name_origin")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """Load and merge the package's redaction data (once per process)."""
+    merged: dict[str, list] = {}
+    mappings: dict[str, dict] = {"months": {}, "number_words": {}, "number_repeat": {}}
+    suffixes = {}
+    for path in sorted((DATA / "redact").glob("*.json")):
+        if path.name == "common.json":
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        suffixes[path.stem] = frozenset(fold(s) for s in data.get("name_suffixes", ()))
+        for key, value in data.items():
+            if key in mappings:
+                mappings[key].update({fold(k): v for k, v in value.items()})
+            elif isinstance(value, list):
+                merged.setdefault(key, []).extend(value)
+    common = json.loads((DATA / "redact" / "common.json").read_text(encoding="utf-8"))
+    names: dict[str, set[str]] = {}
+    spellings: set[str] = set()
+    common_somewhere: set[str] = set()
+    for path in sorted((DATA / "names").glob("*.txt")):
+        tag = "lang:" + path.stem
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line or line[0] == "#":
+                continue
+            name, _, kinds = line.partition("\t")
+            key = _fold(name)
+            entry = names.get(key)
+            if entry is None:
+                entry = names[key] = set()
+            entry.update(kinds.split())
+            entry.add(tag)
+            spellings.add(_lower(name))
+            # Kinds add up over languages, except 'rare': common in one language is common.
+            if "rare" not in kinds:
+                common_somewhere.add(key)
+    shared: dict[frozenset, frozenset] = {}     # 27,000 names share a few dozen kind sets
+    for key, entry in names.items():
+        if key in common_somewhere:
+            entry.discard("rare")
+        frozen = frozenset(entry)
+        names[key] = shared.setdefault(frozen, frozen)
+    places = set()
+    for path in sorted((DATA / "redact").glob("places.*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("#"):
+                places.update(fold(w) for w in line.split())
+    cues = {key: _phrases(merged.get(key, ())) for key in CUE_KEYS}
+    spelled: dict[str, set[str]] = {}
+    for key in CUE_KEYS:
+        for item in merged.get(key, ()):
+            for word in re.findall(r"[^\W_]+", item):
+                spelled.setdefault(fold(word), set()).add(_lower(word))
+    index: dict[str, list] = {}
+    for key, phrases in cues.items():
+        for phrase in phrases:
+            if phrase:
+                index.setdefault(phrase[0], []).append((key, phrase))
+    endings = frozenset().union(*suffixes.values())
+    suffixed: dict[str, list] = {}
+    for key, phrases in cues.items():
+        for phrase in phrases:
+            if len(phrase) == 1 and key not in NAME_CUES and len(phrase[0]) >= 3:
+                for ending in endings:
+                    suffixed.setdefault(phrase[0] + ending, []).append((key, phrase))
+                    suffixed.setdefault(phrase[0] + "'" + ending, []).append((key, phrase))
+    return Lexicon(
+        months=mappings["months"], number_words=mappings["number_words"],
+        hundred=frozenset(fold(w) for w in merged.get("number_hundred", ())),
+        thousand=frozenset(fold(w) for w in merged.get("number_thousand", ())),
+        repeat=mappings["number_repeat"],
+        joiners=frozenset(fold(w) for w in merged.get("number_joiners", ())),
+        plus=frozenset(fold(w) for w in merged.get("number_plus", ())),
+        weak_numbers=frozenset(fold(w) for w in merged.get("number_weak", ())),
+        cues=cues,
+        words={key: frozenset(fold(w) for w in merged.get(key, ())) for key in WORD_KEYS},
+        names=names, spellings=frozenset(spellings),
+        places=frozenset(places),
+        tlds=frozenset(common["tlds"]), providers=frozenset(common["mail_providers"]),
+        mail_hosts=frozenset(common["mail_hosts"]),
+        social=tuple(common["social_domains"]), eponyms=frozenset(common["eponyms"]),
+        iban_lengths=common["iban_lengths"], name_suffixes=suffixes,
+        phrase_index={k: tuple(v) for k, v in index.items()},
+        suffixed_cues={k: tuple(v) for k, v in suffixed.items()},
+        cue_spellings={k: frozenset(v) for k, v in spelled.items()})
+
+
+# --------------------------------------------------------------------------------------------
+# The view: the message as recognisers see it, with a map back to the original characters.
+
+WORD = re.compile(r"([^\W\d_]+)(['’ʼ`´][^\W\d_]+)?")
+# Every digit of any script (Arabic-Indic, fullwidth, ...) as ASCII, fullwidth punctuation as
+# plain: one C-speed str.translate, each character staying one character.
+_UNIFORM = {ord(c): str(unicodedata.decimal(c))
+            for c in re.findall(r"\d", "".join(map(chr, range(128, 0x10000))))}
+_UNIFORM.update({c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
+_UNIFORM.update({0xFE6B: "@", 0x3000: " ", 0x2024: ".", 0xFE52: ".", 0x2027: "."})
+
+
+DIGIT_LOOKALIKE = re.compile(r"(?<=\d)[OoIl](?=\d)|(?<![\w])[Oo](?=\d{3})")
+
+
+@dataclass(slots=True)
+class Token:
+    start: int          # in view coordinates
+    end: int
+    text: str
+    stem_end: int       # end of the word before an apostrophe suffix ("Ayşe" in "Ayşe'yim")
+    fold: str           # the whole token, folded
+    stem: str           # the stem, folded
+    capital: bool
+    n: int = 0          # position among the message's words
+    cues: dict[str, int] | None = None  # cue kind -> words in the phrase starting here
+
+
+class View:
+    """The message with uniform digits and spelled numbers as digits, and what is masked."""
+
+    def __init__(self, text: str, lex: Lexicon):
+        base = text if text.isascii() else text.translate(_UNIFORM)
+        # A letter for a digit inside a number: "0544 9O2 37 61" (same length, so no map).
+        base = DIGIT_LOOKALIKE.sub(lambda m: "0" if m.group() in "Oo" else "1", base)
+        # A placeholder from an earlier pass is masked before anything reads the words: its
+        # word ("[handle]") must not act as a cue.
+        base = PLACEHOLDER.sub(lambda m: MASK * len(m.group()), base)
+        self.text = base
+        self.words = self._tokenise()
+        self.text, self.starts, self.ends = _spell_numbers(base, self.words, lex)
+        if self.starts is not None:
+            self.words = self._tokenise()
+        self.masked = [c == MASK for c in self.text]
+        self.spans: list[tuple[int, int, str]] = []  # in original coordinates
+        # Every cue phrase, found once: the longest of each kind starting at each word. Which
+        # kinds the message holds at all lets a recogniser skip its cue-driven search.
+        self.cue_kinds: set[str] = set()
+        words = self.words
+        text = self.text
+        for i, t in enumerate(words):
+            t.n = i
+            if (t.start and text[t.start - 1].isdigit()) or text[t.end:t.end + 1].isdigit():
+                continue    # glued to digits ("2fb4c2") it is no word, let alone a cue
+            for kind, phrase in _cue_candidates(t, lex):
+                size = len(phrase)
+                if i + size <= len(words) and all(
+                        words[i + k].fold == phrase[k] for k in range(1, size)):
+                    if t.cues is None:
+                        t.cues = {}
+                    if size > t.cues.get(kind, 0):
+                        t.cues[kind] = size
+                    self.cue_kinds.add(kind)
+
+    def mask(self, start: int, end: int) -> None:
+        for i in range(start, end):
+            self.masked[i] = True
+        self.text = self.text[:start] + MASK * (end - start) + self.text[end:]
+
+    def claim(self, start: int, end: int, label: str) -> None:
+        """Record view[start:end] as personal data of one kind and hide it from later steps."""
+        if start >= end:
+            return
+        if self.starts is None:
+            self.spans.append((start, end, label))
+        else:
+            self.spans.append((self.starts[start], self.ends[end - 1], label))
+        self.mask(start, end)
+
+    def _tokenise(self) -> list[Token]:
+        out = []
+        for m in WORD.finditer(self.text):
+            word, suffix = m.group(), m.group(2)
+            cut = len(word) if not suffix or suffix[1].isupper() else m.end(1) - m.start()
+            # (O'Neill, D'Angelo: an apostrophe before a capital is inside the name)
+            # In capitals throughout ("DÜŞTÜM", "OUT"), a capital letter tells nothing.
+            capital = word[0].isupper() and not (len(word) > 1 and word.isupper())
+            whole = fold(word)
+            out.append(Token(m.start(), m.end(), word, m.start() + cut, whole,
+                             whole if cut == len(word) else fold(word[:cut]), capital))
+        return out
+
+    def tokens(self) -> list[Token]:
+        """The words no recogniser has claimed yet."""
+        masked = self.masked
+        return [t for t in self.words if not (masked[t.start] or masked[t.end - 1])]
+
+
+NUMBER_GAP = re.compile(r"[\s,.-]{0,3}")
+
+
+NAME_CUES = frozenset({"intro", "intro_name", "title_before", "title_after", "relation",
+                       "signoff", "name_here"})
+
+
+def _cue_candidates(t: Token, lex: Lexicon):
+    """Cue phrases that may start at this word, also under a case ending ("instagramda")."""
+    found = lex.phrase_index.get(t.fold) or lex.suffixed_cues.get(t.fold, ())
+    if found and not t.text.isascii():
+        # Folding lets "adim" be "adım"; a word written with letters the cue lacks is another
+        # word: "şok" (shock) is not "sok." (street).
+        written = _lower(t.text)
+        found = [(kind, p) for kind, p in found
+                 if written.startswith(tuple(lex.cue_spellings.get(p[0], ())))]
+    return found
+
+
+def _spell_numbers(text: str, tokens: list[Token], lex: Lexicon
+                   ) -> tuple[str, list[int] | None, list[int] | None]:
+    """Turn runs of number words into digit groups: the new text and, if it changed, the
+    original start and end of each of its characters."""
+    words = [(t.start, t.end, t.fold) for t in tokens]
+    numeric = lex.number_words.keys() | lex.hundred | lex.thousand
+    replacements = []
+    i = 0
+    while i < len(words):
+        run: list[tuple[int, int, str]] = []
+        for j in range(i, len(words)):
+            start, _, w = words[j]
+            if run and not NUMBER_GAP.fullmatch(text, run[-1][1], start):
+                break
+            nxt = words[j + 1][2] if j + 1 < len(words) else ""
+            if w in numeric or ((w in lex.repeat or (w in lex.joiners and run))
+                                and nxt in lex.number_words):
+                run.append(words[j])
+            else:
+                break
+        if not run or (len(run) == 1 and run[0][2] in lex.weak_numbers):
+            i += max(len(run), 1)
+            continue
+        groups, first = _groups(run, lex), run[0][0]
+        # "plus four seven ..." is "+47 ...": the sign joins the first group.
+        if i and words[i - 1][2] in lex.plus and NUMBER_GAP.fullmatch(text, words[i - 1][1],
+                                                                       first):
+            digits, _, end = groups[0]
+            first = words[i - 1][0]
+            groups[0] = ("+" + digits, first, end)
+        replacements.append((first, run[-1][1], groups))
+        i += len(run)
+    if not replacements:
+        return text, None, None
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    kept = 0
+    for first, last, groups in replacements:
+        out.append(text[kept:first])
+        starts.extend(range(kept, first))
+        ends.extend(range(kept + 1, first + 1))
+        for n, (digits, start, end) in enumerate(groups):
+            if n:
+                out.append(" ")
+                starts.append(start)
+                ends.append(start)
+            out.append(digits)
+            starts.extend([start] * len(digits))
+            ends.extend([end] * len(digits))
+        kept = last
+    out.append(text[kept:])
+    starts.extend(range(kept, len(text)))
+    ends.extend(range(kept + 1, len(text) + 1))
+    return "".join(out), starts, ends
+
+
+def _groups(run, lex: Lexicon):
+    """Read spelled numbers as people say phone numbers: "beş yüz otuz iki" is one group, 532."""
+    groups = []
+    thousands = sub = None
+    flags: set[str] = set()
+    first = last = None
+
+    def close():
+        nonlocal thousands, sub, flags, first
+        if first is not None and (thousands is not None or sub is not None):
+            groups.append((str((thousands or 0) + (sub or 0)), first, last))
+        thousands = sub = None
+        flags = set()
+        first = None
+
+    k = 0
+    while k < len(run):
+        start, end, w = run[k]
+        if w in lex.joiners:
+            k += 1
+            continue
+        if w in lex.repeat:
+            close()
+            digit = lex.number_words.get(run[k + 1][2], 0) if k + 1 < len(run) else 0
+            if digit < 10:
+                groups.append((str(digit) * lex.repeat[w], start, run[k + 1][1]))
+                k += 2
+                continue
+            k += 1
+            continue
+        if w in lex.thousand:
+            if thousands is None and (sub is None or sub < 1000):
+                thousands, sub, flags = (sub or 1) * 1000, None, set()
+                first = start if first is None else first
+                last = end
+            else:
+                close()
+                thousands, first, last = 1000, start, end
+            k += 1
+            continue
+        if w in lex.hundred:
+            if sub is not None and flags == {"u"}:
+                sub *= 100
+            elif sub is None:
+                sub = 100
+                first = start if first is None else first
+            else:
+                close()
+                sub, first = 100, start
+            flags, last = {"h"}, end
+            k += 1
+            continue
+        value = lex.number_words[w]
+        kind = "z" if value == 0 else "u" if value < 10 else "teen" if value < 20 and value != 10 \
+            else "t"
+        if kind == "z":
+            close()
+            groups.append(("0", start, end))
+        elif kind == "u" and sub is not None and not flags & {"u", "teen"} and flags:
+            sub += value
+            flags.add("u")
+        elif kind in ("t", "teen") and sub is not None and flags == {"h"}:
+            sub += value
+            flags.add(kind)
+        elif kind in ("u", "t", "teen") and sub is None and thousands is not None:
+            sub, flags = value, {kind}
+        else:
+            close()
+            sub, flags, first = value, {kind}, start
+        last = end
+        if first is None:
+            first = start
+        k += 1
+    close()
+    return groups
+
+
+# --------------------------------------------------------------------------------------------
+# Validators
 
 
 def tc_kimlik_valid(digits: str) -> bool:
@@ -59,6 +489,400 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def iban_valid(iban: str) -> bool:
+    """Check an IBAN (no separators) with the ISO 7064 mod-97 checksum."""
+    iban = iban.upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", iban):
+        return False
+    moved = iban[4:] + iban[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+
+
+def _valid_date(day: int, month: int, year: int | None = None) -> bool:
+    if year is not None and not 1900 <= year <= date.today().year + 1:
+        return False
+    try:
+        date(year or 2000, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    if len(text) == 2:
+        year += 1900 if year > date.today().year % 100 else 2000
+    return year
+
+
+# --------------------------------------------------------------------------------------------
+# Context
+
+
+DIGIT = re.compile(r"\d")
+CUE_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+
+
+def _cue_before(view: View, start: int, key: str, lex: Lexicon, window: int = 40) -> bool:
+    """Is a cue phrase of this kind among the last few words before view position `start`?"""
+    if key not in view.cue_kinds:
+        return False
+    words = [fold(w) for w in CUE_WORD.findall(view.text[max(0, start - window):start])][-6:]
+    for i, word in enumerate(words):
+        for kind, phrase in lex.phrase_index.get(word) or lex.suffixed_cues.get(word, ()):
+            if kind == key and (len(phrase) == 1 or tuple(words[i:i + len(phrase)]) == phrase):
+                return True
+    return False
+
+
+# --------------------------------------------------------------------------------------------
+# Recognisers that work on the characters of the view
+
+
+URL = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"'\ufffc]+")
+BARE_URL = re.compile(r"(?i)(?<![@\w.-])(?:[a-z0-9-]+\.)+([a-z]{2,12})(/[^\s<>\"'\ufffc]*)")
+TRAILING = ".,;:!?)]}'\"»”’"
+
+
+def urls(view: View, lex: Lexicon) -> None:
+    """Web addresses (a profile URL names its owner): with a scheme, www., or a path."""
+    for pattern in (URL, BARE_URL):
+        for m in pattern.finditer(view.text):
+            if pattern is BARE_URL and m.group(1).lower() not in lex.tlds:
+                continue
+            end = m.end()
+            while end > m.start() and view.text[end - 1] in TRAILING:
+                end -= 1
+            view.claim(m.start(), end, "[url]")
+    # A social network named by its domain alone still points at a profile nearby.
+    for m in _social_pattern().finditer(view.text):
+        view.claim(m.start(), m.end(), "[url]")
+
+
+@lru_cache(maxsize=1)
+def _social_pattern() -> re.Pattern:
+    domains = sorted(lexicon().social, key=len, reverse=True)
+    return re.compile(r"(?i)(?<![\w.])(?:" + "|".join(map(re.escape, domains)) + r")\b")
+
+
+@lru_cache(maxsize=1)
+def _email_pattern() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    lex = lexicon()
+
+    def words(key: str) -> str:
+        return "|".join(sorted((r"\s+".join(map(re.escape, p)) for p in lex.cues[key]),
+                               key=len, reverse=True))
+
+    def wrapped(inner: str) -> str:
+        return r"[\(\[\{<]\s*(?:" + inner + r")\s*[\)\]\}>]"
+
+    at_words, dot_words, joiners = words("email_at"), words("email_dot"), words("email_joiner")
+    at = rf"(?:\s*@\s*|\s*{wrapped(at_words + '|@')}\s*|\s+(?:{at_words})\s+)"
+    dot = rf"(?:\s*\.\s*|\s*{wrapped(dot_words + '|[.]')}\s*|\s+(?:{dot_words})\s+)"
+    label = r"[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?"
+    # In the local part also an underscore or a hyphen said in words: "eda (alt çizgi) sari".
+    joined = rf"(?:{dot}|\s*{wrapped(joiners)}\s*|\s+(?:{joiners})\s+)"
+    local = rf"[\w+-]+(?:{joined}[\w+-]+){{0,4}}"
+    marker = rf"(?i)@|(?<!\w)(?:{words('email_at')})(?!\w)"
+    return (re.compile(rf"(?i)(?<![\w.+-])({local})({at})({label}(?:{dot}{label}){{0,4}})"),
+            re.compile(rf"(?i){dot}"), re.compile(marker))
+
+
+def emails(view: View, lex: Lexicon) -> None:
+    """E-mail addresses, also written to dodge filters: ' at ', (at), [dot], spaces around @."""
+    pattern, dot, marker = _email_pattern()
+    # Folded, so "at işareti", "alt çizgi" match however they are written.
+    text = _folded(view)
+    # Only around at-signs and at-words (windows merged): the full pattern is costly everywhere.
+    windows: list[list[int]] = []
+    for at in marker.finditer(text):
+        start, end = max(0, at.start() - 80), at.end() + 160
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    for start, end in windows:
+        pos = start
+        while m := pattern.search(text, pos, end):
+            # A rejected candidate's domain may be the next one's local part: "me at
+            # emily.hart at gmail dot com" is no address, "emily.hart at gmail dot com" is.
+            claimed = _claim_email(view, lex, m, dot)
+            if claimed:
+                a, b = claimed
+                pos, text = m.end(), text[:a] + MASK * (b - a) + text[b:]
+            else:
+                pos = m.start(3)
+    # The at-sign alone with a provider after it: "ayse_kaya85 @ gmail"
+    if "@" in view.text:
+        for m in re.finditer(r"(?<![\w.+-])[\w.+-]+\s*@\s*[\w-]+(?:\.[\w-]+)*", view.text):
+            view.claim(m.start(), m.end(), "[email]")
+    # No at-sign at all, but a mail provider and a domain ending: "hakankilic1978 gmail com".
+    if any(t.fold in lex.providers for t in view.words):
+        for m in _provider_pattern().finditer(view.text):
+            if fold(m.group(1)) not in lex.words["name_stop"]:
+                view.claim(m.start(), m.end(), "[email]")
+
+
+@lru_cache(maxsize=1)
+def _provider_pattern() -> re.Pattern:
+    lex = lexicon()
+    providers = "|".join(sorted(map(re.escape, lex.providers), key=len, reverse=True))
+    tlds = "|".join(sorted(map(re.escape, lex.tlds), key=len, reverse=True))
+    dots = "|".join(r"\s+".join(map(re.escape, p)) for p in lex.cues["email_dot"])
+    return re.compile(rf"(?i)(?<![\w.@])([\w.+-]{{2,}}\w)\s+(?:{providers})"
+                      rf"(?:\s*\.\s*|\s+(?:(?:{dots})\s+)?)(?:{tlds})(?![\w.])")
+
+
+def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern
+                 ) -> tuple[int, int] | None:
+    """Claim an e-mail match (a real @, or an at-word with a known domain ending or provider);
+    return the span claimed, if it was one."""
+    if MASK in m.group():
+        return None
+    plain_at = "@" in m.group(2)
+    domain = [fold(x) for x in dot.split(m.group(3))]
+    last = domain[-1]
+    if plain_at or (len(domain) > 1 and last in lex.tlds) or domain[0] in lex.providers \
+            or domain[0] in lex.mail_hosts:
+        end = m.end()
+        if not plain_at and len(domain) > 1 and last not in lex.tlds:
+            end = m.start(3) + len(m.group(3).split()[0])
+        view.claim(m.start(), end, "[email]")
+        return m.start(), end
+    return None
+
+
+HANDLE = re.compile(r"(?<![\w.@/])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,29}[A-Za-z0-9_])?")
+
+
+HANDLE_WORD = re.compile(r"[\w.]+(?:'\w+)?")
+
+
+def handles(view: View, lex: Lexicon) -> None:
+    """Social-media handles: '@ayse.kaya', or a user name after 'instagram:' / 'insta hesabım'."""
+    for m in HANDLE.finditer(view.text):
+        view.claim(m.start(), m.end(), "[handle]")
+    if "handle_cue" not in view.cue_kinds:
+        return
+    fillers, stop = lex.words["handle_filler"], lex.words["name_stop"]
+    for t in view.words:
+        size = t.cues.get("handle_cue", 0) if t.cues else 0
+        if not size:
+            continue
+        pos = view.words[t.n + size - 1].end
+        strong = view.text[pos:pos + 2].lstrip().startswith(":")
+        words = HANDLE_WORD.finditer(view.text, pos)
+        for _ in range(4):      # "insta hesabım: ...", "instagram'dan takip edin: ..."
+            m = next(words, None)
+            if m is None or m.start() - pos > 3:
+                break
+            core = m.group().split("'")[0].rstrip(".")
+            if fold(core) in fillers:
+                strong, pos = True, m.end()
+                continue
+            looks_like = bool(re.search(r"[._\d]", core)) or ":" in view.text[pos:m.start()]
+            if len(core) >= 3 and (looks_like or strong) and re.search(r"[^\W\d_]", core) \
+                    and MASK not in core and fold(core) not in stop:
+                view.claim(m.start(), m.start() + len(core), "[handle]")
+            break
+
+
+IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")
+IPV6 = re.compile(r"(?i)(?<![\w:\ufffc])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:\ufffc])")
+
+
+def ips(view: View, lex: Lexicon) -> None:
+    """IPv4 and IPv6 addresses (checked by the ipaddress module, so a time is not one)."""
+    for pattern in (IPV4, IPV6):
+        for m in pattern.finditer(view.text):
+            try:
+                ipaddress.ip_address(m.group())
+            except ValueError:
+                continue
+            if sum(c.isalnum() for c in m.group()) < 2:
+                continue    # "::" alone is nobody's address
+            view.claim(m.start(), m.end(), "[ip]")
+
+
+IBAN_START = re.compile(r"(?i)(?<![a-z0-9])([a-z]{2})[ \t.-]?(\d{2})(?=[ \t.-]?[a-z0-9])")
+IBAN_CHARS = re.compile(r"(?i)(?:[ \t.-]?[a-z0-9]){10,32}")
+
+
+def ibans(view: View, lex: Lexicon) -> None:
+    """IBANs in any spacing: a registered country, its length and the mod-97 checksum, or a
+    country code followed by 16 or more digits (a mistyped IBAN is still one)."""
+    for m in IBAN_START.finditer(view.text):
+        length = lex.iban_lengths.get(m.group(1).upper())
+        rest = IBAN_CHARS.match(view.text, m.end())
+        if not length or not rest:
+            continue
+        chars = [(i, c) for i, c in enumerate(rest.group(), m.end()) if c.isalnum()]
+        need = length - 4
+        best = None
+        if len(chars) >= need and iban_valid(
+                (m.group(1) + m.group(2)).upper() + "".join(c for _, c in chars[:need])):
+            best = need
+        else:
+            digits = len(re.match(r"\d*", "".join(c for _, c in chars)).group())
+            if digits >= 16:
+                best = min(digits, need)
+        if best:
+            view.claim(m.start(), chars[best - 1][0] + 1, "[iban]")
+
+
+@lru_cache(maxsize=1)
+def _date_patterns() -> tuple[list[re.Pattern], re.Pattern, list[re.Pattern]]:
+    months = "|".join(sorted((re.escape(m) for m in lexicon().months), key=len, reverse=True))
+    ordinal = r"(?:st|nd|rd|th|\.)?"
+    year = r"(?:(?:19|20)\s?\d{2}|'?\d{2})"
+    sep = r"[\s.,/-]{0,3}(?:of\s+)?"
+    # A month name is tried only where a number follows it closely (most words are not).
+    soon = r"(?=[^\W\d_]{3,9}\.?[\s.,/-]{0,3}(?:of\s+)?\d)"
+    words = [re.compile(rf"(?<!\d)(\d{{1,2}}){ordinal}{sep}({months})\.?{sep}({year})(?!\d)"),
+             re.compile(rf"(?<!\w){soon}({months})\.?{sep}(\d{{1,2}}){ordinal}{sep}({year})"
+                        r"(?!\d)")]
+    numeric = re.compile(r"(?<![\d.])(\d{1,4})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{2,4})"
+                         r"(?!\d|[./-]\d)")
+    # Day and month alone, or month and year: a birth date only beside a birth cue.
+    partial = [re.compile(rf"(?<!\d)\d{{1,2}}{ordinal}{sep}(?:{months})\b(?!\s*\d)"),
+               re.compile(rf"(?<!\w){soon}(?:{months})\.?{sep}\d{{1,2}}{ordinal}(?!\d)"),
+               re.compile(r"(?<![\d.])\d{1,2}[./]\d{1,2}(?![\d.]|/\d)"),
+               re.compile(rf"(?<!\w){soon}(?:{months})\.?\s*{year}(?!\d)")]
+    return words, numeric, partial
+
+
+def dates(view: View, lex: Lexicon) -> None:
+    """Dates: '12.03.1985', '1985-03-12', '3 March 1985', 'Mart 12 85', and beside a birth cue
+    a day and month alone or a compact '120385'."""
+    if not DIGIT.search(view.text):
+        return
+    words, numeric, partial = _date_patterns()
+    text = _folded(view)
+    for k, pattern in enumerate(words):
+        for m in pattern.finditer(text):
+            day, month = (m.group(1), m.group(2)) if k == 0 else (m.group(2), m.group(1))
+            if _valid_date(int(day), lex.months[month]) and m.group(3).strip("'").isdigit():
+                view.claim(m.start(), m.end(), "[date]")
+    for m in numeric.finditer(view.text):
+        a, b, c = m.group(1), m.group(3), m.group(4)
+        if len(a) == 4:
+            ok = _valid_date(int(c), int(b), int(a)) and len(c) <= 2
+        else:
+            y = _year(c)
+            ok = len(c) in (2, 4) and len(a) <= 2 and (
+                _valid_date(int(a), int(b), y) or _valid_date(int(b), int(a), y))
+        if ok:
+            view.claim(m.start(), m.end(), "[date]")
+    if "card_expiry" in view.cue_kinds:   # a card's expiry date is the card's: "exp 09/27"
+        for m in re.finditer(r"(?<![\d/.])(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2}(?![\d/]|\.\d)|"
+                             r"(?<!\d)\d{3,4}(?!\d)", view.text):
+            if _cue_before(view, m.start(), "card_expiry", lex, window=16):
+                view.claim(m.start(), m.end(), "[card]")
+    if "date_cue" not in view.cue_kinds and not _year_suffix(view, lex):
+        return
+    text = _folded(view)
+    for pattern in partial:
+        for m in pattern.finditer(text):
+            if _cue_before(view, m.start(), "date_cue", lex) or _cue_after_birth(view, m.end(),
+                                                                                lex):
+                view.claim(m.start(), m.end(), "[date]")
+    # A year of birth alone: "born 1963", "1988 doğumluyum", "2001'liyim", "Doğum yılı 1999".
+    for m in YEAR.finditer(view.text):
+        if _cue_before(view, m.start(), "date_cue", lex, window=24) or _cue_after_birth(
+                view, m.end(), lex):
+            view.claim(m.start(), m.end(), "[date]")
+
+
+YEAR = re.compile(r"(?<![\d.,/-])(?:19\d\d|20[0-3]\d)(?![\d.,/]\d|\d)")
+
+
+def _year_suffix(view: View, lex: Lexicon) -> bool:
+    text = _folded(view)
+    return any(suffix in text for suffix in lex.words["year_suffixes"])
+
+
+def _folded(view: View) -> str:
+    """The view folded with the same length, so positions carry over."""
+    text = fold(view.text)
+    return text if len(text) == len(view.text) else view.text.lower()
+
+
+def _cue_after_birth(view: View, end: int, lex: Lexicon) -> bool:
+    """Does a birth cue or a "year I belong to" ending follow: "1988 doğumluyum", "2001'liyim"?"""
+    after = view.text[end:end + 24]
+    words = [fold(w) for w in CUE_WORD.findall(after)][:3]
+    if not words:
+        return False
+    first = words[0].split("'")[-1]
+    if first in lex.words["year_suffixes"]:
+        return True
+    return any(kind == "date_cue" and tuple(words[:len(p)]) == p
+               for kind, p in lex.phrase_index.get(words[0], ()))
+
+
+TR_PLATE = re.compile(r"(?<![\w.,])(0[1-9]|[1-7]\d|8[01])[ \t-]?([A-Za-z]{1,3})[ \t-]?(\d{2,5})"
+                      r"(?!\w|[.,]\d)")
+UK_PLATE = re.compile(r"(?<!\w)[A-Z]{2}\d{2}[ \t]?[A-Z]{3}(?!\w)")
+
+
+def plates(view: View, lex: Lexicon) -> None:
+    """Licence plates: Turkish ('34 ABC 123', any case beside a plate cue) and British."""
+    for m in TR_PLATE.finditer(view.text):
+        letters, digits = m.group(2), m.group(3)
+        fits = {1: (4, 5), 2: (3, 4), 3: (2, 3)}[len(letters)]
+        if len(digits) not in fits:
+            continue
+        if letters.isupper() or _cue_before(view, m.start(), "plate_cue", lex):
+            view.claim(m.start(), m.end(), "[plate]")
+    for m in UK_PLATE.finditer(view.text):
+        view.claim(m.start(), m.end(), "[plate]")
+    if "plate_cue" not in view.cue_kinds:
+        return
+    # Any other country's plate, beside a plate cue: capitals and digits ("7ABC123", "B-MW 1234").
+    for m in re.finditer(r"(?<!\w)(?=[A-Z0-9 -]{4,10}(?!\w))(?=[^\s]*\d)[A-Z0-9]+"
+                         r"(?:[ -][A-Z0-9]+){0,2}(?!\w)", view.text):
+        if re.search(r"[A-Z]", m.group()) and _cue_before(view, m.start(), "plate_cue", lex,
+                                                          window=20):
+            view.claim(m.start(), m.end(), "[plate]")
+
+
+PASSPORT = re.compile(r"(?<![\w-])[A-Za-z]{1,2}[ -]?\d{6,9}(?![\w-])")
+UK_NINO = re.compile(r"(?i)(?<!\w)[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?!\w)")
+SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
+CUED_CODE = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{4,19}"
+                       r"(?!\w)")
+
+
+def documents(view: View, lex: Lexicon) -> None:
+    """Passport numbers, UK National Insurance and US Social Security numbers, and any code
+    with digits right after a passport or id cue ('pasaport no: U12345678', 'file no 48213')."""
+    for m in UK_NINO.finditer(view.text):
+        view.claim(m.start(), m.end(), "[national-id]")
+    for m in SSN.finditer(view.text):
+        view.claim(m.start(), m.end(), "[national-id]")
+    for m in PASSPORT.finditer(view.text):
+        view.claim(m.start(), m.end(), "[passport]")
+    if not view.cue_kinds & {"passport_cue", "id_cue"}:
+        return
+    for m in CUED_CODE.finditer(view.text):
+        if sum(c.isdigit() for c in m.group()) < 5:
+            continue
+        if _cue_before(view, m.start(), "passport_cue", lex, window=24):
+            view.claim(m.start(), m.end(), "[passport]")
+        elif _cue_before(view, m.start(), "id_cue", lex, window=24):
+            view.claim(m.start(), m.end(), "[id]")
+
+
+# Digit groups as people type them: "+90", "(0212)", "4567".
+GROUP = re.compile(r"\+?\(?\d+\)?")
+# Between groups: a few characters that are neither letters, digits nor line breaks, so
+# "0532 ☎️ 123-45-67" is one run (an emoji can be several code points); a colon is never one
+# (hours: "09:00").
+SEP = r"(?:[^\w\n:\ufffc]{1,6}|_)"
+RUN = re.compile(rf"(?<![\d+(]){GROUP.pattern}(?:{SEP}{GROUP.pattern})*")
+LONGEST = 20  # groups in one number at most (a card read out a digit at a time has 16)
+
+
 def _is_card(sizes: list[int]) -> bool:
     # Printed card layouts only (4-4-4-4, 4-6-5 or one block), so two phone numbers in a row are
     # never read as one card.
@@ -76,63 +900,565 @@ def _is_phone(first: str, sizes: list[int], digits: str) -> bool:
         return 11 <= n <= 15                   # 00 instead of +
     if first.startswith("("):
         return 10 <= n <= 11                   # (0212) 555 12 34, (555) 123-4567
+    if len(sizes) >= 7 and all(s == 1 for s in sizes):
+        return 7 <= n <= 20                    # a digit at a time: "0 5 3 2 1 2 3 ..."
+    if digits[0] == "0" and 10 <= n <= 11:
+        return True                            # a trunk 0 in any grouping: "05 32 71 84 40 9"
     # 0532 123 45 67, 532 123 45 67, 05321234567; "0 532 ..." too. A short first group
     # ("10 20 30 40 50") is a list of numbers.
     return 10 <= n <= 11 and (sizes[0] >= 3 or digits[:sizes[0]] == "0")
 
 
-def _label(groups: list[str]) -> str | None:
-    """Name what a sequence of digit groups is, or None for an ordinary number."""
-    parts = ["".join(str(int(c)) for c in g if c.isdecimal()) for g in groups]
-    digits, sizes = "".join(parts), [len(p) for p in parts]
-    if tc_kimlik_valid(digits) and groups[0][0] not in "+(":
-        return "[national-id]"
-    if _is_card(sizes) and luhn_valid(digits):
-        return "[card]"
-    if _is_phone(groups[0], sizes, digits):
-        return "[phone]"
-    return None
+def _compact_date(digits: str) -> bool:
+    if len(digits) == 8:
+        return (_valid_date(int(digits[:2]), int(digits[2:4]), int(digits[4:]))
+                or _valid_date(int(digits[6:]), int(digits[4:6]), int(digits[:4])))
+    return len(digits) == 6 and _valid_date(int(digits[:2]), int(digits[2:4]), _year(digits[4:]))
 
 
-def _numbers(run: re.Match) -> str:
-    # Split a run of groups into numbers, longest first from the left: "call 0532 123 45 67
-    # 10000000146" is a phone and then a national id, not one 22-digit number.
-    text = run.group()
-    groups = list(GROUP.finditer(text))
-    out, kept, i = [], 0, 0
-    while i < len(groups):
-        for j in range(min(len(groups), i + LONGEST), i, -1):
-            label = _label([g.group() for g in groups[i:j]])
-            if label:
-                out += [text[kept:groups[i].start()], label]
-                kept, i = groups[j - 1].end(), j
+class _Numbers:
+    """Split a run of digit groups into personal numbers, longest first from the left."""
+
+    def __init__(self, view: View, lex: Lexicon):
+        self.view, self.lex = view, lex
+        self.cues: dict[int, str | None] = {}
+
+    def label(self, groups: list[re.Match], *, by_cue: bool) -> str | None:
+        raw = [g.group() for g in groups]
+        parts = ["".join(c for c in g if c.isdigit()) for g in raw]
+        digits, sizes = "".join(parts), [len(p) for p in parts]
+        start = groups[0].start()
+        cue = self.cue(start)
+        if len(groups) == 1 and len(digits) in (6, 8) and _compact_date(digits) and (
+                len(digits) == 8 or cue == "date_cue"):
+            return "[date]"
+        if len(sizes) == 3 and sizes[2] == 4 and sizes[0] <= 2 and sizes[1] <= 2 and (
+                _valid_date(int(parts[0]), int(parts[1]), int(parts[2]))):
+            return "[date]"
+        if tc_kimlik_valid(digits) and raw[0][0] not in "+(":
+            return "[national-id]"
+        if (_is_card(sizes) or (13 <= len(digits) <= 19 and set(sizes) == {1})) \
+                and luhn_valid(digits):
+            return "[card]"         # also read out a digit at a time
+        if _is_phone(raw[0], sizes, digits):
+            return {"id_cue": "[national-id]" if len(digits) == 11 else "[id]",
+                    "iban_cue": "[iban]", "passport_cue": "[passport]",
+                    "card_cue": "[card]"}.get(cue, "[phone]")
+        if by_cue and cue and len(digits) >= (5 if cue in ("id_cue", "passport_cue") else 7) \
+                and not self.amount(raw, groups):
+            return {"date_cue": "[date]" if _compact_date(digits) else None,
+                    "phone_cue": "[phone]", "id_cue": "[id]", "iban_cue": "[iban]",
+                    "passport_cue": "[passport]", "card_cue": "[card]"}.get(cue)
+        return None
+
+    def amount(self, raw: list[str], groups: list[re.Match]) -> bool:
+        # "1.500.000 TL", "15,000": thousands separators, not a personal number.
+        seps = {self.view.text[a.end():b.start()] for a, b in zip(groups, groups[1:], strict=False)}
+        return (len(raw) > 1 and seps in ({"."}, {","}) and 1 <= len(raw[0]) <= 3
+                and all(len(g) == 3 for g in raw[1:]))
+
+    def cue(self, start: int) -> str | None:
+        if start not in self.cues:
+            self.cues[start] = next(
+                (key for key in ("date_cue", "passport_cue", "iban_cue", "id_cue", "card_cue",
+                                 "phone_cue")
+                 if _cue_before(self.view, start, key, self.lex, window=32)), None)
+        return self.cues[start]
+
+    def __call__(self, run: re.Match) -> None:
+        groups = list(GROUP.finditer(self.view.text, run.start(), run.end()))
+        # First by shape and checksum; then what is left, by the cue before it ("file no 48213").
+        left = self.split([groups], by_cue=False)
+        self.split(left, by_cue=True)
+
+    def split(self, pieces: list[list[re.Match]], *, by_cue: bool) -> list[list[re.Match]]:
+        """Claim numbers in each piece, longest first from the left; return what is left."""
+        left: list[list[re.Match]] = []
+        for groups in pieces:
+            i, rest = 0, []
+            while i < len(groups):
+                for j in range(min(len(groups), i + LONGEST), i, -1):
+                    label = self.label(groups[i:j], by_cue=by_cue)
+                    if label:
+                        self.view.claim(groups[i].start(), groups[j - 1].end(), label)
+                        if rest:
+                            left.append(rest)
+                        rest, i = [], j
+                        break
+                else:
+                    rest.append(groups[i])
+                    i += 1
+            if rest:
+                left.append(rest)
+        return left
+
+
+def numbers(view: View, lex: Lexicon) -> None:
+    """Phone, national id, card and other long numbers, in any spacing or separators."""
+    split = _Numbers(view, lex)
+    for run in list(RUN.finditer(view.text)):
+        split(run)
+
+
+# --------------------------------------------------------------------------------------------
+# Recognisers that work on words
+
+
+def _match_phrase(tokens: list[Token], i: int, key: str, lex: Lexicon) -> int:
+    """Length in tokens of the longest cue phrase of kind `key` starting at token i, or 0."""
+    cues = tokens[i].cues
+    size = cues.get(key, 0) if cues else 0
+    # The phrase was found among all words; here some may be claimed already.
+    if size > 1 and (i + size > len(tokens) or tokens[i + size - 1].n != tokens[i].n + size - 1):
+        return 0
+    return size
+
+
+UK_POSTCODE = re.compile(r"(?<!\w)[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)")
+
+
+def addresses(view: View, lex: Lexicon) -> None:
+    """Street addresses: a street word (Cad., Sok., Mah., Street, Rue, '-gatan') with the words
+    and door numbers around it, hotel rooms, postcodes, 'Kadıköy/İstanbul', and what follows
+    'my address is' / precedes 'oturuyorum' when it is more than a city's name."""
+    for m in UK_POSTCODE.finditer(view.text):
+        view.claim(m.start(), m.end(), "[address]")
+    tokens = view.tokens()
+    if not tokens:
+        return
+    stop, suffixes = lex.words["name_stop"], lex.words["street_suffixes"]
+    number_after = re.compile(r"[\s:.,]{0,3}(?:no\b[\s:.]*)?\d", re.IGNORECASE)
+
+    def anchor(i: int) -> int:
+        """Words in the street word at token i that anchor an address here, or 0."""
+        t = tokens[i]
+        named = i > 0 and tokens[i - 1].capital and tokens[i - 1].fold not in stop
+        near = view.text[max(0, tokens[i - 1].start - 8) if i else 0:t.end + 10]
+        strong = _match_phrase(tokens, i, "street_strong", lex)
+        # A strong street word with a capital, a number or a residence cue by it: "Bağdat
+        # Caddesi", "bagdat caddesi 145", "adresim gul sokak"; not "the cliff road tonight".
+        if strong and (t.capital or named or DIGIT.search(near) or any(
+                u.cues and "residence" in u.cues for u in tokens[max(0, i - 4):i])):
+            return strong
+        weak = _match_phrase(tokens, i, "street", lex)
+        if weak and named and DIGIT.search(near):
+            return weak     # "Elm Close 5", "Seaview Hotel, room 412": a name and a number
+        if t.capital and number_after.match(view.text, t.end) and any(
+                t.stem.endswith(x) and len(t.stem) > len(x) + 2 for x in suffixes):
+            return 1        # "Storgatan 12", "Hauptstraße 5"
+        unit = _match_phrase(tokens, i, "unit", lex)
+        after = view.text[tokens[i + unit - 1].end:] if unit else ""
+        if unit and named and (re.match(r":\s?\d", after) or (
+                len(t.stem) > 1 and re.match(r"[\s:.]{0,3}\d", after))):
+            return unit     # "Akarsu Yokuşu No: 17", "D:5"; not "Vitamin D 50,000"
+        return 0
+
+    claimed: list[tuple[int, int]] = []
+    reached = 0     # an anchor inside an address already taken adds nothing: stay linear
+    for i, t in enumerate(tokens):
+        if t.start < reached:
+            continue
+        size = anchor(i)
+        if not size:
+            continue
+        # Left: up to three words of the street's name ("Bağdat", "ataturk", "Gül", "221B").
+        start, k = t.start, i - 1
+        while k >= 0 and i - k <= 3:
+            prev = tokens[k]
+            gap = view.text[prev.end:tokens[k + 1].start]
+            if not re.fullmatch(r"[\s\d/.,-]{0,8}", gap) or MASK in gap or "." in gap.strip():
                 break
+            if prev.fold in stop or prev.cues and prev.cues.keys() & {"residence", "intro"}:
+                break
+            # Across a comma only another part of the address: "Atatürk Mah., Gül Sok.".
+            if "," in gap and not (prev.capital or prev.stem in lex.places or prev.cues
+                                   and prev.cues.keys() & {"street", "unit"}):
+                break
+            start, k = prev.start, k - 1
+        digits_before = re.search(r"\d+[A-Za-z]?\s*$", view.text[max(0, start - 8):start])
+        if digits_before:
+            start -= len(view.text[max(0, start - 8):start]) - digits_before.start()
+        claimed.append((start, _extend_address(view, tokens, i + size - 1, lex)))
+        reached = claimed[-1][1]
+    # Two places joined by a slash, or a postcode with a place: "Kadıköy/İstanbul", "34710 Kadıköy".
+    for m in re.finditer(r"(?<!\w)(?:\d{5}\s+)?([^\W\d_]+)\s*/\s*([^\W\d_]+)", view.text):
+        if fold(m.group(1)) in lex.places and fold(m.group(2)) in lex.places:
+            claimed.append((m.start(), m.end()))
+    for m in re.finditer(r"(?<![\d.])\d{5}\s+([^\W\d_]+)", view.text):
+        if fold(m.group(1)) in lex.places:
+            claimed.append((m.start(), m.end()))
+    if view.cue_kinds & {"residence", "residence_after"}:
+        claimed += _residences(view, tokens, lex)
+    for start, end in claimed:
+        view.claim(start, end, "[address]")
+
+
+def _specific(view: View, start: int, end: int, tokens: list[Token], lex: Lexicon) -> bool:
+    """Is text[start:end] more than a place's name ("Kadıköy", "Germany" alone identify
+    nobody): a number, or a street, hotel or unit word?"""
+    if DIGIT.search(view.text, start, end):
+        return True
+    return any(start <= t.start < end and (_match_phrase(tokens, k, "street", lex)
+                                           or _match_phrase(tokens, k, "unit", lex))
+               for k, t in enumerate(tokens))
+
+
+def _residences(view: View, tokens: list[Token], lex: Lexicon) -> list[tuple[int, int]]:
+    """What follows "my address is", "I live at", "adresim:", or precedes "... oturuyorum"."""
+    stop, fillers = lex.words["name_stop"], lex.words["residence_filler"]
+    found = []
+    for i, t in enumerate(tokens):
+        size = _match_phrase(tokens, i, "residence", lex)
+        k = i + size
+        while size and k < len(tokens) and tokens[k].fold in fillers:
+            k += 1
+        if size and k < len(tokens) and not re.search(r"[.!?\n]", view.text[t.end:tokens[k].start]):
+            lead = view.text[tokens[k - 1].end:tokens[k].start]
+            start = tokens[k].start
+            number = re.match(r"[\s:,-]*(\d)", view.text[tokens[k - 1].end:])
+            if number and number.start(1) < len(lead):
+                start = tokens[k - 1].end + number.start(1)
+            end = _extend_address(view, tokens, k - 1, lex, loose=True, start=start)
+            if end > start and _specific(view, start, end, tokens, lex):
+                found.append((start, end))
+        after = _match_phrase(tokens, i, "residence_after", lex)
+        if after and i:
+            k, start = i - 1, None
+            while k >= 0 and i - k <= 4 and not re.search(
+                    r"[.!?\n,]", view.text[tokens[k].end:tokens[k + 1].start]):
+                u = tokens[k]
+                if u.fold in stop or not (u.capital or u.stem in lex.places or DIGIT.search(
+                        view.text, u.end, tokens[k + 1].start) or _match_phrase(
+                        tokens, k, "street", lex) or _match_phrase(tokens, k, "unit", lex)):
+                    break
+                start, k = u.start, k - 1
+            if start is not None and _specific(view, start, tokens[i - 1].end, tokens, lex):
+                found.append((start, tokens[i - 1].end))
+    return found
+
+
+def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
+                    loose: bool = False, start: int | None = None) -> int:
+    """From token i, take door numbers, more street words, places and postcodes to the right.
+    `loose` (after a residence cue): any words up to a comma, then address-like ones only."""
+    stop = lex.words["name_stop"]
+    pos = end = tokens[i].end if start is None else start
+    k = i + 1
+    while k < len(tokens) and tokens[k].start < pos:
+        k += 1
+    words_taken, comma = 0, False
+    while True:
+        # Numbers and their punctuation: " No:12/3", " 221B", ", 34710", " D:5", " 114 51".
+        m = re.match(r"[\s,:./-]{0,3}\d+[A-Za-z]?(?:\s?[/-]\s?\d+[A-Za-z]?)?", view.text[pos:])
+        if m and MASK not in m.group() and not (
+                re.search(r"[.!?]\s", m.group()) and not _abbreviation(tokens, k - 1, lex)):
+            pos = end = pos + m.end()
+            while k < len(tokens) and tokens[k].start < pos:
+                k += 1
+            continue
+        if k >= len(tokens):
+            break
+        t = tokens[k]
+        gap = view.text[pos:t.start]
+        if not re.fullmatch(r"[\s,:./-]{0,4}", gap) or MASK in gap or "\n" in gap:
+            break
+        if re.search(r"[.!?](?:\s|$)", gap) and not _abbreviation(tokens, k - 1, lex):
+            break           # a full stop ends the address, unless it ends "Cad." or "No."
+        comma = comma or "," in gap
+        unit = _match_phrase(tokens, k, "unit", lex)
+        street = _match_phrase(tokens, k, "street", lex)
+        if unit and re.match(r"[\s:.]*\d", view.text[tokens[k + unit - 1].end:]):
+            k += unit
+        elif street or t.stem in lex.places:
+            k += max(street, 1)
+        elif t.text.isupper() and len(t.text) <= 3 and re.match(r"\s\d{4,5}\b", view.text[t.end:]):
+            k += 1          # a state and its ZIP code: "IL 62704"
+        elif t.fold in stop:
+            break
+        elif t.capital and (loose or (k + 1 < len(tokens) and (
+                _match_phrase(tokens, k + 1, "street", lex) or tokens[k + 1].stem in lex.places))):
+            k += 1          # the next street's name: "Moda Mah. Bahariye Cad."
+        elif loose and not comma and words_taken < 4:
+            k += 1          # typed in lowercase after a cue: "adresim bagdat caddesi ..."
+            words_taken += 1
         else:
+            break
+        pos = end = tokens[k - 1].end
+    return end
+
+
+def _abbreviation(tokens: list[Token], k: int, lex: Lexicon) -> bool:
+    """Does token k end with an abbreviation's dot rather than a sentence's ("Cad.", "No.")?"""
+    if k < 0 or k >= len(tokens):
+        return False
+    t = tokens[k]
+    return len(t.stem) <= 3 or bool(_match_phrase(tokens, k, "street", lex)
+                                    or _match_phrase(tokens, k, "unit", lex))
+
+
+def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozenset) -> bool:
+    """Is token i a medical eponym here: "Baker's cyst", "Patrick test", "Osgood-Schlatter"?"""
+    nouns = lex.words["eponym_nouns"]
+    for k in range(i + 1, min(i + 3, len(tokens))):
+        if tokens[k].fold in nouns or tokens[k].stem in nouns:
+            return True
+        if tokens[k].stem not in lex.eponyms:
+            break
+    # A known eponym that is nobody's name needs no noun: "Achilles", "Osgood-Schlatter".
+    return tokens[i].stem in lex.eponyms and not kinds & {"first", "last"}
+
+
+def _sentence_start(view: View, t: Token) -> bool:
+    before = view.text[:t.start].rstrip(" \t\"'(«“-")
+    return not before or before[-1] in ".!?\n:;"
+
+
+NAME_GAP = re.compile(r"[ \t]{1,3}")
+CUE_GAP = re.compile(r"[\s:,\-\"'“]{0,4}")
+TITLE_GAP = re.compile(r"\.?[\s:,\-\"'“]{0,3}")   # "Dr. Özer", "Mrs. Hoffmann"
+
+
+def names(view: View, lex: Lexicon) -> None:
+    """Personal names: after an introduction ('my name is', 'adım', 'ben'), a title ('Dr.',
+    'Sayın') or a relation ('my son', 'kızım'), before 'Hanım'/'Bey'/'here', in a signature,
+    and any known given name that is not also an everyday word; with the name words beside
+    it ("Ayşe Yılmaz", "Jeroen de Vries") and wherever else the message repeats it."""
+    tokens = view.tokens()
+    if not tokens:
+        return
+    stop, particles = lex.words["name_stop"], lex.words["name_particles"]
+    contractions = lex.words["contraction_suffixes"]
+    n = len(tokens)
+    mark = [False] * n
+    blocked = [False] * n   # a cue that introduced a name is not one ("Ben" in "Ben Ayşe")
+    cache: dict[int, frozenset[str]] = {}
+
+    def kinds(k: int) -> frozenset[str]:
+        if k in cache:
+            return cache[k]
+        t = tokens[k]
+        found = lex.names.get(t.stem)
+        # Folding lets "ayse" be Ayşe; a word written with letters the name lacks is another
+        # word: "yaşın" (your age) is not Yasin.
+        stem_text = t.text[:t.stem_end - t.start]
+        if found and not stem_text.isascii() and _lower(stem_text) not in lex.spellings:
+            found = None
+        if found is None and len(t.stem) >= 5 and t.stem_end == t.end:
+            # A case ending without an apostrophe, in the name's own language: "Ayşeyim".
+            for cut in range(max(3, len(t.stem) - 5), len(t.stem) - 1):
+                head = lex.names.get(t.stem[:cut])
+                if head and "first" in head and not head & {"word", "rare"} and any(
+                        t.stem[cut:] in lex.name_suffixes.get(k[5:], ())
+                        for k in head if k.startswith("lang:")) and (
+                        _lower(stem_text[:cut]) in lex.spellings if not stem_text.isascii()
+                        else t.capital):
+                    # Spelled as the name, or capitalised when typed without Turkish letters:
+                    # "yaşından" and "45 yasindan beri" are no "Yasin'den".
+                    found = head
+                    break
+        cache[k] = found or frozenset()
+        return cache[k]
+
+    def known(k: int) -> bool:
+        return bool(kinds(k) & {"first", "last"})
+
+    def usable(k: int) -> bool:
+        t = tokens[k]
+        if blocked[k] or len(t.stem) < 2:
+            return False
+        # A stop word is no name ("can", "will"), unless capitalised and a known name ("Will").
+        if (t.fold in stop or t.stem in stop) and not (
+                t.capital and known(k) and not _sentence_start(view, t)):
+            return False
+        if t.stem_end != t.end and t.fold[len(t.stem) + 1:] in contractions:
+            return False
+        # A month after a day is a date's: "14 May".
+        if t.stem in lex.months and re.search(r"\d[\s.]{0,2}$", view.text[:t.start]):
+            return False
+        return not _eponym(view, tokens, k, lex, kinds(k))
+
+    def plain_name(k: int) -> bool:
+        """A known name that is no everyday word: a name whatever its case."""
+        return known(k) and "word" not in kinds(k)
+
+    def adjacent(a: int, b: int) -> bool:
+        return tokens[a].stem_end == tokens[a].end and bool(
+            NAME_GAP.fullmatch(view.text[tokens[a].end:tokens[b].start]))
+
+    def delimited(k: int) -> bool:
+        """Does the word stand alone: punctuation, a number or the end after it ("ben yagmur,")?"""
+        return bool(re.match(r"\s*(?:[,.;:!?)\-–—\ufffc]|\d|$)", view.text[tokens[k].end:]))
+
+    def take(k: int, *, explicit: bool, title: bool = False) -> bool:
+        """Mark the name that starts at token k (after a cue) and the name words after it."""
+        gap = TITLE_GAP if title else CUE_GAP    # only a title's dot is no sentence's end
+        if k >= n or not gap.fullmatch(view.text[tokens[k - 1].end:tokens[k].start]):
+            return False
+        if not usable(k):
+            return False
+        t = tokens[k]
+        # A name that is also a word ("ben yagmur,"), standing alone after an introduction; not
+        # an English word ("I'm done.").
+        alone = "first" in kinds(k) and delimited(k) and (
+            "enword" not in kinds(k) or not kinds(k) & {"rare"} and "lang:en" in kinds(k))
+        if not (explicit or t.capital or plain_name(k) or alone):
+            return False
+        mark[k] = True
+        for m in range(k + 1, min(n, k + 3)):
+            if not (adjacent(m - 1, m) and usable(m) and (tokens[m].capital or known(m))):
+                break
+            mark[m] = True
+        return True
+
+    for i in range(n):
+        for key in ("intro", "intro_name", "title_before", "relation", "signoff"):
+            size = _match_phrase(tokens, i, key, lex)
+            if not size:
+                continue
+            k = i + size
+            if key == "signoff":
+                # A signature ends the message: at most three words after the sign-off.
+                fired = k < n and n - k <= 3 and not re.search(
+                    r"[^\W\d_]", view.text[tokens[-1].end:]) and take(k, explicit=False)
+            else:
+                fired = take(k, explicit=key == "intro", title=key == "title_before")
+            if fired or key == "intro":
+                for b in range(i, k):
+                    blocked[b] = True
+                    mark[b] = False
+            break
+        # Before "Hanım"/"Bey" any name; before "here" ("Sven Andersson here", "Mike from Texas
+        # here") one with a known given name ("Edema here can ..." is no introduction).
+        for key in ("title_after", "name_here"):
+            size = _match_phrase(tokens, i, key, lex)
+            if not size or not i or mark[i]:
+                continue
+            k = i - 1
+            if k >= 2 and tokens[k - 1].fold in lex.words["name_origin"] and tokens[k].capital:
+                k -= 2
+            last = k
+            while k >= 0 and last - k < 2 and adjacent(k, k + 1) and usable(k) and (
+                    tokens[k].capital or known(k)):
+                k -= 1
+            taken = range(k + 1, last + 1)
+            if taken and (key == "title_after" or any("first" in kinds(t) for t in taken)):
+                for t in taken:
+                    mark[t] = True
+                for b in range(i, i + size):
+                    blocked[b] = True
+
+    for i, t in enumerate(tokens):
+        found = kinds(i)
+        if mark[i] or "first" not in found or not usable(i):
+            continue        # a surname alone is no name: "Marrow", "Baker"; beside one it is
+        if len(t.stem) <= 3 and t.text.isupper() or t.stem in lex.months:
+            continue        # an acronym ("AI", "MR"), a month ("June"): names only by a cue
+        if "word" not in found:
+            mark[i] = t.capital or "rare" not in found
+        elif t.capital:
+            # "Can" and "Deniz" are names mid-sentence, with a Turkish ending ("Deniz'in") or
+            # next to another name; at the start of a sentence ("Can I walk?") they are words.
+            suffix = t.stem_end != t.end
+            nxt = i + 1 < n and adjacent(i, i + 1) and usable(i + 1) and (
+                plain_name(i + 1) or (tokens[i + 1].capital and len(tokens[i + 1].stem) > 1))
+            mark[i] = not _sentence_start(view, t) or suffix or nxt
+
+    # A signature: capitalised words alone at the very end, after a full stop or a dash, one of
+    # them a known given name ("... general anaesthesia. Peter", "— Callum, [phone]").
+    tail = n
+    while tail > 0 and n - tail < 3 and tokens[tail - 1].capital and usable(tail - 1):
+        tail -= 1
+    before_tail = view.text[:tokens[tail].start] if tail < n else ""
+    if tail < n and not re.search(r"[^\W\d_]", view.text[tokens[-1].end:]) and (
+            re.search(r"[—–]\s*$|\s-\s*$", before_tail)     # a dash signs: "— Callum"
+            or (re.search(r"(?:^|[.!?\n])\s*$", before_tail)
+                and any("first" in kinds(k) for k in range(tail, n)))):
+        for k in range(tail, n):
+            mark[k] = True
+
+    def grows(i: int, k: int) -> bool:
+        if mark[k] or not adjacent(min(i, k), max(i, k)) or not usable(k):
+            return False
+        return tokens[k].capital or plain_name(k) or (k > i and "last" in kinds(k))
+
+    # Grow each name over the name words beside it: "Ayşe Yılmaz", "ayse kaya", "Zorblax Smith",
+    # and over a particle to the capitalised word after it: "Jeroen de Vries".
+    for i in range(n):
+        if mark[i] and i + 1 < n:
+            if grows(i, i + 1):
+                mark[i + 1] = True
+            elif i + 2 < n and tokens[i + 1].fold in particles and not tokens[i + 1].capital \
+                    and adjacent(i, i + 1) and adjacent(i + 1, i + 2) and tokens[i + 2].capital:
+                mark[i + 1] = mark[i + 2] = True
+    for i in range(n - 1, 0, -1):
+        if mark[i] and grows(i, i - 1):
+            mark[i - 1] = True
+    # A name found once is a name wherever the message repeats it ("ben sevval, sevval tas").
+    found_names = {tokens[k].stem for k in range(n) if mark[k] and "word" not in kinds(k)}
+    for k in range(n):
+        if not mark[k] and tokens[k].stem in found_names and usable(k):
+            mark[k] = True
+            if k + 1 < n and grows(k, k + 1):
+                mark[k + 1] = True
+
+    i = 0
+    while i < n:
+        if not mark[i]:
             i += 1
-    return "".join(out) + text[kept:]
+            continue
+        j = i
+        while j + 1 < n and mark[j + 1] and (adjacent(j, j + 1) or tokens[j + 1].fold in particles):
+            j += 1
+        end = tokens[j].stem_end
+        # An initial after the name: "Ayşe Y." (the dot stays as punctuation).
+        m = re.match(r"[ \t]+[A-ZÇĞİÖŞÜ](?=\.)", view.text[end:])
+        view.claim(tokens[i].start, end + (m.end() if m else 0), "[name]")
+        i = j + 1
 
 
-def _date(match: re.Match) -> str:
-    first, second = int(match.group(1)), int(match.group(3))
-    # Day and month in either order (12/03 and 03/12); "45/10/20" is not a date.
-    if (1 <= first <= 31 and 1 <= second <= 12) or (1 <= first <= 12 and 1 <= second <= 31):
-        return "[date]"
-    return match.group()
+# --------------------------------------------------------------------------------------------
+# The registry: order matters, most specific first (an e-mail's digits are not a phone).
 
-
-def _iso_date(match: re.Match) -> str:
-    month, day = int(match.group(3)), int(match.group(4))
-    return "[date]" if 1 <= month <= 12 and 1 <= day <= 31 else match.group()
+RECOGNISERS = (urls, emails, handles, ips, ibans, dates, plates, documents, numbers, addresses,
+               names)
+# Spans of these kinds that touch are one: "[name] [name]" would only tell how many words.
+MERGE = {"[name]": re.compile(r"[ \t]*"), "[address]": re.compile(r"[\s,/.-]*")}
 
 
 def redact(text: str) -> str:
-    """Replace phone numbers, e-mails, national ids, card numbers and dates with placeholders."""
-    text = EMAIL.sub("[email]", text)
-    for pattern in WORD_DATES:
-        text = pattern.sub("[date]", text)
-    text = YEAR_FIRST.sub(_iso_date, text)
-    text = DAY_FIRST.sub(_date, text)
-    return RUN.sub(_numbers, text)
+    """Replace personal data in a visitor's message with placeholders such as [name], [phone]."""
+    out = _redact_once(text)
+    # Idempotent by construction: a placeholder can give a neighbour a new context ("::[ip]"),
+    # so what changed is read again until nothing does (in practice once more, at most twice).
+    for _ in range(2):
+        if out == text:
+            break
+        text, out = out, _redact_once(out)
+    return out
+
+
+def _redact_once(text: str) -> str:
+    lex = lexicon()
+    view = View(text, lex)
+    for recognise in RECOGNISERS:
+        recognise(view, lex)
+    if not view.spans:
+        return text
+    merged: list[list] = []
+    for start, end, label in sorted(view.spans):
+        if merged and start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+            continue
+        if merged and merged[-1][2] == label and label in MERGE and MERGE[label].fullmatch(
+                text[merged[-1][1]:start]):
+            merged[-1][1] = end
+            continue
+        merged.append([start, end, label])
+    out, kept = [], 0
+    for start, end, label in merged:
+        out += [text[kept:start], label]
+        kept = end
+    return "".join(out) + text[kept:]
 
 
 # Line breaks of every kind become "\n"; other white-space controls become a space.
@@ -149,3 +1475,25 @@ def strip_control(text: str) -> str:
     text = "".join(ch for ch in text
                    if ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
     return unicodedata.normalize("NFC", text)
+
+
+def scrub(text: str) -> str:
+    """Prepare a visitor's text for storage or a log line: strip controls, then redact."""
+    return redact(strip_control(text))
+
+
+class RedactingFilter(logging.Filter):
+    """Redact personal data from every record a log handler emits: message and traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string must not lose the line
+            message = str(record.msg)
+        record.msg, record.args = redact(strip_control(message)), None
+        if record.exc_info:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True

@@ -24,14 +24,18 @@ import logging
 import os
 import socket
 import time
+from functools import lru_cache
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 from gunicorn.workers.base import Worker
 from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, ThreadedTaskDispatcher
+
+from .redact import RedactingFilter, redact
 
 MAX_HEADER_BYTES = 32 * 1024  # our own pages and API need a fraction of this
 LINGER_SECONDS = 2.0  # after an error, how long the rest of the request is read and dropped
@@ -68,9 +72,25 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
         self.cfg.set("worker_class", WaitressWorker)
         self.cfg.set("accesslog", "-")
+        self.cfg.set("logger_class", PrivateLogger)
 
     def load(self):
         return self.application
+
+
+class PrivateLogger(Logger):
+    """gunicorn's logs, with personal data redacted from every error-log line; the app's and
+    waitress's own lines go to the same place through the same redaction."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.addFilter(RedactingFilter())
+        for name in ("chatbot", "waitress"):
+            log = logging.getLogger(name)
+            log.handlers = list(self.error_log.handlers)
+            log.setLevel(logging.INFO)
+            log.propagate = False
 
 
 class WaitressWorker(Worker):
@@ -202,9 +222,16 @@ class _HttpServer(TcpWSGIServer):
                 channel.will_close = True
 
 
+@lru_cache(maxsize=512)  # the same few paths, again and again
+def _private_path(path: str) -> str:
+    # WSGI hands the path over decoded as Latin-1; read it as the UTF-8 it was.
+    return redact(path.encode("latin-1", "replace").decode("utf-8", "replace"))[:200]
+
+
 def _access_logged(app, access):
-    """Log one line per request: request line, status, bytes, milliseconds. No address, no
-    user agent: visitors' privacy."""
+    """Log one line per request: method, path, status, bytes, milliseconds. No address, no user
+    agent, no query string: visitors' privacy. GET routes take only ids; free text in a path
+    is someone's doing, and whatever it holds is redacted."""
 
     def logged(environ, start_response):
         started = time.monotonic()
@@ -218,7 +245,7 @@ def _access_logged(app, access):
         size = next((v for k, v in answer.get("headers", ()) if k.lower() == "content-length"),
                     "-")
         access.info('"%s %s %s" %s %s %dms', environ["REQUEST_METHOD"],
-                    environ.get("REQUEST_URI", environ.get("PATH_INFO", "")),
+                    _private_path(environ.get("PATH_INFO", "")),
                     environ.get("SERVER_PROTOCOL", ""), answer.get("status", "-"), size,
                     (time.monotonic() - started) * 1000)
         return result

@@ -4,9 +4,11 @@ One row per exchange. The visitor's text is kept, after redaction, where staff n
 the bot could not answer, answered weakly (a low score, or an out-of-scope-looking request
 answered by a clinic entry), or a visitor voted the reply not helpful. Every other answer's
 text (and the reply given) is held for HOLD, so that a "not helpful" vote can still keep it,
-then erased by the writer's hourly housekeeping (`Store.purge`). Writes come from the
-journal's writer (journal.py) and are idempotent on the query id, so a batch replayed after a
-crash or a lost commit acknowledgement stores each row once.
+then erased by the writer's hourly housekeeping (`Store.purge`). Every text bound for the
+journal or the database (a message, a vote's comment) goes through `private()` here (in
+`exchange_entry` and `feedback_entry`), so no caller can store a visitor's words unredacted.
+Writes come from the journal's writer (journal.py) and are idempotent on the query id, so a
+batch replayed after a crash or a lost commit acknowledgement stores each row once.
 
 Every call runs under a deadline: PostgreSQL gets a connect timeout and a statement timeout,
 SQLite a busy timeout, and a watchdog breaks the connection of a call that outlives its time
@@ -53,6 +55,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import NullPool
 
 from .errors import StoreError, StoreUnavailable
+from .redact import scrub
 
 log = logging.getLogger(__name__)
 
@@ -406,19 +409,27 @@ class Store:
         return dbapi_connection
 
 
+def private(text: str | None) -> str | None:
+    """What may be stored of a visitor's text: control characters stripped, personal data out."""
+    return None if text is None else scrub(text)
+
+
 def exchange_entry(query_id: str, *, created_at: datetime | None = None, **fields) -> Entry:
-    """Return the journal entry of one exchange, stamped now unless `created_at` is given."""
+    """Return the journal entry of one exchange, stamped now unless `created_at` is given; its
+    text redacted (the journal on disk is storage too)."""
     unknown = set(fields) - set(EXCHANGE_FIELDS)
     if unknown:
         raise TypeError(f"unknown exchange field(s): {', '.join(sorted(unknown))}")
     payload = {name: fields.get(name) for name in EXCHANGE_FIELDS}
     payload["created_at"] = (created_at or now()).isoformat()
+    payload["text"] = private(payload["text"])
     return Entry("exchange", query_id, payload)
 
 
 def feedback_entry(query_id: str, helpful: bool, comment: str | None = None) -> Entry:
-    """Return the journal entry of a visitor's vote (a later vote replaces it)."""
-    return Entry("feedback", query_id, {"helpful": bool(helpful), "comment": comment})
+    """Return the journal entry of a visitor's vote (a later vote replaces it); its comment
+    redacted."""
+    return Entry("feedback", query_id, {"helpful": bool(helpful), "comment": private(comment)})
 
 
 def _engine(url: str, timeout: float) -> Engine:
