@@ -11,8 +11,8 @@
     POST /admin/versions/<id>/restore         put one back
     GET  /admin/knowledge                     what this worker serves; the file's problems
 
-Every change goes through editor.py (validated, atomic, the previous file kept, retried on a
-concurrent write); this worker then serves it at once, the others on their next request
+Every change goes through editor.py (validated, atomic, the previous file kept, writers queued on
+its lock); this worker then serves it at once, the others on their next request
 (live.py). Every route is in chatbot/data/openapi.json too.
 """
 

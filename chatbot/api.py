@@ -204,7 +204,7 @@ def _log_exchange(query_id: str, reply, message: str, session_id: str | None, *,
         best_id=best.id if best else None, best_score=best.score if best else None,
         # Redacted on the way in (store.exchange_entry): every path that stores text does so.
         category=reply.category, text=message if keep else None,
-        lang=reply.lang, weak=weak, answer=reply.text if keep else None,
+        lang=reply.lang, weak=weak,
         # Only a digest: whatever a client put in its session id is never stored.
         session_id=hashlib.sha256(session_id.encode()).hexdigest()[:16] if session_id
         else None)

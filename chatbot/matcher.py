@@ -452,10 +452,6 @@ class Matcher:
         """Whether a folded word alone says too little to answer ("bone", "pain", "kemigim")."""
         return word in self.vocabulary.vague or self.lang.stem(word) in self._vague_stems
 
-    def knows(self, term: str) -> bool:
-        """Whether a term (as `analyse` gives it) occurs in the indexed texts."""
-        return term in self._term_ids
-
     def words_known(self) -> frozenset[str]:
         """Every word of the indexed texts and the vocabulary (folded)."""
         return frozenset(self._domain_words)

@@ -3,7 +3,7 @@
 One row per exchange. The visitor's text is kept, after redaction, where staff need it: when
 the bot could not answer, answered weakly (a low score, or an out-of-scope-looking request
 answered by a clinic entry), or a visitor voted the reply not helpful. Every other answer's
-text (and the reply given) is held for HOLD, so that a "not helpful" vote can still keep it,
+text is held for HOLD, so that a "not helpful" vote can still keep it,
 then erased by the writer's hourly housekeeping (`Store.purge`). Every text bound for the
 journal or the database (a message, a vote's comment) goes through `private()` here (in
 `exchange_entry` and `feedback_entry`), so no caller can store a visitor's words unredacted.
@@ -77,14 +77,13 @@ exchanges = Table(
     Column("helpful", Boolean),
     Column("lang", String(8)),            # the language the reply was written in
     Column("weak", Boolean),              # answered, but worth a look by staff (review.py)
-    Column("answer", Text),               # the reply as given; kept with the text
     Column("comment", Text),              # the visitor's words with a vote, redacted
     Column("dismissed_at", DateTime(timezone=True)),  # staff dismissed it from review
 )
 
 EXCHANGE_FIELDS = ("answered", "reason", "match_id", "score", "best_id", "best_score",
-                   "category", "text", "session_id", "lang", "weak", "answer")
-# How long the text and reply of an answer nobody needs to review are kept: a visitor's
+                   "category", "text", "session_id", "lang", "weak")
+# How long the text of an answer nobody needs to review is kept: a visitor's
 # "not helpful" vote within this time keeps them (as the journal knows recent ids for a day).
 HOLD = timedelta(days=1)
 # The most exchanges one review (clusters) reads: the newest.
@@ -212,7 +211,7 @@ class Store:
     def purge(self, older_than_days: int) -> int:
         """Delete exchanges older than the given number of days; return how many went.
 
-        Also erase the text and reply held (HOLD) of exchanges nobody needs to review.
+        Also erase the text held (HOLD) of answers nobody needs to review.
         """
         self._ensure_schema()
         cutoff = now() - timedelta(days=older_than_days)
@@ -225,10 +224,6 @@ class Store:
                          .where(c.created_at < held, c.answered.is_(True), c.weak.is_not(True),
                                 c.helpful.is_not(False), c.text.is_not(None))
                          .values(text=None))
-            conn.execute(update(exchanges)
-                         .where(c.created_at < held, c.helpful.is_not(False),
-                                c.answer.is_not(None))
-                         .values(answer=None))
             return removed
 
         return self._call(work, write=True)
@@ -335,7 +330,7 @@ class Store:
                  c.answered.is_(False) | c.weak.is_(True) | c.helpful.is_(False))
         rows = self._call(lambda conn: conn.execute(
             select(c.id, c.created_at, c.text, c.lang, c.answered, c.reason, c.match_id,
-                   c.score, c.best_id, c.best_score, c.helpful, c.weak, c.answer, c.comment)
+                   c.score, c.best_id, c.best_score, c.helpful, c.weak, c.comment)
             .where(*where).order_by(c.created_at.desc(), c.id.desc()).limit(limit)).all())
         out = []
         for r in rows:

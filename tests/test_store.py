@@ -30,13 +30,13 @@ def _age(store, query_id, **delta):
 
 def test_an_answer_keeps_its_text_only_while_a_vote_may_need_it(store):
     store.record(query_id="q1", answered=True, reason="answer", match_id="faq-surgery",
-                 score=0.9, text="my private question", answer="No.", lang="en", weak=False)
+                 score=0.9, text="my private question", lang="en", weak=False)
     store.record(query_id="q2", answered=True, reason="answer", match_id="faq-surgery",
-                 score=0.9, text="voted down", answer="No.", lang="en", weak=False)
+                 score=0.9, text="voted down", lang="en", weak=False)
     store.record(query_id="q3", answered=True, reason="answer", match_id="clinic-contact",
-                 score=0.4, text="how much is it", answer="Call us.", lang="en", weak=True)
+                 score=0.4, text="how much is it", lang="en", weak=True)
     store.record(query_id="q4", answered=False, reason="no_match", text="parking?",
-                 answer="Sorry.", lang="en")
+                 lang="en")
     assert store.feedback("q2", False, "not what I asked") is True
     store.purge(90)   # within HOLD: nothing erased yet
     assert {r["id"] for r in store.review()} == {"q2", "q3", "q4"}
@@ -45,12 +45,12 @@ def test_an_answer_keeps_its_text_only_while_a_vote_may_need_it(store):
     store.purge(90)
     with store.engine.connect() as conn:
         rows = {r.id: r for r in conn.execute(select(exchanges))}
-    assert rows["q1"].text is None and rows["q1"].answer is None     # nobody needs it
+    assert rows["q1"].text is None                                  # nobody needs it
     assert rows["q1"].match_id == "faq-surgery" and rows["q1"].answered is True
-    assert (rows["q2"].text, rows["q2"].answer, rows["q2"].comment) == \
-        ("voted down", "No.", "not what I asked")                   # the vote keeps it
+    assert (rows["q2"].text, rows["q2"].comment) == \
+        ("voted down", "not what I asked")                          # the vote keeps it
     assert rows["q3"].text == "how much is it"                      # a weak answer too
-    assert rows["q4"].text == "parking?" and rows["q4"].answer is None
+    assert rows["q4"].text == "parking?"
     kinds = {r["id"]: r["kind"] for r in store.review()}
     assert kinds == {"q2": "not_helpful", "q3": "weak_answer", "q4": "unanswered"}
     assert store.unanswered()[1] == 1
@@ -173,7 +173,7 @@ def test_a_database_made_before_migrations_is_adopted(database_url):
     # How the schema was made before Alembic: create_all of the table as it was then (0001).
     before = MetaData()
     Table("exchanges", before, *(c._copy() for c in exchanges.columns
-                                 if c.name not in ("lang", "weak", "answer", "comment",
+                                 if c.name not in ("lang", "weak", "comment",
                                                    "dismissed_at")))
     before.create_all(store.engine)
     store.engine.dispose()

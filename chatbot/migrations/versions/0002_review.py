@@ -1,5 +1,5 @@
-"""What staff review needs: the reply's language, weak answers, votes that explain themselves,
-the reply as given, and dismissals.
+"""What staff review needs: the reply's language, weak answers, votes that explain themselves
+(a comment), and dismissals.
 
 Revision ID: 0002
 Revises: 0001
@@ -18,12 +18,11 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("exchanges", sa.Column("lang", sa.String(8)))
     op.add_column("exchanges", sa.Column("weak", sa.Boolean))
-    op.add_column("exchanges", sa.Column("answer", sa.Text))
     op.add_column("exchanges", sa.Column("comment", sa.Text))
     op.add_column("exchanges", sa.Column("dismissed_at", sa.DateTime(timezone=True)))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("exchanges") as batch:
-        for name in ("dismissed_at", "comment", "answer", "weak", "lang"):
+        for name in ("dismissed_at", "comment", "weak", "lang"):
             batch.drop_column(name)
