@@ -18,7 +18,7 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.run
 
-run: $(VENV)/.run  ## serve on http://127.0.0.1:$(PORT) (make run PORT=8080; SQLite log in ./instance)
+run: $(VENV)/.run  ## serve on http://127.0.0.1:$(PORT) (make run PORT=8080; SQLite log in data/instance)
 	$(BIN)/chatbot serve --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.test  ## lint, then every test (PostgreSQL, Redis and Chromium ones included)
@@ -36,4 +36,4 @@ bench: $(VENV)/.run  ## side-by-side matching benchmark (installs the bench extr
 	$(BIN)/python benchmarks/matching.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) data/instance .pytest_cache .ruff_cache

@@ -173,8 +173,15 @@ def chat():
     lang = body.get("lang")
     if lang is not None:
         lang = _checked_lang(lang)
+    # The page the visitor is on (the widget's data-article, else the page's address): a
+    # question that names no topic is about that article. An unknown page is no error.
+    article = body.get("article")
+    if article is not None and (not isinstance(article, str) or len(article) > 2000):
+        raise ApiError(400, "invalid_article",
+                       "'article' must be an article's slug or a page address (up to 2000 "
+                       "characters).")
     bot = _bot()
-    reply = bot.ask(message, lang=lang)
+    reply = bot.ask(message, lang=lang, article=article)
     query_id = str(uuid.uuid4())
     _log_exchange(query_id, reply, message, session_id, weak=review.weak(bot, message, reply))
     return jsonify({
@@ -239,9 +246,16 @@ def _lang_arg() -> str:
 @bp.get("/faq")
 def faq_list():
     lang = _lang_arg()
+    kb = _bot().knowledge
+    listed = lambda e: {"id": e.id, "kind": e.kind, "title": e.text(lang).question}  # noqa: E731
     return jsonify({"lang": lang,
-                    "entries": [{"id": e.id, "kind": e.kind, "title": e.text(lang).question}
-                                for e in _bot().knowledge.entries]})
+                    "articles": [{"slug": a.slug, "title": a.title, "topic": a.topic(lang),
+                                  "url": a.url,
+                                  "entries": [listed(e) for e in kb.entries
+                                              if e.article == a.slug]}
+                                 for a in kb.articles],
+                    # Entries of no article: the clinic's practical details, small talk.
+                    "entries": [listed(e) for e in kb.entries if e.article is None]})
 
 
 @bp.get("/faq/<path:entry_id>")

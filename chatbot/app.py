@@ -20,7 +20,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     """Build the Flask app: settings, knowledge + matcher, log database, routes, error pages."""
     settings = config.load(overrides)
     config.validate(settings)  # a guessable admin token stops start-up (ConfigError)
-    app = Flask(__name__, static_folder=None)
+    # The log database and journal live in the clinic folder, wherever the command runs.
+    app = Flask(__name__, static_folder=None,
+                instance_path=str(config.instance_folder(settings)))
     app.config["CHATBOT"] = settings
     # Werkzeug stops reading past this and raises 413 before the body reaches the API.
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]

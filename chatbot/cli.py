@@ -5,8 +5,10 @@ from __future__ import annotations
 import errno
 import json
 import re
+import shlex
 import socket
 import sys
+from pathlib import Path
 
 import click
 
@@ -21,6 +23,15 @@ def _settings(**overrides) -> dict:
         raise click.ClickException(str(exc)) from None
 
 
+def _knowledge_error(exc: KnowledgeError) -> click.ClickException:
+    """The error, and where a clinic folder comes from when there is no knowledge file."""
+    message = str(exc)
+    if not Path(exc.path).exists():
+        message += ("\nNo knowledge file there. Make a clinic folder with `chatbot init DIR`, "
+                    "then run commands inside it or set CHATBOT_HOME=DIR.")
+    return click.ClickException(message)
+
+
 def _bot(faq_path: str | None = None):
     from .dialogue import Chatbot
 
@@ -29,7 +40,7 @@ def _bot(faq_path: str | None = None):
         return Chatbot.from_file(faq_path or settings["FAQ_PATH"],
                                  vocabulary_path=settings["VOCABULARY_PATH"])
     except KnowledgeError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise _knowledge_error(exc) from None
 
 
 def _store(*, drain: bool = True):
@@ -37,8 +48,10 @@ def _store(*, drain: bool = True):
 
     try:
         app = create_app()
-    except (ConfigError, KnowledgeError) as exc:
+    except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    except KnowledgeError as exc:
+        raise _knowledge_error(exc) from None
     if drain:
         # What the journal kept while the database was out reaches it before it is read.
         pending = app.extensions["chatbot_journal"].drain()
@@ -52,9 +65,140 @@ def _store(*, drain: bool = True):
 def main():
     """Self-hosted FAQ chatbot for a medical clinic.
 
-    Settings come from CHATBOT_* environment variables (see `chatbot settings`).
+    Settings come from CHATBOT_* environment variables (see `chatbot settings`). The clinic's
+    files are found in its folder: CHATBOT_HOME, else the current directory if it holds a
+    faq.json (`chatbot init DIR` makes one).
     """
 
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--name", required=True, help="The clinic's name, as visitors see it.")
+@click.option("--languages", "codes", default="en,tr", show_default=True,
+              help="The clinic's languages, comma-separated, the default first.")
+@click.option("--topic", help="What the clinic's articles are about, in the default language "
+                              "(the bot's own texts name it). Default: 'this condition'.")
+def init(folder: str, name: str, codes: str, topic: str | None):
+    """Make a new clinic's folder: knowledge file (clinic details, small talk, no articles),
+    vocabularies, instance folder, settings example; then print the next steps."""
+    from . import starter
+    from .errors import StarterError
+
+    try:
+        made = starter.make(folder, [c.strip() for c in codes.split(",") if c.strip()],
+                            name=name, topic=topic)
+    except StarterError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"made the clinic folder {made.folder}:")
+    for file_name, meaning in made.files:
+        click.echo(f"  {file_name:<22} {meaning}")
+    click.echo("next steps:")
+    if Path.cwd().resolve() != made.folder:
+        where = shlex.quote(str(made.folder))
+        click.echo(f"  cd {where}  (or export CHATBOT_HOME={where})")
+    steps = [("chatbot import ARTICLE.txt --url URL", "add an article from the clinic's site "
+                                                     "(.txt, .md or .html)"),
+              ('chatbot clinic set phone "+90 212 555 01 23"',
+               "and email, booking_url, address, hours"),
+              ("chatbot check", "what is still missing"),
+              ("chatbot serve", "the bot, the widget and the demo page on "
+                                "http://127.0.0.1:8000")]
+    width = max(len(command) for command, _ in steps)
+    for command, meaning in steps:
+        click.echo(f"  {command:<{width}}  {meaning}")
+    click.echo("On the clinic's site: docs/embedding.md (the script tag, CHATBOT_CORS_ORIGINS).")
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def clinic(ctx):
+    """Show the clinic's details (name, hours, contact), per language; `set` changes one."""
+    if ctx.invoked_subcommand is not None:
+        return
+    path = _settings()["FAQ_PATH"]
+    try:
+        kb = knowledge.load(path)
+    except KnowledgeError as exc:
+        raise _knowledge_error(exc) from None
+    click.echo(f"{path}:")
+    for name in knowledge.CLINIC_FIELDS:
+        value = getattr(kb.clinic, name)
+        others = [f"{lang}: {local[name]}" for lang, local in kb.clinic.translations.items()
+                  if name in local and local[name] != value]
+        click.echo(f"  {name:<16} {value or '(not set)'}"
+                   + (f"  ({'; '.join(others)})" if others else ""))
+    for warning in knowledge.warnings(kb):
+        if warning.startswith("clinic:"):
+            click.echo(f"warning: {warning}")
+
+
+@clinic.command(name="set")
+@click.argument("field", type=click.Choice(knowledge.CLINIC_FIELDS))
+@click.argument("value", required=False)
+@click.option("--lang", help="Set it for one language only (the others keep theirs).")
+@click.option("--unset", is_flag=True, help="Remove the value (the field is shown nowhere).")
+def clinic_set(field: str, value: str | None, lang: str | None, unset: bool):
+    """Set one of the clinic's details, e.g. `chatbot clinic set phone "+90 212 555 01 23"`.
+
+    Written to the knowledge file, checked first (a malformed e-mail, phone or address is
+    refused); the previous file is kept in <name>.versions/.
+    """
+    from . import editor
+
+    if (value is None) != unset:
+        raise click.UsageError("give a VALUE, or --unset to remove it")
+    path = _settings()["FAQ_PATH"]
+    try:
+        doc = editor.load(path)
+    except KnowledgeError as exc:
+        raise _knowledge_error(exc) from None
+    languages = list(doc.data.get("languages") or ["en"])
+    if lang is not None and lang not in languages:
+        raise click.BadParameter(f"must be one of: {', '.join(languages)}", param_hint="--lang")
+
+    def change(data):
+        block = data.setdefault("clinic", {})
+        if lang is None:
+            block[field] = None if unset else value
+            return data, None
+        current = block.get(field)
+        if current is None and lang != languages[0] and not unset:
+            raise click.UsageError(
+                f"{field} has no value yet: set the default language's first (chatbot clinic "
+                f"set {field} VALUE --lang {languages[0]}, or without --lang for every "
+                "language)")
+        texts = dict(current) if isinstance(current, dict) else \
+            {code: current for code in languages if current is not None}
+        if unset:
+            texts.pop(lang, None)
+        else:
+            texts[lang] = value
+        # A value in some languages only: the default language's stands in for the others.
+        block[field] = texts or None
+        return data, None
+
+    try:
+        doc.apply(change)
+    except KnowledgeError as exc:
+        problems = [p for p in exc.problems if p.startswith(f"clinic: {field}")] or exc.problems
+        raise click.ClickException("nothing written: " + "; ".join(problems)) from None
+    kb = doc.validate()
+    shown = getattr(kb.clinic.in_language(lang or kb.default_language), field)
+    click.echo(f"clinic {field}" + (f" ({lang})" if lang else "") + f": {shown or '(not set)'}")
+    if not doc.changed:
+        click.echo(f"{path}: already so, nothing written")
+        return
+    try:
+        kept = doc.write(action="clinic-set",
+                         summary=f"clinic {field}" + (f" ({lang})" if lang else ""))
+    except (ChatbotError, OSError) as exc:
+        raise click.ClickException(f"nothing written: {exc}") from None
+    for warning in knowledge.warnings(kb):
+        if warning.startswith(f"clinic: {field}"):
+            click.echo(f"warning: {warning}")
+    click.echo(f"wrote {path}" + (f" (previous version: {kept})" if kept else "")
+               + "; a running server picks it up by itself")
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
@@ -79,8 +223,7 @@ def serve(host: str, port: int, workers: int, threads: int):
         raise click.ClickException(str(exc)) from None
     store, journal = app.extensions["chatbot_store"], app.extensions["chatbot_journal"]
     click.echo(f"knowledge: {app.config['CHATBOT']['FAQ_PATH']} "
-               f"({len(app.extensions['chatbot'].current().knowledge)} entries; "
-               "changes are picked up while serving)")
+               f"({len(app.extensions['chatbot'].current().knowledge)} entries)")
     # Bounded by CHATBOT_DATABASE_TIMEOUT: a database that is down or hangs delays start-up a
     # few seconds at most, and the server starts anyway.
     db_ok = store.connect()
@@ -153,7 +296,13 @@ def ask(message: str, as_json: bool, faq_path: str | None, lang: str | None):
     if reply.match:
         click.echo(f"\n[{reply.match.id}, score {reply.match.score:.2f}]")
     if reply.suggestions:
-        click.echo("\nYou could also ask:" if reply.answered else "\nDid you mean:")
+        # As the widget: no caption when the reply itself leads into the list ("For example:").
+        if reply.answered:
+            click.echo("\nYou could also ask:")
+        elif not reply.text.rstrip().endswith((":", "?")):
+            click.echo("\nDid you mean:")
+        else:
+            click.echo()
         for s in reply.suggestions:
             click.echo(f"  - {s.title}  [{s.id}, {s.score:.2f}]")
 
@@ -399,8 +548,8 @@ def versions(faq_path: str | None):
 @click.argument("version")
 @click.option("--faq", "faq_path", help="Knowledge file (default: CHATBOT_FAQ_PATH).")
 def restore(version: str, faq_path: str | None):
-    """Put VERSION (an id from `chatbot versions`) back as the current content; the current
-    one is kept as a version in turn."""
+    """Put VERSION (an id from `chatbot versions`, or `previous`: the one before the current)
+    back as the current content; the current one is kept as a version in turn."""
     from . import editor
     from .errors import NotFound
 
@@ -409,6 +558,11 @@ def restore(version: str, faq_path: str | None):
         click.echo("that is the current content; nothing written")
         return
     try:
+        if version == "previous":
+            kept = editor.history(path)[1:2]
+            if not kept:
+                raise NotFound(f"{path} has no previous version")
+            version = kept[0].id
         found = editor.find_version(path, version)
         editor.restore(path, found.path,
                        summary=f"restored the version of {found.public()['created_at']} "

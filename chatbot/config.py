@@ -1,14 +1,26 @@
-"""Settings, declared once as data: name, default, help. Environment `CHATBOT_*` overrides."""
+"""Settings, declared once as data: name, default, help. Environment `CHATBOT_*` overrides.
+
+Every command works from any directory. The clinic's own files live in one folder, the clinic
+folder (`chatbot init DIR` makes one): its knowledge file, vocabularies and `instance/` folder
+(log database, journal). It is CHATBOT_HOME, else the current directory if it holds a
+`faq.json`, else the repository's `data/` when running from a checkout. Relative paths in
+settings are read from the clinic folder, never from the current directory; what holds for any
+clinic (language data, reply texts) comes from the package.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
+KNOWLEDGE_FILE = "faq.json"  # what makes a folder a clinic folder
+PATHS = ("FAQ_PATH", "VOCABULARY_PATH", "JOURNAL_PATH")  # read from the clinic folder
 MIN_TOKEN_CHARS = 24  # random URL-safe characters: 144 bits, out of reach of guessing
 
 
@@ -30,17 +42,20 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("FAQ_PATH", "data/faq.json",
-            "Knowledge file (FAQ pairs, article sections, clinic info)."),
+    Setting("HOME", None, "The clinic folder (chatbot init DIR makes one). Default: the current "
+            "directory if it holds a faq.json, else the repository's data/ in a checkout."),
+    Setting("FAQ_PATH", KNOWLEDGE_FILE,
+            "Knowledge file (FAQ pairs, article sections, clinic info), in the clinic folder."),
     Setting(
         "DATABASE_URL",
         None,
-        "SQLAlchemy URL of the log database. Default: a SQLite file in the instance folder.",
+        "SQLAlchemy URL of the log database. Default: a SQLite file in the clinic folder's "
+        "instance/.",
     ),
     Setting("DATABASE_TIMEOUT", 3.0, "Seconds a log-database call may take (connecting, a "
             "statement, a hung server) before the database counts as unavailable.", float),
     Setting("JOURNAL_PATH", None, "Journal file where exchanges wait until the log database "
-            "has them. Default: journal.sqlite3 in the instance folder."),
+            "has them. Default: journal.sqlite3 in the clinic folder's instance/."),
     Setting("JOURNAL_MAX_ROWS", 100_000, "Most exchanges the journal holds for the database; "
             "past that new ones are answered but not logged, and counted as dropped.", int),
     Setting("ADMIN_TOKEN", None, f"Bearer token for the admin API and page, at least "
@@ -64,9 +79,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FRAME_ANCESTORS", "'self'", "CSP frame-ancestors for the demo and admin pages."),
     Setting(
         "VOCABULARY_PATH",
-        str(REPO_DATA / "vocabulary.json"),
+        "vocabulary.json",
         "Domain vocabulary for matching (synonyms, vague words, out-of-scope cues), default "
-        "language; another language's is vocabulary.<lang>.json beside it.",
+        "language, in the clinic folder; another language's is vocabulary.<lang>.json beside "
+        "it. Optional.",
     ),
 )
 
@@ -90,7 +106,62 @@ def load(overrides: dict | None = None, environ: dict | None = None) -> dict:
         if key not in BY_NAME:
             raise KeyError(f"unknown setting {key!r}")
         values[key] = value
+    home = find_home(values["HOME"])
+    if not home.is_dir():
+        raise ConfigError([f"CHATBOT_HOME={values['HOME']!r} is not a folder (make a clinic "
+                           "folder with: chatbot init DIR)"])
+    values["HOME"] = str(home)
+    for name in PATHS:
+        if values[name] is not None:
+            values[name] = str(home / Path(values[name]).expanduser())
+    if values["DATABASE_URL"]:
+        values["DATABASE_URL"] = _sqlite_in(home, values["DATABASE_URL"])
     return values
+
+
+def example(*, home: str | os.PathLike) -> str:
+    """Return a settings file for a clinic folder: every setting, its meaning, its default."""
+    lines = ["# Settings of the clinic chatbot, one CHATBOT_* variable a line. Copy this file to",
+             "# settings.env, fill it in, and load it before `chatbot serve`:",
+             "#     set -a; . ./settings.env; set +a",
+             "# (systemd: EnvironmentFile=). Unset lines keep their default; `chatbot settings`",
+             "# shows what is in force. Keep the file private: it may hold the admin token.",
+             ""]
+    for setting in SETTINGS:
+        lines += ["# " + line for line in textwrap.wrap(setting.help, 94)]
+        if setting.name == "HOME":
+            lines.append(f"{setting.env}={home}")
+        else:
+            default = "" if setting.default is None else setting.default
+            lines.append(f"# {setting.env}={default}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def find_home(given: str | os.PathLike | None = None) -> Path:
+    """Return the clinic folder: `given` (CHATBOT_HOME), else the current directory if it
+    holds a knowledge file, else the repository's data/ (a checkout), else the current one."""
+    if given:
+        return Path(given).expanduser().resolve()
+    here = Path.cwd()
+    if (here / KNOWLEDGE_FILE).is_file():
+        return here
+    if (REPO_DATA / KNOWLEDGE_FILE).is_file():
+        return REPO_DATA  # `make run` and the tests, from a checkout
+    return here
+
+
+def instance_folder(values: dict) -> Path:
+    """Where the log database and the journal live by default: instance/ in the clinic folder."""
+    return Path(values["HOME"]) / "instance"
+
+
+def _sqlite_in(home: Path, url: str) -> str:
+    """Read a relative SQLite file in a database URL from the clinic folder."""
+    found = re.match(r"(sqlite(?:\+\w+)?:///)([^?]*)(.*)", url)
+    if not found or not found[2] or found[2].startswith("/") or found[2] == ":memory:":
+        return url
+    return found[1] + str(home / found[2]) + found[3]
 
 
 def validate(values: dict) -> None:

@@ -1,12 +1,16 @@
 """Turn a message into a reply: answer, "did you mean", ask for more, or decline with the contact.
 
-    Chatbot.ask(message, lang=None)   in the message's language (see Chatbot.language_of)
+    Chatbot.ask(message, lang=None, article=None)
+                                         in the message's language (see Chatbot.language_of);
+                                         `article`: the page the visitor is on (slug or URL)
       empty ............................ ask for a question
       red flag (emergency) ............. urgent-care advice with the emergency number, in the
                                          message's language; a crisis gets its own calm reply
       out-of-scope request ............. decline (price, insurance, other diseases...) + contact
       personal diagnosis or dose ....... general answer + "only a doctor can decide" + contact
       vague (only generic words) ....... ask to say more + suggestions
+      could be about several articles .. ask which topic, one suggestion per article (a
+                                         message naming no topic goes to the page's article)
       confident best entry ............. answer (+ runner-up, other questions, related entries):
                                          its own phrasing, or score, coverage and a topic word
       plausible entries ................ not answered, "did you mean" suggestions
@@ -28,7 +32,6 @@ from .text import fold
 # Every text the bot writes itself is data, per language: chatbot/data/<lang>/replies.json.
 NOTICE = language.load("en").text("notice")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-PERSONAL_DEFAULT = {"diagnosis": "faq-diagnosis", "dose": "faq-medications"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Policy:
     suggest_threshold: float = 0.25
     suggest_coverage: float = 0.5   # a suggestion must cover this share of the message's weight
     margin: float = 0.05            # a runner-up this close is offered as a suggestion
+    topic_margin: float = 0.1       # another article's best this close: ask which topic
     max_suggestions: int = 3
     vague_max_terms: int = 3
     verbatim: float = 0.9           # a message this close to a phrasing is never "vague"
@@ -74,7 +78,8 @@ class Reply:
     text: str
     match: Match | None = None
     suggestions: tuple[Match, ...] = ()
-    # answer | personal | empty | out_of_scope | vague | suggest | no_match | urgent
+    # answer | personal | empty | out_of_scope | vague | which_topic | suggest | no_match |
+    # urgent
     reason: str = "answer"
     best: Match | None = None  # best candidate, also when not answered (for the log)
     category: str | None = None  # out-of-scope or urgent category
@@ -88,11 +93,17 @@ class Speaker:
     lang: Language
     matcher: Matcher
     clinic: Clinic
-    topic: str
+    topics: tuple[str, ...]   # what the knowledge is about: its articles' topics
 
     @property
     def code(self) -> str:
         return self.lang.code
+
+    @property
+    def topic(self) -> str:
+        """The topics as one phrase for the bot's texts ("a, b and c")."""
+        *rest, last = self.topics
+        return f"{', '.join(rest)} {self.lang.text('and')} {last}" if rest else last
 
 
 class Chatbot:
@@ -114,7 +125,7 @@ class Chatbot:
             self.speakers[code] = Speaker(
                 lang=lang, matcher=Matcher(kb, vocabulary.get(code), weights=weights,
                                            language=lang),
-                clinic=kb.clinic.in_language(code), topic=kb.topic_in(code))
+                clinic=kb.clinic.in_language(code), topics=tuple(kb.topic_names(code)))
         # Words of the clinic's own texts in each language tell short messages apart.
         self._own_words = {code: sp.matcher.words_known() for code, sp in self.speakers.items()}
 
@@ -123,16 +134,18 @@ class Chatbot:
                   **kwargs) -> Chatbot:
         """Load, validate and index a knowledge file (raises KnowledgeError).
 
-        The vocabulary file is the default language's; another language's is found beside it
-        as `vocabulary.<lang>.json`.
+        The vocabulary file is the default language's (default: `vocabulary.json` beside the
+        knowledge file); another language's is found beside it as `vocabulary.<lang>.json`.
+        Each is optional: a language without one matches with the package's data only.
         """
         if vocabulary_path is None:
-            vocabulary_path = config.BY_NAME["VOCABULARY_PATH"].default
+            vocabulary_path = Path(path).with_name(config.BY_NAME["VOCABULARY_PATH"].default)
         kb = knowledge.load(path)
         vocabularies = {}
         for code in kb.languages:
             local = Vocabulary.path_for(vocabulary_path, code, kb.default_language)
-            vocabularies[code] = Vocabulary.load(local, language.load(code)) if local else None
+            vocabularies[code] = Vocabulary.load(local, language.load(code)) \
+                if local and local.exists() else None
         return cls(kb, vocabularies, **kwargs)
 
     @property
@@ -173,8 +186,12 @@ class Chatbot:
         best = max(scores, key=scores.get)
         return best if scores[best] > scores[lean] + self.policy.language_margin else lean
 
-    def ask(self, message: str, lang: str | None = None) -> Reply:
-        """Answer one visitor message, in its language (`lang`: a hint, "en" or "tr"...)."""
+    def ask(self, message: str, lang: str | None = None, article: str | None = None) -> Reply:
+        """Answer one visitor message, in its language (`lang`: a hint, "en" or "tr"...).
+
+        `article`: the page the visitor asks from, as an article's slug or its page's address
+        (unknown ones are ignored); a question that names no topic is about that article.
+        """
         if lang is not None and lang not in self.speakers:
             raise ValueError(f"unknown language {lang!r} (known: {', '.join(self.languages)})")
         if not isinstance(message, str) or not any(
@@ -190,15 +207,21 @@ class Chatbot:
         analysis = matcher.analyse(message)
         ranked = self._promote_verbatim(sp, analysis,
                                         self._rank_story(sp, message,
-                                                         matcher.rank(analysis, limit=8)))
+                                                         matcher.rank(analysis, limit=12)))
+        page = self.knowledge.article_for(article)
+        ranked, topics = self._by_article(sp, analysis, ranked, page)
         best = Match.of(ranked[0], sp.code) if ranked else None
         if analysis.out_of_scope and self._asks_out_of_scope(sp, message):
             return self._out_of_scope(sp, analysis, ranked, best)
         if analysis.personal:
-            return self._personal(sp, analysis, ranked, best)
+            return self._personal(sp, analysis, ranked, best, page)
         if self._is_vague(sp, analysis):
-            return Reply(False, sp.lang.text("vague"), suggestions=self._suggest(sp, ranked),
-                         reason="vague", best=best, lang=sp.code)
+            examples = self._suggest(sp, ranked)
+            return Reply(False, sp.lang.text("vague" if examples else "vague_alone"),
+                         suggestions=examples, reason="vague", best=best, lang=sp.code)
+        if topics:
+            return Reply(False, sp.lang.text("which_topic"), suggestions=self._suggest(sp, topics),
+                         reason="which_topic", best=best, lang=sp.code)
         if analysis.anchors == frozenset() and any(t in sp.lang.courtesy for t in analysis.terms):
             # "thanks, that's clear": courtesy and nothing topical is small talk.
             ranked = sorted(ranked, key=lambda c: c.entry.kind != "smalltalk")
@@ -214,7 +237,11 @@ class Chatbot:
         if plausible:
             return Reply(False, sp.lang.text("suggest"), suggestions=self._suggest(sp, plausible),
                          reason="suggest", best=best, lang=sp.code)
-        return Reply(False, self._fallback_text(sp), reason="no_match", best=best, lang=sp.code)
+        # Declined, but what shares a topic word with the message is still worth a look.
+        near = [c for c in ranked[: p.max_suggestions] if c.anchored
+                and c.score >= p.suggest_threshold]
+        return Reply(False, self._fallback_text(sp), suggestions=self._suggest(sp, near),
+                     reason="no_match", best=best, lang=sp.code)
 
     # -- decisions --------------------------------------------------------------------------
 
@@ -255,6 +282,34 @@ class Chatbot:
         if not hit or hit[0].score < ranked[0].score - self.policy.margin:
             return ranked
         return hit + [c for c in ranked if c.entry is not closest]
+
+    def _by_article(self, sp: Speaker, analysis: Analysis, ranked: list[Candidate],
+                    page) -> tuple[list[Candidate], list[Candidate]]:
+        """Put the entries of the article the message is about first; when it could be about
+        several, return the best entry of each as the topics to ask about.
+
+        A message is about an article when it uses words only that article uses ("heel",
+        "sling"), else about the page's article when the widget says which page it is on.
+        "What are the symptoms?" on no page, with the symptoms of two articles near level,
+        is a question for the visitor, not a guess.
+        """
+        if len(self.knowledge.articles) < 2 or not ranked:
+            return ranked, []
+        named = sp.matcher.articles_named(analysis)
+        focus = next(iter(named)) if len(named) == 1 else None
+        if not named and page is not None:
+            focus = page.slug
+        if focus is not None:
+            first = [c for c in ranked if c.entry.article in (None, focus)]
+            return first + [c for c in ranked if c.entry.article not in (None, focus)], []
+        top = ranked[0]
+        if named or top.entry.article is None or top.score < self.policy.suggest_threshold:
+            return ranked, []
+        per_article: dict[str, Candidate] = {}
+        for c in ranked:
+            if c.entry.article and c.score >= top.score - self.policy.topic_margin:
+                per_article.setdefault(c.entry.article, c)
+        return ranked, (list(per_article.values()) if len(per_article) > 1 else [])
 
     def _asks_out_of_scope(self, sp: Speaker, message: str) -> bool:
         """In a story, only the sentence that asks decides what is asked for."""
@@ -309,8 +364,8 @@ class Chatbot:
         if len(analysis.words) > self.policy.vague_max_terms or not self._generic(sp, analysis) \
                 or sp.lang.interrogatives.intersection(analysis.words):
             return False
-        if set(sp.lang.words(sp.topic)) <= set(analysis.words):
-            return False  # the topic's own name ("bone marrow edema") asks what it is
+        if any(set(sp.lang.words(topic)) <= set(analysis.words) for topic in sp.topics):
+            return False  # a topic's own name ("bone marrow edema") asks what it is
         return sp.matcher.closest_phrasing(analysis)[1] < self.policy.verbatim
 
     def _other_questions(self, sp: Speaker, message: str, answered: Entry) -> list[Candidate]:
@@ -350,32 +405,49 @@ class Chatbot:
         return Reply(True, text_, match=match, reason="urgent", best=match,
                      category=flag.category, lang=flag.language)
 
-    def _personal(self, sp: Speaker, analysis: Analysis, ranked, best) -> Reply:
+    def _personal(self, sp: Speaker, analysis: Analysis, ranked, best, page) -> Reply:
         """General information plus a plain statement that only a doctor can decide."""
         kind = analysis.personal[0]
-        doctor_only = sp.lang.replies["doctor_only"][kind].format(topic=sp.topic)
         top = ranked[0] if ranked and ranked[0].score >= self.policy.answer_threshold else None
-        # "Do I have bone marrow edema?" names no topic: the general answer is the diagnosis one.
-        if top is None or top.entry.kind in ("smalltalk", "clinic") or \
-                self._generic(sp, analysis):
-            default = self.knowledge.get(PERSONAL_DEFAULT[kind])
-            top = next((c for c in sp.matcher.rank(analysis) if c.entry is default), None)
-            if top is None and default is not None:  # "can you tell me if I have it?"
-                top = sp.matcher.rank(default.text(sp.code).question, limit=1)[0]
+        # The article in question: the page's, else the best entry's, else the only one.
+        slug = page.slug if page is not None else \
+            (top.entry.article if top is not None and top.entry.article else None)
+        if slug is None and len(self.knowledge.articles) == 1:
+            slug = self.knowledge.articles[0].slug
+        article = self.knowledge.article(slug)
+        topic = article.topic(sp.code) if article else sp.lang.text("this_condition")
+        doctor_only = sp.lang.replies["doctor_only"][kind].format(topic=topic)
+        # "Do I have bone marrow edema?" names no topic: the general answer is the article's
+        # own answer to "how is it diagnosed?" (or "which medicines are used?").
+        content = {w for w in analysis.words if w not in sp.lang.stopwords}
+        names_only = any(content <= set(sp.lang.words(t)) for t in sp.topics)
+        if article is not None and (top is None or top.entry.kind in ("smalltalk", "clinic")
+                                    or names_only or self._generic(sp, analysis)):
+            general = sp.lang.replies["personal_general"][kind].format(topic=topic)
+            top = next((c for c in sp.matcher.rank(general)
+                        if c.entry.article == slug and c.entry.kind in ("faq", "section")),
+                       None)
         if top is None:
             return Reply(False, self._with_contact(sp, doctor_only), reason="personal",
                          best=best, category=kind, lang=sp.code)
-        body = f"{doctor_only}\n\n{top.entry.text(sp.code).answer}\n\n" \
-               + sp.lang.text("personal_contact")
+        # Framed as the answer to its own question: a "Yes, ..." right after "I can't tell
+        # whether you have it" would read as a verdict on the visitor.
+        words = top.entry.text(sp.code)
+        body = f"{doctor_only}\n\n{sp.lang.text('in_general', question=words.question)}\n" \
+               f"{words.answer}\n\n" + sp.lang.text("personal_contact")
         return Reply(True, self._with_contact(sp, body), match=Match.of(top, sp.code),
                      best=best, reason="personal", category=kind, lang=sp.code,
                      suggestions=self._suggest(sp, (c for c in ranked[1:]
                                                     if c.entry is not top.entry)))
 
     def _out_of_scope(self, sp: Speaker, analysis: Analysis, ranked, best) -> Reply:
+        category = analysis.out_of_scope[0]
+        # Some requests deserve their own words ("is it cancer?", a question about a child).
+        own = sp.lang.replies.get("out_of_scope_own", {}).get(category)
         names = sp.lang.replies["out_of_scope_what"]
-        what = names.get(analysis.out_of_scope[0], names["other"])
-        return Reply(False, self._with_contact(sp, sp.lang.text("out_of_scope", what=what)),
+        text = own.format(topic=sp.topic) if own else \
+            sp.lang.text("out_of_scope", what=names.get(category, names["other"]))
+        return Reply(False, self._with_contact(sp, text),
                      reason="out_of_scope", best=best, lang=sp.code,
                      suggestions=self._suggest(sp, [c for c in ranked
                                                     if c.score >= self.policy.answer_threshold]),

@@ -8,9 +8,10 @@
     │                            full): try again later, nothing is wrong with the data
     ├── ArticleError             an article to import is empty, binary, of an unknown kind or
     │                            has no headings
-    └── EditError                a change to the knowledge file was refused (it changed since
-        │                        it was read, or the result is invalid: see KnowledgeError)
-        └── NotFound             the entry or version a change names does not exist
+    ├── EditError                a change to the knowledge file was refused (it changed since
+    │   │                        it was read, or the result is invalid: see KnowledgeError)
+    │   └── NotFound             the entry or version a change names does not exist
+    └── StarterError             a clinic folder cannot be made there (`chatbot init`)
 """
 
 from __future__ import annotations
@@ -56,3 +57,7 @@ class EditError(ChatbotError):
 
 class NotFound(EditError):
     """The entry or version a change names does not exist."""
+
+
+class StarterError(ChatbotError):
+    """A clinic folder cannot be made there; nothing was written."""

@@ -19,6 +19,7 @@ class Case:
     acceptable: frozenset[str]
     category: str = "uncategorised"
     lang: str | None = None   # the question's language (None: the knowledge file's default)
+    article: str | None = None  # the article page the visitor asks from (the widget says so)
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Result:
     in_scope: int = 0          # cases with an expected entry
     top1: int = 0              # in-scope cases whose best-ranked entry is acceptable
     answered_correct: int = 0  # in-scope cases answered with an acceptable entry
+    shown: int = 0             # in-scope cases whose answer, or first suggestion, is acceptable
     declined: int = 0          # out-of-scope cases (expected null)
     declined_correct: int = 0  # out-of-scope cases the bot did not answer
     seconds: float = 0.0
@@ -57,6 +59,7 @@ class Result:
             "cases": self.cases,
             "top1": round(self.rate(self.top1, self.in_scope), 4),
             "answered_correct": round(self.rate(self.answered_correct, self.in_scope), 4),
+            "shown": round(self.rate(self.shown, self.in_scope), 4),
             "declined_correct": round(self.rate(self.declined_correct, self.declined), 4),
             "overall": round(self.rate(self.correct, self.cases), 4),
             "ms_per_query": round(1000 * self.seconds / max(self.cases, 1), 3),
@@ -66,7 +69,8 @@ class Result:
 
 
 def read_cases(path: str | Path) -> list[Case]:
-    """Read a JSONL file of `{"query", "expected", "acceptable"?, "category"?}` lines."""
+    """Read a JSONL file of `{"query", "expected", "acceptable"?, "category"?, "lang"?,
+    "article"?}` lines."""
     cases = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -80,8 +84,11 @@ def read_cases(path: str | Path) -> list[Case]:
             lang = row.get("lang")
             if lang is not None and not isinstance(lang, str):
                 raise TypeError("'lang' must be a language code")
+            article = row.get("article")
+            if article is not None and not isinstance(article, str):
+                raise TypeError("'article' must be an article's slug")
             cases.append(Case(str(row["query"]), expected, frozenset(acceptable),
-                              row.get("category") or "uncategorised", lang))
+                              row.get("category") or "uncategorised", lang, article))
         except (ValueError, KeyError, TypeError) as exc:
             raise ChatbotError(f"{path}:{number}: not a query line ({exc})") from None
     return cases
@@ -98,7 +105,7 @@ def evaluate(bot, cases: list[Case], *, hint: bool = False) -> Result:
     for case in cases:
         lang = case.lang or default
         start = time.perf_counter()
-        reply = bot.ask(case.query, lang=lang if hint else None)
+        reply = bot.ask(case.query, lang=lang if hint else None, article=case.article)
         seconds = time.perf_counter() - start
         if lang not in result.per_language:
             result.per_language[lang] = Result()
@@ -124,6 +131,9 @@ def _count(result: Result, case: Case, reply, lang: str, seconds: float) -> bool
         result.in_scope += 1
         best = reply.best.id if reply.best else None
         result.top1 += best in case.acceptable
+        # What the visitor sees first: the answer, or the first "did you mean" when declined.
+        first = reply.match if reply.answered else (reply.suggestions or (None,))[0]
+        result.shown += first is not None and first.id in case.acceptable and same_language
         ok = reply.answered and reply.match is not None and \
             reply.match.id in case.acceptable and same_language
         result.answered_correct += ok

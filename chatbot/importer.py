@@ -789,8 +789,11 @@ def merge(data: dict, article: ParsedArticle) -> tuple[dict, Report]:
     report = Report(article=article, slug=record["slug"] if record else article.slug,
                     new_article=record is None)
     if record is None:
-        record = {"slug": article.slug, "title": article.title, "url": article.url,
-                  "lang": article.lang, "parts": {}}
+        # The topic is named in the bot's texts and implied in every question of the article
+        # ("What causes it?"): written out, so staff can see and correct it.
+        record = {"slug": article.slug, "title": article.title,
+                  "topic": language.load(article.lang).topic_of(article.title),
+                  "url": article.url, "lang": article.lang, "parts": {}}
         records.append(record)
     record["title"] = article.title
     record["lang"] = article.lang

@@ -17,6 +17,16 @@ CONTACT_LABELS = {"phone": "Phone", "email": "E-mail", "booking_url": "Book onli
                   "address": "Address", "hours": "Opening hours"}
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# What a visitor can act on, checked where the clinic writes it (the widget links these).
+FIELD_SHAPES = {
+    "phone": (re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*"), "a phone number: digits, spaces, "
+              "+ ( ) - . /"),
+    "email": (re.compile(r"[^\s@<>\"]+@[^\s@<>\"]+\.[^\s@<>\"]+"), "an e-mail address"),
+    "booking_url": (re.compile(r"https?://[^\s<>\"]+"), "an http(s) address"),
+    "emergency_number": (re.compile(r"\d{2,6}"), "a short number such as 112"),
+}
+# The layouts the chat widget turns into a tel: link (web/widget.js, PHONE_SHAPE and isPhone).
+PHONE_SHAPE = re.compile(r"\+?(?:\d{1,4}[ .-]?)?(?:\(\+?\d{1,5}\)[ .-]?)?\d+(?:[ .-]\d+)*")
 
 
 @dataclass(frozen=True)
@@ -74,11 +84,18 @@ class Article:
     lang: str
     url: str | None = None
     parts: dict[str, str | None] = field(default_factory=dict, hash=False, compare=False)
+    # What the article is about, per language ("plantar fasciitis"): named in the bot's texts,
+    # and implied in every question of its entries ("What causes it?").
+    topics: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def entries(self) -> tuple[str, ...]:
         """Ids of the entries the article owns, in the article's order."""
         return tuple(e for e in self.parts.values() if e)
+
+    def topic(self, lang: str | None = None) -> str:
+        """Return the article's topic in a language (its own language's if it has none)."""
+        return self.topics.get(lang or "") or self.topics.get(self.lang) or self.title
 
 
 @dataclass(frozen=True)
@@ -135,6 +152,22 @@ class Knowledge:
         """Return the article with this slug (None for None or an unknown slug)."""
         return self._articles.get(slug) if slug else None
 
+    def article_for(self, ref: str | None) -> Article | None:
+        """Return the article a page refers to: its slug, or the address of its page (scheme,
+        "www.", query, fragment and a final slash aside); None if none matches."""
+        if not ref:
+            return None
+        if ref in self._articles:
+            return self._articles[ref]
+        page = page_key(ref)
+        return next((a for a in self.articles if a.url and page_key(a.url) == page), None)
+
+    def topic_names(self, lang: str | None = None) -> list[str]:
+        """Return what the knowledge is about, in a language: its articles' topics (in the
+        file's order, each once), else the file's topic."""
+        names = [a.topic(lang) for a in self.articles]
+        return list(dict.fromkeys(names)) or [self.topic_in(lang)]
+
     @property
     def default_language(self) -> str:
         return self.languages[0]
@@ -150,23 +183,66 @@ class Knowledge:
         return len(self.entries)
 
 
+def callable_phone(number: str) -> bool:
+    """Whether the chat widget makes a phone number a link: with the country code (+90 ...)
+    or the trunk 0 (0212 ...), at a real length."""
+    if not PHONE_SHAPE.fullmatch(number):
+        return False
+    digits = re.sub(r"\D", "", number)
+    if number.lstrip("(").startswith("+"):
+        return 8 <= len(digits) <= 15
+    first = re.match(r"\D*(\d+)", number)[1]
+    return digits.startswith("0") and (len(first) >= 3 or first == "0") \
+        and 10 <= len(digits) <= 15
+
+
+def page_key(url: str) -> str:
+    """Reduce a page address to what identifies the page ("https://www.x.com/a/?q#f" ->
+    "x.com/a")."""
+    rest = re.sub(r"^[a-z][a-z0-9+.-]*://", "", url.strip().lower())
+    rest = re.split(r"[?#]", rest, maxsplit=1)[0].rstrip("/")
+    return rest[4:] if rest.startswith("www.") else rest
+
+
 def warnings(kb: Knowledge) -> list[str]:
-    """List what the clinic should still see to: missing and unreviewed translations, per
-    language (the file loads and works without them)."""
+    """List what the clinic should still see to (the file loads and works without it): contact
+    details, and per language missing and unreviewed translations and entries without
+    alternates."""
     out = []
+    clinic = kb.clinic
+    if not (clinic.phone or clinic.email or clinic.booking_url):
+        out.append("clinic: no phone, e-mail or booking address: every \"please contact the "
+                   "clinic\" gives the visitor nothing to contact. Set them, e.g. "
+                   "chatbot clinic set phone \"+90 212 555 01 23\"")
+    for name, value in [("phone", clinic.phone)] + [
+            (f"phone ({lang})", local["phone"]) for lang, local in clinic.translations.items()
+            if "phone" in local]:
+        if value and not callable_phone(value):
+            out.append(f"clinic: {name}: {value!r} will not be a link visitors can tap: write it "
+                       "with the country code (+90 212 555 01 23) or the trunk 0 "
+                       "(0212 555 01 23)")
     for lang in kb.languages:
         missing = [e.id for e in kb.entries if not e.has(lang)]
         if missing:
             out.append(f"{lang}: {len(missing)} entr{'y' if len(missing) == 1 else 'ies'} "
                        "without a translation (their own language's text is shown): "
                        + ", ".join(missing))
-        if lang not in kb.topics and lang != kb.default_language:
+        if not kb.articles and lang not in kb.topics and lang != kb.default_language:
             out.append(f"{lang}: topic: no translation")
+        for article in kb.articles:
+            if lang not in article.topics and lang != article.lang:
+                out.append(f"{lang}: article {article.slug!r}: topic: no translation (its "
+                           f"{article.lang} name, {article.topic()!r}, is used)")
         unreviewed = [e.id for e in kb.entries if lang in e.translations
                       and not e.translations[lang].reviewed]
         if unreviewed:
             out.append(f"{lang}: {len(unreviewed)} translation(s) not reviewed by the clinic "
                        "(set \"reviewed\": true once checked): " + ", ".join(unreviewed))
+        bare = [e.id for e in kb.entries if e.has(lang) and not e.text(lang).alternates]
+        if bare:
+            out.append(f"{lang}: {len(bare)} entr{'y' if len(bare) == 1 else 'ies'} without "
+                       "alternates (add the ways visitors ask, from chatbot unanswered: the "
+                       "cheapest accuracy there is): " + ", ".join(bare))
     return out
 
 
@@ -293,9 +369,19 @@ def _articles(raw: object, languages: tuple[str, ...], raw_entries: list,
                 problems.append(f"{at}: entry {target!r} must say \"article\": {name!r}")
             else:
                 owner[target] = f"article {name!r}"
+        topics = {}
+        raw_topic = item.get("topic")
+        if isinstance(raw_topic, str) and item.get("lang") in languages:
+            raw_topic = {item["lang"]: raw_topic}  # a plain string is in the article's language
+        if raw_topic is not None:
+            topics = _localised(f"{where}: topic", raw_topic, languages, problems,
+                                required=False)
         if len(problems) == before:
+            if item["lang"] not in topics:
+                from .language import load as language  # its stopwords trim the title
+                topics[item["lang"]] = language(item["lang"]).topic_of(item["title"])
             out.append(Article(slug=name, title=item["title"].strip(), lang=item["lang"],
-                               url=url, parts=owned))
+                               url=url, parts=owned, topics=topics))
     known = {a.slug for a in out} | {a.get("slug") for a in raw if isinstance(a, dict)}
     for entry_id, item in items.items():
         name = item.get("article")
@@ -323,7 +409,7 @@ def _languages(raw: object, problems: list[str]) -> tuple[str, ...]:
 
 
 def _localised(where: str, value: object, languages: tuple[str, ...],
-               problems: list[str]) -> dict[str, str]:
+               problems: list[str], *, required: bool = True) -> dict[str, str]:
     """Read a text given as a string (the default language) or as {language: text}."""
     if isinstance(value, str):
         value = {languages[0]: value}
@@ -339,7 +425,8 @@ def _localised(where: str, value: object, languages: tuple[str, ...],
             problems.append(f"{where}: {lang}: must be a non-empty string")
         else:
             out[lang] = text.strip()
-    if languages[0] not in out and not any(p.startswith(f"{where}: ") for p in problems):
+    if required and languages[0] not in out and \
+            not any(p.startswith(f"{where}: ") for p in problems):
         problems.append(f"{where}: {languages[0]}: missing (the default language)")
     return out
 
@@ -357,6 +444,7 @@ def _clinic(raw: object, languages: tuple[str, ...], problems: list[str]) -> Cli
             texts = _localised(f"clinic: {key}", value, languages, problems)
             values[key] = texts.get(languages[0], "")
             for lang, text in texts.items():
+                _shape(f"clinic: {key}: {lang}", key, text, problems)
                 if lang != languages[0]:
                     translations.setdefault(lang, {})[key] = text
         elif value is not None and (not isinstance(value, str) or not value.strip()):
@@ -364,7 +452,13 @@ def _clinic(raw: object, languages: tuple[str, ...], problems: list[str]) -> Cli
                             "language: string, or null")
         elif value is not None:
             values[key] = value.strip()
+            _shape(f"clinic: {key}", key, values[key], problems)
     return Clinic(**{k: v for k, v in values.items() if v}, translations=translations)
+
+
+def _shape(where: str, key: str, value: str, problems: list[str]) -> None:
+    if key in FIELD_SHAPES and not FIELD_SHAPES[key][0].fullmatch(value):
+        problems.append(f"{where}: {value!r} is not {FIELD_SHAPES[key][1]}")
 
 
 def _text(item: dict, where: str, problems: list[str], *, translation: bool) -> Text | None:

@@ -10,6 +10,8 @@ Everything that differs between languages lives in `chatbot/data/<code>/`:
                        files above; a fingerprint line says which rules and words it is from)
     synonyms.json      general lay-medical synonyms, for any clinic ("iğne" = "enjeksiyon");
                        a clinic's own vocabulary adds to them and wins where they differ
+    cues.json          what visitors ask for, for any clinic: vague words, out-of-scope
+                       requests (prices, other conditions...), personal diagnosis or dose
 
 Adding a language is adding such a folder (and the clinic's texts and vocabulary in it).
 `detect` tells which of a knowledge file's languages a message is written in.
@@ -70,6 +72,12 @@ class Language:
     respell_endings: tuple[tuple[str, str, int], ...] = ()   # (ending, replacement, min stem)
     particles: tuple[str, ...] = ()         # question particles typed onto a word: "gecermi"
     synonyms: tuple[tuple[str, ...], ...] = ()   # general lay synonyms (synonyms.json)
+    lower_case: dict[int, str] = field(default_factory=dict)  # "I" -> "ı" before lower()
+    # cues.json: general vague words and cues; a clinic's vocabulary adds its own
+    vague: frozenset[str] = frozenset()
+    out_of_scope: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    personal_advice: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    not_personal: tuple[str, ...] = ()      # look like a personal cue, are none ("do i have to")
     common: dict[str, float] = field(default_factory=dict, repr=False)  # folded word -> Zipf
     # stem -> Zipf of its family; shipped as stem_zipf.tsv (stemming 56,000 words at every
     # start takes seconds), computed here when that file is missing or out of date
@@ -154,6 +162,22 @@ class Language:
     def _known(self, word: str) -> bool:
         return self.common.get(word, 0.0) >= self.known_zipf
 
+    def topic_of(self, title: str) -> str:
+        """Name an article's topic from its title: the part before a colon, dash or bracket,
+        without the question's words around it ("What is Bone Marrow Edema?" -> "bone marrow
+        edema", "Menisküs Yırtığı Nedir?" -> "menisküs yırtığı")."""
+        head = re.split(r"\s*(?::|\s[-–—|]\s|\()", title.strip(), maxsplit=1)[0]
+        tokens = re.findall(r"[\w'’]+", head)
+        folded = [text.fold(t) for t in tokens]
+        while len(tokens) > 1 and folded[0] in self.stopwords:
+            tokens, folded = tokens[1:], folded[1:]
+        while len(tokens) > 1 and folded[-1] in self.stopwords:
+            tokens, folded = tokens[:-1], folded[:-1]
+        # Lower case, but an acronym stays one ("ACL Tear" -> "ACL tear").
+        shouting = all(t.isupper() for t in tokens)
+        return " ".join(t if t.isupper() and len(t) > 1 and not shouting
+                        else t.translate(self.lower_case).lower() for t in tokens) or title.strip()
+
     def text(self, key: str, **values) -> str:
         """Return one of the bot's texts in this language, with {placeholders} filled in."""
         value = self.replies[key]
@@ -182,6 +206,8 @@ def _load(code: str) -> Language:
     synonyms_file = folder / "synonyms.json"
     synonyms = json.loads(synonyms_file.read_text(encoding="utf-8")).get("synonyms", []) \
         if synonyms_file.exists() else []
+    cues_file = folder / "cues.json"
+    cues = json.loads(cues_file.read_text(encoding="utf-8")) if cues_file.exists() else {}
     return Language(
         code=code, name=spec.get("name", code),
         stopwords=fold_all("stopwords"), courtesy=fold_all("courtesy"),
@@ -202,6 +228,11 @@ def _load(code: str) -> Language:
         particles=tuple(sorted({text.fold(p) for p in spec.get("particles", [])}, key=len,
                                reverse=True)),
         synonyms=tuple(tuple(group) for group in synonyms),
+        lower_case=str.maketrans(spec.get("lower_case", {})),
+        vague=frozenset(cues.get("vague", [])),
+        out_of_scope={k: tuple(v) for k, v in cues.get("out_of_scope", {}).items()},
+        personal_advice={k: tuple(v) for k, v in cues.get("personal_advice", {}).items()},
+        not_personal=tuple(cues.get("not_personal", [])),
         common=common, stem_zipf_table=families, replies=replies)
 
 

@@ -50,6 +50,7 @@ class Weights:
     oov_min: float = 0.25
     oov_max: float = 3.5
     oov_short_max: float = 1.0     # cap for short words in no dictionary ("pls", "lol")
+    known_zipf_top: float = 8.0    # a known word weighs at most slope * (this - zipf)
     anchor_zipf: float = 5.0       # a known word rarer than this in English anchors a topic
     damp_from: float = 4.8         # known words more frequent than this (Zipf) weigh less...
     damp_slope: float = 0.4        # ...by this much per Zipf unit...
@@ -153,7 +154,11 @@ class Matcher:
         self.vocabulary = vocabulary or Vocabulary()
         self.weights = weights or Weights()
         self._stopwords = self.lang.stopwords
-        self._vague_stems = {self.lang.stem(w) for w in self.vocabulary.vague if " " not in w}
+        # The language's general words and cues (chatbot/data/<lang>/cues.json), then the
+        # clinic's own.
+        self._vague = frozenset(self.lang.normalise(w) for w in self.lang.vague) \
+            | self.vocabulary.vague
+        self._vague_stems = {self.lang.stem(w) for w in self._vague if " " not in w}
         self._build_synonyms()
         self._build_index()
         self._build_cues()
@@ -188,15 +193,43 @@ class Matcher:
                         slots.setdefault((j, w), set()).add(ws)
 
     def _build_cues(self) -> None:
+        """Compile the out-of-scope and personal cues, less what the knowledge speaks of."""
+        def merged(general: dict, own: dict) -> dict[str, tuple[str, ...]]:
+            return {k: (*general.get(k, ()), *own.get(k, ())) for k in {*general, *own}}
+
         # A request is out of scope only if the knowledge base never speaks of it: a clinic
-        # whose entries mention prices answers price questions.
-        corpus = self._corpus
+        # whose entries mention prices answers price questions, and an article about the
+        # shoulder makes "shoulder" its topic, not another body part.
         self._cues = _cue_patterns({
-            category: tuple(p for p in phrases if f" {self.lang.normalise(p)} " not in corpus)
-            for category, phrases in self.vocabulary.out_of_scope.items()}, self.lang)
-        # Personal cues are matched as written: "ödemim" (my edema) is not "ödem".
-        self._personal = _cue_patterns(self.vocabulary.personal_advice, self.lang,
-                                       by_stem=False)
+            category: tuple(p for p in phrases if not self._covers(p))
+            for category, phrases in merged(self.lang.out_of_scope,
+                                            self.vocabulary.out_of_scope).items()}, self.lang)
+        # Personal cues are matched as written: "ödemim" (my edema) is not "ödem". "{topic}"
+        # stands for each article's topic ("is it {topic}" -> "is it plantar fasciitis").
+        topics = [a.topic(self.lang.code) for a in self.knowledge.articles] or \
+            [self.knowledge.topic_in(self.lang.code)]
+        personal = {kind: tuple(dict.fromkeys(p.replace("{topic}", t) for p in phrases
+                                              for t in (topics if "{topic}" in p else [""])))
+                    for kind, phrases in merged(self.lang.personal_advice,
+                                                self.vocabulary.personal_advice).items()}
+        self._personal = _cue_patterns(personal, self.lang, by_stem=False)
+        self._not_personal = re.compile("|".join(
+            rf"\b{re.escape(self.lang.normalise(p))}\b" for p in self.lang.not_personal)) \
+            if self.lang.not_personal else None
+
+    def _covers(self, phrase: str) -> bool:
+        """Whether the knowledge speaks of a cue: its words as written (or run together,
+        "shockwave" for "shock wave"), a word of ours in another spelling, or all its content
+        words in one of an entry's questions ("steroid injection": "Are steroid injections
+        safe?")."""
+        typed = self.lang.normalise(phrase)
+        if not typed or f" {typed} " in self._corpus or typed.replace(" ", "") in self._joined:
+            return True
+        words = self.lang.words(phrase)
+        terms = set(self._terms(words))
+        if len(words) == 1:  # one word, another spelling of ours ("tendonitis", "tendinitis")
+            return bool(terms) and terms <= self._term_ids.keys()
+        return len(terms) >= 2 and any(terms <= ts for ts in self._phr_sets)
 
     def _stems(self, phrase: str) -> list[str]:
         return [w if w in self._stopwords else self.lang.stem(w) for w in self.lang.words(phrase)]
@@ -294,7 +327,11 @@ class Matcher:
         raw = [part for word in self._join_split_words(self.lang.words(message))
                for part in (self._split_particle(word) if not self._is_known(word) else [word])]
         for word in raw:
-            if correct and not self._is_known(word) and (repl := self._correct(word)):
+            # Two of our words run together ("shockwave" for "shock wave") are those two.
+            pair = self._pairs.get(word) if word not in self._domain_words else None
+            if pair:
+                fixed.extend(pair)
+            elif correct and not self._is_known(word) and (repl := self._correct(word)):
                 corrections[word] = repl
                 fixed.extend(repl.split())
             else:
@@ -322,7 +359,8 @@ class Matcher:
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
                         corrections=corrections, anchors=anchors,
                         out_of_scope=_found(self._cues, joined),
-                        personal=_found(self._personal, joined))
+                        personal=_found(self._personal, self._not_personal.sub(" ~ ", joined)
+                                        if self._not_personal else joined))
 
     def _query_weight(self, term: str, zipf: float) -> float:
         w = self.weights
@@ -334,7 +372,11 @@ class Matcher:
         if term_id is not None:
             if term in self._vague_stems:  # "this disease", "bu rahatsızlık": the topic itself
                 return min(float(self._idf[term_id]), w.vague_max)
-            return float(self._idf[term_id])
+            # A small knowledge base makes everyday words look rare ("exactly" in one
+            # alternate): a known word weighs no more than its rarity in the language allows.
+            ceiling = max(w.oov_min, w.oov_slope * (w.known_zipf_top - zipf)) if zipf > 0 \
+                else np.inf
+            return min(float(self._idf[term_id]), ceiling)
         weight = min(w.oov_max, max(w.oov_min, w.oov_slope * (w.oov_zipf_top - zipf)))
         if zipf == 0.0 and len(term) <= 4:
             return min(weight, w.oov_short_max)  # an uncorrectable scrap, not a topic
@@ -350,24 +392,54 @@ class Matcher:
         phrasing_words: list[str] = []
         domain_words: set[str] = set(self._synonym_words)
         corpus: list[str] = []
+        # Each article's topic, as terms: every question of the article is about it, so
+        # "What causes it?" in the plantar fasciitis article reads "What causes plantar
+        # fasciitis?". The topic is implied, not written: it counts where the message names
+        # it and costs nothing where the message does not ("what causes it?").
+        self._topics: dict[str, frozenset[str]] = {}
+        for article in self.knowledge.articles:
+            ws = self.lang.words(article.topic(self.lang.code))
+            if self.lang.code in article.topics or article.lang == self.lang.code:
+                domain_words.update(ws)
+            self._topics[article.slug] = frozenset(self._terms(ws))
+        implied: list[frozenset[str]] = []
         for e_idx, entry in enumerate(entries):
             own = entry.text(self.lang.code)
-            for phrasing in (own.question, *own.alternates):
+            topic = self._topics.get(entry.article or "", frozenset())
+            # An entry not yet translated is indexed in its own language, but its words are
+            # no words of this one: they must not correct a typo or vote in detection.
+            seen = domain_words if entry.has(self.lang.code) else set()
+            headings = [own.question, *own.alternates]
+            # A section under a parent heading ("Physical Examination" under "How is it
+            # diagnosed?") is asked the parent's way too.
+            if entry.kind == "section" and own.source and own.source != own.question:
+                headings.append(own.source)
+            for phrasing in headings:
                 ws = self.lang.words(phrasing)
-                domain_words.update(ws)
-                phrasing_terms.append(self._terms(ws))
+                seen.update(ws)
+                terms = self._terms(ws)
+                phrasing_terms.append(terms)
+                implied.append(topic - set(terms))
                 phrasing_entry.append(e_idx)
                 phrasing_words.append(" ".join(ws))
             ws = self.lang.words(own.answer)
-            domain_words.update(ws)
+            seen.update(ws)
             answer_terms.append(set(self._terms(ws)))
             corpus.append(" ".join(ws))
         self._corpus = " " + " ".join(phrasing_words + corpus) + " "
+        corpus_words = self._corpus.split()
+        self._pairs = {a + b: (a, b) for a, b in zip(corpus_words, corpus_words[1:],
+                                                     strict=False)
+                       if min(len(a), len(b)) >= 3 and not {a, b} & self._stopwords}
+        self._joined = set(corpus_words) | set(self._pairs)
+        self._phr_sets = [set(ts) | imp for ts, imp in zip(phrasing_terms, implied,
+                                                            strict=True)]
         self._domain_words = {w for w in domain_words if not w.isdigit()}
         # Function words are candidates too: "waht" is "what", not an unknown rare word.
         self._domain_list = sorted(self._domain_words | self._stopwords)
 
-        vocab = sorted({t for ts in phrasing_terms for t in ts} | set().union(*answer_terms))
+        vocab = sorted({t for ts in phrasing_terms for t in ts} | set().union(*answer_terms)
+                       | set().union(*self._topics.values()))
         self._term_ids = {t: i for i, t in enumerate(vocab)}
         # Zipf of a stem: the most frequent surface word that produced it.
         self._term_zipf: dict[str, float] = {}
@@ -382,6 +454,8 @@ class Matcher:
         entry_phr_terms: list[set[str]] = [set() for _ in entries]
         for terms, e_idx in zip(in_phrasing, phrasing_entry, strict=True):
             entry_phr_terms[e_idx] |= terms
+        for e_idx, entry in enumerate(entries):
+            entry_phr_terms[e_idx] |= self._topics.get(entry.article or "", frozenset())
         df = np.zeros(n_terms)
         for e_idx in range(n_entries):
             for t in entry_phr_terms[e_idx] | answer_terms[e_idx]:
@@ -392,13 +466,31 @@ class Matcher:
         w = self.weights
         zipf = np.array([self._term_zipf.get(t, 0.0) for t in vocab])
         damp = np.clip(1.0 - w.damp_slope * (zipf - w.damp_from), w.damp_floor, 1.0)
-        self._idf = np.log1p((n_entries - df + 0.5) / (df + 0.5)) * damp
+        # Counted over the entries written in this language: untranslated ones (indexed in
+        # their own language) must not make this language's words look rarer than they are.
+        n_own = sum(e.has(self.lang.code) for e in entries) or n_entries
+        self._idf = np.log1p((np.maximum(n_own - df, 0) + 0.5) / (df + 0.5)) * damp
 
         self._phr_entry = np.asarray(phrasing_entry, dtype=np.int64)
         self._entry_starts = np.searchsorted(self._phr_entry, np.arange(n_entries))
         self._phr_weight = np.array([sum(self._idf[self._term_ids[t]] for t in ts)
                                      for ts in in_phrasing])
         self._phr_text = [" ".join(ts) for ts in phrasing_terms]
+        # The same with the implied topic, for messages that name it ("what causes plantar
+        # fasciitis" reads like "what causes it" + the topic).
+        self._phr_topic_text = [" ".join([*ts, *sorted(imp)]) if imp else text
+                                for ts, imp, text in zip(phrasing_terms, implied,
+                                                         self._phr_text, strict=True)]
+        self._post_imp = _postings(implied, n_terms, self._term_ids)
+        # Which articles use each term (phrasings, answers, topic): a term only one article
+        # uses points to that article ("heel", "sling").
+        self._term_articles: dict[str, frozenset[str]] = {}
+        by_term: dict[str, set[str]] = {}
+        for e_idx, entry in enumerate(entries):
+            if entry.article:
+                for t in entry_phr_terms[e_idx] | answer_terms[e_idx]:
+                    by_term.setdefault(t, set()).add(entry.article)
+        self._term_articles = {t: frozenset(a) for t, a in by_term.items()}
         self._phr_words = phrasing_words
         self._entry_terms = [p | a for p, a in zip(entry_phr_terms, answer_terms, strict=True)]
         self._entry_index = {e.id: i for i, e in enumerate(entries)}
@@ -421,8 +513,11 @@ class Matcher:
         ids = [self._term_ids[t] for t in analysis.weights if t in self._term_ids]
         qw = np.array([analysis.weights[t] for t in analysis.weights if t in self._term_ids])
 
-        inter = _accumulate(self._post_phr, ids, qw, n_phr)
-        dice = 2.0 * inter / (self._phr_weight + total)
+        # An implied topic term the message names counts as part of the phrasing.
+        implied = _accumulate(self._post_imp, ids, self._idf[ids], n_phr)
+        inter = _accumulate(self._post_phr, ids, qw, n_phr) + \
+            _accumulate(self._post_imp, ids, qw, n_phr)
+        dice = 2.0 * inter / (self._phr_weight + implied + total)
         dice_e = np.maximum.reduceat(dice, self._entry_starts)
 
         covered = _accumulate(self._post_ent, ids, qw, n_entries)
@@ -432,6 +527,11 @@ class Matcher:
         query_text = " ".join(analysis.terms)
         fuzzy = process.cdist([query_text], self._phr_text, scorer=fuzz.ratio,
                               processor=None, dtype=np.float32, workers=1)[0] / 100.0
+        if self._topics and any(t in topic for t in analysis.weights
+                                for topic in self._topics.values()):
+            fuzzy = np.maximum(fuzzy, process.cdist(
+                [query_text], self._phr_topic_text, scorer=fuzz.ratio, processor=None,
+                dtype=np.float32, workers=1)[0] / 100.0)
         fuzzy_e = np.maximum.reduceat(fuzzy, self._entry_starts)
 
         anchor_ids = [self._term_ids[t] for t in analysis.anchors]
@@ -448,9 +548,19 @@ class Matcher:
                 for i in order]
 
 
+    def articles_named(self, analysis: Analysis) -> frozenset[str]:
+        """The articles a message points to: those using one of its topic words that no
+        other article uses ("heel", "sling", "plantar"); none for "what are the symptoms?"."""
+        named: set[str] = set()
+        for t in analysis.anchors:
+            owners = self._term_articles.get(t, frozenset())
+            if len(owners) == 1:
+                named |= owners
+        return frozenset(named)
+
     def is_vague(self, word: str) -> bool:
         """Whether a folded word alone says too little to answer ("bone", "pain", "kemigim")."""
-        return word in self.vocabulary.vague or self.lang.stem(word) in self._vague_stems
+        return word in self._vague or self.lang.stem(word) in self._vague_stems
 
     def words_known(self) -> frozenset[str]:
         """Every word of the indexed texts and the vocabulary (folded)."""

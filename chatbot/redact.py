@@ -124,7 +124,7 @@ CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "s
             "name_here")
 WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
-             "name_origin")
+             "name_origin", "year_words", "institution", "name_correction", "phone_extension")
 
 
 @lru_cache(maxsize=1)
@@ -297,10 +297,13 @@ class View:
         out = []
         for m in WORD.finditer(self.text):
             word, suffix = m.group(), m.group(2)
-            cut = len(word) if not suffix or suffix[1].isupper() else m.end(1) - m.start()
-            # (O'Neill, D'Angelo: an apostrophe before a capital is inside the name)
+            cut = (len(word) if not suffix or suffix[1].isupper() or (
+                m.end(1) - m.start() == 1 and len(suffix) > 4) else m.end(1) - m.start())
+            # (O'Neill, D'Angelo, o'connor: an apostrophe before a capital, or after one letter
+            # and before a long word, is inside the name; not in "I'm", "I've")
             # In capitals throughout ("DÜŞTÜM", "OUT"), a capital letter tells nothing.
-            capital = word[0].isupper() and not (len(word) > 1 and word.isupper())
+            head = word[:cut]
+            capital = word[0].isupper() and not (len(head) > 1 and head.isupper())
             whole = fold(word)
             out.append(Token(m.start(), m.end(), word, m.start() + cut, whole,
                              whole if cut == len(word) else fold(word[:cut]), capital))
@@ -322,6 +325,11 @@ NAME_CUES = frozenset({"intro", "intro_name", "title_before", "title_after", "re
 def _cue_candidates(t: Token, lex: Lexicon):
     """Cue phrases that may start at this word, also under a case ending ("instagramda")."""
     found = lex.phrase_index.get(t.fold) or lex.suffixed_cues.get(t.fold, ())
+    if not found and t.stem_end != t.end:
+        # An apostrophe ending on a cue word ("Umut Bey'in"); not on a title before a name,
+        # which is a thing then ("MR'da" is the scan, not "Mr").
+        found = [(kind, p) for kind, p in lex.phrase_index.get(t.stem, ())
+                 if kind not in NAME_CUES or kind == "title_after"]
     if found and not t.text.isascii():
         # Folding lets "adim" be "adım"; a word written with letters the cue lacks is another
         # word: "şok" (shock) is not "sok." (street).
@@ -335,8 +343,19 @@ def _spell_numbers(text: str, tokens: list[Token], lex: Lexicon
                    ) -> tuple[str, list[int] | None, list[int] | None]:
     """Turn runs of number words into digit groups: the new text and, if it changed, the
     original start and end of each of its characters."""
-    words = [(t.start, t.end, t.fold) for t in tokens]
-    numeric = lex.number_words.keys() | lex.hundred | lex.thousand
+    numeric = frozenset(lex.number_words.keys() | lex.hundred | lex.thousand)
+    words = []
+    for t in tokens:
+        # Number words typed as one: "beşyüzotuziki" is "beş yüz otuz iki".
+        parts = _number_parts(t.fold, numeric) if len(t.fold) >= 6 and len(
+            t.fold) == t.end - t.start and t.fold not in numeric else None
+        if parts and len(parts) > 1:
+            at = t.start
+            for part in parts:
+                words.append((at, at + len(part), part))
+                at += len(part)
+        else:
+            words.append((t.start, t.end, t.fold))
     replacements = []
     i = 0
     while i < len(words):
@@ -386,6 +405,19 @@ def _spell_numbers(text: str, tokens: list[Token], lex: Lexicon
     starts.extend(range(kept, len(text)))
     ends.extend(range(kept + 1, len(text) + 1))
     return "".join(out), starts, ends
+
+
+@lru_cache(maxsize=4096)
+def _number_parts(word: str, numeric: frozenset[str]) -> tuple[str, ...] | None:
+    """Split a word into number words, longest first, or None."""
+    if not word:
+        return ()
+    for cut in range(len(word), 1, -1):
+        if word[:cut] in numeric:
+            rest = _number_parts(word[cut:], numeric)
+            if rest is not None:
+                return (word[:cut],) + rest
+    return None
 
 
 def _groups(run, lex: Lexicon):
@@ -535,6 +567,21 @@ def _cue_before(view: View, start: int, key: str, lex: Lexicon, window: int = 40
     return False
 
 
+def _cue_after(view: View, end: int, key: str, lex: Lexicon) -> bool:
+    """Does a cue of this kind, or one under a case ending, follow view position `end`
+    ("34 mkd 905 plakalı")?"""
+    if key not in view.cue_kinds:
+        return False
+    m = CUE_WORD.match(view.text, end + len(view.text[end:]) - len(view.text[end:].lstrip(" ,")))
+    if not m:
+        return False
+    word = fold(m.group())
+    # Any ending: a cue after the data is often an adjective made of it ("plaka" -> "plakalı").
+    return any(kind == key and len(p) == 1 and (len(p[0]) >= 4 or cut == len(word))
+               for cut in range(2, len(word) + 1)
+               for kind, p in lex.phrase_index.get(word[:cut], ()))
+
+
 # --------------------------------------------------------------------------------------------
 # Recognisers that work on the characters of the view
 
@@ -655,7 +702,7 @@ def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern
 HANDLE = re.compile(r"(?<![\w.@/])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,29}[A-Za-z0-9_])?")
 
 
-HANDLE_WORD = re.compile(r"[\w.]+(?:'\w+)?")
+HANDLE_WORD = re.compile(r"[\w.]+(?::\.?[\w.]+)*(?:'\w+)?")   # also Skype's "live:.cid.7e3f"
 
 
 def handles(view: View, lex: Lexicon) -> None:
@@ -671,17 +718,31 @@ def handles(view: View, lex: Lexicon) -> None:
             continue
         pos = view.words[t.n + size - 1].end
         strong = view.text[pos:pos + 2].lstrip().startswith(":")
+        # Before the cue: "john.b.hartley on skype" (only what looks like a user name).
+        before = re.search(r"(?<![\w.@])([\w.]{3,30}?)\.?\s+(?:(\w+)\s+)?$", view.text[:t.start])
+        if before and re.search(r"[._\d]", before.group(1)) and re.search(
+                r"[^\W\d_]", before.group(1)) and MASK not in before.group(1) and (
+                before.group(2) is None or fold(before.group(2)) in fillers):
+            view.claim(before.start(1), before.end(1), "[handle]")
         words = HANDLE_WORD.finditer(view.text, pos)
+        named = False
         for _ in range(4):      # "insta hesabım: ...", "instagram'dan takip edin: ..."
             m = next(words, None)
             if m is None or m.start() - pos > 3:
                 break
             core = m.group().split("'")[0].rstrip(".")
             if fold(core) in fillers:
+                # "Account name: ELIF SU" is a person's name, not a user name.
+                named = named or any(kind in NAME_CUES for kind, _ in
+                                     lex.phrase_index.get(fold(core), ()))
                 strong, pos = True, m.end()
                 continue
-            looks_like = bool(re.search(r"[._\d]", core)) or ":" in view.text[pos:m.start()]
-            if len(core) >= 3 and (looks_like or strong) and re.search(r"[^\W\d_]", core) \
+            # A capitalised given name is a person ("on LinkedIn as Thomas Brenner").
+            named = named or core[:1].isupper() and "first" in lex.names.get(fold(core), ())
+            looks_like = bool(re.search(r"[._\d]", core)) or (
+                ":" in view.text[pos:m.start()] and not named)
+            if len(core) >= 3 and (looks_like or strong and not named) \
+                    and re.search(r"[^\W\d_]", core) \
                     and MASK not in core and fold(core) not in stop:
                 view.claim(m.start(), m.start() + len(core), "[handle]")
             break
@@ -738,9 +799,15 @@ def _date_patterns() -> tuple[list[re.Pattern], re.Pattern, list[re.Pattern]]:
     sep = r"[\s.,/-]{0,3}(?:of\s+)?"
     # A month name is tried only where a number follows it closely (most words are not).
     soon = r"(?=[^\W\d_]{3,9}\.?[\s.,/-]{0,3}(?:of\s+)?\d)"
+    # The year first, maybe as "the year's", and the month under a case ending: "1975 yılının
+    # 23 nisanında".
+    of_year = "|".join(re.escape(fold(w)) for w in lexicon().words["year_words"]) or "(?!)"
     words = [re.compile(rf"(?<!\d)(\d{{1,2}}){ordinal}{sep}({months})\.?{sep}({year})(?!\d)"),
-             re.compile(rf"(?<!\w){soon}({months})\.?{sep}(\d{{1,2}}){ordinal}{sep}({year})"
-                        r"(?!\d)")]
+             # (the day ends where its digits do: "March 2023" is no "March 20, '23")
+             re.compile(rf"(?<!\w){soon}({months})\.?{sep}(\d{{1,2}})(?!\d){ordinal}{sep}"
+                        rf"({year})(?!\d)"),
+             re.compile(rf"(?<![\d.,/-])((?:19|20)\d{{2}})\s+(?:(?:{of_year})\s+)?(\d{{1,2}})"
+                        rf"{ordinal}\s+({months})[^\W\d_]*")]
     numeric = re.compile(r"(?<![\d.])(\d{1,4})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{2,4})"
                          r"(?!\d|[./-]\d)")
     # Day and month alone, or month and year: a birth date only beside a birth cue.
@@ -760,8 +827,10 @@ def dates(view: View, lex: Lexicon) -> None:
     text = _folded(view)
     for k, pattern in enumerate(words):
         for m in pattern.finditer(text):
-            day, month = (m.group(1), m.group(2)) if k == 0 else (m.group(2), m.group(1))
-            if _valid_date(int(day), lex.months[month]) and m.group(3).strip("'").isdigit():
+            day, month, year = ((m.group(1), m.group(2), m.group(3)) if k == 0 else
+                                (m.group(2), m.group(1), m.group(3)) if k == 1 else
+                                (m.group(2), m.group(3), m.group(1)))
+            if _valid_date(int(day), lex.months[month]) and year.strip("'").isdigit():
                 view.claim(m.start(), m.end(), "[date]")
     for m in numeric.finditer(view.text):
         a, b, c = m.group(1), m.group(3), m.group(4)
@@ -774,9 +843,11 @@ def dates(view: View, lex: Lexicon) -> None:
         if ok:
             view.claim(m.start(), m.end(), "[date]")
     if "card_expiry" in view.cue_kinds:   # a card's expiry date is the card's: "exp 09/27"
+        month_names = "|".join(sorted(map(re.escape, lex.months), key=len, reverse=True))
         for m in re.finditer(r"(?<![\d/.])(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2}(?![\d/]|\.\d)|"
-                             r"(?<!\d)\d{3,4}(?!\d)", view.text):
-            if _cue_before(view, m.start(), "card_expiry", lex, window=16):
+                             rf"(?<!\w)(?:{month_names})\.?\s?(?:20)?\d{{2}}(?!\d)|"
+                             r"(?<!\d)\d{3,4}(?!\d)", _folded(view)):
+            if _cue_before(view, m.start(), "card_expiry", lex, window=24):
                 view.claim(m.start(), m.end(), "[card]")
     if "date_cue" not in view.cue_kinds and not _year_suffix(view, lex):
         return
@@ -790,6 +861,10 @@ def dates(view: View, lex: Lexicon) -> None:
     for m in YEAR.finditer(view.text):
         if _cue_before(view, m.start(), "date_cue", lex, window=24) or _cue_after_birth(
                 view, m.end(), lex):
+            view.claim(m.start(), m.end(), "[date]")
+    # Two digits are a year only right before the cue: "89 doğumluyum", "'89 born".
+    for m in re.finditer(r"(?<![\w.,/-])'?\d{2}(?![\w.,/]|\s*[-–])", view.text):
+        if _cue_after_birth(view, m.end(), lex):
             view.claim(m.start(), m.end(), "[date]")
 
 
@@ -822,7 +897,7 @@ def _cue_after_birth(view: View, end: int, lex: Lexicon) -> bool:
 
 TR_PLATE = re.compile(r"(?<![\w.,])(0[1-9]|[1-7]\d|8[01])[ \t-]?([A-Za-z]{1,3})[ \t-]?(\d{2,5})"
                       r"(?!\w|[.,]\d)")
-UK_PLATE = re.compile(r"(?<!\w)[A-Z]{2}\d{2}[ \t]?[A-Z]{3}(?!\w)")
+UK_PLATE = re.compile(r"(?i)(?<!\w)[A-Z]{2}\d{2}[ \t]?[A-Z]{3}(?!\w)")
 
 
 def plates(view: View, lex: Lexicon) -> None:
@@ -830,12 +905,15 @@ def plates(view: View, lex: Lexicon) -> None:
     for m in TR_PLATE.finditer(view.text):
         letters, digits = m.group(2), m.group(3)
         fits = {1: (4, 5), 2: (3, 4), 3: (2, 3)}[len(letters)]
-        if len(digits) not in fits:
-            continue
-        if letters.isupper() or _cue_before(view, m.start(), "plate_cue", lex):
+        # Beside a plate cue, before or after, any case and a digit more or less: people
+        # misremember their plates, and "34 kpl 7731" is still one.
+        cued = _cue_before(view, m.start(), "plate_cue", lex) or _cue_after(
+            view, m.end(), "plate_cue", lex)
+        if (letters.isupper() and len(digits) in fits) or (cued and 2 <= len(digits) <= 5):
             view.claim(m.start(), m.end(), "[plate]")
     for m in UK_PLATE.finditer(view.text):
-        view.claim(m.start(), m.end(), "[plate]")
+        if m.group().isupper() or _cue_before(view, m.start(), "plate_cue", lex, window=16):
+            view.claim(m.start(), m.end(), "[plate]")
     if "plate_cue" not in view.cue_kinds:
         return
     # Any other country's plate, beside a plate cue: capitals and digits ("7ABC123", "B-MW 1234").
@@ -865,9 +943,13 @@ def documents(view: View, lex: Lexicon) -> None:
     if not view.cue_kinds & {"passport_cue", "id_cue"}:
         return
     for m in CUED_CODE.finditer(view.text):
-        if sum(c.isdigit() for c in m.group()) < 5:
+        digits = sum(c.isdigit() for c in m.group())
+        # Other countries' passports mix letters and digits ("C7FJ29LKX"): after a passport cue
+        # three digits in six characters are enough.
+        if digits < 5 and not (digits >= 3 and len(m.group()) >= 6 and _cue_before(
+                view, m.start(), "passport_cue", lex, window=32)):
             continue
-        if _cue_before(view, m.start(), "passport_cue", lex, window=24):
+        if _cue_before(view, m.start(), "passport_cue", lex, window=32):
             view.claim(m.start(), m.end(), "[passport]")
         elif _cue_before(view, m.start(), "id_cue", lex, window=24):
             view.claim(m.start(), m.end(), "[id]")
@@ -922,6 +1004,9 @@ class _Numbers:
     def __init__(self, view: View, lex: Lexicon):
         self.view, self.lex = view, lex
         self.cues: dict[int, str | None] = {}
+        self.card_ends: list[int] = []
+        self.phone_ends: list[int] = []
+        self.phone_starts: list[int] = []
 
     def label(self, groups: list[re.Match], *, by_cue: bool) -> str | None:
         raw = [g.group() for g in groups]
@@ -981,6 +1066,11 @@ class _Numbers:
                     label = self.label(groups[i:j], by_cue=by_cue)
                     if label:
                         self.view.claim(groups[i].start(), groups[j - 1].end(), label)
+                        if label == "[card]":
+                            self.card_ends.append(groups[j - 1].end())
+                        elif label == "[phone]":
+                            self.phone_ends.append(groups[j - 1].end())
+                            self.phone_starts.append(groups[i].start())
                         if rest:
                             left.append(rest)
                         rest, i = [], j
@@ -993,11 +1083,35 @@ class _Numbers:
         return left
 
 
+CARD_EXPIRY = re.compile(r"(?<![\d/.])(?:0?[1-9]|1[0-2])\s?/\s?(?:20)?\d{2}(?![\d/]|\.\d)")
+
+
 def numbers(view: View, lex: Lexicon) -> None:
-    """Phone, national id, card and other long numbers, in any spacing or separators."""
+    """Phone, national id, card and other long numbers, in any spacing or separators; an
+    expiry date right after a card is the card's ("..., 5388 8539 3363 3870, 10/25")."""
     split = _Numbers(view, lex)
     for run in list(RUN.finditer(view.text)):
         split(run)
+    # A prefix typed apart belongs to the number after it: "0532 and then 418 27 90".
+    for start in split.phone_starts:
+        m = re.search(r"(?<![\d\ufffc])0\d{3}(?=[^\W\d_]*(?:\s+[^\W\d_]+){0,2}\s*,?\s*$)",
+                      view.text[max(0, start - 24):start])
+        if m:
+            base = max(0, start - 24)
+            view.claim(base + m.start(), base + m.end(), "[phone]")
+    # An extension belongs to its phone number: "020 7946 0381 extension 22", "dahili 214".
+    if split.phone_ends:
+        words = "|".join(sorted(map(re.escape, lex.words["phone_extension"]), key=len,
+                                reverse=True))
+        for end in split.phone_ends:
+            m = re.compile(rf"(?i)[\s,]{{1,2}}(?:{words})\.?[\s:.]{{0,2}}\d{{1,5}}(?!\d)").match(
+                _folded(view), end) if words else None
+            if m:
+                view.claim(end, m.end(), "[phone]")
+    for end in split.card_ends:
+        m = CARD_EXPIRY.search(view.text, end, end + 24)
+        if m and not re.search(r"[^\W\d_]{3}|[.!?]\s", view.text[end:m.start()]):
+            view.claim(m.start(), m.end(), "[card]")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1014,15 +1128,18 @@ def _match_phrase(tokens: list[Token], i: int, key: str, lex: Lexicon) -> int:
     return size
 
 
-UK_POSTCODE = re.compile(r"(?<!\w)[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)")
+UK_POSTCODE = re.compile(r"(?i)(?<!\w)[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)")
 
 
 def addresses(view: View, lex: Lexicon) -> None:
     """Street addresses: a street word (Cad., Sok., Mah., Street, Rue, '-gatan') with the words
     and door numbers around it, hotel rooms, postcodes, 'Kadıköy/İstanbul', and what follows
     'my address is' / precedes 'oturuyorum' when it is more than a city's name."""
+    # In lower case a postcode needs an address around it ("flat 3, 22 willow lane, m20 6rt").
+    addressed = bool(view.cue_kinds & {"street", "street_strong", "unit", "residence"})
     for m in UK_POSTCODE.finditer(view.text):
-        view.claim(m.start(), m.end(), "[address]")
+        if m.group().isupper() or addressed and " " in m.group():
+            view.claim(m.start(), m.end(), "[address]")
     tokens = view.tokens()
     if not tokens:
         return
@@ -1146,7 +1263,7 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
     k = i + 1
     while k < len(tokens) and tokens[k].start < pos:
         k += 1
-    words_taken, comma = 0, False
+    words_taken, comma, placed = 0, False, False
     while True:
         # Numbers and their punctuation: " No:12/3", " 221B", ", 34710", " D:5", " 114 51".
         m = re.match(r"[\s,:./-]{0,3}\d+[A-Za-z]?(?:\s?[/-]\s?\d+[A-Za-z]?)?", view.text[pos:])
@@ -1170,7 +1287,12 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
         if unit and re.match(r"[\s:.]*\d", view.text[tokens[k + unit - 1].end:]):
             k += unit
         elif street or t.stem in lex.places:
+            placed = placed or not street
             k += max(street, 1)
+        elif t.fold in lex.words["name_particles"] and not t.capital and k + 1 < len(tokens) \
+                and tokens[k + 1].capital and re.fullmatch(
+                    r"\s{1,2}", view.text[t.end:tokens[k + 1].start]):
+            k += 2          # a street's name after a particle: "7 Rue des Lilas"
         elif t.text.isupper() and len(t.text) <= 3 and re.match(r"\s\d{4,5}\b", view.text[t.end:]):
             k += 1          # a state and its ZIP code: "IL 62704"
         elif t.fold in stop:
@@ -1178,7 +1300,8 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
         elif t.capital and (loose or (k + 1 < len(tokens) and (
                 _match_phrase(tokens, k + 1, "street", lex) or tokens[k + 1].stem in lex.places))):
             k += 1          # the next street's name: "Moda Mah. Bahariye Cad."
-        elif loose and not comma and words_taken < 4:
+        elif loose and not comma and words_taken < 4 and not placed:
+            # (a town or city ends a Turkish address: "... Ödemiş oraya rapor gönderilsin")
             k += 1          # typed in lowercase after a cue: "adresim bagdat caddesi ..."
             words_taken += 1
         else:
@@ -1204,16 +1327,19 @@ def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozen
             return True
         if tokens[k].stem not in lex.eponyms:
             break
-    # A known eponym that is nobody's name needs no noun: "Achilles", "Osgood-Schlatter".
-    return tokens[i].stem in lex.eponyms and not kinds & {"first", "last"}
+    # A known eponym that is nobody's name needs no noun: "Achilles", "Osgood-Schlatter"; in
+    # capitals it is a name on a form ("MÜLLER-WEISS").
+    return tokens[i].stem in lex.eponyms and not kinds & {"first", "last"} and not (
+        tokens[i].text.isupper() and len(tokens[i].text) > 3)
 
 
 def _sentence_start(view: View, t: Token) -> bool:
     before = view.text[:t.start].rstrip(" \t\"'(«“-")
-    return not before or before[-1] in ".!?\n:;"
+    # An initial's dot ends no sentence: "T. Şen".
+    return not before or before[-1] in ".!?\n:;" and not re.search(r"(?<!\w)[A-Z]\.$", before)
 
 
-NAME_GAP = re.compile(r"[ \t]{1,3}")
+NAME_GAP = re.compile(r"[ \t]{1,3}|-")     # "Ayşe Yılmaz", "Anna-Lena", "Müller-Weiss"
 CUE_GAP = re.compile(r"[\s:,\-\"'“]{0,4}")
 TITLE_GAP = re.compile(r"\.?[\s:,\-\"'“]{0,3}")   # "Dr. Özer", "Mrs. Hoffmann"
 
@@ -1232,6 +1358,12 @@ def names(view: View, lex: Lexicon) -> None:
     mark = [False] * n
     blocked = [False] * n   # a cue that introduced a name is not one ("Ben" in "Ben Ayşe")
     cache: dict[int, frozenset[str]] = {}
+    # A note in brackets may follow a signature: "- Derya (hasta yakını)", "T. Şen (tennis elbow)".
+    note = re.search(r"\([^()]*\)[\s.!]*$", view.text)
+    tail_note = note.start() if note else len(view.text)
+    signed = n
+    while signed > 0 and tokens[signed - 1].start >= tail_note:
+        signed -= 1
 
     def kinds(k: int) -> frozenset[str]:
         if k in cache:
@@ -1262,13 +1394,14 @@ def names(view: View, lex: Lexicon) -> None:
     def known(k: int) -> bool:
         return bool(kinds(k) & {"first", "last"})
 
-    def usable(k: int) -> bool:
+    def usable(k: int, labelled: bool = False) -> bool:
         t = tokens[k]
         if blocked[k] or len(t.stem) < 2:
             return False
-        # A stop word is no name ("can", "will"), unless capitalised and a known name ("Will").
+        # A stop word is no name ("can", "will"), unless capitalised and a known name ("Will"),
+        # mid-sentence or in a form's field ("Hastanın adı: Can Erdem").
         if (t.fold in stop or t.stem in stop) and not (
-                t.capital and known(k) and not _sentence_start(view, t)):
+                t.capital and known(k) and (labelled or not _sentence_start(view, t))):
             return False
         if t.stem_end != t.end and t.fold[len(t.stem) + 1:] in contractions:
             return False
@@ -1276,6 +1409,12 @@ def names(view: View, lex: Lexicon) -> None:
         if t.stem in lex.months and re.search(r"\d[\s.]{0,2}$", view.text[:t.start]):
             return False
         return not _eponym(view, tokens, k, lex, kinds(k))
+
+    def caps(k: int) -> bool:
+        """In capitals, as names are written on forms: "SMITH", "ŞAHİNOĞLU"; no acronym."""
+        t = tokens[k]
+        stem_text = t.text[:t.stem_end - t.start]
+        return stem_text.isupper() and (len(stem_text) >= 4 or known(k))
 
     def plain_name(k: int) -> bool:
         """A known name that is no everyday word: a name whatever its case."""
@@ -1294,18 +1433,32 @@ def names(view: View, lex: Lexicon) -> None:
         gap = TITLE_GAP if title else CUE_GAP    # only a title's dot is no sentence's end
         if k >= n or not gap.fullmatch(view.text[tokens[k - 1].end:tokens[k].start]):
             return False
-        if not usable(k):
-            return False
         t = tokens[k]
+        initial = k
+        if len(t.text) == 1 and t.text.isupper() and k + 1 < n and re.fullmatch(
+                r"\.\s{1,2}", view.text[t.end:tokens[k + 1].start]) and tokens[k + 1].capital:
+            k, t = k + 1, tokens[k + 1]     # an initial first: "T. Şen"
+        if not usable(k, labelled=explicit):
+            return False
         # A name that is also a word ("ben yagmur,"), standing alone after an introduction; not
         # an English word ("I'm done.").
         alone = "first" in kinds(k) and delimited(k) and (
             "enword" not in kinds(k) or not kinds(k) & {"rare"} and "lang:en" in kinds(k))
-        if not (explicit or t.capital or plain_name(k) or alone):
+        # In capitals a known name or a form's field ("KIZIM JILETLE ..." is shouting); after a
+        # title only a word long enough to be no acronym ("MR CD'si").
+        shouted = caps(k) and (explicit or known(k)) and (not title or len(t.stem) >= 4)
+        if not (explicit or t.capital or shouted or plain_name(k) or alone):
             return False
-        mark[k] = True
+        for m in range(initial, k + 1):
+            mark[m] = True
+        # A name begun in capitals goes on in capitals, short words too: "ELIF SU BAYRAKTAR".
+        in_caps = t.text[:t.stem_end - t.start].isupper() and len(t.stem) > 1
         for m in range(k + 1, min(n, k + 3)):
-            if not (adjacent(m - 1, m) and usable(m) and (tokens[m].capital or known(m))):
+            shouting = in_caps and explicit and tokens[m].text.isupper()    # "ELIF SU"
+            if not (adjacent(m - 1, m) and (usable(m) or shouting and len(tokens[m].stem) > 1)
+                    and (
+                    tokens[m].capital or caps(m) or known(m) or in_caps and tokens[m].text[
+                        :tokens[m].stem_end - tokens[m].start].isupper())):
                 break
             mark[m] = True
         return True
@@ -1318,10 +1471,29 @@ def names(view: View, lex: Lexicon) -> None:
             k = i + size
             if key == "signoff":
                 # A signature ends the message: at most three words after the sign-off.
-                fired = k < n and n - k <= 3 and not re.search(
-                    r"[^\W\d_]", view.text[tokens[-1].end:]) and take(k, explicit=False)
+                fired = k < n and signed - k <= 3 and not re.search(
+                    r"[^\W\d_]", view.text[tokens[signed - 1].end:tail_note]) and take(
+                    k, explicit=False)
             else:
-                fired = take(k, explicit=key == "intro", title=key == "title_before")
+                # A label with a colon is a form's field: what follows is the name, whatever
+                # its case ("name: o'connor", "Hastanın adı: Can Erdem").
+                # Lower case only for a name's shape ("o'connor"): "patient: recurrent ..." is
+                # a complaint.
+                label = key == "intro_name" and view.text[tokens[k - 1].end:
+                                                          tokens[k - 1].end + 2].startswith(":") \
+                    and k < n and (tokens[k].capital or known(k) or tokens[k].text.isupper()
+                                   or "'" in tokens[k].text[:tokens[k].stem_end - tokens[k].start])
+                fired = take(k, explicit=key == "intro" or label, title=key == "title_before")
+            if fired:
+                # A correction names someone too: "soyadım Tekin değil Tekinalp", "Jon, not John".
+                last = k
+                while last + 1 < n and mark[last + 1]:
+                    last += 1
+                c = last + 1
+                if c + 1 < n and tokens[c].fold in lex.words["name_correction"] and re.fullmatch(
+                        r",?\s{1,2}", view.text[tokens[last].end:tokens[c].start]) and \
+                        tokens[c + 1].capital and usable(c + 1):
+                    mark[c + 1] = True
             if fired or key == "intro":
                 for b in range(i, k):
                     blocked[b] = True
@@ -1338,8 +1510,8 @@ def names(view: View, lex: Lexicon) -> None:
                 k -= 2
             last = k
             while k >= 0 and last - k < 2 and adjacent(k, k + 1) and usable(k) and (
-                    tokens[k].capital or known(k)):
-                k -= 1
+                    tokens[k].capital or (known(k) if key == "title_after" else plain_name(k))):
+                k -= 1      # "MRI done here" is no introduction
             taken = range(k + 1, last + 1)
             if taken and (key == "title_after" or any("first" in kinds(t) for t in taken)):
                 for t in taken:
@@ -1351,8 +1523,11 @@ def names(view: View, lex: Lexicon) -> None:
         found = kinds(i)
         if mark[i] or "first" not in found or not usable(i):
             continue        # a surname alone is no name: "Marrow", "Baker"; beside one it is
-        if len(t.stem) <= 3 and t.text.isupper() or t.stem in lex.months:
-            continue        # an acronym ("AI", "MR"), a month ("June"): names only by a cue
+        if len(t.stem) <= 3 and t.text[:t.stem_end - t.start].isupper() or t.stem in lex.months:
+            continue        # an acronym ("AI", "MR", "CD'si"), a month ("June"): only by a cue
+        if t.stem in lex.places and t.stem_end != t.end or i + 1 < n and adjacent(i, i + 1) \
+                and tokens[i + 1].stem in lex.words["institution"]:
+            continue        # a place with a case ending ("Kartal'daki"), an institution's name
         if "word" not in found:
             mark[i] = t.capital or "rare" not in found
         elif t.capital:
@@ -1365,21 +1540,22 @@ def names(view: View, lex: Lexicon) -> None:
 
     # A signature: capitalised words alone at the very end, after a full stop or a dash, one of
     # them a known given name ("... general anaesthesia. Peter", "— Callum, [phone]").
-    tail = n
-    while tail > 0 and n - tail < 3 and tokens[tail - 1].capital and usable(tail - 1):
+    tail = signed
+    while tail > 0 and signed - tail < 3 and (tokens[tail - 1].capital or caps(tail - 1)) \
+            and usable(tail - 1):
         tail -= 1
-    before_tail = view.text[:tokens[tail].start] if tail < n else ""
-    if tail < n and not re.search(r"[^\W\d_]", view.text[tokens[-1].end:]) and (
-            re.search(r"[—–]\s*$|\s-\s*$", before_tail)     # a dash signs: "— Callum"
-            or (re.search(r"(?:^|[.!?\n])\s*$", before_tail)
-                and any("first" in kinds(k) for k in range(tail, n)))):
-        for k in range(tail, n):
+    before_tail = view.text[:tokens[tail].start] if tail < signed else ""
+    if tail < signed and not re.search(r"[^\W\d_]", view.text[tokens[signed - 1].end:tail_note]) \
+            and (re.search(r"[—–]\s*$|\s-\s*$", before_tail)     # a dash signs: "— Callum"
+                 or (re.search(r"(?:^|[.!?\n])\s*$", before_tail)
+                     and any("first" in kinds(k) for k in range(tail, signed)))):
+        for k in range(tail, signed):
             mark[k] = True
 
     def grows(i: int, k: int) -> bool:
         if mark[k] or not adjacent(min(i, k), max(i, k)) or not usable(k):
             return False
-        return tokens[k].capital or plain_name(k) or (k > i and "last" in kinds(k))
+        return tokens[k].capital or caps(k) or plain_name(k) or (k > i and "last" in kinds(k))
 
     # Grow each name over the name words beside it: "Ayşe Yılmaz", "ayse kaya", "Zorblax Smith",
     # and over a particle to the capitalised word after it: "Jeroen de Vries".
@@ -1394,9 +1570,15 @@ def names(view: View, lex: Lexicon) -> None:
         if mark[i] and grows(i, i - 1):
             mark[i - 1] = True
     # A name found once is a name wherever the message repeats it ("ben sevval, sevval tas").
+    # A name that is also a word repeats as a name only where it looks like one: capitalised
+    # mid-sentence or with an apostrophe ending ("deniz'in dizi ... Deniz Şahin"; not "Deniz
+    # ben. Deniz kenarında").
     found_names = {tokens[k].stem for k in range(n) if mark[k] and "word" not in kinds(k)}
+    found_words = {tokens[k].stem for k in range(n) if mark[k]} - found_names
     for k in range(n):
-        if not mark[k] and tokens[k].stem in found_names and usable(k):
+        if not mark[k] and (tokens[k].stem in found_names or tokens[k].stem in found_words and (
+                tokens[k].capital and not _sentence_start(view, tokens[k])
+                or tokens[k].stem_end != tokens[k].end)) and usable(k):
             mark[k] = True
             if k + 1 < n and grows(k, k + 1):
                 mark[k + 1] = True
@@ -1419,10 +1601,11 @@ def names(view: View, lex: Lexicon) -> None:
 # --------------------------------------------------------------------------------------------
 # The registry: order matters, most specific first (an e-mail's digits are not a phone).
 
-RECOGNISERS = (urls, emails, handles, ips, ibans, dates, plates, documents, numbers, addresses,
+RECOGNISERS = (urls, emails, ibans, handles, ips, dates, plates, documents, numbers, addresses,
                names)
 # Spans of these kinds that touch are one: "[name] [name]" would only tell how many words.
-MERGE = {"[name]": re.compile(r"[ \t]*"), "[address]": re.compile(r"[\s,/.-]*")}
+MERGE = {"[name]": re.compile(r"[ \t]*"), "[address]": re.compile(r"[\s,/.-]*"),
+         "[phone]": re.compile(r"")}     # a number and its extension
 
 
 def redact(text: str) -> str:

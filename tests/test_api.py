@@ -23,9 +23,15 @@ def test_health_and_faq_listing(live):
     assert health.json()["status"] == "ok" and health.json()["entries"] >= 40
     assert health.json()["db"] == "ok"
     assert health.json()["pending_log_rows"] >= 0 and health.json()["dropped_log_rows"] == 0
-    listing = live.request("GET", "/api/v1/faq").json()["entries"]
-    assert {"id": "faq-what-is", "kind": "faq", "title": "What is bone marrow edema?"} in listing
-    assert len(listing) == health.json()["entries"]
+    listing = live.request("GET", "/api/v1/faq").json()
+    article = listing["articles"][0]
+    assert article["slug"] == "what-is-bone-marrow-edema" and article["topic"] == \
+        "bone marrow edema"
+    assert {"id": "faq-what-is", "kind": "faq", "title": "What is bone marrow edema?"} in \
+        article["entries"]
+    assert {"id": "clinic-hours", "kind": "clinic", "title": "When is the clinic open?"} in \
+        listing["entries"]
+    assert len(article["entries"]) + len(listing["entries"]) == health.json()["entries"]
 
 
 def test_single_entry_with_answer(live):

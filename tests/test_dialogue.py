@@ -46,7 +46,7 @@ def test_vague_messages_ask_for_more_with_suggestions(bot, message):
     ("is bioplasty covered by my insurance", "insurance"),
     ("is there parking at the clinic", "logistics"),
     ("can you prescribe me antibiotics", "prescription"),
-    ("can bone marrow edema turn into cancer", "other_condition"),
+    ("can bone marrow edema turn into cancer", "serious_condition"),
     ("would acupuncture help my bone marrow edema", "other_treatment"),
 ])
 def test_near_topic_requests_are_declined_with_contact(bot, message, category):
@@ -93,7 +93,7 @@ def test_two_questions_answer_one_and_suggest_the_other(bot):
 def test_no_diagnosis_only_general_information(bot, message):
     reply = bot.ask(message)
     assert reply.answered and reply.reason == "personal"
-    assert "only a doctor can diagnose" in reply.text and "MRI" in reply.text
+    assert "only a doctor can diagnose" in reply.text
     assert "you have" not in reply.text.lower().replace("whether you have", "")
 
 

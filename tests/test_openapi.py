@@ -62,13 +62,87 @@ def _codes(value) -> set[str]:
     return set()
 
 
-def test_every_error_code_is_documented(shipped):
+def _raised() -> set[tuple[int, str]]:
+    """(status, code) of every error the code can answer."""
     source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "chatbot").glob("*.py"))
-    raised = set(re.findall(r'ApiError\(\d{3}, "(\w+)"', source))  # raised by the API
-    raised |= set(re.findall(r'\b\d{3}: \("(\w+)"', source))  # mapped from HTTP errors
-    raised |= {"invalid_limit", "invalid_offset"}  # built as f"invalid_{name}"
+    pairs = re.findall(r'ApiError\((\d{3}), "(\w+)"', source)  # raised by the API
+    pairs += re.findall(r'\b(\d{3}): \("(\w+)"', source)  # mapped from HTTP errors
+    pairs += re.findall(r'error_response\((\d{3}), "(\w+)"', source)
+    pairs += [("400", "invalid_limit"), ("400", "invalid_offset")]  # f"invalid_{name}"
+    return {(int(status), code) for status, code in pairs}
+
+
+def _documented(shipped: dict) -> set[tuple[int, str]]:
+    """(status, code) of every error the document lists under an operation's status."""
+    responses = shipped["components"]["responses"]
+    pairs = set()
+    for item in shipped["paths"].values():
+        for operation in item.values():
+            for status, response in operation["responses"].items():
+                if "$ref" in response:
+                    response = responses[response["$ref"].rsplit("/", 1)[1]]
+                pairs |= {(int(status), code) for code in _codes(response)}
+    return pairs
+
+
+def test_every_error_code_is_documented(shipped):
+    raised = {code for _, code in _raised()}
     assert len(raised) > 20
     assert raised == _codes(shipped)
+    assert _documented(shipped) <= _raised()
+
+
+def _readme_table(header: str) -> list[list[str]]:
+    """The rows of the README table whose header row starts with `header`."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]])
+    return rows
+
+
+def test_the_readme_lists_every_error_code_with_its_status(shipped):
+    rows = _readme_table("| status | code | meaning |")
+    listed = [(int(status), code.strip("`")) for status, code, _ in rows]
+    assert len(listed) == len(set(listed)), "a code is listed twice"
+    assert set(listed) == _raised(), (
+        f"README.md's error table: missing {sorted(_raised() - set(listed))}, "
+        f"not in the code {sorted(set(listed) - _raised())}")
+    assert _documented(shipped) <= set(listed)
+    assert listed == sorted(listed, key=lambda pair: pair[0])
+
+
+def _fields(schema, components: dict) -> set[str]:
+    """Every property name an answer of this schema can hold, nested ones included."""
+    if not isinstance(schema, dict):
+        return set()
+    if "$ref" in schema:
+        return _fields(components[schema["$ref"].rsplit("/", 1)[1]], components)
+    found = set(schema.get("properties", {}))
+    for value in [*schema.get("properties", {}).values(), schema.get("items"),
+                  *schema.get("oneOf", ()), *schema.get("anyOf", ()), *schema.get("allOf", ())]:
+        found |= _fields(value, components)
+    return found
+
+
+def test_the_readme_lists_every_response_field(shipped):
+    rows = {re.sub(r"<\w+>", "{}", row[0].strip("`")): row[2]
+            for row in _readme_table("| method and path |")}
+    components = shipped["components"]["schemas"]
+    for path, item in shipped["paths"].items():
+        for method, operation in item.items():
+            endpoint = method.upper() + " " + re.sub(r"{\w+}", "{}", path)
+            assert endpoint in rows, f"README.md's API table has no row for {endpoint}"
+            success = operation["responses"].get("200") or operation["responses"]["201"]
+            content = success["content"]
+            schema = content.get("application/json", {}).get("schema")  # CSV: no fields
+            # Quoted names, not the quoted values after them ("db": "ok" or "down").
+            named = set(re.findall(r'(?<!: )(?<!or )"(\w+)"', rows.pop(endpoint)))
+            assert named == _fields(schema, components), endpoint
+    assert not rows, f"README.md's API table names endpoints the document lacks: {list(rows)}"
 
 
 # -- against live servers ----------------------------------------------------------------------

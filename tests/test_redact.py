@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatbot.redact import fold, luhn_valid, redact, strip_control, tc_kimlik_valid
+from chatbot.redact import fold, lexicon, luhn_valid, redact, strip_control, tc_kimlik_valid
 from conftest import ROOT
 
 # The red-team list (written blind, then kept as a regression set; see docs/privacy.md) and
@@ -160,6 +160,8 @@ def digits_of(text: str) -> str:
 # Words that may survive from an item: the generic parts of an address or e-mail.
 GENERIC = set("gmail hotmail yahoo outlook icloud mail email http https www nokta com net org "
               "street road avenue caddesi sokak mahallesi apartment flat room daire numara".split())
+# A cue is no personal data, though a labeller may include it ("born 1968", "89 doğumluyum").
+GENERIC |= {w for key in ("date_cue",) for phrase in lexicon().cues[key] for w in phrase}
 
 
 @pytest.mark.parametrize("row", PII, ids=lambda row: row["text"][:40])
@@ -178,7 +180,7 @@ def test_red_team_list_leaves_no_personal_data(row):
     elsewhere = {w.lower() for w in re.findall(r"\w+", rest + " " + " ".join(row["keep"]))}
     for item in row["pii"]:
         for word in re.findall(r"[^\W\d_]{4,}", item):
-            if word.lower() not in GENERIC | elsewhere:
+            if word.lower() not in GENERIC | elsewhere and fold(word) not in GENERIC:
                 assert not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", out, re.I), (word, out)
 
 
@@ -222,7 +224,21 @@ def test_red_team_list_keeps_what_staff_need():
     ("Baker's cyst and Achilles tendon pain", "Baker's cyst and Achilles tendon pain"),
     ("Osgood-Schlatter disease in a teenager", "Osgood-Schlatter disease in a teenager"),
     ("Patrick's test was positive", "Patrick's test was positive"),
-    # Context makes them names.
+    ("Salter-Harris tip 2 kırık, Kellgren-Lawrence grade 3",
+     "Salter-Harris tip 2 kırık, Kellgren-Lawrence grade 3"),
+    # Places with a case ending, institutions, acronyms and a month with its year stay.
+    ("Kartal'daki şubeniz açık mı? Mersin'den geleceğim", "Kartal'daki şubeniz açık mı? "
+     "Mersin'den geleceğim"),
+    ("Ege Üniversitesi'nde çekilen MR CD'sini getirsem olur mu",
+     "Ege Üniversitesi'nde çekilen MR CD'sini getirsem olur mu"),
+    ("I had surgery in March 2023", "I had surgery in March 2023"),
+    ("KIZIM JILETLE KOLUNU KESMIS", "KIZIM JILETLE KOLUNU KESMIS"),
+    ("Selamlar, Deniz ben. Deniz kenarında koştum", "Selamlar, [name] ben. Deniz kenarında koştum"),
+    # Context makes them names: capitals on a form, an initial, an ending on the title.
+    ("patient: SMITH John, name: o'connor", "patient: [name], name: [name]"),
+    ("Thanks, T. Şen (tennis elbow)", "Thanks, [name]. [name] (tennis elbow)"),
+    ("Umut Bey'in randevusu", "[name] Bey'in randevusu"),
+    ("deniz'in dizi ağrıyor, Deniz Şahin 15 yaşında", "[name]'in dizi ağrıyor, [name] 15 yaşında"),
     ("Umut Bey ile görüşmek istiyorum", "[name] Bey ile görüşmek istiyorum"),
     ("my name is Will", "my name is [name]"),
     ("Ayşe Yılmaz, 0532 123 45 67", "[name], [phone]"),

@@ -2,7 +2,8 @@
  *
  * Options (data-* on the script tag): data-title, data-color, data-position (right|left),
  * data-starters ("Question one?|Question two?"), data-lang (en|tr; default: the page's
- * <html lang>), data-open ("true"), data-theme (light|dark|auto; default light). The language is
+ * <html lang>), data-article (the article the page shows; default: the page's address),
+ * data-open ("true"), data-theme (light|dark|auto; default light). The language is
  * sent to the API as a hint: the bot answers in the language the visitor writes in.
  * The API origin is the script's own origin. Everything renders inside an open shadow root, with
  * styles from widget.css and a constructable stylesheet (no inline styles: strict CSP works).
@@ -20,7 +21,7 @@
       close: "Close chat",
       reset: "New conversation",
       title: "Ask the clinic",
-      welcome: "Hello! I can answer general questions about bone marrow edema from the clinic's article.",
+      welcome: "Hello! I can answer general questions from the clinic's articles, and help you contact the clinic.",
       notice: "General information, not medical advice. Please don't share personal details.",
       placeholder: "Type your question…",
       label: "Your question",
@@ -50,7 +51,7 @@
       close: "Sohbeti kapat",
       reset: "Yeni sohbet",
       title: "Kliniğe sorun",
-      welcome: "Merhaba! Kliniğin makalesinden kemik iliği ödemi hakkında genel soruları yanıtlayabilirim.",
+      welcome: "Merhaba! Kliniğin makalelerine dayanarak genel sorularınızı yanıtlayabilir, kliniğe ulaşmanıza yardımcı olabilirim.",
       notice: "Genel bilgidir, tıbbi tavsiye değildir. Lütfen kişisel bilgilerinizi paylaşmayın.",
       placeholder: "Sorunuzu yazın…",
       label: "Sorunuz",
@@ -276,6 +277,9 @@
       .split("-")[0];
     var lang = STRINGS[wanted] ? wanted : "en";
     var apiLang = lang; // dropped if the clinic's knowledge file does not have this language
+    // The article the page shows: data-article, else the page's address without its query or
+    // fragment (they can carry a visitor's data); the bot matches it against its articles.
+    var article = String(data.article || (location.origin + location.pathname)).slice(0, 2000);
     var t = STRINGS[lang];
     var starters = (data.starters || "").split("|").map(function (s) { return s.trim(); })
       .filter(Boolean).slice(0, 4);
@@ -674,8 +678,9 @@
       fetch(origin + "/api/v1/chat", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(apiLang ? { message: question, session_id: state.sessionId, lang: apiLang }
-          : { message: question, session_id: state.sessionId }),
+        body: JSON.stringify(apiLang
+          ? { message: question, session_id: state.sessionId, lang: apiLang, article: article }
+          : { message: question, session_id: state.sessionId, article: article }),
       }).then(function (response) {
         if (response.status === 400 && apiLang) {
           return response.json().then(function (body) {
