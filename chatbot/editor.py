@@ -14,7 +14,7 @@
 
 A lock file beside the knowledge file serialises writers (the CLI, the server's workers), and
 a file changed by someone else since it was read is never overwritten (EditError). Each write
-notes in `<name>.versions/history.jsonl` what made the new content (action, summary), by its
+notes in `.<name>.history.jsonl` beside the file what made the new content (action, summary), by its
 digest and modification time; a kept version keeps the modification time of the file it was.
 """
 
@@ -41,7 +41,7 @@ from .errors import EditError, KnowledgeError, NotFound
 from .knowledge import Knowledge
 
 KEEP_VERSIONS = 20
-HISTORY_LINES = 500     # history.jsonl is cut back to this many lines past twice as many
+HISTORY_LINES = 500     # the history file is cut back to this many lines past twice as many
 ATTEMPTS = 8            # tries of a change while other writers keep changing the file
 
 
@@ -301,7 +301,8 @@ def _iso(value: datetime) -> str:
 
 
 def _history_file(path: Path) -> Path:
-    return versions_dir(path) / "history.jsonl"
+    # Hidden beside the file, like its lock: a new clinic folder shows only what staff edit.
+    return path.with_name(f".{path.name}.history.jsonl")
 
 
 def _note(path: Path, payload: bytes, action: str, summary: str) -> None:
@@ -310,7 +311,6 @@ def _note(path: Path, payload: bytes, action: str, summary: str) -> None:
               "mtime_ns": path.stat().st_mtime_ns, "at": _iso(datetime.now(UTC)),
               "action": action, "summary": summary}
     file = _history_file(path)
-    file.parent.mkdir(exist_ok=True)
     with open(file, "a", encoding="utf-8") as out:
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
     lines = file.read_text(encoding="utf-8").splitlines(keepends=True)

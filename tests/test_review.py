@@ -87,7 +87,9 @@ def test_a_cluster_is_fixed_once_the_bot_answers_every_example(bot, faq_copy):
     taught = Chatbot.from_file(path)
     half = review.clusters(taught, items(texts, "en"))
     assert len(half) == 1, "adding one wording does not split its cluster"
-    assert half[0]["fixed"] is False
+    now = {e["text"]: e["answered_now"] for e in half[0]["examples"]}
+    assert now[texts[0]]["id"] == "clinic-contact"
+    assert half[0]["fixed"] is all(now.values())
     contact["alternates"].append(texts[1])
     path.write_text(json.dumps(data), encoding="utf-8")
     done = review.clusters(Chatbot.from_file(path), items(texts, "en"))
