@@ -7,7 +7,6 @@ tests name what is missing).
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import logging
 import re
@@ -16,9 +15,7 @@ import uuid
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import openapi
-from .errors import StoreError
-from .export import unanswered_csv
+from . import openapi, review
 from .redact import strip_control
 
 log = logging.getLogger(__name__)
@@ -56,7 +53,8 @@ def error_response(status: int, code: str, message: str):
 
 
 def _bot():
-    return current_app.extensions["chatbot"]
+    # The knowledge as it is on disk now (live.py): every worker picks up a change by itself.
+    return current_app.extensions["chatbot"].current()
 
 
 def _store():
@@ -181,9 +179,10 @@ def chat():
         raise ApiError(400, "invalid_article",
                        "'article' must be an article's slug or a page address (up to 2000 "
                        "characters).")
-    reply = _bot().ask(message, lang=lang, article=article)
+    bot = _bot()
+    reply = bot.ask(message, lang=lang, article=article)
     query_id = str(uuid.uuid4())
-    _log_exchange(query_id, reply, message, session_id)
+    _log_exchange(query_id, reply, message, session_id, weak=review.weak(bot, message, reply))
     return jsonify({
         "answered": reply.answered,
         "reply": reply.text,
@@ -196,10 +195,13 @@ def chat():
     })
 
 
-def _log_exchange(query_id: str, reply, message: str, session_id: str | None) -> None:
+def _log_exchange(query_id: str, reply, message: str, session_id: str | None, *,
+                  weak: bool) -> None:
     best = reply.best
     # Urgent messages keep only their category: what someone wrote in an emergency is theirs.
-    keep_text = not reply.answered and reply.reason != "urgent"
+    # Any other text is stored redacted; an answer nobody needs to review only for a day
+    # (store.HOLD), in case its visitor votes it not helpful.
+    keep = reply.reason != "urgent"
     # The journal takes it in (on disk within milliseconds); the database gets it later.
     _journal().log_exchange(
         query_id, answered=reply.answered, reason=reply.reason,
@@ -207,7 +209,8 @@ def _log_exchange(query_id: str, reply, message: str, session_id: str | None) ->
         score=reply.match.score if reply.match else None,
         best_id=best.id if best else None, best_score=best.score if best else None,
         # Redacted on the way in (store.exchange_entry): every path that stores text does so.
-        category=reply.category, text=message if keep_text else None,
+        category=reply.category, text=message if keep else None,
+        lang=reply.lang, weak=weak,
         # Only a digest: whatever a client put in its session id is never stored.
         session_id=hashlib.sha256(session_id.encode()).hexdigest()[:16] if session_id
         else None)
@@ -217,7 +220,11 @@ def _log_exchange(query_id: str, reply, message: str, session_id: str | None) ->
 def health():
     # Read from the journal, never from the database: health answers whatever the database does.
     log_state = _journal().status()
-    return jsonify({"status": "ok", "entries": len(_bot().knowledge), "db": log_state["db"],
+    live = current_app.extensions["chatbot"]
+    bot = live.current()
+    # "stale": the file on disk is broken and the last good content keeps answering.
+    return jsonify({"status": "ok", "entries": len(bot.knowledge),
+                    "knowledge": "stale" if live.stale else "ok", "db": log_state["db"],
                     "pending_log_rows": log_state["pending"],
                     "dropped_log_rows": log_state["dropped"]})
 
@@ -274,75 +281,22 @@ def feedback():
     query_id = query_id.lower()
     if not isinstance(helpful, bool):
         raise ApiError(400, "invalid_helpful", "'helpful' must be true or false.")
+    comment = body.get("comment")
+    if comment is not None:
+        if not isinstance(comment, str):
+            raise ApiError(400, "invalid_comment", "'comment' must be a string or null.")
+        limit = _settings()["MAX_MESSAGE_CHARS"]
+        if len(comment) > limit:
+            raise ApiError(400, "comment_too_long",
+                           f"'comment' has {len(comment)} characters; the limit is {limit}.")
+        comment = strip_control(comment).strip() or None
     # Taken whatever the id, without asking the database: behind a load balancer the reply
     # may be in another instance's journal still. The writer applies the vote once the reply
     # is stored, and gives up on it after a while if none ever is: 202, recorded, not applied.
-    _journal().log_feedback(query_id, helpful)
+    # The comment is redacted on the way in (store.feedback_entry), as every text a visitor
+    # writes.
+    _journal().log_feedback(query_id, helpful, comment)
     return jsonify({"ok": True}), 202
-
-
-def _require_admin() -> None:
-    token = _settings()["ADMIN_TOKEN"]
-    if not token:
-        raise ApiError(404, "not_found", "The requested URL was not found.")
-    # The scheme is case-insensitive (RFC 9110 section 11.1); spaces around are tolerated.
-    scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
-                                                            token.encode()):
-        # Each 401 counts against the client's ADMIN_LOGIN_LIMIT (security.py).
-        raise ApiError(401, "unauthorized", "A valid 'Authorization: Bearer <token>' is needed.")
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, f"invalid_{name}", f"'{name}' must be a whole number.") from None
-    if not low <= value <= high:
-        raise ApiError(400, f"invalid_{name}", f"'{name}' must be between {low} and {high}.")
-    return value
-
-
-@bp.get("/admin/unanswered")
-def admin_unanswered():
-    _require_admin()
-    limit = _int_arg("limit", 50, 1, 500)
-    offset = _int_arg("offset", 0, 0, 10**9)
-    _journal().settle()   # staff see what was asked a moment ago (when the database is up)
-    try:
-        items, total = _store().unanswered(limit=limit, offset=offset)
-    except StoreError:
-        raise ApiError(503, "unavailable", "The log database is unavailable.") from None
-    return jsonify({"items": items, "total": total})
-
-
-@bp.get("/admin/unanswered.csv")
-def admin_unanswered_csv():
-    _require_admin()
-    limit = _int_arg("limit", 1000, 1, 100000)
-    offset = _int_arg("offset", 0, 0, 10**9)
-    _journal().settle()
-    try:
-        items, _ = _store().unanswered(limit=limit, offset=offset)
-    except StoreError:
-        raise ApiError(503, "unavailable", "The log database is unavailable.") from None
-    # Built here, as `chatbot unanswered --csv` builds it: one function neutralises formulas.
-    return current_app.response_class(
-        unanswered_csv(items), mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="unanswered.csv"'})
-
-
-@bp.get("/admin/stats")
-def admin_stats():
-    _require_admin()
-    _journal().settle()
-    try:
-        return jsonify(_store().stats())
-    except StoreError:
-        raise ApiError(503, "unavailable", "The log database is unavailable.") from None
 
 
 @bp.get("/openapi.json")

@@ -9,8 +9,8 @@ from pathlib import Path
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from . import api, config, journal, pages, redact, security
-from .dialogue import Chatbot
+from . import admin, api, config, journal, pages, redact, security
+from .live import LiveBot
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -29,12 +29,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    # Knowledge is validated and indexed once; a broken file stops start-up with every problem.
-    app.extensions["chatbot"] = Chatbot.from_file(settings["FAQ_PATH"],
-                                                  vocabulary_path=settings["VOCABULARY_PATH"])
+    # Knowledge is validated and indexed at start (a broken file stops start-up with every
+    # problem), then rebuilt in each worker whenever the file changes (live.py).
+    app.extensions["chatbot"] = LiveBot(settings["FAQ_PATH"], settings["VOCABULARY_PATH"])
     # The first question loads what is loaded lazily (red-flag rules, ~0.2 s): ask it here,
     # before gunicorn forks, rather than in every worker on a visitor's first chat.
-    app.extensions["chatbot"].ask("hello")
+    app.extensions["chatbot"].current().ask("hello")
 
     # Redaction's name lists and cue words load now: the first stored question does not wait
     # for them, and a broken data file stops start-up instead of a write.
@@ -51,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
                      or Path(app.instance_path) / "journal.sqlite3")
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(admin.bp)
     app.register_blueprint(pages.bp)
     # Rate limits, CORS allowlist and security headers wrap the routes registered above.
     security.init_app(app)

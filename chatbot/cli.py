@@ -190,14 +190,15 @@ def clinic_set(field: str, value: str | None, lang: str | None, unset: bool):
         click.echo(f"{path}: already so, nothing written")
         return
     try:
-        kept = doc.write()
+        kept = doc.write(action="clinic-set",
+                         summary=f"clinic {field}" + (f" ({lang})" if lang else ""))
     except (ChatbotError, OSError) as exc:
         raise click.ClickException(f"nothing written: {exc}") from None
     for warning in knowledge.warnings(kb):
         if warning.startswith(f"clinic: {field}"):
             click.echo(f"warning: {warning}")
     click.echo(f"wrote {path}" + (f" (previous version: {kept})" if kept else "")
-               + "; restart the server to use it")
+               + "; a running server picks it up by itself")
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
@@ -222,7 +223,7 @@ def serve(host: str, port: int, workers: int, threads: int):
         raise click.ClickException(str(exc)) from None
     store, journal = app.extensions["chatbot_store"], app.extensions["chatbot_journal"]
     click.echo(f"knowledge: {app.config['CHATBOT']['FAQ_PATH']} "
-               f"({len(app.extensions['chatbot'].knowledge)} entries)")
+               f"({len(app.extensions['chatbot'].current().knowledge)} entries)")
     # Bounded by CHATBOT_DATABASE_TIMEOUT: a database that is down or hangs delays start-up a
     # few seconds at most, and the server starts anyway.
     db_ok = store.connect()
@@ -393,11 +394,13 @@ def import_(article: str, faq_path: str | None, url: str | None, lang: str | Non
         click.echo(f"{path}: already up to date, nothing written")
         return
     try:
-        kept = doc.write()
+        kept = doc.write(action="import", summary=f"article {report.slug!r}: "
+                         f"{len(report.added)} added, {len(report.changed)} changed, "
+                         f"{len(report.removed)} removed")
     except (ChatbotError, OSError) as exc:
         raise click.ClickException(f"nothing written: {exc}") from None
     click.echo(f"wrote {path}" + (f" (previous version: {kept})" if kept else "")
-               + "; restart the server to use it")
+               + "; a running server picks it up by itself")
 
 
 def _print_import(report, parsed) -> None:
@@ -420,8 +423,13 @@ def _print_import(report, parsed) -> None:
 @main.command()
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000))
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (for a spreadsheet).")
-def unanswered(limit: int, as_csv: bool):
+@click.option("--clusters", "as_clusters", is_flag=True,
+              help="Group what staff should review (unanswered, weak answers, 'not helpful' "
+                   "votes) by meaning, largest first, with the nearest entry.")
+def unanswered(limit: int, as_csv: bool, as_clusters: bool):
     """List the questions the bot could not answer, newest first."""
+    if as_clusters:
+        return _print_clusters(limit)
     try:
         items, total = _store().unanswered(limit=limit)
     except StoreError as exc:
@@ -435,6 +443,136 @@ def unanswered(limit: int, as_csv: bool):
     for item in items:
         best = f"  (closest: {item['best_id']} {item['best_score']:.2f})" if item["best_id"] else ""
         click.echo(f"{item['created_at']}  {item['text']}{best}")
+
+
+def _print_clusters(limit: int) -> None:
+    from . import review
+
+    store = _store()
+    try:
+        items = store.review(days=_settings()["RETENTION_DAYS"])
+    except StoreError as exc:
+        raise click.ClickException(f"{exc}: check CHATBOT_DATABASE_URL") from None
+    found = review.clusters(_bot(), items, limit=limit)
+    click.echo(f"{len(found)} cluster(s) of {len(items)} message(s) to review" +
+               (":" if found else "."))
+    for c in found:
+        nearest = (f"nearest: {c['nearest']['id']} {c['nearest']['score']:.2f}"
+                   if c["nearest"] else "nearest: none")
+        fixed = ", fixed" if c["fixed"] else ""
+        click.echo(f"\n[{c['id']}] {c['size']} x {c['kind']} ({c['lang']}), {nearest}{fixed}, "
+                   f"last {c['last_seen']}")
+        for ex in c["examples"]:
+            count = f" (x{ex['count']})" if ex["count"] > 1 else ""
+            click.echo(f"  - {ex['text']}{count}")
+
+
+@main.command()
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as the API's JSON.")
+def stats(days: int, as_json: bool):
+    """Show how the bot did over the last days: messages, answer rate, votes, per day."""
+    try:
+        figures = _store().stats(days)
+    except StoreError as exc:
+        raise click.ClickException(f"{exc}: check CHATBOT_DATABASE_URL") from None
+    if as_json:
+        click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"last {days} day(s): {figures['messages']} message(s), {figures['answered']} "
+               f"answered ({figures['answer_rate']:.0%}), {figures['unanswered']} not; "
+               f"votes: {figures['helpful']} helpful, {figures['not_helpful']} not helpful")
+    if figures["languages"]:
+        click.echo("languages: " + ", ".join(f"{k} {v}" for k, v in figures["languages"].items()))
+    if figures["top_entries"]:
+        click.echo("answered most with:")
+        for row in figures["top_entries"]:
+            click.echo(f"  {row['count']:>5}  {row['id']}")
+    busy = [d for d in figures["per_day"] if d["messages"]]
+    if busy:
+        click.echo("per day (messages / answered):")
+        for d in busy:
+            click.echo(f"  {d['date']}  {d['messages']:>5} / {d['answered']}")
+
+
+@main.command(name="add-alternate")
+@click.argument("entry_id")
+@click.argument("text")
+@click.option("--lang", help="The wording's language (default: detected).")
+@click.option("--faq", "faq_path", help="Knowledge file (default: CHATBOT_FAQ_PATH).")
+def add_alternate(entry_id: str, text: str, lang: str | None, faq_path: str | None):
+    """Add TEXT as another way visitors ask entry ENTRY_ID (validated, written atomically,
+    the previous file kept; a running server picks it up by itself)."""
+    from . import editor
+
+    path = faq_path or _settings()["FAQ_PATH"]
+    text = " ".join(text.split())
+    if not text:
+        raise click.BadParameter("is empty", param_hint="TEXT")
+    bot = _bot(path)
+    if lang is not None and lang not in bot.languages:
+        raise click.BadParameter(f"must be one of: {', '.join(bot.languages)}",
+                                 param_hint="--lang")
+    lang = lang or bot.language_of(text)
+    try:
+        where, written = editor.change(path, editor.add_alternate(entry_id, text, lang),
+                                       action="add-alternate",
+                                       summary=f"{entry_id}: alternate {text!r} ({lang})")
+    except ChatbotError as exc:
+        raise click.ClickException(f"nothing written: {exc}") from None
+    if not written:
+        click.echo(f"{entry_id} already has that wording; nothing written")
+        return
+    reply = _bot(path).ask(text, lang=lang)
+    now = f"answered with {reply.match.id}" if reply.answered and reply.match else "not answered"
+    click.echo(f"added to {entry_id} ({where}); the bot now: {now}")
+
+
+@main.command()
+@click.option("--faq", "faq_path", help="Knowledge file (default: CHATBOT_FAQ_PATH).")
+def versions(faq_path: str | None):
+    """List the knowledge file's versions, newest (the current content) first."""
+    from . import editor
+
+    path = faq_path or _settings()["FAQ_PATH"]
+    found = editor.history(path)
+    if not found:
+        click.echo(f"{path}: no such file")
+        return
+    for v in found:
+        row = v.public()
+        click.echo(f"{row['id']:<24} {row['created_at']}  {row['action']:<14} {row['summary']}")
+
+
+@main.command()
+@click.argument("version")
+@click.option("--faq", "faq_path", help="Knowledge file (default: CHATBOT_FAQ_PATH).")
+def restore(version: str, faq_path: str | None):
+    """Put VERSION (an id from `chatbot versions`, or `previous`: the one before the current)
+    back as the current content; the current one is kept as a version in turn."""
+    from . import editor
+    from .errors import NotFound
+
+    path = faq_path or _settings()["FAQ_PATH"]
+    if version == "current":
+        click.echo("that is the current content; nothing written")
+        return
+    try:
+        if version == "previous":
+            kept = editor.history(path)[1:2]
+            if not kept:
+                raise NotFound(f"{path} has no previous version")
+            version = kept[0].id
+        found = editor.find_version(path, version)
+        editor.restore(path, found.path,
+                       summary=f"restored the version of {found.public()['created_at']} "
+                               f"({found.action}: {found.summary})"[:300])
+    except NotFound as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except ChatbotError as exc:
+        raise click.ClickException(f"nothing written: {exc}") from None
+    click.echo(f"restored {version} as {path}; a running server picks it up by itself")
 
 
 @main.command()

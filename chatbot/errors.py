@@ -9,7 +9,8 @@
     ├── ArticleError             an article to import is empty, binary, of an unknown kind or
     │                            has no headings
     ├── EditError                a change to the knowledge file was refused (it changed since
-    │                            it was read, or the result is invalid: see KnowledgeError)
+    │   │                        it was read, or the result is invalid: see KnowledgeError)
+    │   └── NotFound             the entry or version a change names does not exist
     └── StarterError             a clinic folder cannot be made there (`chatbot init`)
 """
 
@@ -52,6 +53,10 @@ class ArticleError(ChatbotError):
 
 class EditError(ChatbotError):
     """A change to the knowledge file was not written; the file is as it was."""
+
+
+class NotFound(EditError):
+    """The entry or version a change names does not exist."""
 
 
 class StarterError(ChatbotError):

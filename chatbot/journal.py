@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 from .errors import StoreError, StoreUnavailable
-from .store import Entry, Store, exchange_entry
+from .store import Entry, Store, exchange_entry, feedback_entry
 
 log = logging.getLogger(__name__)
 
@@ -305,9 +305,9 @@ class Journal:
         """Journal one exchange (see Store.record for the fields)."""
         self._add(exchange_entry(query_id, **fields))
 
-    def log_feedback(self, query_id: str, helpful: bool) -> None:
-        """Journal a visitor's vote; it reaches the database after its exchange."""
-        self._add(Entry("feedback", query_id, {"helpful": bool(helpful)}))
+    def log_feedback(self, query_id: str, helpful: bool, comment: str | None = None) -> None:
+        """Journal a visitor's vote (and comment); it reaches the database after its exchange."""
+        self._add(feedback_entry(query_id, helpful, comment))
 
     def _add(self, entry: Entry) -> None:
         self.start()

@@ -257,6 +257,11 @@ def load(path: str | Path) -> Knowledge:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise KnowledgeError(path, [f"cannot read file: {exc.strerror or exc}"]) from None
+    return loads(raw, path)
+
+
+def loads(raw: bytes, path: str = "<memory>") -> Knowledge:
+    """Decode and validate a knowledge file's bytes (see `load`); `path` names it in errors."""
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

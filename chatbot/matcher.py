@@ -74,12 +74,22 @@ class Vocabulary:
     @classmethod
     def load(cls, path: str | Path | None, lang: Language | None = None):
         """Read a vocabulary file (None: an empty vocabulary)."""
+        try:
+            raw = Path(path).read_bytes() if path else None
+        except OSError as exc:
+            raise KnowledgeError(str(path), [f"vocabulary: {exc}"]) from None
+        return cls.loads(raw, path, lang)
+
+    @classmethod
+    def loads(cls, raw: bytes | None, path: str | Path | None = None,
+              lang: Language | None = None):
+        """Decode a vocabulary file's bytes (None: an empty vocabulary)."""
         lang = lang or languages.load("en")
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8")) if path else {}
+            data = json.loads(raw.decode("utf-8")) if raw is not None else {}
             if not isinstance(data, dict):
                 raise ValueError("must be a JSON object")
-        except (OSError, ValueError) as exc:
+        except ValueError as exc:   # UnicodeDecodeError and JSONDecodeError too
             raise KnowledgeError(str(path), [f"vocabulary: {exc}"]) from None
         return cls(
             synonyms=tuple(tuple(group) for group in data.get("synonyms", [])),
@@ -306,8 +316,12 @@ class Matcher:
         return max(found, key=lambda f: (f[1] + 10 * (sorted(f[0]) == letters)
                                          + 3 * (f[0][0] == word[0])))[0]
 
-    def analyse(self, message: str) -> Analysis:
-        """Normalise a message: fold, fix typos, stem, map synonyms, weigh each term."""
+    def analyse(self, message: str, *, correct: bool = True) -> Analysis:
+        """Normalise a message: fold, fix typos, stem, map synonyms, weigh each term.
+
+        `correct=False` leaves words the knowledge base does not know as they are (comparing
+        messages with one another, where such a word is the news, not a typo).
+        """
         corrections: dict[str, str] = {}
         fixed: list[str] = []
         raw = [part for word in self._join_split_words(self.lang.words(message))
@@ -317,12 +331,13 @@ class Matcher:
             pair = self._pairs.get(word) if word not in self._domain_words else None
             if pair:
                 fixed.extend(pair)
-            elif not self._is_known(word) and (repl := self._correct(word)):
+            elif correct and not self._is_known(word) and (repl := self._correct(word)):
                 corrections[word] = repl
                 fixed.extend(repl.split())
             else:
                 fixed.append(word)
-        fixed = self._fix_phrases(fixed)
+        if correct:
+            fixed = self._fix_phrases(fixed)
         terms = self._terms(fixed)
         # How common each term is in the language, from the words the visitor actually typed.
         zipf: dict[str, float] = {}

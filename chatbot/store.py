@@ -1,11 +1,14 @@
 """The exchange log: SQLAlchemy tables, their migrations and the few queries the app needs.
 
-One row per exchange. The visitor's text is kept only when the bot could not answer (that is
-what staff need to see) and only after redaction: every text bound for the journal or the
-database goes through `private()` here (in `exchange_entry`), so no caller can store a
-visitor's words unredacted. Answered exchanges keep the matched id and score. Writes come
-from the journal's writer (journal.py) and are idempotent on the query id, so a batch replayed
-after a crash or a lost commit acknowledgement stores each row once.
+One row per exchange. The visitor's text is kept, after redaction, where staff need it: when
+the bot could not answer, answered weakly (a low score, or an out-of-scope-looking request
+answered by a clinic entry), or a visitor voted the reply not helpful. Every other answer's
+text is held for HOLD, so that a "not helpful" vote can still keep it,
+then erased by the writer's hourly housekeeping (`Store.purge`). Every text bound for the
+journal or the database (a message, a vote's comment) goes through `private()` here (in
+`exchange_entry` and `feedback_entry`), so no caller can store a visitor's words unredacted.
+Writes come from the journal's writer (journal.py) and are idempotent on the query id, so a
+batch replayed after a crash or a lost commit acknowledgement stores each row once.
 
 Every call runs under a deadline: PostgreSQL gets a connect timeout and a statement timeout,
 SQLite a busy timeout, and a watchdog breaks the connection of a call that outlives its time
@@ -69,13 +72,22 @@ exchanges = Table(
     Column("best_id", String(200)),
     Column("best_score", Float),
     Column("category", String(40)),
-    Column("text", Text),                                        # only when unanswered
+    Column("text", Text),                 # redacted; see the module's docstring for how long
     Column("session_id", String(64)),
     Column("helpful", Boolean),
+    Column("lang", String(8)),            # the language the reply was written in
+    Column("weak", Boolean),              # answered, but worth a look by staff (review.py)
+    Column("comment", Text),              # the visitor's words with a vote, redacted
+    Column("dismissed_at", DateTime(timezone=True)),  # staff dismissed it from review
 )
 
 EXCHANGE_FIELDS = ("answered", "reason", "match_id", "score", "best_id", "best_score",
-                   "category", "text", "session_id")
+                   "category", "text", "session_id", "lang", "weak")
+# How long the text of an answer nobody needs to review is kept: a visitor's
+# "not helpful" vote within this time keeps them (as the journal knows recent ids for a day).
+HOLD = timedelta(days=1)
+# The most exchanges one review (clusters) reads: the newest.
+REVIEW_MAX = 2000
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The revision a database created before migrations existed (by create_all) is at.
@@ -187,9 +199,11 @@ class Store:
                     continue
                 insert_rows()
                 if entry.kind == "feedback":
+                    # A second vote replaces the first, its comment included.
                     result = conn.execute(update(exchanges)
                                           .where(exchanges.c.id == entry.query_id)
-                                          .values(helpful=bool(entry.payload["helpful"])))
+                                          .values(helpful=bool(entry.payload["helpful"]),
+                                                  comment=entry.payload.get("comment")))
                     done.append(result.rowcount > 0)
                 else:
                     raise StoreError(f"unknown journal entry kind {entry.kind!r}")
@@ -202,16 +216,29 @@ class Store:
         """Log one exchange now (idempotent); `text` is dropped unless it went unanswered."""
         self.write([exchange_entry(query_id, created_at=created_at, **fields)])
 
-    def feedback(self, query_id: str, helpful: bool) -> bool:
+    def feedback(self, query_id: str, helpful: bool, comment: str | None = None) -> bool:
         """Record a visitor's verdict on an answer now; False if the exchange is unknown."""
-        return self.write([Entry("feedback", query_id, {"helpful": helpful})])[0]
+        return self.write([feedback_entry(query_id, helpful, comment)])[0]
 
     def purge(self, older_than_days: int) -> int:
-        """Delete exchanges older than the given number of days; return how many went."""
+        """Delete exchanges older than the given number of days; return how many went.
+
+        Also erase the text held (HOLD) of answers nobody needs to review.
+        """
         self._ensure_schema()
         cutoff = now() - timedelta(days=older_than_days)
-        return self._call(lambda conn: conn.execute(
-            delete(exchanges).where(exchanges.c.created_at < cutoff)).rowcount, write=True)
+        held = now() - HOLD
+        c = exchanges.c
+
+        def work(conn: Connection) -> int:
+            removed = conn.execute(delete(exchanges).where(c.created_at < cutoff)).rowcount
+            conn.execute(update(exchanges)
+                         .where(c.created_at < held, c.answered.is_(True), c.weak.is_not(True),
+                                c.helpful.is_not(False), c.text.is_not(None))
+                         .values(text=None))
+            return removed
+
+        return self._call(work, write=True)
 
     def purge_if_due(self) -> int:
         """Apply the retention period if the last purge is older than PURGE_EVERY."""
@@ -259,17 +286,80 @@ class Store:
                  for r in rows]
         return items, total
 
-    def stats(self) -> dict:
-        """Count exchanges: total, answered, unanswered, helpful yes/no."""
+    def stats(self, days: int = 30, *, top: int = 10) -> dict:
+        """Count the exchanges of the last `days` days (UTC, today included): in all, per day,
+        per language, and the entries answered with most."""
         self._ensure_schema()
-        row = self._call(lambda conn: conn.execute(select(
-            func.count(),
-            func.count().filter(exchanges.c.answered.is_(True)),
-            func.count().filter(exchanges.c.helpful.is_(True)),
-            func.count().filter(exchanges.c.helpful.is_(False)),
-        ).select_from(exchanges)).one())
-        return {"total": row[0], "answered": row[1], "unanswered": row[0] - row[1],
-                "helpful": row[2], "not_helpful": row[3]}
+        today = now().date()
+        first = today - timedelta(days=days - 1)
+        c = exchanges.c
+        since = c.created_at >= datetime(first.year, first.month, first.day, tzinfo=UTC)
+        answered = func.count().filter(c.answered.is_(True))
+
+        def work(conn: Connection):
+            totals = conn.execute(select(
+                func.count(), answered, func.count().filter(c.helpful.is_(True)),
+                func.count().filter(c.helpful.is_(False))).where(since)).one()
+            day = self._day(c.created_at)
+            per_day = conn.execute(select(day, func.count(), answered).where(since)
+                                   .group_by(day)).all()
+            langs = conn.execute(select(c.lang, func.count()).where(since, c.lang.is_not(None))
+                                 .group_by(c.lang)).all()
+            entries = conn.execute(
+                select(c.match_id, func.count().label("n"))
+                .where(since, c.answered.is_(True), c.match_id.is_not(None),
+                       c.reason != "urgent")
+                .group_by(c.match_id).order_by(func.count().desc(), c.match_id)
+                .limit(top)).all()
+            return totals, per_day, langs, entries
+
+        totals, per_day, langs, entries = self._call(work)
+        counts = {str(d)[:10]: (n, a) for d, n, a in per_day}
+        dates = [first + timedelta(days=i) for i in range(days)]
+        return {
+            "messages": totals[0], "answered": totals[1], "unanswered": totals[0] - totals[1],
+            "helpful": totals[2], "not_helpful": totals[3],
+            "answer_rate": round(totals[1] / totals[0], 4) if totals[0] else 0.0,
+            "top_entries": [{"id": match_id, "count": n} for match_id, n in entries],
+            "per_day": [{"date": d.isoformat(), "messages": counts.get(d.isoformat(), (0, 0))[0],
+                         "answered": counts.get(d.isoformat(), (0, 0))[1]} for d in dates],
+            "languages": dict(sorted(langs)),
+        }
+
+    def _day(self, column):
+        """The UTC calendar day of a timestamp column, as SQL."""
+        if self.engine.dialect.name == "postgresql":
+            return func.date(func.timezone("UTC", column))
+        return func.date(column)   # SQLite keeps the UTC wall time as text
+
+    def review(self, *, days: int = 30, limit: int = REVIEW_MAX) -> list[dict]:
+        """Return the exchanges for staff to review, newest first: unanswered, answered weakly,
+        or voted not helpful, with their text, not dismissed, from the last `days` days."""
+        self._ensure_schema()
+        c = exchanges.c
+        where = (c.created_at >= now() - timedelta(days=days), c.dismissed_at.is_(None),
+                 c.text.is_not(None),
+                 c.answered.is_(False) | c.weak.is_(True) | c.helpful.is_(False))
+        rows = self._call(lambda conn: conn.execute(
+            select(c.id, c.created_at, c.text, c.lang, c.answered, c.reason, c.match_id,
+                   c.score, c.best_id, c.best_score, c.helpful, c.weak, c.comment)
+            .where(*where).order_by(c.created_at.desc(), c.id.desc()).limit(limit)).all())
+        out = []
+        for r in rows:
+            item = dict(r._mapping)
+            item["created_at"] = _iso(r.created_at)
+            item["kind"] = ("not_helpful" if r.helpful is False else
+                            "unanswered" if not r.answered else "weak_answer")
+            out.append(item)
+        return out
+
+    def dismiss(self, ids: Iterable[str]) -> int:
+        """Mark exchanges as dismissed by staff (no longer reviewed); return how many."""
+        ids = list(ids)
+        self._ensure_schema()
+        return self._call(lambda conn: conn.execute(
+            update(exchanges).where(exchanges.c.id.in_(ids), exchanges.c.dismissed_at.is_(None))
+            .values(dismissed_at=now())).rowcount, write=True)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -347,8 +437,14 @@ def exchange_entry(query_id: str, *, created_at: datetime | None = None, **field
         raise TypeError(f"unknown exchange field(s): {', '.join(sorted(unknown))}")
     payload = {name: fields.get(name) for name in EXCHANGE_FIELDS}
     payload["created_at"] = (created_at or now()).isoformat()
-    payload["text"] = None if payload["answered"] else private(payload["text"])
+    payload["text"] = private(payload["text"])
     return Entry("exchange", query_id, payload)
+
+
+def feedback_entry(query_id: str, helpful: bool, comment: str | None = None) -> Entry:
+    """Return the journal entry of a visitor's vote (a later vote replaces it); its comment
+    redacted."""
+    return Entry("feedback", query_id, {"helpful": bool(helpful), "comment": private(comment)})
 
 
 def _engine(url: str, timeout: float) -> Engine:

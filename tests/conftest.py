@@ -145,7 +145,10 @@ def start_server(tmp_path: Path, *, workers: int = 1, port: int | None = None,
     tmp_path.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_")}
     env.update({f"CHATBOT_{k}": str(v) for k, v in settings.items()})
-    env.setdefault("CHATBOT_FAQ_PATH", str(FAQ))
+    if "CHATBOT_FAQ_PATH" not in env:
+        # A copy: the admin API writes to the knowledge file, never to the repository's.
+        shutil.copy(FAQ, tmp_path / f"faq-{port}.json")
+        env["CHATBOT_FAQ_PATH"] = str(tmp_path / f"faq-{port}.json")
     env.setdefault("CHATBOT_DATABASE_URL", f"sqlite:///{tmp_path / f'live-{port}.sqlite3'}")
     env.setdefault("CHATBOT_JOURNAL_PATH", str(tmp_path / f"journal-{port}.sqlite3"))
     log_path = tmp_path / f"server-{port}.log"

@@ -110,9 +110,9 @@ def test_settings_are_all_documented(runner):
 def test_migrate_creates_then_reports_an_up_to_date_schema(runner):
     first = runner.invoke(main, ["migrate"])
     assert first.exit_code == 0, first.output
-    assert "schema upgraded from empty to 0001" in first.output
+    assert "schema upgraded from empty to 0002" in first.output
     again = runner.invoke(main, ["migrate"])
-    assert again.exit_code == 0 and "schema up to date (revision 0001)" in again.output
+    assert again.exit_code == 0 and "schema up to date (revision 0002)" in again.output
 
 
 def test_migrate_on_an_unreachable_database_is_a_clear_error(runner, monkeypatch):

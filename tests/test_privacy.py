@@ -110,7 +110,9 @@ def test_personal_data_is_stored_nowhere(server, database):
 
     # The admin API waited for the journal to reach the database; now read that directly.
     rows = _database_rows(server.env["CHATBOT_DATABASE_URL"])
-    texts = [row["text"] for row in rows if row["text"] is not None]
+    # Unanswered rows are what the admin API and the CSV list; an answered message's text is
+    # held too (a day, for a "not helpful" vote), and checked for leaks with the rest below.
+    texts = [row["text"] for row in rows if row["text"] is not None and not row["answered"]]
     assert len(texts) >= stored
     assert sorted(i["text"] for i in api_items) == sorted(texts)
     for row in rows:

@@ -178,7 +178,7 @@ def test_clinic_set_writes_checked_values_and_keeps_the_previous_file(in_clinic)
     runner = CliRunner()
     done = runner.invoke(main, ["clinic", "set", "phone", PHONE])
     assert done.exit_code == 0, done.output
-    assert "restart the server" in done.output and "previous version" in done.output
+    assert "picks it up by itself" in done.output and "previous version" in done.output
     assert knowledge.load(in_clinic / "faq.json").clinic.phone == PHONE
     before = (in_clinic / "faq.json").read_bytes()
     for field, value, complaint in (("email", "not an address", "is not an e-mail address"),

@@ -488,24 +488,64 @@ def test_booting_twice_is_harmless_and_one_global(page, server):
     assert page.locator(".cc-panel").is_visible()
 
 
-def test_admin_page_lists_unanswered_questions_as_text(browser, server):
+def test_admin_page_teaches_the_bot_and_restores(browser, server):
+    parking = ["is there parking near the clinic", "where can I park my car?",
+               "parking at the clinic?"]
+    for text in parking:
+        server.chat(text)
+    for text in ("do you sell gift vouchers", "can I buy a gift voucher"):
+        server.chat(text)
     server.chat("<img src=x onerror=window.__pwned=1>what about my cat?")
-    pg = new_page(browser)
+    server.logged()
+    pg = new_page(browser, viewport={"width": 390, "height": 844})   # a phone
+    pg.on("dialog", lambda dialog: dialog.accept())
     pg.goto(server.url + "/admin")
     pg.locator("#token").fill(ADMIN_TOKEN)
     pg.locator("#token").press("Enter")
-    pg.locator("#stats").wait_for()
-    stats = json.loads(server.request("GET", "/api/v1/admin/stats",
-                                      headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).body)
-    assert pg.locator("#s-total").inner_text() == str(stats["total"])
-    assert pg.locator("#rows tr").count() >= 1
-    assert "what about my cat?" in pg.locator("#rows").inner_text()
-    assert pg.locator("#rows img").count() == 0
-    with pg.expect_download() as download:
-        pg.locator("#csv").click()
-    assert Path(download.value.path()).read_text().startswith("created_at,text,best_id")
-    pg.reload()  # the token is kept for the session
-    pg.locator("#stats").wait_for()
+    pg.locator("#app").wait_for()
+    assert ADMIN_TOKEN not in pg.url
+    admin_headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    stats = json.loads(server.request("GET", "/api/v1/admin/stats", headers=admin_headers).body)
+    assert pg.locator("#s-messages").inner_text() == str(stats["messages"])
+    assert pg.locator("#chart rect").count() == 30 and pg.locator("#chart polyline").count() <= 1
+    assert pg.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+
+    group = pg.locator(".cluster", has_text="where can I park my car?")
+    assert group.locator(".example").count() == 3
+    assert "3 ×" in group.locator("h3").inner_text()
+    assert pg.locator(".clusters img").count() == 0
+    assert "<img src=x" in pg.locator(".clusters").inner_text()       # shown as text
+    # One click: the wording becomes an alternate of the nearest entry, and shows it.
+    example = group.locator(".example", has_text="where can I park my car?")
+    example.locator(".actions > button").first.click()
+    group.locator(".now").first.wait_for()
+    assert "The bot now answers" in group.inner_text()
+    assert server.chat(parking[1]).json()["answered"] is True
+
+    # A new entry written from the voucher group answers both wordings: "fixed".
+    vouchers = pg.locator(".cluster", has_text="gift voucher")
+    vouchers.locator("summary", has_text="New entry").first.click()
+    form = vouchers.locator("details[open] form")
+    form.locator("textarea").nth(1).fill("We do not sell gift vouchers.")
+    form.locator("button[type=submit]").click()
+    pg.locator(".cluster", has_text="gift voucher").locator(".badge.fixed").wait_for()
+    assert server.chat("can I buy a gift voucher").json()["answered"] is True
+
+    # Versions, by keyboard: the tab list moves with the arrow keys; restore undoes the entry.
+    pg.locator("#tab-review").focus()
+    pg.keyboard.press("ArrowRight")
+    assert pg.locator("#versions").is_visible() and not pg.locator("#review").is_visible()
+    rows = pg.locator("#version-rows tr")
+    assert "add-entry" in rows.first.inner_text() and "current" in rows.first.inner_text()
+    rows.nth(1).locator("button").focus()
+    pg.keyboard.press("Enter")
+    pg.locator("#version-rows tr").first.filter(has_text="restore").wait_for()
+    assert server.chat("can I buy a gift voucher").json()["answered"] is False
+    assert server.chat(parking[1]).json()["answered"] is True   # the earlier change stays
+
+    pg.reload()   # the token is kept for the session
+    pg.locator("#app").wait_for()
+    assert pg.evaluate("window.__pwned") is None
     pg.context.close()
     assert pg.errors == []
 

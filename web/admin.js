@@ -1,57 +1,312 @@
-/* Staff page: unanswered questions, newest first, from the admin API. Text via textContent. */
+/* Staff page: stats, what visitors asked (grouped), one-click fixes, versions. Plain JS; every
+   text through textContent. The token lives in sessionStorage, never in the URL. */
 (function () {
   "use strict";
-  var PAGE = 50;
-  var offset = 0;
-  var items = [];
+  var KEY = "clinic-admin-token";
+  var SVG = "http://www.w3.org/2000/svg";
   var $ = function (id) { return document.getElementById(id); };
+  var entries = {};   // lang -> [{id, title}]
 
-  function token() { return sessionStorage.getItem("clinic-admin-token") || ""; }
+  function token() { return sessionStorage.getItem(KEY) || ""; }
 
-  function get(path) {
-    return fetch(path, { headers: { Authorization: "Bearer " + token() } }).then(function (r) {
-      if (r.status === 401) throw new Error("Wrong token.");
-      if (r.status === 404) throw new Error("The admin API is off (set CHATBOT_ADMIN_TOKEN).");
+  function call(method, path, body) {
+    var options = { method: method, headers: { Authorization: "Bearer " + token() } };
+    if (body !== undefined) {
+      options.headers["Content-Type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    return fetch(path, options).then(function (r) {
+      if (r.status === 401) { sessionStorage.removeItem(KEY); throw new Error("Wrong token."); }
       if (r.status === 429) throw new Error("Too many wrong tokens: try again in " +
                                             (r.headers.get("Retry-After") || "60") + " s.");
-      if (!r.ok) throw new Error("The server answered " + r.status + ".");
-      return r.json();
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (r.status === 404 && path.indexOf("/api/v1/admin/") === 0 && data.error &&
+            data.error.message === "The requested URL was not found.") {
+          throw new Error("The admin API is off (set CHATBOT_ADMIN_TOKEN).");
+        }
+        if (!r.ok) throw new Error((data.error && data.error.message) || ("The server answered " + r.status + "."));
+        return data;
+      });
     });
   }
 
-  function cell(row, value) {
-    var td = document.createElement("td");
-    td.textContent = value === null || value === undefined ? "" : String(value);
-    row.appendChild(td);
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
   }
 
-  function show() {
-    $("status").textContent = "Loading…";
-    Promise.all([get("/api/v1/admin/unanswered?limit=" + PAGE + "&offset=" + offset),
-                 get("/api/v1/admin/stats")]).then(function (res) {
-      var page = res[0], stats = res[1];
-      items = page.items;
-      $("rows").textContent = "";
-      items.forEach(function (item) {
-        var tr = document.createElement("tr");
-        cell(tr, String(item.created_at || "").replace("T", " ").replace("Z", ""));
-        cell(tr, item.text);
-        cell(tr, item.best_id);
-        cell(tr, typeof item.best_score === "number" ? item.best_score.toFixed(2) : "");
-        $("rows").appendChild(tr);
+  function say(text) { $("status").textContent = text; }
+
+  function failed(err) { say(err.message); }
+
+  // -- stats ------------------------------------------------------------------------------
+
+  function showStats() {
+    return call("GET", "/api/v1/admin/stats?days=" + $("days").value).then(function (s) {
+      $("s-messages").textContent = s.messages;
+      $("s-rate").textContent = Math.round(s.answer_rate * 100) + " %";
+      $("s-unanswered").textContent = s.unanswered;
+      $("s-helpful").textContent = s.helpful + " / " + s.not_helpful;
+      var langs = Object.keys(s.languages).map(function (k) { return k + ": " + s.languages[k]; });
+      $("s-languages").textContent = langs.length ? "Languages: " + langs.join(", ") : "";
+      chart(s.per_day);
+    });
+  }
+
+  function chart(days) {
+    var svg = $("chart");
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    var w = 600, h = 160, top = 8, bottom = 4, n = days.length;
+    var most = Math.max.apply(null, days.map(function (d) { return d.messages; }).concat([1]));
+    var step = w / n, points = [];
+    days.forEach(function (d, i) {
+      var bh = (h - top - bottom) * d.messages / most;
+      var bar = document.createElementNS(SVG, "rect");
+      bar.setAttribute("class", "bar");
+      bar.setAttribute("x", String(i * step + step * 0.15));
+      bar.setAttribute("width", String(Math.max(step * 0.7, 1)));
+      bar.setAttribute("y", String(h - bottom - bh));
+      bar.setAttribute("height", String(bh));
+      var title = document.createElementNS(SVG, "title");
+      title.textContent = d.date + ": " + d.messages + " message(s), " + d.answered + " answered";
+      bar.appendChild(title);
+      svg.appendChild(bar);
+      if (d.messages) {
+        points.push((i * step + step / 2) + "," + (top + (h - top - bottom) * (1 - d.answered / d.messages)));
+      }
+    });
+    if (points.length > 1) {
+      var line = document.createElementNS(SVG, "polyline");
+      line.setAttribute("class", "rate");
+      line.setAttribute("points", points.join(" "));
+      svg.appendChild(line);
+    }
+    $("axis-first").textContent = days[0].date;
+    $("axis-last").textContent = days[n - 1].date;
+  }
+
+  // -- clusters -----------------------------------------------------------------------------
+
+  function loadEntries(lang) {
+    if (entries[lang]) return Promise.resolve(entries[lang]);
+    return fetch("/api/v1/faq?lang=" + encodeURIComponent(lang)).then(function (r) { return r.json(); })
+      .then(function (data) {
+        entries[lang] = data.entries.filter(function (e) { return e.kind !== "smalltalk"; });
+        return entries[lang];
       });
-      $("caption").textContent = page.total + " unanswered question(s); showing " +
-        (page.total ? offset + 1 : 0) + "–" + (offset + items.length);
-      $("newer").disabled = offset === 0;
-      $("older").disabled = offset + items.length >= page.total;
-      $("s-total").textContent = stats.total;
-      $("s-answered").textContent = stats.answered;
-      $("s-unanswered").textContent = stats.unanswered;
-      $("s-helpful").textContent = stats.helpful + " / " + stats.not_helpful;
-      $("stats").hidden = false;
-      $("results").hidden = false;
-      $("status").textContent = "";
-    }).catch(function (err) { $("status").textContent = err.message; });
+  }
+
+  function showClusters() {
+    return call("GET", "/api/v1/admin/clusters").then(function (data) {
+      var list = $("clusters");
+      list.textContent = "";
+      $("clusters-empty").hidden = data.clusters.length > 0;
+      data.clusters.forEach(function (c) { list.appendChild(cluster(c)); });
+    });
+  }
+
+  var KINDS = { unanswered: "not answered", not_helpful: "voted not helpful", weak_answer: "answered weakly" };
+
+  function cluster(c) {
+    var li = el("li", "cluster");
+    li.setAttribute("data-cluster", c.id);
+    var head = el("div", "row");
+    var title = el("h3", null, c.size + " × " + (KINDS[c.kind] || c.kind));
+    head.appendChild(title);
+    if (c.fixed) head.appendChild(el("span", "badge fixed", "fixed"));
+    head.appendChild(el("span", "badge", c.lang));
+    head.appendChild(el("span", "when", "last " + c.last_seen.replace("T", " ").replace("Z", "")));
+    li.appendChild(head);
+    li.appendChild(el("p", "nearest", c.nearest ? "Nearest entry: " + c.nearest.title +
+                                          " (" + c.nearest.score.toFixed(2) + ")" : "No entry is near."));
+    var examples = el("ul", "examples");
+    c.examples.forEach(function (ex) { examples.appendChild(example(c, ex)); });
+    li.appendChild(examples);
+    var dismiss = el("button", "secondary", "Dismiss");
+    dismiss.type = "button";
+    dismiss.setAttribute("aria-label", "Dismiss the group “" + c.examples[0].text + "”");
+    dismiss.addEventListener("click", function () {
+      act(call("POST", "/api/v1/admin/clusters/" + encodeURIComponent(c.id) + "/dismiss"), "Dismissed.");
+    });
+    li.appendChild(dismiss);
+    return li;
+  }
+
+  function example(c, ex) {
+    var li = el("li", "example");
+    var text = el("p", "text");
+    text.appendChild(el("q", null, ex.text));
+    if (ex.count > 1) text.appendChild(el("span", "count", " × " + ex.count));
+    li.appendChild(text);
+    if (ex.answered_with) li.appendChild(el("p", "meta", "Answered with: " + ex.answered_with.title));
+    if (ex.comment) li.appendChild(el("p", "meta", "Visitor's comment: " + ex.comment));
+    if (ex.answered_now) {
+      li.appendChild(el("p", "now", "✓ The bot now answers: " + ex.answered_now.title));
+      return li;
+    }
+    var actions = el("div", "actions");
+    if (c.nearest) {
+      var add = el("button", null, "Add to “" + c.nearest.title + "”");
+      add.type = "button";
+      add.addEventListener("click", function () { addAlternate(c.nearest.id, ex.text, c.lang); });
+      actions.appendChild(add);
+    }
+    actions.appendChild(otherEntry(c, ex));
+    actions.appendChild(newEntry(c, ex));
+    li.appendChild(actions);
+    return li;
+  }
+
+  var forms = 0;
+
+  function otherEntry(c, ex) {
+    var box = el("details");
+    box.appendChild(el("summary", null, "Add to another entry…"));
+    var form = el("form", "stack");
+    var id = "other-" + (++forms);
+    var label = el("label", null, "Entry (type to search)");
+    label.htmlFor = id;
+    var input = el("input");
+    input.id = id;
+    input.type = "search";
+    input.setAttribute("list", "entry-titles");
+    input.autocomplete = "off";
+    input.required = true;
+    input.addEventListener("focus", function () { fillTitles(c.lang); });
+    var submit = el("button", null, "Add");
+    submit.type = "submit";
+    form.appendChild(label);
+    form.appendChild(input);
+    form.appendChild(submit);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      loadEntries(c.lang).then(function (list) {
+        var chosen = list.filter(function (e) { return label_of(e) === input.value || e.id === input.value; })[0];
+        if (!chosen) { say("Choose an entry from the list."); input.focus(); return; }
+        addAlternate(chosen.id, ex.text, c.lang);
+      });
+    });
+    box.appendChild(form);
+    return box;
+  }
+
+  function label_of(e) { return e.title + " [" + e.id + "]"; }
+
+  function fillTitles(lang) {
+    loadEntries(lang).then(function (list) {
+      var dl = $("entry-titles");
+      if (dl.getAttribute("data-lang") === lang) return;
+      dl.textContent = "";
+      list.forEach(function (e) {
+        var option = document.createElement("option");
+        option.value = label_of(e);
+        dl.appendChild(option);
+      });
+      dl.setAttribute("data-lang", lang);
+    });
+  }
+
+  function newEntry(c, ex) {
+    var box = el("details");
+    box.appendChild(el("summary", null, "New entry…"));
+    var form = el("form", "stack");
+    var n = ++forms;
+    var others = c.examples.map(function (e) { return e.text; }).filter(function (t) { return t !== ex.text; });
+    var question = field(form, "q-" + n, "Question (the title visitors see)", "input", ex.text);
+    var alternates = field(form, "a-" + n, "Other ways visitors ask it (one a line)", "textarea", others.join("\n"));
+    var answer = field(form, "r-" + n, "Answer", "textarea", "");
+    answer.required = true;
+    var kindLabel = el("label", "check");
+    var kind = el("input");
+    kind.type = "checkbox";
+    kindLabel.appendChild(kind);
+    kindLabel.appendChild(document.createTextNode(" End the answer with the clinic's contact details"));
+    form.appendChild(kindLabel);
+    var submit = el("button", null, "Create entry");
+    submit.type = "submit";
+    form.appendChild(submit);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      act(call("POST", "/api/v1/admin/entries", {
+        question: question.value, answer: answer.value, lang: c.lang,
+        kind: kind.checked ? "clinic" : "faq",
+        alternates: alternates.value.split("\n").map(function (t) { return t.trim(); }).filter(Boolean)
+      }), "Entry created.");
+    });
+    box.appendChild(form);
+    return box;
+  }
+
+  function field(form, id, text, tag, value) {
+    var label = el("label", null, text);
+    label.htmlFor = id;
+    var input = el(tag);
+    input.id = id;
+    input.value = value;
+    if (tag === "input") input.required = true;
+    form.appendChild(label);
+    form.appendChild(input);
+    return input;
+  }
+
+  function addAlternate(entryId, text, lang) {
+    act(call("POST", "/api/v1/admin/entries/" + encodeURIComponent(entryId) + "/alternates",
+             { text: text, lang: lang }).then(function (r) {
+      return r.added ? r : Object.assign(r, { note: "That entry already has this wording." });
+    }), "Added.");
+  }
+
+  function act(promise, done) {
+    say("Saving…");
+    promise.then(function (r) {
+      return Promise.all([showClusters(), showVersions(), knowledge()]).then(function () {
+        say((r && r.note) || done);
+      });
+    }).catch(failed);
+  }
+
+  // -- versions and the knowledge file's state --------------------------------------------
+
+  function showVersions() {
+    return call("GET", "/api/v1/admin/versions").then(function (data) {
+      var body = $("version-rows");
+      body.textContent = "";
+      data.versions.forEach(function (v, i) {
+        var tr = el("tr");
+        tr.appendChild(el("td", null, v.created_at.replace("T", " ").replace("Z", "")));
+        var what = el("td");
+        what.appendChild(el("strong", null, v.action));
+        what.appendChild(document.createTextNode(" " + v.summary));
+        tr.appendChild(what);
+        var cell = el("td");
+        if (i === 0) {
+          cell.appendChild(el("span", "badge", "current"));
+        } else {
+          var b = el("button", "secondary", "Restore");
+          b.type = "button";
+          b.setAttribute("aria-label", "Restore the version of " + v.created_at);
+          b.addEventListener("click", function () {
+            if (!window.confirm("Restore the version of " + v.created_at + "?")) return;
+            act(call("POST", "/api/v1/admin/versions/" + encodeURIComponent(v.id) + "/restore"), "Restored.");
+          });
+          cell.appendChild(b);
+        }
+        tr.appendChild(cell);
+        body.appendChild(tr);
+      });
+    });
+  }
+
+  function knowledge() {
+    return call("GET", "/api/v1/admin/knowledge").then(function (k) {
+      var box = $("knowledge");
+      box.hidden = k.state === "ok";
+      box.textContent = k.state === "ok" ? "" : "The knowledge file on disk cannot be used, so the " +
+        "bot keeps answering with the last good content. Fix the file or restore a version. " +
+        "Problems: " + k.problems.join("; ");
+    });
   }
 
   // The server builds the CSV (the same function as `chatbot unanswered --csv`), so formulas a
@@ -67,17 +322,47 @@
       link.href = URL.createObjectURL(blob);
       link.download = "unanswered.csv";
       link.click();
-    }).catch(function (err) { $("status").textContent = err.message; });
+    }).catch(failed);
+  }
+
+  // -- tabs (WAI-ARIA tabs: arrow keys move between them) ---------------------------------
+
+  function select(tab) {
+    ["tab-review", "tab-versions"].forEach(function (id) {
+      var t = $(id), on = t === tab;
+      t.setAttribute("aria-selected", String(on));
+      t.tabIndex = on ? 0 : -1;
+      $(t.getAttribute("aria-controls")).hidden = !on;
+    });
+    tab.focus();
+  }
+
+  ["tab-review", "tab-versions"].forEach(function (id, i, all) {
+    $(id).addEventListener("click", function () { select($(id)); });
+    $(id).addEventListener("keydown", function (event) {
+      if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+        event.preventDefault();
+        select($(all[(i + 1) % all.length]));
+      }
+    });
+  });
+
+  function start() {
+    say("Loading…");
+    Promise.all([showStats(), showClusters(), showVersions(), knowledge()]).then(function () {
+      $("login").hidden = true;
+      $("app").hidden = false;
+      say("");
+    }).catch(failed);
   }
 
   $("login").addEventListener("submit", function (event) {
     event.preventDefault();
-    sessionStorage.setItem("clinic-admin-token", $("token").value);
-    offset = 0;
-    show();
+    sessionStorage.setItem(KEY, $("token").value);
+    $("token").value = "";
+    start();
   });
-  $("newer").addEventListener("click", function () { offset = Math.max(0, offset - PAGE); show(); });
-  $("older").addEventListener("click", function () { offset += PAGE; show(); });
+  $("days").addEventListener("change", function () { showStats().catch(failed); });
   $("csv").addEventListener("click", csv);
-  if (token()) show();
+  if (token()) start();
 })();

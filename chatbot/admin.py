@@ -1,0 +1,309 @@
+"""The staff API under /api/v1/admin (Bearer token): what visitors asked, and teaching the bot.
+
+    GET  /admin/unanswered                    unanswered messages, newest first
+    GET  /admin/unanswered.csv                the same as CSV (as `chatbot unanswered --csv`)
+    GET  /admin/stats?days=N                  counts, per day, per language, top entries
+    GET  /admin/clusters                      reviewable messages grouped by meaning
+    POST /admin/clusters/<id>/dismiss         staff have seen it: out of the review
+    POST /admin/entries/<id>/alternates       add a visitor's wording to an entry
+    POST /admin/entries                       a new entry for a question not covered yet
+    GET  /admin/versions                      the knowledge file's versions, current first
+    POST /admin/versions/<id>/restore         put one back
+    GET  /admin/knowledge                     what this worker serves; the file's problems
+
+Every change goes through editor.py (validated, atomic, the previous file kept, writers queued on
+its lock); this worker then serves it at once, the others on their next request
+(live.py). Every route is in chatbot/data/openapi.json too.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, current_app, jsonify, request
+
+from . import editor, export, review
+from .api import ApiError, json_body
+from .errors import EditError, KnowledgeError, NotFound, StoreError
+from .redact import strip_control
+
+bp = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
+
+MAX_ANSWER_CHARS = 5000
+MAX_ALTERNATES = 50
+
+
+def _require_admin() -> None:
+    token = current_app.config["CHATBOT"]["ADMIN_TOKEN"]
+    if not token:
+        raise ApiError(404, "not_found", "The requested URL was not found.")
+    # The scheme is case-insensitive (RFC 9110 section 11.1); spaces around are tolerated.
+    scheme, _, given = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                            token.encode()):
+        # Each 401 counts against the client's ADMIN_LOGIN_LIMIT (security.py).
+        raise ApiError(401, "unauthorized", "A valid 'Authorization: Bearer <token>' is needed.")
+
+
+def _live():
+    return current_app.extensions["chatbot"]
+
+
+def _store():
+    return current_app.extensions["chatbot_store"]
+
+
+def _journal():
+    return current_app.extensions["chatbot_journal"]
+
+
+def _path() -> str:
+    return current_app.config["CHATBOT"]["FAQ_PATH"]
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(400, f"invalid_{name}", f"'{name}' must be a whole number.") from None
+    if not low <= value <= high:
+        raise ApiError(400, f"invalid_{name}", f"'{name}' must be between {low} and {high}.")
+    return value
+
+
+def _unavailable() -> ApiError:
+    return ApiError(503, "unavailable", "The log database is unavailable.")
+
+
+# -- what visitors asked -----------------------------------------------------------------------
+
+@bp.get("/unanswered")
+def unanswered():
+    _require_admin()
+    limit = _int_arg("limit", 50, 1, 500)
+    offset = _int_arg("offset", 0, 0, 10**9)
+    _journal().settle()   # staff see what was asked a moment ago (when the database is up)
+    try:
+        items, total = _store().unanswered(limit=limit, offset=offset)
+    except StoreError:
+        raise _unavailable() from None
+    return jsonify({"items": items, "total": total})
+
+
+@bp.get("/unanswered.csv")
+def unanswered_csv():
+    _require_admin()
+    limit = _int_arg("limit", 1000, 1, 100000)
+    offset = _int_arg("offset", 0, 0, 10**9)
+    _journal().settle()
+    try:
+        items, _ = _store().unanswered(limit=limit, offset=offset)
+    except StoreError:
+        raise _unavailable() from None
+    # Built here, as `chatbot unanswered --csv` builds it: one function neutralises formulas.
+    return current_app.response_class(
+        export.unanswered_csv(items), mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="unanswered.csv"'})
+
+
+@bp.get("/stats")
+def stats():
+    _require_admin()
+    raw = request.args.get("days", "30")
+    if not raw.isdigit() or not 1 <= int(raw) <= 3650:
+        raise ApiError(400, "invalid_days", "'days' must be a whole number from 1 to 3650.")
+    _journal().settle()
+    try:
+        figures = _store().stats(int(raw))
+    except StoreError:
+        raise _unavailable() from None
+    kb = _live().current().knowledge
+    for row in figures["top_entries"]:
+        entry = kb.get(row["id"])
+        row["title"] = entry.question if entry else None   # an entry removed since: no title
+    return jsonify(figures)
+
+
+def _clusters(limit: int | None = None) -> list[dict]:
+    _journal().settle()
+    retention = current_app.config["CHATBOT"]["RETENTION_DAYS"]
+    try:
+        items = _store().review(days=retention)
+    except StoreError:
+        raise _unavailable() from None
+    return review.clusters(_live().current(), items, limit=limit)
+
+
+@bp.get("/clusters")
+def clusters():
+    _require_admin()
+    limit = _int_arg("limit", 100, 1, 1000)
+    found = _clusters(limit)
+    for cluster in found:
+        del cluster["members"]   # exchange ids: for dismissing, not for showing
+    return jsonify({"clusters": found})
+
+
+@bp.post("/clusters/<cluster_id>/dismiss")
+def dismiss(cluster_id: str):
+    _require_admin()
+    found = next((c for c in _clusters() if c["id"] == cluster_id), None)
+    if found is None:
+        raise ApiError(404, "not_found", f"No cluster {cluster_id!r} to review (dismissed "
+                                         "already, or its messages are gone).")
+    try:
+        count = _store().dismiss(found["members"])
+    except StoreError:
+        raise _unavailable() from None
+    return jsonify({"dismissed": count})
+
+
+# -- teaching the bot -------------------------------------------------------------------------
+
+def _clean(value) -> str | None:
+    """A string field as stored: control characters out, trimmed; None if nothing is left."""
+    if not isinstance(value, str):
+        return None
+    return strip_control(value).strip() or None
+
+
+def _too_long(name: str, value: object, limit: int) -> None:
+    if isinstance(value, str) and len(value) > limit:
+        raise ApiError(400, "text_too_long",
+                       f"'{name}' has {len(value)} characters; the limit is {limit}.")
+
+
+def _lang(body: dict, text: str) -> str:
+    bot = _live().current()
+    lang = body.get("lang")
+    if lang is None:
+        return bot.language_of(text)
+    if not isinstance(lang, str) or lang not in bot.languages:
+        raise ApiError(400, "invalid_lang", f"'lang' must be one of: {', '.join(bot.languages)}.")
+    return lang
+
+
+def _apply(edit, *, action: str, summary: str):
+    """Write a change to the knowledge file and serve it in this worker at once."""
+    try:
+        result, written = editor.change(_path(), edit, action=action, summary=summary)
+    except NotFound as exc:
+        raise ApiError(404, "not_found", str(exc)) from None
+    except KnowledgeError as exc:
+        raise _invalid(exc) from None
+    except EditError as exc:
+        raise ApiError(409, "edit_conflict", str(exc)) from None
+    _live().reload()
+    return result, written
+
+
+def _invalid(exc: KnowledgeError) -> ApiError:
+    """The file on disk is broken (fix it or restore a version), or the change would break it."""
+    problems = "; ".join(exc.problems[:5])
+    return ApiError(422, "invalid_change",
+                    f"Nothing was written: the knowledge file would not be valid ({problems}). "
+                    "If the file on disk is broken, restore a version.")
+
+
+def _reply_to(text: str, lang: str) -> dict:
+    reply = _live().current().ask(text, lang=lang)
+    return {"answered": reply.answered,
+            "match": reply.match.public() if reply.match else None}
+
+
+def _current_version() -> dict | None:
+    found = editor.history(_path())
+    return found[0].public() if found else None
+
+
+@bp.post("/entries/<path:entry_id>/alternates")
+def add_alternate(entry_id: str):
+    _require_admin()
+    body = json_body()
+    # Limits count what was sent (as the chat's do): cleaning can change a text's length.
+    _too_long("text", body.get("text"), current_app.config["CHATBOT"]["MAX_MESSAGE_CHARS"])
+    text = _clean(body.get("text"))
+    if text is None:
+        raise ApiError(400, "invalid_text", "'text' must be a non-empty string.")
+    lang = _lang(body, text)
+    where, written = _apply(editor.add_alternate(entry_id, text, lang),
+                            action="add-alternate",
+                            summary=f"{entry_id}: alternate {text!r} ({lang})")
+    entry = _live().current().knowledge.get(entry_id)
+    return jsonify({"added": written, "entry": {"id": entry_id, "title": entry.question},
+                    "lang": where or lang, "reply": _reply_to(text, lang),
+                    "version": _current_version()})
+
+
+@bp.post("/entries")
+def add_entry():
+    _require_admin()
+    body = json_body()
+    limit = current_app.config["CHATBOT"]["MAX_MESSAGE_CHARS"]
+    _too_long("question", body.get("question"), limit)
+    _too_long("answer", body.get("answer"), MAX_ANSWER_CHARS)
+    question, answer = _clean(body.get("question")), _clean(body.get("answer"))
+    if question is None:
+        raise ApiError(400, "invalid_question", "'question' must be a non-empty string.")
+    if answer is None:
+        raise ApiError(400, "invalid_answer", "'answer' must be a non-empty string.")
+    alternates = body.get("alternates", [])
+    if not isinstance(alternates, list) or len(alternates) > MAX_ALTERNATES or not all(
+            isinstance(a, str) and strip_control(a).strip() and len(a) <= limit
+            for a in alternates):
+        raise ApiError(400, "invalid_alternates",
+                       f"'alternates' must be a list of at most {MAX_ALTERNATES} non-empty "
+                       f"strings of at most {limit} characters.")
+    kind = body.get("kind", "faq")
+    if kind not in ("faq", "clinic"):
+        raise ApiError(400, "invalid_kind", "'kind' must be \"faq\" or \"clinic\" (a clinic "
+                                            "entry's answer ends with the clinic's contact).")
+    lang = _lang(body, question)
+    new_id, _ = _apply(editor.add_entry(question, answer, lang=lang, kind=kind,
+                                        alternates=[strip_control(a).strip()
+                                                    for a in alternates]),
+                       action="add-entry", summary=f"new entry: {question!r} ({lang})")
+    entry = _live().current().knowledge.get(new_id)
+    response = jsonify({"entry": entry.public(lang), "reply": _reply_to(question, lang),
+                        "version": _current_version()})
+    response.status_code = 201
+    return response
+
+
+# -- versions ------------------------------------------------------------------------------------
+
+@bp.get("/versions")
+def versions():
+    _require_admin()
+    return jsonify({"versions": [v.public() for v in editor.history(_path())]})
+
+
+@bp.post("/versions/<version_id>/restore")
+def restore(version_id: str):
+    _require_admin()
+    if version_id == "current":
+        raise ApiError(409, "already_current", "That version is the current content.")
+    try:
+        version = editor.find_version(_path(), version_id)
+        editor.restore(_path(), version.path,
+                       summary=f"restored the version of {version.public()['created_at']} "
+                               f"({version.action}: {version.summary})"[:300])
+    except NotFound as exc:
+        raise ApiError(404, "not_found", str(exc)) from None
+    except KnowledgeError as exc:
+        raise _invalid(exc) from None
+    except EditError as exc:
+        raise ApiError(409, "edit_conflict", str(exc)) from None
+    _live().reload()
+    return jsonify({"restored": version_id, "version": _current_version()})
+
+
+@bp.get("/knowledge")
+def knowledge_state():
+    _require_admin()
+    live = _live()
+    live.current()
+    return jsonify(live.status())
