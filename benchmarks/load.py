@@ -24,6 +24,7 @@ import http.client
 import itertools
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -136,7 +137,7 @@ def database(kind: str):
     """Return (url, cleanup) for a fresh log database of that kind."""
     if kind == "sqlite":
         folder = tempfile.mkdtemp(prefix="load-")
-        return f"sqlite:///{folder}/log.sqlite3", lambda: None
+        return f"sqlite:///{folder}/log.sqlite3", lambda: shutil.rmtree(folder)
     schema = "load_" + uuid.uuid4().hex[:8]
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as conn:
@@ -252,8 +253,11 @@ def run(kind: str, args) -> dict:
     if nginx:
         out["rows"]["retried_by_nginx"] = retried
     out["client_errors"] = len(errors)
-    if errors:
+    if errors:   # the servers' logs say why: kept
         out["first_errors"] = errors[:3]
+        out["server_logs"] = str(tmp)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
