@@ -417,10 +417,9 @@ class Store:
 def _row(entry: Entry) -> dict:
     """The exchanges row of a journal entry (every column, so rows share one statement)."""
     values = {name: entry.payload.get(name) for name in EXCHANGE_FIELDS}
+    # An answer's (redacted) text is kept for HOLD, so a "not helpful" vote can show it.
     values.update(id=entry.query_id,
                   created_at=datetime.fromisoformat(entry.payload["created_at"]))
-    if values["answered"]:
-        values["text"] = None
     return values
 
 
