@@ -19,6 +19,7 @@ its lock); this worker then serves it at once, the others on their next request
 from __future__ import annotations
 
 import hmac
+from contextlib import contextmanager
 
 from flask import Blueprint, current_app, jsonify, request
 
@@ -186,10 +187,11 @@ def _lang(body: dict, text: str) -> str:
     return lang
 
 
-def _apply(edit, *, action: str, summary: str):
-    """Write a change to the knowledge file and serve it in this worker at once."""
+@contextmanager
+def _editing():
+    """Map the editor's errors to API errors; on success, serve the new content in this worker."""
     try:
-        result, written = editor.change(_path(), edit, action=action, summary=summary)
+        yield
     except NotFound as exc:
         raise ApiError(404, "not_found", str(exc)) from None
     except KnowledgeError as exc:
@@ -197,6 +199,12 @@ def _apply(edit, *, action: str, summary: str):
     except EditError as exc:
         raise ApiError(409, "edit_conflict", str(exc)) from None
     _live().reload()
+
+
+def _apply(edit, *, action: str, summary: str):
+    """Write a change to the knowledge file and serve it in this worker at once."""
+    with _editing():
+        result, written = editor.change(_path(), edit, action=action, summary=summary)
     return result, written
 
 
@@ -286,18 +294,11 @@ def restore(version_id: str):
     _require_admin()
     if version_id == "current":
         raise ApiError(409, "already_current", "That version is the current content.")
-    try:
+    with _editing():
         version = editor.find_version(_path(), version_id)
         editor.restore(_path(), version.path,
                        summary=f"restored the version of {version.public()['created_at']} "
                                f"({version.action}: {version.summary})"[:300])
-    except NotFound as exc:
-        raise ApiError(404, "not_found", str(exc)) from None
-    except KnowledgeError as exc:
-        raise _invalid(exc) from None
-    except EditError as exc:
-        raise ApiError(409, "edit_conflict", str(exc)) from None
-    _live().reload()
     return jsonify({"restored": version_id, "version": _current_version()})
 
 

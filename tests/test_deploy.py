@@ -22,7 +22,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from conftest import (
     service_missing,
     start_server,
     stop_server,
+    wait_for,
 )
 from proxy import Proxy
 
@@ -70,16 +70,6 @@ def stored(url: str) -> dict[str, bool | None]:
             return dict(conn.execute(text("SELECT id, helpful FROM exchanges")).all())
     finally:
         engine.dispose()
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not within {timeout} s: {what}")
 
 
 def drained(*servers) -> bool:

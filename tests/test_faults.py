@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from conftest import ADMIN_TOKEN, service_missing, start_server, stop_server
+from conftest import ADMIN_TOKEN, service_missing, start_server, stop_server, wait_for
 from proxy import Proxy
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -40,16 +40,6 @@ def timed(call, *args, **kwargs):
     started = time.monotonic()
     result = call(*args, **kwargs)
     return result, time.monotonic() - started
-
-
-def wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not within {timeout} s: {what}")
 
 
 def health(server) -> dict:
