@@ -5,6 +5,7 @@ import http.server
 import json
 import os
 import re
+import sqlite3
 import threading
 import time
 from contextlib import contextmanager
@@ -12,7 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ADMIN_TOKEN, FAQ, ROOT, free_port, service_missing, start_server, stop_server
+from conftest import (
+    ADMIN_TOKEN,
+    FAQ,
+    ROOT,
+    free_port,
+    service_missing,
+    start_server,
+    stop_server,
+    wait_for,
+)
 
 CHROMIUM = os.environ.get("CHATBOT_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -227,6 +237,56 @@ def test_feedback_is_sent_once(page, server):
     while stats()["helpful"] < before + 1 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert stats()["helpful"] == before + 1
+
+
+def stored_votes(server, text):
+    """(helpful, comment) of the exchanges stored with this text, once the journal is drained."""
+    server.logged()
+    database = server.env["CHATBOT_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as db:
+        return db.execute("SELECT helpful, comment FROM exchanges WHERE text = ?",
+                          (text,)).fetchall()
+
+
+def test_a_not_helpful_vote_can_say_what_was_missing(browser, server):
+    question = "is physical therapy effective for the knee?"
+    with opened(browser, server.url + "/") as pg:
+        open_panel(pg)
+        reply = ask(pg, question)
+        reply.locator(".cc-feedback-btn", has_text="No").click()
+        field = reply.locator(".cc-why-input")
+        assert active(pg) == "cc-why-input"                     # focus moves to the box
+        label = reply.locator(f"label[for={field.get_attribute('id')}]")
+        assert label.inner_text() == "What were you looking for? (optional)"
+        assert field.get_attribute("maxlength") == "500"
+        field.fill("<b>exercises</b> for swimmers, call me on 0532 123 45 67")
+        field.press("Enter")
+        assert "Thanks for your feedback" in reply.inner_text()
+        assert reply.locator(".cc-why").count() == 0 and reply.locator("b").count() == 0
+        assert active(pg) is not None and pg.locator(".cc-panel").is_visible()
+        # The comment goes through the redaction every stored text goes through.
+        deadline = time.monotonic() + 10
+        while stored_votes(server, question)[-1][1] is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        helpful, comment = stored_votes(server, question)[-1]
+        assert helpful == 0 and "<b>exercises</b> for swimmers" in comment
+        assert "[phone]" in comment and "0532" not in comment and "123 45 67" not in comment
+        # Escape skips the comment (the vote stays) and leaves the panel open.
+        second = "does swimming help bone marrow edema?"
+        reply = ask(pg, second)
+        reply.locator(".cc-feedback-btn", has_text="No").click()
+        reply.locator(".cc-why-input").press("Escape")
+        assert "Thanks for your feedback" in reply.inner_text()
+        assert pg.locator(".cc-panel").is_visible()
+        assert wait_for(lambda: stored_votes(server, second), 10, "the vote stored") == \
+            [(0, None)]
+    with opened(browser, server.url + "/?lang=tr") as pg:
+        open_panel(pg)
+        reply = ask(pg, "fizik tedavi işe yarar mı?")
+        reply.locator(".cc-feedback-btn", has_text="Hayır").click()
+        assert reply.locator(".cc-why label").inner_text() == "Ne arıyordunuz? (isteğe bağlı)"
+        reply.locator(".cc-feedback-btn", has_text="Geç").click()
+        assert "Geri bildiriminiz için teşekkürler" in reply.inner_text()
 
 
 def test_keyboard_only_round_trip_and_escape(page, server):
