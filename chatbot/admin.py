@@ -288,7 +288,9 @@ def add_entry():
     return response
 
 
-@bp.patch("/entries/<path:entry_id>")
+# No slash in the id (unlike the alternates route): PATCH /entries/<id>/alternates must stay a
+# 405, not an edit of an entry "<id>/alternates". `chatbot edit-answer` takes any id.
+@bp.patch("/entries/<entry_id>")
 def edit_entry(entry_id: str):
     _require_admin()
     body = json_body()
