@@ -1,12 +1,14 @@
 """The staff API under /api/v1/admin (Bearer token): what visitors asked, and teaching the bot.
 
-    GET  /admin/unanswered                    unanswered messages, newest first
-    GET  /admin/unanswered.csv                the same as CSV (as `chatbot unanswered --csv`)
+    GET  /admin/unanswered?lang=L             unanswered messages, newest first, each with its
+                                              language (all languages without ?lang)
+    GET  /admin/unanswered.csv?lang=L         the same as CSV (as `chatbot unanswered --csv`)
     GET  /admin/stats?days=N                  counts, per day, per language, top entries
-    GET  /admin/clusters                      reviewable messages grouped by meaning
+    GET  /admin/clusters?lang=L               reviewable messages grouped by meaning
     POST /admin/clusters/<id>/dismiss         staff have seen it: out of the review
     POST /admin/entries/<id>/alternates       add a visitor's wording to an entry
     POST /admin/entries                       a new entry for a question not covered yet
+    PATCH /admin/entries/<id>                 fix an entry's title or answer in a language
     GET  /admin/versions                      the knowledge file's versions, current first
     POST /admin/versions/<id>/restore         put one back
     GET  /admin/knowledge                     what this worker serves; the file's problems
@@ -24,7 +26,7 @@ from contextlib import contextmanager
 from flask import Blueprint, current_app, jsonify, request
 
 from . import editor, export, review
-from .api import ApiError, json_body
+from .api import ApiError, checked_lang, json_body
 from .errors import EditError, KnowledgeError, NotFound, StoreError
 from .redact import strip_control
 
@@ -75,6 +77,12 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
+def _lang_arg() -> str | None:
+    """The `?lang=` filter: one of the knowledge file's languages, or None (all of them)."""
+    lang = request.args.get("lang")
+    return None if lang is None else checked_lang(lang)
+
+
 def _unavailable() -> ApiError:
     return ApiError(503, "unavailable", "The log database is unavailable.")
 
@@ -86,9 +94,10 @@ def unanswered():
     _require_admin()
     limit = _int_arg("limit", 50, 1, 500)
     offset = _int_arg("offset", 0, 0, 10**9)
+    lang = _lang_arg()
     _journal().settle()   # staff see what was asked a moment ago (when the database is up)
     try:
-        items, total = _store().unanswered(limit=limit, offset=offset)
+        items, total = _store().unanswered(limit=limit, offset=offset, lang=lang)
     except StoreError:
         raise _unavailable() from None
     return jsonify({"items": items, "total": total})
@@ -99,9 +108,10 @@ def unanswered_csv():
     _require_admin()
     limit = _int_arg("limit", 1000, 1, 100000)
     offset = _int_arg("offset", 0, 0, 10**9)
+    lang = _lang_arg()
     _journal().settle()
     try:
-        items, _ = _store().unanswered(limit=limit, offset=offset)
+        items, _ = _store().unanswered(limit=limit, offset=offset, lang=lang)
     except StoreError:
         raise _unavailable() from None
     # Built here, as `chatbot unanswered --csv` builds it: one function neutralises formulas.
@@ -128,13 +138,15 @@ def stats():
     return jsonify(figures)
 
 
-def _clusters(limit: int | None = None) -> list[dict]:
+def _clusters(limit: int | None = None, lang: str | None = None) -> list[dict]:
     _journal().settle()
     retention = current_app.config["CHATBOT"]["RETENTION_DAYS"]
     try:
         items = _store().review(days=retention)
     except StoreError:
         raise _unavailable() from None
+    if lang is not None:   # clusters never mix languages: filtering first changes none
+        items = [item for item in items if item["lang"] == lang]
     return review.clusters(_live().current(), items, limit=limit)
 
 
@@ -142,7 +154,7 @@ def _clusters(limit: int | None = None) -> list[dict]:
 def clusters():
     _require_admin()
     limit = _int_arg("limit", 100, 1, 1000)
-    found = _clusters(limit)
+    found = _clusters(limit, _lang_arg())
     for cluster in found:
         del cluster["members"]   # exchange ids: for dismissing, not for showing
     return jsonify({"clusters": found})
@@ -178,13 +190,8 @@ def _too_long(name: str, value: object, limit: int) -> None:
 
 
 def _lang(body: dict, text: str) -> str:
-    bot = _live().current()
     lang = body.get("lang")
-    if lang is None:
-        return bot.language_of(text)
-    if not isinstance(lang, str) or lang not in bot.languages:
-        raise ApiError(400, "invalid_lang", f"'lang' must be one of: {', '.join(bot.languages)}.")
-    return lang
+    return _live().current().language_of(text) if lang is None else checked_lang(lang)
 
 
 @contextmanager
@@ -279,6 +286,38 @@ def add_entry():
                         "version": _current_version()})
     response.status_code = 201
     return response
+
+
+# No slash in the id (unlike the alternates route): PATCH /entries/<id>/alternates must stay a
+# 405, not an edit of an entry "<id>/alternates". `chatbot edit-answer` takes any id.
+@bp.patch("/entries/<entry_id>")
+def edit_entry(entry_id: str):
+    _require_admin()
+    body = json_body()
+    _too_long("title", body.get("title"), current_app.config["CHATBOT"]["MAX_MESSAGE_CHARS"])
+    _too_long("answer", body.get("answer"), MAX_ANSWER_CHARS)
+    title, answer = _clean(body.get("title")), _clean(body.get("answer"))
+    if body.get("title") is not None and title is None:
+        raise ApiError(400, "invalid_title", "'title' must be a non-empty string.")
+    if body.get("answer") is not None and answer is None:
+        raise ApiError(400, "invalid_answer", "'answer' must be a non-empty string.")
+    if title is None and answer is None:
+        raise ApiError(400, "nothing_to_change", "Give a 'title', an 'answer' or both.")
+    entry = _live().current().knowledge.get(entry_id)
+    if entry is None:
+        raise ApiError(404, "not_found", f"No entry with id {entry_id!r}.")
+    lang = entry.lang if body.get("lang") is None else checked_lang(body["lang"])
+    if not entry.has(lang) and (title is None or answer is None):
+        raise ApiError(400, "incomplete_translation",
+                       f"Entry {entry_id!r} has no {lang} text yet: give both a 'title' and "
+                       "an 'answer' to write one.")
+    what = " and ".join(n for n, v in (("title", title), ("answer", answer)) if v is not None)
+    _, written = _apply(editor.edit_entry(entry_id, lang, title=title, answer=answer),
+                        action="edit-entry", summary=f"{entry_id}: {what} edited ({lang})")
+    entry = _live().current().knowledge.get(entry_id)
+    return jsonify({"changed": written, "entry": entry.public(lang),
+                    "reply": _reply_to(entry.text(lang).question, lang),
+                    "version": _current_version()})
 
 
 # -- versions ------------------------------------------------------------------------------------

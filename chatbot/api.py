@@ -171,7 +171,7 @@ def chat():
 
     lang = body.get("lang")
     if lang is not None:
-        lang = _checked_lang(lang)
+        lang = checked_lang(lang)
     # The page the visitor is on (the widget's data-article, else the page's address): a
     # question that names no topic is about that article. An unknown page is no error.
     article = body.get("article")
@@ -229,7 +229,7 @@ def health():
                     "dropped_log_rows": log_state["dropped"]})
 
 
-def _checked_lang(lang: object) -> str:
+def checked_lang(lang: object) -> str:
     """Return a language code the knowledge file has, or raise ApiError (invalid_lang)."""
     languages = _bot().languages
     if not isinstance(lang, str) or lang not in languages:
@@ -239,7 +239,7 @@ def _checked_lang(lang: object) -> str:
 
 def _lang_arg() -> str:
     lang = request.args.get("lang")
-    return _bot().knowledge.default_language if lang is None else _checked_lang(lang)
+    return _bot().knowledge.default_language if lang is None else checked_lang(lang)
 
 
 @bp.get("/faq")

@@ -426,12 +426,16 @@ def _print_import(report, parsed) -> None:
 @click.option("--clusters", "as_clusters", is_flag=True,
               help="Group what staff should review (unanswered, weak answers, 'not helpful' "
                    "votes) by meaning, largest first, with the nearest entry.")
-def unanswered(limit: int, as_csv: bool, as_clusters: bool):
-    """List the questions the bot could not answer, newest first."""
+@click.option("--lang", help="Only the messages in this language (en, tr...).")
+def unanswered(limit: int, as_csv: bool, as_clusters: bool, lang: str | None):
+    """List the questions the bot could not answer, newest first, with their language."""
+    languages = _bot().languages if lang is not None else ()
+    if lang is not None and lang not in languages:
+        raise click.BadParameter(f"must be one of: {', '.join(languages)}", param_hint="--lang")
     if as_clusters:
-        return _print_clusters(limit)
+        return _print_clusters(limit, lang)
     try:
-        items, total = _store().unanswered(limit=limit)
+        items, total = _store().unanswered(limit=limit, lang=lang)
     except StoreError as exc:
         raise click.ClickException(f"{exc}: check CHATBOT_DATABASE_URL") from None
     if as_csv:
@@ -442,10 +446,10 @@ def unanswered(limit: int, as_csv: bool, as_clusters: bool):
     click.echo(f"{total} unanswered question(s)" + (f", newest {len(items)}:" if items else "."))
     for item in items:
         best = f"  (closest: {item['best_id']} {item['best_score']:.2f})" if item["best_id"] else ""
-        click.echo(f"{item['created_at']}  {item['text']}{best}")
+        click.echo(f"{item['created_at']}  {item['lang'] or '?'}  {item['text']}{best}")
 
 
-def _print_clusters(limit: int) -> None:
+def _print_clusters(limit: int, lang: str | None = None) -> None:
     from . import review
 
     store = _store()
@@ -453,6 +457,7 @@ def _print_clusters(limit: int) -> None:
         items = store.review(days=_settings()["RETENTION_DAYS"])
     except StoreError as exc:
         raise click.ClickException(f"{exc}: check CHATBOT_DATABASE_URL") from None
+    items = [item for item in items if lang is None or item["lang"] == lang]
     found = review.clusters(_bot(), items, limit=limit)
     click.echo(f"{len(found)} cluster(s) of {len(items)} message(s) to review" +
                (":" if found else "."))
@@ -526,6 +531,54 @@ def add_alternate(entry_id: str, text: str, lang: str | None, faq_path: str | No
     reply = _bot(path).ask(text, lang=lang)
     now = f"answered with {reply.match.id}" if reply.answered and reply.match else "not answered"
     click.echo(f"added to {entry_id} ({where}); the bot now: {now}")
+
+
+@main.command(name="edit-answer")
+@click.argument("entry_id")
+@click.option("--lang", help="The language of the text to change (default: the entry's own).")
+@click.option("--file", "answer_file", type=click.File("r", encoding="utf-8"),
+              help="The new answer, a UTF-8 text file ('-': standard input).")
+@click.option("--title", help="The new title (the question as visitors see it).")
+@click.option("--faq", "faq_path", help="Knowledge file (default: CHATBOT_FAQ_PATH).")
+def edit_answer(entry_id: str, lang: str | None, answer_file, title: str | None,
+                faq_path: str | None):
+    """Replace entry ENTRY_ID's answer (--file) and/or title (--title) in one language
+    (validated, written atomically, the previous file kept; a running server picks it up by
+    itself). An entry imported from an article keeps the edit until that part of the article
+    changes."""
+    from . import editor
+    from .redact import strip_control
+
+    path = faq_path or _settings()["FAQ_PATH"]
+    answer = strip_control(answer_file.read()).strip() if answer_file else None
+    title = strip_control(title).strip() if title is not None else None
+    if answer_file and not answer:
+        raise click.BadParameter("the file is empty", param_hint="--file")
+    if title == "":
+        raise click.BadParameter("is empty", param_hint="--title")
+    if answer is None and title is None:
+        raise click.UsageError("give the new answer (--file) and/or the new title (--title)")
+    bot = _bot(path)
+    entry = bot.knowledge.get(entry_id)
+    if entry is None:
+        raise click.BadParameter(f"no entry with id {entry_id!r}", param_hint="ENTRY_ID")
+    if lang is not None and lang not in bot.languages:
+        raise click.BadParameter(f"must be one of: {', '.join(bot.languages)}",
+                                 param_hint="--lang")
+    lang = lang or entry.lang
+    what = " and ".join(n for n, v in (("title", title), ("answer", answer)) if v is not None)
+    try:
+        _, written = editor.change(path, editor.edit_entry(entry_id, lang, title=title,
+                                                           answer=answer),
+                                   action="edit-entry", summary=f"{entry_id}: {what} edited "
+                                                               f"({lang})")
+    except ChatbotError as exc:
+        raise click.ClickException(f"nothing written: {exc}") from None
+    if not written:
+        click.echo(f"{entry_id} ({lang}) says that already; nothing written")
+        return
+    click.echo(f"edited the {what} of {entry_id} ({lang}); a running server picks it up by "
+               "itself")
 
 
 @main.command()

@@ -10,7 +10,8 @@
     history(path)                    every version, the current first, with what made it
     change(path, edit, action=...)   load, apply, write; again from the new file if another
                                      writer got there first
-    add_alternate(...), add_entry(...)   the changes staff make from the admin page
+    add_alternate(...), add_entry(...), edit_entry(...)
+                                     the changes staff make from the admin page
 
 A lock file beside the knowledge file serialises writers (the CLI, the server's workers), and
 a file changed by someone else since it was read is never overwritten (EditError). Each write
@@ -292,6 +293,39 @@ def add_entry(question: str, answer: str, *, alternates: list[str] = (), lang: s
             item["lang"] = lang
         data.setdefault("entries", []).append(item)
         return data, new_id
+
+    return edit
+
+
+def edit_entry(entry_id: str, lang: str, *, title: str | None = None,
+               answer: str | None = None):
+    """A change rewriting an entry's title and/or answer in one language; it returns the
+    language written.
+
+    A language the entry has no text in yet gets its translation (then both a title and an
+    answer are needed). A translation staff save is marked reviewed: they have read it. An
+    entry an article owns keeps the edit until that part of the article itself changes
+    (importer.merge): the article's record is left as it is.
+    """
+    title = " ".join(title.split()) if title is not None else None
+    answer = answer.strip() if answer is not None else None
+
+    def edit(data: dict):
+        item = _entry(data, entry_id)
+        if item.get("lang", (data.get("languages") or ["en"])[0]) == lang:
+            target = item
+        else:
+            translations = item.setdefault("translations", {})
+            if lang not in translations and (title is None or answer is None):
+                raise EditError(f"entry {entry_id!r} has no {lang} text yet: give both a "
+                                "title and an answer to write one")
+            target = translations.setdefault(lang, {"question": title, "alternates": []})
+            target["reviewed"] = True
+        if title is not None:
+            target["question"] = title
+        if answer is not None:
+            target["answer"] = answer
+        return data, lang
 
     return edit
 

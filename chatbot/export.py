@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
-UNANSWERED_COLUMNS = ("created_at", "text", "best_id", "best_score", "id")
+UNANSWERED_COLUMNS = ("created_at", "lang", "text", "best_id", "best_score", "id")
 # Fullwidth forms too: some spreadsheets fold them to ASCII before parsing a formula.
 FORMULA_START = frozenset("=+-@＝＋－＠")
 

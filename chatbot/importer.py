@@ -774,7 +774,8 @@ def merge(data: dict, article: ParsedArticle) -> tuple[dict, Report]:
     fingerprint of the text it was made from. A part whose text is unchanged leaves its entry
     alone (the clinic may have edited its title or answer); a changed part gets the article's
     new text (translations are marked unreviewed); a reworded heading with the same text keeps
-    its entry; a part gone from the article removes its entry. Alternates, related entries and
+    its entry, and becomes its title unless the clinic wrote its own; a part gone from the
+    article removes its entry. Alternates, related entries and
     translations staff added stay; other articles' and hand-made entries are never touched.
     """
     data = copy.deepcopy(data)
@@ -812,12 +813,12 @@ def merge(data: dict, article: ParsedArticle) -> tuple[dict, Report]:
                     default=len(entries) - 1) + 1
     for part in article.parts:
         fingerprint = part.digest
-        held, renamed = old.get(part.key), False
+        held, renamed = old.get(part.key), None
         if held is None:  # a reworded heading over the same text is the same part
             twin = next((k for k, v in vanished.items() if v.get("digest") == fingerprint
                          and k.split("-", 1)[0] == part.key.split("-", 1)[0]), None)
             if twin is not None:
-                held, renamed = vanished.pop(twin), True
+                held, renamed = vanished.pop(twin), twin
         if held is None:
             entry_id = _free_id(part, report.slug, taken)
             taken.add(entry_id)
@@ -838,9 +839,11 @@ def merge(data: dict, article: ParsedArticle) -> tuple[dict, Report]:
             continue
         entry = by_id[held["entry"]]
         what = []
-        if renamed:
+        if renamed and _heading_of(renamed, entry, part.kind):
             entry["question"] = part.question
             what.append("heading reworded")
+        elif renamed:
+            what.append("heading reworded; the clinic's own title kept")
         if held.get("digest") != fingerprint:
             edited = digest(entry.get("answer", "")) != held.get("digest")
             entry["answer"] = part.answer
@@ -867,6 +870,14 @@ def merge(data: dict, article: ParsedArticle) -> tuple[dict, Report]:
                 e["related"] = [r for r in e["related"] if r not in gone]
     record["parts"] = parts
     return data, report
+
+
+def _heading_of(key: str, entry: dict, kind: str) -> bool:
+    """Whether an entry's title is still the heading its part's key was made from, rather
+    than a title the clinic wrote (by hand, or from the admin page)."""
+    made = _part(kind, entry.get("question", ""), "", "").key
+    qualified = f"{made}-{slug(entry.get('source') or '', limit=24)}"
+    return key in (made, qualified) or re.fullmatch(re.escape(made) + r"-\d+", key) is not None
 
 
 def _free_id(part: Part, article_slug: str, taken: set[str]) -> str:

@@ -85,10 +85,10 @@ class LiveBot:
             return True
 
     def status(self) -> dict:
-        """{"state": "ok"|"stale", "entries", "loaded_at", "problems", "pid"} of this process
-        (each worker process has its own)."""
+        """{"state": "ok"|"stale", "entries", "languages", "loaded_at", "problems", "pid"} of
+        this process (each worker process has its own)."""
         return {"state": "stale" if self.stale else "ok", "pid": os.getpid(),
-                "entries": len(self._bot.knowledge),
+                "entries": len(self._bot.knowledge), "languages": list(self._bot.languages),
                 "loaded_at": self.loaded_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
                 "problems": list(self.problems)}
 

@@ -264,15 +264,20 @@ class Store:
         return self._call(lambda conn: conn.execute(
             select(exchanges.c.id).where(exchanges.c.id == query_id)).first() is not None)
 
-    def unanswered(self, *, limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
-        """Return unanswered messages, newest first, and how many there are in all."""
+    def unanswered(self, *, limit: int = 50, offset: int = 0,
+                   lang: str | None = None) -> tuple[list[dict], int]:
+        """Return unanswered messages (in one language, if given), newest first, and how many
+        there are in all."""
         self._ensure_schema()
         where = (exchanges.c.answered.is_(False)) & exchanges.c.text.is_not(None)
+        if lang is not None:
+            where &= exchanges.c.lang == lang
 
         def work(conn: Connection):
             rows = conn.execute(
                 select(exchanges.c.id, exchanges.c.text, exchanges.c.created_at,
-                       exchanges.c.best_id, exchanges.c.best_score, exchanges.c.reason)
+                       exchanges.c.best_id, exchanges.c.best_score, exchanges.c.reason,
+                       exchanges.c.lang)
                 .where(where)
                 .order_by(exchanges.c.created_at.desc(), exchanges.c.id.desc())
                 .limit(limit).offset(offset)).all()
@@ -282,7 +287,8 @@ class Store:
 
         rows, total = self._call(work)
         items = [{"id": r.id, "text": r.text, "created_at": _iso(r.created_at),
-                  "best_id": r.best_id, "best_score": r.best_score, "reason": r.reason}
+                  "best_id": r.best_id, "best_score": r.best_score, "reason": r.reason,
+                  "lang": r.lang}
                  for r in rows]
         return items, total
 

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,8 +56,8 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'log.sqlite3'}"
 
 
-@pytest.fixture
-def postgres_url():
+@contextmanager
+def postgres_schema():
     """A PostgreSQL URL whose tables live in a fresh schema, dropped afterwards."""
     sqlalchemy = pytest.importorskip("sqlalchemy")
     schema = "t_" + uuid.uuid4().hex[:12]
@@ -66,11 +67,19 @@ def postgres_url():
             conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
     except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
         service_missing("PostgreSQL", str(exc).splitlines()[0])
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    yield url
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    engine.dispose()
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        engine.dispose()
+
+
+@pytest.fixture
+def postgres_url():
+    """A PostgreSQL URL whose tables live in a fresh schema, dropped afterwards."""
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

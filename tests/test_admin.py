@@ -1,5 +1,8 @@
 """The staff API over real HTTP, against one `chatbot serve --workers 2` shared by the tests."""
 
+import contextlib
+import csv
+import io
 import json
 import threading
 import time
@@ -8,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ADMIN_TOKEN, start_server, stop_server
+from conftest import ADMIN_TOKEN, postgres_schema, start_server, stop_server
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 TRIES = 16   # requests at least, spread over both workers
@@ -146,10 +149,20 @@ def test_turkish_wording_goes_to_the_turkish_text(staff):
     ("/clusters/nope/dismiss", None, 404, "not_found"),
     ("/versions/20000101T000000000000Z/restore", None, 404, "not_found"),
     ("/versions/current/restore", None, 409, "already_current"),
+    ("PATCH /entries/faq-heal-on-own", {}, 400, "nothing_to_change"),
+    ("PATCH /entries/faq-heal-on-own", {"title": " \u200b"}, 400, "invalid_title"),
+    ("PATCH /entries/faq-heal-on-own", {"title": 7}, 400, "invalid_title"),
+    ("PATCH /entries/faq-heal-on-own", {"answer": ""}, 400, "invalid_answer"),
+    ("PATCH /entries/faq-heal-on-own", {"answer": "y" * 5001}, 400, "text_too_long"),
+    ("PATCH /entries/faq-heal-on-own", {"title": "t" * 501}, 400, "text_too_long"),
+    ("PATCH /entries/faq-heal-on-own", {"answer": "Ja.", "lang": "de"}, 400, "invalid_lang"),
+    ("PATCH /entries/no-such-entry", {"answer": "Yes."}, 404, "not_found"),
+    ("PATCH /entries/clinic-contact/alternates", {"text": "hi"}, 405, "method_not_allowed"),
 ])
 def test_bad_changes_get_json_errors_and_write_nothing(staff, path, body, status, code):
     before = Path(staff.faq).read_bytes()
-    response = admin(staff, "POST", path, body)
+    method, _, path = path.rpartition(" ")   # POST unless the case names another method
+    response = admin(staff, method or "POST", path, body)
     assert response.status == status, response.body
     assert error_of(response) == code
     assert Path(staff.faq).read_bytes() == before
@@ -167,7 +180,8 @@ def test_bodies_must_be_json_objects(staff):
 @pytest.mark.parametrize("method, path", [
     ("GET", "/stats"), ("GET", "/clusters"), ("GET", "/versions"), ("GET", "/knowledge"),
     ("POST", "/clusters/x/dismiss"), ("POST", "/entries"),
-    ("POST", "/entries/clinic-contact/alternates"), ("POST", "/versions/x/restore")])
+    ("POST", "/entries/clinic-contact/alternates"), ("POST", "/versions/x/restore"),
+    ("PATCH", "/entries/clinic-contact"), ("GET", "/unanswered?lang=tr")])
 def test_every_admin_route_needs_the_token(staff, method, path):
     response = staff.request(method, "/api/v1/admin" + path, json_body={},
                              headers={"Authorization": "Bearer wrong-token-0123456789abc"})
@@ -282,3 +296,99 @@ def test_concurrent_edits_never_lose_one_another(staff):
     deadline = time.monotonic() + 5
     while not staff.chat(texts[0]).json()["answered"]:
         assert time.monotonic() < deadline
+
+
+# -- on SQLite and PostgreSQL: each message's language; fixing an answer -----------------------
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def both(request, tmp_path_factory):
+    """Two workers on each database (the language filter is SQL; edits live-reload)."""
+    settings = dict(workers=2, ADMIN_TOKEN=ADMIN_TOKEN, RATE_LIMIT="100000/minute",
+                    ADMIN_LOGIN_LIMIT="100000/minute")
+    with contextlib.ExitStack() as stack:
+        if request.param == "postgresql":
+            settings["DATABASE_URL"] = stack.enter_context(postgres_schema())
+        server = start_server(tmp_path_factory.mktemp(f"both-{request.param}"), **settings)
+        stack.callback(stop_server, server)
+        server.faq = server.env["CHATBOT_FAQ_PATH"]
+        yield server
+
+
+def test_each_logged_message_has_its_language_and_can_be_filtered(both):
+    turkish = ["otopark var mı", "otoparkınız var mı acaba", "arabamı nereye park ederim"]
+    english = ["is there parking near the clinic", "where can I park my car?"]
+    for text in turkish + english:
+        assert both.chat(text).json()["answered"] is False, text
+    every = admin(both, "GET", "/unanswered?limit=500").json()["items"]
+    langs = {item["text"]: item["lang"] for item in every}
+    assert all(langs[t] == "tr" for t in turkish) and all(langs[t] == "en" for t in english)
+    only = admin(both, "GET", "/unanswered?lang=tr&limit=500").json()
+    assert sorted(i["text"] for i in only["items"]) == sorted(turkish)
+    assert only["total"] == 3 and {i["lang"] for i in only["items"]} == {"tr"}
+    table = admin(both, "GET", "/unanswered.csv?lang=en")
+    rows = list(csv.DictReader(io.StringIO(table.body.decode("utf-8"))))
+    assert table.status == 200 and sorted(r["text"] for r in rows) == sorted(english)
+    assert {r["lang"] for r in rows} == {"en"}
+    clusters = admin(both, "GET", "/clusters?lang=tr").json()["clusters"]
+    assert clusters and {c["lang"] for c in clusters} == {"tr"}
+    assert {e["text"] for c in clusters for e in c["examples"]} == set(turkish)
+    for path in ("/unanswered?lang=de", "/unanswered.csv?lang=", "/clusters?lang=EN"):
+        response = admin(both, "GET", path)
+        assert response.status == 400 and error_of(response) == "invalid_lang", path
+
+
+def replies_on_every_worker(server, message, start):
+    """Ask until both workers answered: every reply must start with `start`."""
+    pids = set()
+    for i in range(64):
+        body = server.chat(message, lang="tr").json()
+        assert body["reply"].startswith(start), (message, body["reply"][:80])
+        pids.add(admin(server, "GET", "/knowledge").json()["pid"])
+        if len(pids) == 2 and i >= TRIES:
+            return
+    raise AssertionError("one worker never answered")
+
+
+def test_staff_fix_an_answer_and_the_next_chat_says_it(both):
+    question = "kemik iliği ödemi kendiliğinden geçer mi"
+    old = both.chat(question, lang="tr").json()
+    assert old["match"]["id"] == "faq-heal-on-own"
+    fixed = "Çoğu zaman dinlenmeyle geçer.\n\nDoktorunuz MR ile takip eder."
+    edited = admin(both, "PATCH", "/entries/faq-heal-on-own", {"lang": "tr", "answer": fixed})
+    assert edited.status == 200, edited.body
+    body = edited.json()
+    assert body["changed"] is True and body["entry"]["answer"] == fixed
+    assert body["entry"]["lang"] == "tr" and body["reply"]["match"]["id"] == "faq-heal-on-own"
+    assert body["version"]["action"] == "edit-entry" and "(tr)" in body["version"]["summary"]
+    replies_on_every_worker(both, question, fixed)
+    data = json.loads(Path(both.faq).read_text(encoding="utf-8"))
+    entry = next(e for e in data["entries"] if e["id"] == "faq-heal-on-own")
+    assert entry["translations"]["tr"]["reviewed"] is True
+    assert entry["answer"] == json.loads(both.request(
+        "GET", "/api/v1/faq/faq-heal-on-own").body)["answer"]       # English untouched
+    again = admin(both, "PATCH", "/entries/faq-heal-on-own", {"lang": "tr", "answer": fixed})
+    assert again.json()["changed"] is False
+    # The title, in the entry's own language by default.
+    titled = admin(both, "PATCH", "/entries/faq-heal-on-own",
+                   {"title": "Will bone marrow edema heal by itself?"})
+    assert titled.json()["entry"]["lang"] == "en"
+    assert json.loads(both.request("GET", "/api/v1/faq/faq-heal-on-own").body)["title"] == \
+        "Will bone marrow edema heal by itself?"
+    # Restorable: back to before the answer was edited.
+    versions = admin(both, "GET", "/versions").json()["versions"]
+    assert [v["action"] for v in versions[:2]] == ["edit-entry", "edit-entry"]
+    assert admin(both, "POST", f"/versions/{versions[2]['id']}/restore").status == 200
+    replies_on_every_worker(both, question, old["reply"][:60])
+
+
+def test_an_entry_gets_a_translation_from_the_admin_api(both):
+    created = admin(both, "POST", "/entries", {
+        "question": "Is there wifi for patients?", "answer": "Yes, ask at reception.",
+        "lang": "en"}).json()["entry"]
+    path = f"/entries/{created['id']}"
+    half = admin(both, "PATCH", path, {"lang": "tr", "answer": "Evet, resepsiyona sorun."})
+    assert half.status == 400 and error_of(half) == "incomplete_translation"
+    whole = admin(both, "PATCH", path, {"lang": "tr", "title": "Hastalar için wifi var mı?",
+                                        "answer": "Evet, resepsiyona sorun."})
+    assert whole.status == 200 and whole.json()["entry"]["lang"] == "tr"
+    replies_on_every_worker(both, "Hastalar için wifi var mı?", "Evet, resepsiyona sorun.")

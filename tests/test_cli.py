@@ -60,13 +60,20 @@ def test_unanswered_lists_what_the_server_logged(runner, monkeypatch, tmp_path):
     client = app.test_client()
     client.post("/api/v1/chat", json={"message": "do you repair bicycles, 0532 111 22 33?"})
     client.post("/api/v1/chat", json={"message": "what causes bone marrow edema?"})
+    client.post("/api/v1/chat", json={"message": "bisiklet tamiri yapıyor musunuz?"})
     result = runner.invoke(main, ["unanswered"])
     assert result.exit_code == 0, result.output
-    assert "1 unanswered question(s)" in result.output
-    assert "do you repair bicycles, [phone]?" in result.output
+    assert "2 unanswered question(s)" in result.output
+    assert "  en  do you repair bicycles, [phone]?" in result.output
+    assert "  tr  bisiklet tamiri yapıyor musunuz?" in result.output
+    turkish = runner.invoke(main, ["unanswered", "--lang", "tr"])
+    assert "1 unanswered question(s)" in turkish.output and "bicycles" not in turkish.output
     as_csv = runner.invoke(main, ["unanswered", "--csv"])
-    assert as_csv.output.splitlines()[0] == "created_at,text,best_id,best_score,id"
-    assert len(as_csv.output.splitlines()) == 2
+    assert as_csv.output.splitlines()[0] == "created_at,lang,text,best_id,best_score,id"
+    assert len(as_csv.output.splitlines()) == 3
+    assert ",tr,bisiklet tamiri" in as_csv.output
+    wrong = runner.invoke(main, ["unanswered", "--lang", "de"])
+    assert wrong.exit_code == 2 and "must be one of: en, tr" in wrong.output
 
 
 def test_purge(runner):
@@ -119,3 +126,32 @@ def test_migrate_on_an_unreachable_database_is_a_clear_error(runner, monkeypatch
     monkeypatch.setenv("CHATBOT_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:9/none")
     result = runner.invoke(main, ["migrate"])
     assert result.exit_code == 1 and "check CHATBOT_DATABASE_URL" in result.output
+
+
+def test_edit_answer_changes_what_the_bot_says_and_can_be_undone(runner, faq_copy, tmp_path):
+    path, _ = faq_copy
+    question = "kemik iliği ödemi kendiliğinden geçer mi"
+    before = runner.invoke(main, ["ask", question, "--faq", str(path)]).output
+    answer = tmp_path / "answer.txt"
+    answer.write_text("Çoğu zaman dinlenmeyle geçer.\n\nDoktorunuz MR ile takip eder.\n",
+                      encoding="utf-8")
+    result = runner.invoke(main, ["edit-answer", "faq-heal-on-own", "--lang", "tr", "--file",
+                                  str(answer), "--faq", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "edited the answer of faq-heal-on-own (tr)" in result.output
+    now = runner.invoke(main, ["ask", question, "--faq", str(path)]).output
+    assert now.startswith("Çoğu zaman dinlenmeyle geçer.\n\nDoktorunuz MR ile takip eder.")
+    same = runner.invoke(main, ["edit-answer", "faq-heal-on-own", "--lang", "tr", "--file",
+                                str(answer), "--faq", str(path)])
+    assert "nothing written" in same.output
+    versions = runner.invoke(main, ["versions", "--faq", str(path)]).output
+    assert "edit-entry" in versions.splitlines()[0]
+    assert runner.invoke(main, ["restore", "previous", "--faq", str(path)]).exit_code == 0
+    assert runner.invoke(main, ["ask", question, "--faq", str(path)]).output == before
+    for args, message in (
+            (["nope", "--title", "X?"], "no entry with id 'nope'"),
+            (["faq-heal-on-own"], "give the new answer (--file) and/or the new title"),
+            (["faq-heal-on-own", "--title", " "], "--title: is empty"),
+            (["faq-heal-on-own", "--title", "X?", "--lang", "de"], "must be one of: en, tr")):
+        bad = runner.invoke(main, ["edit-answer", *args, "--faq", str(path)])
+        assert bad.exit_code == 2 and message in bad.output, bad.output

@@ -28,7 +28,8 @@ def test_spreadsheet_safe(cell, expected):
 
 def test_unanswered_csv_round_trips_text():
     items = [{"created_at": "2026-11-30T10:00:00Z", "text": 'a "quoted", multi\nline =1',
-              "best_id": None, "best_score": None, "id": "q1"}]
+              "best_id": None, "best_score": None, "id": "q1", "lang": "tr"}]
     rows = list(csv.reader(io.StringIO(unanswered_csv(items))))
-    assert rows[0] == ["created_at", "text", "best_id", "best_score", "id"]
-    assert rows[1] == ["2026-11-30T10:00:00Z", 'a "quoted", multi\nline =1', "", "", "q1"]
+    assert rows[0] == ["created_at", "lang", "text", "best_id", "best_score", "id"]
+    assert rows[1] == ["2026-11-30T10:00:00Z", "tr", 'a "quoted", multi\nline =1', "", "",
+                       "q1"]

@@ -460,3 +460,82 @@ def test_slugs_are_stable_ascii():
     assert importer.slug("Jumper’s Knee") == "jumpers-knee"
     assert len(importer.slug("word " * 40)) <= importer.SLUG_CHARS
     assert parse_file(SEED).parts == parse_file(SEED).parts
+
+
+# -- staff edits of imported entries -----------------------------------------------------------
+
+def edit(path, entry_id, lang, **fields):
+    return editor.change(path, editor.edit_entry(entry_id, lang, **fields),
+                         action="edit-entry", summary=f"{entry_id} ({lang})")
+
+
+def test_a_staff_edit_survives_an_unchanged_reimport_until_the_article_changes(
+        runner, faq_copy, tmp_path):
+    path, _ = faq_copy
+    staff_en = "Often it settles with rest; the doctor follows it with MRI until it has."
+    staff_tr = "Çoğu zaman dinlenmeyle geçer; doktor MR ile takip eder."
+    assert edit(path, "faq-heal-on-own", "en", answer=staff_en,
+                title="Will it heal by itself?") == ("en", True)
+    assert edit(path, "faq-heal-on-own", "tr", answer=staff_tr) == ("tr", True)
+    edited = entries(path)["faq-heal-on-own"]
+    assert edited["translations"]["tr"]["reviewed"] is True   # staff wrote it: reviewed
+    out = run(runner, SEED, "--faq", path)                      # the article as it was
+    assert "changed: 0" in out and "nothing written" in out
+    assert entries(path)["faq-heal-on-own"] == edited
+    # The article's own answer changes later: the article's new text replaces the staff
+    # edit (the report says so; the edit stays in the versions), the Turkish is to review.
+    changed = tmp_path / "seed.txt"
+    changed.write_text(SEED.read_text(encoding="utf-8").replace(
+        "Mild cases may resolve with rest, but medical supervision is important.",
+        "Mild cases often settle with rest; a doctor should follow the healing."),
+        encoding="utf-8")
+    out = run(runner, changed, "--faq", path)
+    assert "faq-heal-on-own" in out and "replacing the clinic's edited one" in out
+    after = entries(path)["faq-heal-on-own"]
+    assert after["answer"].startswith("Mild cases often settle with rest")
+    assert after["question"] == "Will it heal by itself?"         # the staff title stays
+    assert after["translations"]["tr"]["answer"] == staff_tr
+    assert after["translations"]["tr"]["reviewed"] is False
+    kept = editor.history(path)[1]
+    assert staff_en in kept.path.read_text(encoding="utf-8")      # restorable
+
+
+def test_a_reworded_heading_keeps_a_title_staff_wrote(runner, tmp_path):
+    path, article = tmp_path / "faq.json", tmp_path / "plantar-fasciitis.txt"
+    shutil.copy(PLANTAR, article)
+    run(runner, article, "--faq", path, "--url", PLANTAR_URL)
+    first = entries(path)
+    assert edit(path, "faq-which-shoes-are-best", "en",
+                title="Which shoes help heel pain?") == ("en", True)
+    text = article.read_text(encoding="utf-8")
+    for old, new in (("Which shoes are best?", "What shoes should I wear?"),
+                     ("Do insoles help?", "Are insoles useful?")):
+        assert old in text
+        text = text.replace(old, new)
+    article.write_text(text, encoding="utf-8")
+    out = run(runner, article, "--faq", path)
+    assert "faq-which-shoes-are-best" in out and "the clinic's own title kept" in out
+    after = entries(path)
+    assert after["faq-which-shoes-are-best"]["question"] == "Which shoes help heel pain?"
+    assert after["faq-which-shoes-are-best"]["answer"] == first["faq-which-shoes-are-best"][
+        "answer"]
+    assert after["faq-do-insoles-help"]["question"] == "Are insoles useful?"   # not edited
+
+
+def test_edit_entry_checks_what_it_writes(faq_copy):
+    path, _ = faq_copy
+    before = path.read_bytes()
+    with pytest.raises(EditError, match="no entry"):
+        edit(path, "no-such-entry", "en", answer="x")
+    with pytest.raises(KnowledgeError):                      # not one of the file's languages
+        edit(path, "faq-heal-on-own", "de", title="Heilt es?", answer="Oft.")
+    data = json.loads(before)
+    data["entries"] = [dict(e, translations={}) if e["id"] == "clinic-hours" else e
+                       for e in data["entries"]]
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(EditError, match="no tr text yet"):
+        edit(path, "clinic-hours", "tr", answer="Hafta içi 9-18.")
+    assert edit(path, "clinic-hours", "tr", title="Çalışma saatleri?",
+                answer="Hafta içi 9-18.") == ("tr", True)
+    assert entries(path)["clinic-hours"]["translations"]["tr"]["answer"] == "Hafta içi 9-18."
+    assert edit(path, "clinic-hours", "tr", answer="Hafta içi 9-18.") == ("tr", False)

@@ -5,6 +5,7 @@ import http.server
 import json
 import os
 import re
+import sqlite3
 import threading
 import time
 from contextlib import contextmanager
@@ -12,7 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ADMIN_TOKEN, FAQ, ROOT, free_port, service_missing, start_server, stop_server
+from conftest import (
+    ADMIN_TOKEN,
+    FAQ,
+    ROOT,
+    free_port,
+    service_missing,
+    start_server,
+    stop_server,
+    wait_for,
+)
 
 CHROMIUM = os.environ.get("CHATBOT_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -227,6 +237,56 @@ def test_feedback_is_sent_once(page, server):
     while stats()["helpful"] < before + 1 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert stats()["helpful"] == before + 1
+
+
+def stored_votes(server, text):
+    """(helpful, comment) of the exchanges stored with this text, once the journal is drained."""
+    server.logged()
+    database = server.env["CHATBOT_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as db:
+        return db.execute("SELECT helpful, comment FROM exchanges WHERE text = ?",
+                          (text,)).fetchall()
+
+
+def test_a_not_helpful_vote_can_say_what_was_missing(browser, server):
+    question = "is physical therapy effective for the knee?"
+    with opened(browser, server.url + "/") as pg:
+        open_panel(pg)
+        reply = ask(pg, question)
+        reply.locator(".cc-feedback-btn", has_text="No").click()
+        field = reply.locator(".cc-why-input")
+        assert active(pg) == "cc-why-input"                     # focus moves to the box
+        label = reply.locator(f"label[for={field.get_attribute('id')}]")
+        assert label.inner_text() == "What were you looking for? (optional)"
+        assert field.get_attribute("maxlength") == "500"
+        field.fill("<b>exercises</b> for swimmers, call me on 0532 123 45 67")
+        field.press("Enter")
+        assert "Thanks for your feedback" in reply.inner_text()
+        assert reply.locator(".cc-why").count() == 0 and reply.locator("b").count() == 0
+        assert active(pg) is not None and pg.locator(".cc-panel").is_visible()
+        # The comment goes through the redaction every stored text goes through.
+        deadline = time.monotonic() + 10
+        while stored_votes(server, question)[-1][1] is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        helpful, comment = stored_votes(server, question)[-1]
+        assert helpful == 0 and "<b>exercises</b> for swimmers" in comment
+        assert "[phone]" in comment and "0532" not in comment and "123 45 67" not in comment
+        # Escape skips the comment (the vote stays) and leaves the panel open.
+        second = "does swimming help bone marrow edema?"
+        reply = ask(pg, second)
+        reply.locator(".cc-feedback-btn", has_text="No").click()
+        reply.locator(".cc-why-input").press("Escape")
+        assert "Thanks for your feedback" in reply.inner_text()
+        assert pg.locator(".cc-panel").is_visible()
+        assert wait_for(lambda: stored_votes(server, second), 10, "the vote stored") == \
+            [(0, None)]
+    with opened(browser, server.url + "/?lang=tr") as pg:
+        open_panel(pg)
+        reply = ask(pg, "fizik tedavi işe yarar mı?")
+        reply.locator(".cc-feedback-btn", has_text="Hayır").click()
+        assert reply.locator(".cc-why label").inner_text() == "Ne arıyordunuz? (isteğe bağlı)"
+        reply.locator(".cc-feedback-btn", has_text="Geç").click()
+        assert "Geri bildiriminiz için teşekkürler" in reply.inner_text()
 
 
 def test_keyboard_only_round_trip_and_escape(page, server):
@@ -531,9 +591,13 @@ def test_admin_page_teaches_the_bot_and_restores(browser, server):
     pg.locator(".cluster", has_text="gift voucher").locator(".badge.fixed").wait_for()
     assert server.chat("can I buy a gift voucher").json()["answered"] is True
 
-    # Versions, by keyboard: the tab list moves with the arrow keys; restore undoes the entry.
+    # Versions, by keyboard: the tab list moves with the arrow keys (from the first tab, left
+    # wraps to the last); restore undoes the entry.
     pg.locator("#tab-review").focus()
     pg.keyboard.press("ArrowRight")
+    assert pg.locator("#answers").is_visible() and not pg.locator("#review").is_visible()
+    pg.keyboard.press("ArrowLeft")
+    pg.keyboard.press("ArrowLeft")
     assert pg.locator("#versions").is_visible() and not pg.locator("#review").is_visible()
     rows = pg.locator("#version-rows tr")
     assert "add-entry" in rows.first.inner_text() and "current" in rows.first.inner_text()
@@ -546,6 +610,72 @@ def test_admin_page_teaches_the_bot_and_restores(browser, server):
     pg.reload()   # the token is kept for the session
     pg.locator("#app").wait_for()
     assert pg.evaluate("window.__pwned") is None
+    pg.context.close()
+    assert pg.errors == []
+
+
+def test_admin_page_shows_each_message_language_and_fixes_an_answer(browser, server):
+    turkish, english = "bisiklet tamiri yapıyor musunuz?", "do you repair bicycles?"
+    for text in (turkish, english):
+        assert server.chat(text).json()["answered"] is False
+    question = "kemik ödemi kendiliğinden geçer mi"
+    voted = server.chat(question).json()
+    assert voted["lang"] == "tr" and voted["match"]["id"] == "faq-heal-on-own"
+    server.request("POST", "/api/v1/feedback",
+                   json_body={"query_id": voted["query_id"], "helpful": False})
+    server.logged()
+    pg = new_page(browser)
+    pg.goto(server.url + "/admin")
+    pg.locator("#token").fill(ADMIN_TOKEN)
+    pg.locator("#token").press("Enter")
+    pg.locator("#app").wait_for()
+
+    # The language each message was logged with, as the real API logged it.
+    row = pg.locator("#unanswered-rows tr", has_text=turkish)
+    badge = row.locator(".badge.lang")
+    assert badge.locator("[aria-hidden=true]").inner_text() == "TR"
+    assert badge.get_attribute("title") == "Turkish"
+    assert badge.locator(".visually-hidden").text_content() == "Turkish"
+    other = pg.locator("#unanswered-rows tr", has_text=english).locator(".badge.lang")
+    assert other.locator("[aria-hidden=true]").inner_text() == "EN"
+    group = pg.locator(".cluster", has_text=turkish)
+    assert group.locator(".badge.lang [aria-hidden=true]").inner_text() == "TR"
+    # The filter: only Turkish messages and groups.
+    pg.locator("#lang").select_option("tr")
+    pg.locator("#unanswered-rows tr", has_text=english).wait_for(state="detached")
+    assert pg.locator("#unanswered-rows tr", has_text=turkish).count() == 1
+    langs = pg.locator("#unanswered-rows .badge.lang").evaluate_all(
+        "badges => badges.map(b => b.dataset.lang)")
+    assert langs and set(langs) == {"tr"}
+    assert set(pg.locator(".cluster .badge.lang").evaluate_all(
+        "badges => badges.map(b => b.dataset.lang)")) == {"tr"}
+
+    # The answer voted down, fixed from its group: the editor opens on it, in Turkish.
+    example = pg.locator(".example", has_text=question)
+    example.locator("button", has_text="Edit this answer").click()
+    assert pg.locator("#answers").is_visible()
+    assert pg.locator("#edit-lang").input_value() == "tr"
+    old = json.loads(server.request("GET", "/api/v1/faq/faq-heal-on-own?lang=tr").body)
+    pg.wait_for_function("document.getElementById('edit-answer').value.length > 0")
+    assert pg.locator("#edit-answer").input_value() == old["answer"]
+    assert pg.locator("#edit-title").input_value() == old["title"]
+    assert "[faq-heal-on-own]" in pg.locator("#edit-note").inner_text()
+    fixed = "Çoğu zaman dinlenmeyle geçer; doktorunuz <b>MR</b> ile takip eder."
+    pg.locator("#edit-answer").fill(fixed)
+    pg.locator("#edit button[type=submit]").click()
+    pg.locator("#status", has_text="Saved").wait_for()
+    assert server.chat(question).json()["reply"].startswith(fixed)   # the next chat says it
+    pg.locator("#tab-versions").click()
+    assert "edit-entry" in pg.locator("#version-rows tr").first.inner_text()
+    # An English entry by search, keyboard only from the tab list.
+    pg.locator("#tab-versions").focus()
+    pg.keyboard.press("ArrowLeft")
+    assert pg.locator("#answers").is_visible()
+    pg.locator("#edit-lang").select_option("en")
+    pg.locator("#edit-entry").fill("faq-heal-on-own")
+    pg.locator("#edit-entry").press("Enter")
+    pg.wait_for_function("document.getElementById('edit-note').textContent.includes('English')")
+    assert pg.locator("#edit-answer").input_value() == answer_of(server, "faq-heal-on-own")
     pg.context.close()
     assert pg.errors == []
 

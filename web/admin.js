@@ -1,11 +1,13 @@
-/* Staff page: stats, what visitors asked (grouped), one-click fixes, versions. Plain JS; every
-   text through textContent. The token lives in sessionStorage, never in the URL. */
+/* Staff page: stats, what visitors asked (grouped, and each unanswered message with its
+   language), one-click fixes, answers edited per language, versions. Plain JS; every text
+   through textContent. The token lives in sessionStorage, never in the URL. */
 (function () {
   "use strict";
   var KEY = "clinic-admin-token";
   var SVG = "http://www.w3.org/2000/svg";
   var $ = function (id) { return document.getElementById(id); };
   var entries = {};   // lang -> [{id, title}]
+  var languages = []; // the knowledge file's, the default first
 
   function token() { return sessionStorage.getItem(KEY) || ""; }
 
@@ -40,6 +42,42 @@
   function say(text) { $("status").textContent = text; }
 
   function failed(err) { say(err.message); }
+
+  // -- languages: "TR" on screen, "Turkish" for screen readers and on hover -----------------
+
+  function langName(code) {
+    try {
+      return new Intl.DisplayNames(["en"], { type: "language" }).of(code) || code;
+    } catch (e) { return code; }
+  }
+
+  function langBadge(code) {
+    var badge = el("span", "badge lang");
+    var shown = el("span", null, code ? code.toUpperCase() : "?");
+    shown.setAttribute("aria-hidden", "true");
+    badge.appendChild(shown);
+    badge.appendChild(el("span", "visually-hidden", code ? langName(code) : "language unknown"));
+    badge.title = code ? langName(code) : "language unknown";
+    badge.setAttribute("data-lang", code || "");
+    return badge;
+  }
+
+  function filter() {
+    var lang = $("lang").value;
+    return lang ? "lang=" + encodeURIComponent(lang) : "";
+  }
+
+  function fillLanguages(list) {
+    if (languages.join() === list.join()) return;
+    languages = list;
+    [["lang", true], ["edit-lang", false]].forEach(function (pair) {
+      var box = $(pair[0]), kept = box.value;
+      box.textContent = "";
+      if (pair[1]) box.appendChild(new Option("All languages", ""));
+      list.forEach(function (code) { box.appendChild(new Option(langName(code) + " (" + code.toUpperCase() + ")", code)); });
+      if (kept && list.indexOf(kept) >= 0) box.value = kept;
+    });
+  }
 
   // -- stats ------------------------------------------------------------------------------
 
@@ -93,13 +131,16 @@
     if (entries[lang]) return Promise.resolve(entries[lang]);
     return fetch("/api/v1/faq?lang=" + encodeURIComponent(lang)).then(function (r) { return r.json(); })
       .then(function (data) {
-        entries[lang] = data.entries.filter(function (e) { return e.kind !== "smalltalk"; });
+        // The articles' entries, then those of no article (the clinic's details, small talk).
+        var all = [];
+        data.articles.forEach(function (a) { all = all.concat(a.entries); });
+        entries[lang] = all.concat(data.entries).filter(function (e) { return e.kind !== "smalltalk"; });
         return entries[lang];
       });
   }
 
   function showClusters() {
-    return call("GET", "/api/v1/admin/clusters").then(function (data) {
+    return call("GET", "/api/v1/admin/clusters?" + filter()).then(function (data) {
       var list = $("clusters");
       list.textContent = "";
       $("clusters-empty").hidden = data.clusters.length > 0;
@@ -116,7 +157,7 @@
     var title = el("h3", null, c.size + " × " + (KINDS[c.kind] || c.kind));
     head.appendChild(title);
     if (c.fixed) head.appendChild(el("span", "badge fixed", "fixed"));
-    head.appendChild(el("span", "badge", c.lang));
+    head.appendChild(langBadge(c.lang));
     head.appendChild(el("span", "when", "last " + c.last_seen.replace("T", " ").replace("Z", "")));
     li.appendChild(head);
     li.appendChild(el("p", "nearest", c.nearest ? "Nearest entry: " + c.nearest.title +
@@ -140,7 +181,14 @@
     text.appendChild(el("q", null, ex.text));
     if (ex.count > 1) text.appendChild(el("span", "count", " × " + ex.count));
     li.appendChild(text);
-    if (ex.answered_with) li.appendChild(el("p", "meta", "Answered with: " + ex.answered_with.title));
+    if (ex.answered_with) {
+      var was = el("p", "meta", "Answered with: " + ex.answered_with.title + " ");
+      var fix = el("button", "link", "Edit this answer");
+      fix.type = "button";
+      fix.addEventListener("click", function () { openEditor(ex.answered_with.id, c.lang); });
+      was.appendChild(fix);
+      li.appendChild(was);
+    }
     if (ex.comment) li.appendChild(el("p", "meta", "Visitor's comment: " + ex.comment));
     if (ex.answered_now) {
       li.appendChild(el("p", "now", "✓ The bot now answers: " + ex.answered_now.title));
@@ -174,7 +222,7 @@
     input.setAttribute("list", "entry-titles");
     input.autocomplete = "off";
     input.required = true;
-    input.addEventListener("focus", function () { fillTitles(c.lang); });
+    input.addEventListener("focus", function () { fillTitles(c.lang, "entry-titles"); });
     var submit = el("button", null, "Add");
     submit.type = "submit";
     form.appendChild(label);
@@ -183,7 +231,7 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       loadEntries(c.lang).then(function (list) {
-        var chosen = list.filter(function (e) { return label_of(e) === input.value || e.id === input.value; })[0];
+        var chosen = chosenEntry(list, input.value);
         if (!chosen) { say("Choose an entry from the list."); input.focus(); return; }
         addAlternate(chosen.id, ex.text, c.lang);
       });
@@ -194,17 +242,21 @@
 
   function label_of(e) { return e.title + " [" + e.id + "]"; }
 
-  function fillTitles(lang) {
-    loadEntries(lang).then(function (list) {
-      var dl = $("entry-titles");
-      if (dl.getAttribute("data-lang") === lang) return;
+  function chosenEntry(list, value) {
+    return list.filter(function (e) { return label_of(e) === value || e.id === value; })[0];
+  }
+
+  function fillTitles(lang, listId) {
+    return loadEntries(lang).then(function (list) {
+      var dl = $(listId);
+      if (dl.shown === list) return;   // the same list (reloaded after every change)
       dl.textContent = "";
       list.forEach(function (e) {
         var option = document.createElement("option");
         option.value = label_of(e);
         dl.appendChild(option);
       });
-      dl.setAttribute("data-lang", lang);
+      dl.shown = list;
     });
   }
 
@@ -261,10 +313,79 @@
   function act(promise, done) {
     say("Saving…");
     promise.then(function (r) {
+      entries = {};   // an entry added, retitled or restored away
       return Promise.all([showClusters(), showVersions(), knowledge()]).then(function () {
         say((r && r.note) || done);
       });
     }).catch(failed);
+  }
+
+  // -- each unanswered message, with its language -------------------------------------------
+
+  function showUnanswered() {
+    return call("GET", "/api/v1/admin/unanswered?limit=20&" + filter()).then(function (data) {
+      var body = $("unanswered-rows");
+      body.textContent = "";
+      $("unanswered-count").textContent = data.total ? "The newest " + data.items.length + " of " +
+        data.total + "." : "Nothing unanswered.";
+      data.items.forEach(function (item) {
+        var tr = el("tr");
+        tr.appendChild(el("td", null, item.created_at.replace("T", " ").replace("Z", "")));
+        var lang = el("td");
+        lang.appendChild(langBadge(item.lang));
+        tr.appendChild(lang);
+        tr.appendChild(el("td", "text", item.text));
+        tr.appendChild(el("td", null, item.best_id ? item.best_id + " (" + item.best_score.toFixed(2) + ")" : "none"));
+        body.appendChild(tr);
+      });
+    });
+  }
+
+  // -- fixing an answer ----------------------------------------------------------------------
+
+  var editing = null;   // {id, lang} of the text in the form
+
+  function openEditor(id, lang) {
+    select($("tab-answers"));
+    $("edit-lang").value = lang;
+    loadEntries(lang).then(function (list) {
+      var chosen = chosenEntry(list, id);
+      $("edit-entry").value = chosen ? label_of(chosen) : id;
+      openEntry();
+    }).catch(failed);
+  }
+
+  function openEntry() {
+    var lang = $("edit-lang").value;
+    return loadEntries(lang).then(function (list) {
+      var chosen = chosenEntry(list, $("edit-entry").value);
+      if (!chosen) { say("Choose an entry from the list."); $("edit-entry").focus(); return; }
+      return fetch("/api/v1/faq/" + encodeURIComponent(chosen.id) + "?lang=" + encodeURIComponent(lang))
+        .then(function (r) { return r.json(); }).then(function (entry) {
+          var has = entry.lang === lang;   // else the entry's own language stands in
+          editing = { id: chosen.id, lang: lang };
+          $("edit-title").value = has ? entry.title : "";
+          $("edit-answer").value = has ? entry.answer : "";
+          $("edit-note").textContent = has
+            ? "Editing “" + entry.title + "” [" + entry.id + "] in " + langName(lang) + "."
+            : "“" + entry.title + "” [" + entry.id + "] has no " + langName(lang) + " text yet: " +
+              "write its title and answer in " + langName(lang) + ".";
+          $("edit").hidden = false;
+          say("");
+          $("edit-answer").focus();
+        });
+    }).catch(failed);
+  }
+
+  function saveEntry(event) {
+    event.preventDefault();
+    if (!editing) return;
+    act(call("PATCH", "/api/v1/admin/entries/" + encodeURIComponent(editing.id), {
+      lang: editing.lang, title: $("edit-title").value, answer: $("edit-answer").value
+    }).then(function (r) {
+      $("edit-entry").value = label_of(r.entry);
+      return r.changed ? r : Object.assign(r, { note: "Nothing changed." });
+    }), "Saved: the bot answers with the new text now.");
   }
 
   // -- versions and the knowledge file's state --------------------------------------------
@@ -301,6 +422,7 @@
 
   function knowledge() {
     return call("GET", "/api/v1/admin/knowledge").then(function (k) {
+      fillLanguages(k.languages);
       var box = $("knowledge");
       box.hidden = k.state === "ok";
       box.textContent = k.state === "ok" ? "" : "The knowledge file on disk cannot be used, so the " +
@@ -312,7 +434,7 @@
   // The server builds the CSV (the same function as `chatbot unanswered --csv`), so formulas a
   // visitor typed are neutralised in one place for every export.
   function csv() {
-    fetch("/api/v1/admin/unanswered.csv?limit=100000", {
+    fetch("/api/v1/admin/unanswered.csv?limit=100000&" + filter(), {
       headers: { Authorization: "Bearer " + token() }
     }).then(function (r) {
       if (!r.ok) throw new Error("The server answered " + r.status + ".");
@@ -327,8 +449,10 @@
 
   // -- tabs (WAI-ARIA tabs: arrow keys move between them) ---------------------------------
 
+  var TABS = ["tab-review", "tab-answers", "tab-versions"];
+
   function select(tab) {
-    ["tab-review", "tab-versions"].forEach(function (id) {
+    TABS.forEach(function (id) {
       var t = $(id), on = t === tab;
       t.setAttribute("aria-selected", String(on));
       t.tabIndex = on ? 0 : -1;
@@ -337,19 +461,23 @@
     tab.focus();
   }
 
-  ["tab-review", "tab-versions"].forEach(function (id, i, all) {
+  TABS.forEach(function (id, i, all) {
     $(id).addEventListener("click", function () { select($(id)); });
     $(id).addEventListener("keydown", function (event) {
-      if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      var step = { ArrowRight: 1, ArrowLeft: all.length - 1 }[event.key];
+      if (step) {
         event.preventDefault();
-        select($(all[(i + 1) % all.length]));
+        select($(all[(i + step) % all.length]));
       }
     });
   });
 
   function start() {
     say("Loading…");
-    Promise.all([showStats(), showClusters(), showVersions(), knowledge()]).then(function () {
+    // The languages first: the filter and the editor offer the knowledge file's.
+    knowledge().then(function () {
+      return Promise.all([showStats(), showClusters(), showUnanswered(), showVersions()]);
+    }).then(function () {
       $("login").hidden = true;
       $("app").hidden = false;
       say("");
@@ -363,6 +491,13 @@
     start();
   });
   $("days").addEventListener("change", function () { showStats().catch(failed); });
+  $("lang").addEventListener("change", function () {
+    Promise.all([showClusters(), showUnanswered()]).catch(failed);
+  });
+  $("edit-lang").addEventListener("change", function () { fillTitles($("edit-lang").value, "edit-titles"); });
+  $("edit-entry").addEventListener("focus", function () { fillTitles($("edit-lang").value, "edit-titles"); });
+  $("pick").addEventListener("submit", function (event) { event.preventDefault(); openEntry(); });
+  $("edit").addEventListener("submit", saveEntry);
   $("csv").addEventListener("click", csv);
   if (token()) start();
 })();

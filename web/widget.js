@@ -34,6 +34,8 @@
       yes: "Yes",
       no: "No",
       thanks: "Thanks for your feedback.",
+      why: "What were you looking for? (optional)",
+      skip: "Skip",
       error: "Sorry, I couldn't reach the clinic's assistant. Please try again.",
       unavailable: "Sorry, the chat isn't available on this site right now. Please contact the clinic directly.",
       retry: "Retry",
@@ -64,6 +66,8 @@
       yes: "Evet",
       no: "Hayır",
       thanks: "Geri bildiriminiz için teşekkürler.",
+      why: "Ne arıyordunuz? (isteğe bağlı)",
+      skip: "Geç",
       error: "Üzgünüm, asistana ulaşılamadı. Lütfen tekrar deneyin.",
       unavailable: "Üzgünüm, sohbet şu anda bu sitede kullanılamıyor. Lütfen klinikle doğrudan iletişime geçin.",
       retry: "Tekrar dene",
@@ -78,6 +82,7 @@
     },
   };
   var STORE_KEY = "clinic-chat:v1";
+  var MAX_CHARS = 500; // the API's default CHATBOT_MAX_MESSAGE_CHARS, for messages and comments
   // Read now: document.currentScript is only set while this file first runs.
   var SCRIPT = document.currentScript;
 
@@ -418,7 +423,7 @@
     input.id = "cc-input";
     input.name = "message";
     input.rows = 1;
-    input.maxLength = 500;
+    input.maxLength = MAX_CHARS;
     input.placeholder = t.placeholder;
     input.setAttribute("autocomplete", "off");
     input.setAttribute("enterkeyhint", "send");
@@ -522,9 +527,9 @@
 
     function feedback(container, message) {
       var box = el("div", "cc-feedback");
+      container.appendChild(box);
       if (message.feedback) {
         box.appendChild(el("span", null, t.thanks));
-        container.appendChild(box);
         return;
       }
       box.appendChild(el("span", null, t.helpful));
@@ -536,20 +541,71 @@
           message.feedback = pair[1] ? "yes" : "no";
           save();
           var refocus = box.contains(root.activeElement);
-          box.textContent = "";
-          var thanks = el("span", null, t.thanks);
-          thanks.tabIndex = -1;
-          box.appendChild(thanks);
-          if (refocus) thanks.focus(); // focus must not fall back to <body>
-          fetch(origin + "/api/v1/feedback", {
-            method: "POST",
-            headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ query_id: message.queryId, helpful: pair[1] }),
-          }).catch(function () { /* feedback is best effort */ });
+          // The vote counts at once, whether or not a comment follows.
+          var sent = vote(message, pair[1], null);
+          if (pair[1]) thank(box, refocus);
+          else askWhy(box, message, sent, refocus);
         });
         box.appendChild(b);
       });
-      container.appendChild(box);
+    }
+
+    function vote(message, helpful, comment) {
+      return fetch(origin + "/api/v1/feedback", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ query_id: message.queryId, helpful: helpful, comment: comment }),
+      }).catch(function () { /* feedback is best effort */ });
+    }
+
+    function thank(box, refocus) {
+      box.textContent = "";
+      var thanks = el("span", null, t.thanks);
+      thanks.tabIndex = -1;
+      box.appendChild(thanks);
+      if (refocus) thanks.focus(); // focus must not fall back to <body>
+    }
+
+    // After "not helpful": one optional line. Enter sends it, Escape or "Skip" leaves it out.
+    var whyCount = 0;
+    function askWhy(box, message, sent, refocus) {
+      box.textContent = "";
+      var form = el("form", "cc-why");
+      var id = "cc-why-" + (++whyCount);
+      var label = el("label", null, t.why);
+      label.htmlFor = id;
+      var field = el("input", "cc-why-input");
+      field.id = id;
+      field.type = "text";
+      field.maxLength = MAX_CHARS;
+      field.setAttribute("autocomplete", "off");
+      field.setAttribute("enterkeyhint", "send");
+      var sendWhy = el("button", "cc-feedback-btn", t.send);
+      sendWhy.type = "submit";
+      var skip = el("button", "cc-feedback-btn", t.skip);
+      skip.type = "button";
+      function done() { thank(box, box.contains(root.activeElement)); }
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var comment = field.value.trim();
+        // After the vote itself: a later vote replaces an earlier one, so the order matters.
+        if (comment) sent.then(function () { vote(message, false, comment); });
+        done();
+      });
+      skip.addEventListener("click", done);
+      field.addEventListener("keydown", function (event) {
+        if (event.key === "Escape" || event.key === "Esc") {
+          event.preventDefault();
+          event.stopPropagation(); // skips the comment; the panel stays open
+          done();
+        }
+      });
+      form.appendChild(label);
+      form.appendChild(field);
+      form.appendChild(sendWhy);
+      form.appendChild(skip);
+      box.appendChild(form);
+      if (refocus) field.focus();
     }
 
     function render(message) {
