@@ -51,6 +51,8 @@ ADVERSARIAL = {
     "number words": "five " * 100,
     "one long word": "a" * 500,
     "street words": "Cad. No:1 " * 50,
+    "filler letters between digits": "1 x 2 x " * 63,
+    "initials before surnames": "J. Park R " * 50,
 }
 
 

@@ -730,6 +730,7 @@ HANDLE = re.compile(r"(?<![\w.@/])@\w(?:[\w.]{0,29}\w)?")
 NETWORK_HANDLE = re.compile(r"(?<![\w.@/#])(?:[^\W\d_][\w.]{1,31}#\d{4}|u/[\w-]{3,20})(?![\w#/])")
 
 
+HANDLE_BEFORE = re.compile(r"(?<![\w.@])([\w.]{3,30}?)\.?\s+(?:(\w+)\s+)?$")
 HANDLE_WORD = re.compile(r"[\w.]+(?::\.?[\w.]+)*(?:'\w+)?")   # also Skype's "live:.cid.7e3f"
 
 
@@ -748,7 +749,8 @@ def handles(view: View, lex: Lexicon) -> None:
         pos = view.words[t.n + size - 1].end
         strong = view.text[pos:pos + 2].lstrip().startswith(":")
         # Before the cue: "john.b.hartley on skype" (only what looks like a user name).
-        before = re.search(r"(?<![\w.@])([\w.]{3,30}?)\.?\s+(?:(\w+)\s+)?$", view.text[:t.start])
+        # (within a bounded look back: a message of many cue words stays linear)
+        before = HANDLE_BEFORE.search(view.text, max(0, t.start - 64), t.start)
         if before and re.search(r"[._\d]", before.group(1)) and re.search(
                 r"[^\W\d_]", before.group(1)) and MASK not in before.group(1) and (
                 before.group(2) is None or fold(before.group(2)) in fillers):
@@ -1181,9 +1183,10 @@ def numbers(view: View, lex: Lexicon) -> None:
     if split.phone_ends:
         words = "|".join(sorted(map(re.escape, lex.words["phone_extension"]), key=len,
                                 reverse=True))
+        extension = re.compile(rf"(?i)[\s,]{{1,2}}(?:{words})\.?[\s:.]{{0,2}}\d{{1,5}}(?!\d)")
+        folded = _folded(view)     # once: each extension lies after the ones claimed before
         for end in split.phone_ends:
-            m = re.compile(rf"(?i)[\s,]{{1,2}}(?:{words})\.?[\s:.]{{0,2}}\d{{1,5}}(?!\d)").match(
-                _folded(view), end) if words else None
+            m = extension.match(folded, end) if words else None
             if m:
                 view.claim(end, m.end(), "[phone]")
     for end in split.card_ends:
@@ -1419,7 +1422,8 @@ def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozen
 
 
 def _sentence_start(view: View, t: Token) -> bool:
-    before = view.text[:t.start].rstrip(" \t\"'(«“-")
+    # (a bounded look back keeps a message of many names linear)
+    before = view.text[max(0, t.start - 40):t.start].rstrip(" \t\"'(«“-")
     # An initial's dot ends no sentence: "T. Şen".
     return not before or before[-1] in ".!?\n:;" and not re.search(r"(?<!\w)[A-Z]\.$", before)
 
@@ -1686,8 +1690,9 @@ def names(view: View, lex: Lexicon) -> None:
         # A known surname after an initial that opens a signature or a clause ("- J. Park"), or
         # after a capitalised word ("Christian Bauer"): a surname beside a name is one.
         if len(p.text) == 1 and p.text.isupper():
-            if re.fullmatch(r"\.[ \t]{1,2}", view.text[p.end:t.start]) and re.search(
-                    r"(?:^|[-—–,;:(]\s*)$", view.text[:p.start]):
+            before = view.text[max(0, p.start - 4):p.start]
+            if re.fullmatch(r"\.[ \t]{1,2}", view.text[p.end:t.start]) and (
+                    re.search(r"[-—–,;:(]\s*$", before) or p.start <= 4 and not before.strip()):
                 mark[i - 1] = mark[i] = True
         elif "word" not in kinds(i) and adjacent(i - 1, i) and p.capital and usable(i - 1) \
                 and p.fold not in titles and p.stem not in lex.places:
