@@ -1404,7 +1404,8 @@ def _abbreviation(tokens: list[Token], k: int, lex: Lexicon) -> bool:
         return False
     t = tokens[k]
     return len(t.stem) <= 3 or bool(_match_phrase(tokens, k, "street", lex)
-                                    or _match_phrase(tokens, k, "unit", lex))
+                                    or _match_phrase(tokens, k, "unit", lex)) or (
+        t.capital and t.stem.endswith(tuple(lex.words["street_suffixes"])))    # "Hauptstr. 5"
 
 
 def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozenset) -> bool:
@@ -1428,6 +1429,7 @@ def _sentence_start(view: View, t: Token) -> bool:
     return not before or before[-1] in ".!?\n:;" and not re.search(r"(?<!\w)[A-Z]\.$", before)
 
 
+TURKISH_ONLY = re.compile("[çğışÇĞİŞ]")
 NAME_GAP = re.compile(r"[ \t]{1,3}|-")     # "Ayşe Yılmaz", "Anna-Lena", "Müller-Weiss"
 CUE_GAP = re.compile(r"[\s:,\-\"'“]{0,4}")
 TITLE_GAP = re.compile(r"\.?[\s:,\-\"'“]{0,3}")   # "Dr. Özer", "Mrs. Hoffmann"
@@ -1460,9 +1462,11 @@ def names(view: View, lex: Lexicon) -> None:
         t = tokens[k]
         found = lex.names.get(t.stem)
         # Folding lets "ayse" be Ayşe; a word written with letters the name lacks is another
-        # word: "yaşın" (your age) is not Yasin.
+        # word: "yaşın" (your age) is not Yasin. A foreign name the list spells in ASCII keeps
+        # its own letters when capitalised: "Müller" is Muller.
         stem_text = t.text[:t.stem_end - t.start]
-        if found and not stem_text.isascii() and _lower(stem_text) not in lex.spellings:
+        if found and not stem_text.isascii() and _lower(stem_text) not in lex.spellings and not (
+                t.capital and "lang:tr" not in found and not TURKISH_ONLY.search(stem_text)):
             found = None
         if found is None and len(t.stem) >= 5 and t.stem_end == t.end:
             # A case ending without an apostrophe, in the name's own language: "Ayşeyim".
@@ -1485,8 +1489,9 @@ def names(view: View, lex: Lexicon) -> None:
 
     def usable(k: int, labelled: bool = False, cued: bool = False) -> bool:
         t = tokens[k]
-        if blocked[k] or len(t.stem) < 2:
-            return False
+        if blocked[k] or len(t.stem) < 2 or view.text[max(0, t.start - 2):t.start] in (
+                MASK + "'", MASK + "’"):
+            return False    # a case ending left after an earlier pass: "[name]'yi"
         # A stop word is no name ("can", "will"), unless capitalised and a known name ("Will"),
         # mid-sentence or in a form's field ("Hastanın adı: Can Erdem"), or a given name alone
         # right after an introduction ("ismim can, 12 yaşındayım").
@@ -1735,7 +1740,7 @@ def names(view: View, lex: Lexicon) -> None:
     # In lower case a dash still signs with a given name: "... is that normal? - mike".
     last = signed - 1
     if signed and "first" in kinds(last) and usable(last) and re.search(
-            r"(?:^|\s)[-—–]\s*$", view.text[:tokens[last].start]) and not re.search(
+            r"(?:^|\s)[-—–]{1,2}\s*$", view.text[:tokens[last].start]) and not re.search(
             r"[^\W\d_]", view.text[tokens[last].end:tail_note]):
         mark[last] = True
 
@@ -1768,9 +1773,12 @@ def names(view: View, lex: Lexicon) -> None:
     # A name found once is a name wherever the message repeats it ("ben sevval, sevval tas").
     # A name that is also a word repeats as a name mid-sentence capitalised, or in lower case
     # if it was found so ("i'm lee. just lee"; not "umut ediyorum ... Adım Umut"), with an
-    # apostrophe ending ("deniz'in dizi ... Deniz Şahin"), or opening a sentence alone or
-    # before a name ("first name Ash. Ash Gray."); not as a sentence's first word before an
-    # everyday one ("Deniz ben. Deniz kenarında").
+    # apostrophe ending ("deniz'in dizi ... Deniz Şahin"), or capitalised opening a sentence
+    # ("first name Ash. Ash Gray.", "Sam Smith here. Sam has asthma"); an everyday Turkish word
+    # there only alone or before a name: "Deniz ben. Deniz kenarında" is the sea.
+    def everyday_tr(k: int) -> bool:
+        return "lang:tr" in kinds(k) and "enword" not in kinds(k)
+
     found_names = {tokens[k].stem for k in range(n) if mark[k] and "word" not in kinds(k)}
     found_words = {tokens[k].stem for k in range(n) if mark[k]} - found_names
     found_lower = {tokens[k].stem for k in range(n) if mark[k] and tokens[k].text.islower()}
@@ -1778,8 +1786,9 @@ def names(view: View, lex: Lexicon) -> None:
         t = tokens[k]
         if not mark[k] and (t.stem in found_names or t.stem in found_words and (
                 not _sentence_start(view, t) and (t.capital or t.stem in found_lower)
-                or t.stem_end != t.end or t.capital and (delimited(k) or k + 1 < n and adjacent(
-                    k, k + 1) and (mark[k + 1] or tokens[k + 1].capital)))) and usable(k):
+                or t.stem_end != t.end or t.capital and (everyday_tr(k) <= (delimited(k) or (
+                    k + 1 < n and adjacent(k, k + 1) and (mark[k + 1] or tokens[k + 1].capital)))
+                ))) and usable(k):
             mark[k] = True
             if k + 1 < n and grows(k, k + 1):
                 mark[k + 1] = True
