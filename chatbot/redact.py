@@ -246,10 +246,11 @@ _UNIFORM.update({c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
 _UNIFORM.update({0xFE6B: "@", 0x3000: " ", 0x2024: ".", 0xFE52: ".", 0x2027: "."})
 
 
-# A letter O (or l, I) for a digit: inside a number ("9O2"), at a group's edge ("O7O"), or alone
-# between digits ("532 O 4 4").
-DIGIT_LOOKALIKE = re.compile(r"(?<=\d)[OoIl](?=\d)|(?<![\w])[Oo](?=\d{3})|(?<=\d)[Oo](?!\w)"
-                             r"|(?<!\w)[Oo](?=\d)|(?<=\d )[Oo](?= \d)")
+# A letter O (or l, I) for a digit: inside a number ("0544 9O2") or before three digits.
+DIGIT_LOOKALIKE = re.compile(r"(?<=\d)[OoIl](?=\d)|(?<![\w])[Oo](?=\d{3})")
+# A run of digits and letters O with single separators between ("77 OO 9OO 456", "5 35 O7O",
+# "0 7 7 O O 9"): with four digits or more in it, every O in it is a zero.
+NUMBERISH = re.compile(r"(?<!\w)[\dOo](?:[\dOo]|[ .-](?=[\dOo]))*(?!\w)")
 
 
 @dataclass(slots=True)
@@ -272,6 +273,9 @@ class View:
         base = text if text.isascii() else text.translate(_UNIFORM)
         # A letter for a digit inside a number: "0544 9O2 37 61" (same length, so no map).
         base = DIGIT_LOOKALIKE.sub(lambda m: "0" if m.group() in "Oo" else "1", base)
+        if "O" in base or "o" in base:
+            base = NUMBERISH.sub(lambda m: m.group().replace("O", "0").replace("o", "0") if sum(
+                c.isdigit() for c in m.group()) >= 4 else m.group(), base)
         # A placeholder from an earlier pass is masked before anything reads the words: its
         # word ("[handle]") must not act as a cue.
         base = PLACEHOLDER.sub(lambda m: MASK * len(m.group()), base)
@@ -904,18 +908,28 @@ MEDICAL_YEARS = 15     # an exam or surgery a visitor asks about is seldom older
 
 def _claim_date(view: View, start: int, end: int, lex: Lexicon, year: str) -> None:
     """Claim a whole date, unless it is an exam's, a surgery's or a report's ("MRI on
-    14/03/2024", "MR 12.01.2025 tarihinde çekildi", "report dated 2023-11-05") with no birth
-    cue near: such a date is medical history staff need, not the visitor's identity. A birth
-    cue wins, and a date with neither stays redacted (unsure: redact)."""
-    # A birth cue anywhere in the clause before ("my DOB is wrong on the report, it should be
-    # 30.06.1972") or right after; a date too old for a recent exam (a birth year).
-    if _cue_before(view, start, "date_cue", lex, window=100, last=14) or _cue_after_birth(
-            view, end, lex) or not date.today().year - MEDICAL_YEARS <= _year(year):
-        view.claim(start, end, "[date]")
-        return
-    before = [fold(w) for w in CUE_WORD.findall(view.text[max(0, start - 40):start])][-4:]
+    14/03/2024", "MR 12.01.2025 tarihinde çekildi", "report dated 2023-11-05"): such a date is
+    medical history staff need, not the visitor's identity. A birth cue before it still waiting
+    for its date ("my DOB on the report is ...") or right after it, a date too old for a recent
+    exam, or no exam word by it: redacted (unsure: redact). "My date of birth is 09/10/1985 and
+    my MRI was 09/10/2024" keeps the second."""
+    seen = list(CUE_WORD.finditer(view.text, max(0, start - 100), start))[-14:]
+    words = [fold(m.group()) for m in seen]
     after = [fold(w) for w in CUE_WORD.findall(view.text[end:end + 30])][:3]
-    if any(_medical_word(w, lex) for w in before + after):
+
+    def event(ws: list[str], i: int) -> bool:     # also "x-ray", two words to CUE_WORD
+        return _medical_word(ws[i], lex) or i > 0 and _medical_word(ws[i - 1] + "-" + ws[i], lex)
+
+    birth = max((i for i in range(len(words)) if any(
+        kind == "date_cue" and tuple(words[i:i + len(p)]) == p
+        for kind, p in lex.phrase_index.get(words[i], ()))), default=-1)
+    # (a birth cue is answered once a date follows it: that date is claimed, masked)
+    waiting = birth >= 0 and not re.search(r"[\d\ufffc]", view.text[seen[birth].end():start])
+    medical = max((i for i in range(len(words)) if event(words, i)), default=-1)
+    near = medical >= len(words) - 3 and medical > birth or any(
+        event(after, i) for i in range(len(after)))
+    if near and not waiting and not _cue_after_birth(view, end, lex) and \
+            date.today().year - MEDICAL_YEARS <= _year(year):
         view.mask(start, end)       # kept, and no later recogniser reads it as a number
     else:
         view.claim(start, end, "[date]")
