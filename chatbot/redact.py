@@ -125,8 +125,8 @@ CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "s
 WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
              "name_origin", "year_words", "institution", "name_correction", "phone_extension",
-             "doctor_title", "medical_event", "greeting", "name_tail", "relation_after",
-             "name_and")
+             "doctor_title", "medical_event", "event_suffixes", "greeting", "name_tail",
+             "relation_after", "name_and")
 
 
 @lru_cache(maxsize=1)
@@ -248,9 +248,10 @@ _UNIFORM.update({0xFE6B: "@", 0x3000: " ", 0x2024: ".", 0xFE52: ".", 0x2027: "."
 
 # A letter O (or l, I) for a digit: inside a number ("0544 9O2") or before three digits.
 DIGIT_LOOKALIKE = re.compile(r"(?<=\d)[OoIl](?=\d)|(?<![\w])[Oo](?=\d{3})")
-# A run of digits and letters O with single separators between ("77 OO 9OO 456", "5 35 O7O",
-# "0 7 7 O O 9"): with four digits or more in it, every O in it is a zero.
-NUMBERISH = re.compile(r"(?<!\w)[\dOo](?:[\dOo]|[ .-](?=[\dOo]))*(?!\w)")
+# A run of digits and letters O (or l) with separators between ("77 OO 9OO 456", "5 35 O7O",
+# "0 7 7 O O 9", "O5O5 l23"): with four digits or more in it, every O is a zero, every l a one.
+LOOKALIKES = str.maketrans("Ool", "001")
+NUMBERISH = re.compile(r"(?<!\w)[\dOol](?:[\dOol]|[ .-]{1,3}(?=[\dOol]))*(?!\w)")
 
 
 @dataclass(slots=True)
@@ -273,8 +274,8 @@ class View:
         base = text if text.isascii() else text.translate(_UNIFORM)
         # A letter for a digit inside a number: "0544 9O2 37 61" (same length, so no map).
         base = DIGIT_LOOKALIKE.sub(lambda m: "0" if m.group() in "Oo" else "1", base)
-        if "O" in base or "o" in base:
-            base = NUMBERISH.sub(lambda m: m.group().replace("O", "0").replace("o", "0") if sum(
+        if "O" in base or "o" in base or "l" in base:
+            base = NUMBERISH.sub(lambda m: m.group().translate(LOOKALIKES) if sum(
                 c.isdigit() for c in m.group()) >= 4 else m.group(), base)
         # A placeholder from an earlier pass is masked before anything reads the words: its
         # word ("[handle]") must not act as a cue.
@@ -691,7 +692,8 @@ def emails(view: View, lex: Lexicon) -> None:
                 pos = m.start(3)
     # The at-sign alone with a provider after it: "ayse_kaya85 @ gmail"
     if "@" in view.text:
-        for m in re.finditer(r"(?<![\w.+-])[\w.+-]+\s*@\s*[\w-]+(?:\.[\w-]+)*", view.text):
+        for m in re.finditer(r"(?<![\w.+-])[\w.+-]+(?:@\s*|\s+@\s+)[\w-]+(?:\.[\w-]+)*",
+                             view.text):
             view.claim(m.start(), m.end(), "[email]")
     # No at-sign at all, but a mail provider and a domain ending: "hakankilic1978 gmail com".
     if any(t.fold in lex.providers for t in view.words):
@@ -719,6 +721,8 @@ def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern
     plain_at = "@" in m.group(2)
     domain = [fold(x) for x in dot.split(m.group(3))]
     last = domain[-1]
+    if re.fullmatch(r"\s+@", m.group(2)) and not (last in lex.tlds or domain[0] in lex.providers):
+        return None     # "my IG is @coach.emre": a handle after a word, no address
     if plain_at or (len(domain) > 1 and last in lex.tlds) or domain[0] in lex.providers \
             or domain[0] in lex.mail_hosts:
         end = m.end()
@@ -940,7 +944,7 @@ def _medical_word(word: str, lex: Lexicon) -> bool:
     events = lex.words["medical_event"]
     stem = word.split("'")[0]
     return stem in events or any(
-        stem[:cut] in events and stem[cut:] in lex.name_suffixes.get("tr", ())
+        stem[:cut] in events and stem[cut:] in lex.words["event_suffixes"]
         for cut in range(2, len(stem)))
 
 
@@ -1223,6 +1227,10 @@ def _match_phrase(tokens: list[Token], i: int, key: str, lex: Lexicon) -> int:
     return size
 
 
+# A street with no street word, its door number, a postcode and a town: "Am Markt 3, 04109
+# Leipzig", "Via Roma 10, 00184 Roma" (a four-digit year is no postcode: "Grade 2, 2024 MRI").
+CONTINENTAL = re.compile(r"(?<!\w)(?:[A-ZÀ-ÖØ-Þ][^\W\d_]*\.?[ \t]){1,3}\d{1,4}[A-Za-z]?,[ \t]*"
+                         r"(?!(?:19|20)\d\d\b)\d{4,5}(?:-\d{3})?[ \t]+[A-ZÀ-ÖØ-Þ][a-zß-ÿ]+")
 UK_POSTCODE = re.compile(r"(?i)(?<!\w)[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)")
 
 
@@ -1303,6 +1311,8 @@ def addresses(view: View, lex: Lexicon) -> None:
     for m in re.finditer(r"(?<![\d.])\d{5}\s+([^\W\d_]+)", view.text):
         if fold(m.group(1)) in lex.places:
             claimed.append((m.start(), m.end()))
+    for m in CONTINENTAL.finditer(view.text):
+        claimed.append((m.start(), m.end()))
     if view.cue_kinds & {"residence", "residence_after"}:
         claimed += _residences(view, tokens, lex)
     for start, end in claimed:
@@ -1396,8 +1406,8 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
             k += 1          # a state and its ZIP code: "IL 62704"
         elif t.fold in stop:
             break
-        elif t.capital and re.search(r"(?<![\d.,])\d{4,5}\s{1,2}$",
-                                     view.text[max(0, pos - 7):t.start]):
+        elif t.capital and re.search(r"(?<![\d.,])\d{4,5}(?:-\d{3})?\s{1,2}$",
+                                     view.text[max(0, pos - 11):t.start]):
             k += 1          # a town after its postcode: "80331 München", "1012 Amsterdam"
         elif t.capital and (loose or (k + 1 < len(tokens) and (
                 _match_phrase(tokens, k + 1, "street", lex) or tokens[k + 1].stem in lex.places))):

@@ -130,8 +130,10 @@ def test_personal_data_is_stored_nowhere(server, database):
     for row in rows:
         assert not leaks(row["text"] or "", expected.get(row["id"], [])), row["text"]
         assert "ayse" not in str(row["session_id"]) and "0532" not in str(row["session_id"])
+        # (a year alone would match a timestamp's microseconds: ".195221" holds "1952")
         assert not leaks(" ".join(str(v) for v in row.values() if v is not None),
-                         [item for item in expected.get(row["id"], []) if len(item) >= 4])
+                         [item for item in expected.get(row["id"], []) if len(item) >= 4
+                          and not (item.isdigit() and len(item) < 6)])
     _check_journal(server, expected)    # and after: what it still holds
 
     admin_csv = server.request("GET", "/api/v1/admin/unanswered.csv?limit=100000", headers=ADMIN)

@@ -145,6 +145,15 @@ SHAPES = [
     ("https://www.instagram.com/ayse.kaya/", ["ayse.kaya"]),
     ("facebook.com/ayse.kaya.123 üzerinden yazın", ["ayse.kaya.123"]),
     ("my twitter is @john_smith85", ["john_smith85"]),
+    ("my IG is @coach.emre", ["coach.emre"]),
+    ("twitch: runner_girl42, discord kneeguy#1190, reddit u/lena_knees",
+     ["runner_girl42", "kneeguy", "1190", "lena_knees"]),
+    # Numbers dodging filters, ids by their cue.
+    ("tel: O5O5 l23 45 67", ["O5O5", "l23 45 67"]),
+    ("numaram 05x32x418x77x09", ["05x32x418x77x09"]),
+    ("claim # 00012345, group 0045", ["00012345", "0045"]),
+    # An address with no street word: name, door number, postcode, town.
+    ("Am Markt 3, 04109 Leipzig", ["Markt 3", "04109", "Leipzig"]),
 ]
 
 
