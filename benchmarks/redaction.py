@@ -28,7 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chatbot.redact import redact  # noqa: E402
+from chatbot.redact import redact, serve  # noqa: E402
+
+# The red-team lists were written for the first customer: the redactor serves its clinic, as the
+# app does once it has loaded the knowledge file (its doctor's name is kept).
+_clinic = json.loads((ROOT / "data" / "faq.json").read_text(encoding="utf-8"))["clinic"]
+serve(*_clinic["name"].values(), *_clinic["doctor"].values())
 
 CLINICAL = ("My knee has been hurting for 3-6 months, the MRI showed bone marrow edema at the "
             "medial femoral condyle. I take 400 mg ibuprofen twice a day, my fever was 38.5 "
@@ -46,6 +51,8 @@ ADVERSARIAL = {
     "number words": "five " * 100,
     "one long word": "a" * 500,
     "street words": "Cad. No:1 " * 50,
+    "filler letters between digits": "1 x 2 x " * 63,
+    "initials before surnames": "J. Park R " * 50,
 }
 
 

@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import knowledge, language
+from . import knowledge, language, redact
 from .dialogue import Chatbot
 from .errors import KnowledgeError
 from .matcher import Vocabulary
@@ -140,7 +140,13 @@ class LiveBot:
                 data = local.read_bytes()   # a language added by this very change
             vocabularies[code] = Vocabulary.loads(data, local, language.load(code)) \
                 if data is not None else None
-        return Chatbot(kb, vocabularies, **self._options)
+        bot = Chatbot(kb, vocabularies, **self._options)
+        # The redactor keeps the clinic's own doctor's name where a visitor names them.
+        clinic = kb.clinic
+        redact.serve(clinic.name, clinic.doctor, *(local.get(key) for local in
+                                                   clinic.translations.values()
+                                                   for key in ("name", "doctor")))
+        return bot
 
     def _broken(self, stamp: tuple, problems: list[str], digest: str | None = None) -> bool:
         if problems != self.problems:

@@ -124,7 +124,9 @@ CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "s
             "name_here")
 WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
-             "name_origin", "year_words", "institution", "name_correction", "phone_extension")
+             "name_origin", "year_words", "institution", "name_correction", "phone_extension",
+             "doctor_title", "medical_event", "event_suffixes", "greeting", "name_tail",
+             "relation_after", "name_and")
 
 
 @lru_cache(maxsize=1)
@@ -214,6 +216,24 @@ def lexicon() -> Lexicon:
         cue_spellings={k: frozenset(v) for k, v in spelled.items()})
 
 
+# The words of the clinic's own names (its doctors', its own): no visitor's personal data. Set by
+# serve() from the knowledge file's clinic block, whenever the app (re)loads it.
+_clinic: frozenset[str] = frozenset()
+
+
+def serve(*names: str | None) -> None:
+    """Tell the redactor the clinic it serves: its own names ("Op. Dr. Utku Erdem Özer", the
+    clinic's name, staff) are kept where a message names them as the clinic's doctor ("Dr.
+    Özer", "Utku Erdem Özer hocam"); anyone else's name is still removed."""
+    global _clinic
+    lex = lexicon()
+    skip = lex.words["institution"] | lex.words["doctor_title"] | {
+        w for phrase in lex.cues["title_before"] for w in phrase}
+    _clinic = frozenset(fold(w) for name in names if name
+                        for w in re.findall(r"[^\W\d_]+", name)
+                        if len(w) > 2 and fold(w) not in skip)
+
+
 # --------------------------------------------------------------------------------------------
 # The view: the message as recognisers see it, with a map back to the original characters.
 
@@ -226,7 +246,12 @@ _UNIFORM.update({c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
 _UNIFORM.update({0xFE6B: "@", 0x3000: " ", 0x2024: ".", 0xFE52: ".", 0x2027: "."})
 
 
+# A letter O (or l, I) for a digit: inside a number ("0544 9O2") or before three digits.
 DIGIT_LOOKALIKE = re.compile(r"(?<=\d)[OoIl](?=\d)|(?<![\w])[Oo](?=\d{3})")
+# A run of digits and letters O (or l) with separators between ("77 OO 9OO 456", "5 35 O7O",
+# "0 7 7 O O 9", "O5O5 l23"): with four digits or more in it, every O is a zero, every l a one.
+LOOKALIKES = str.maketrans("Ool", "001")
+NUMBERISH = re.compile(r"(?<!\w)[\dOol](?:[\dOol]|[ .-]{1,3}(?=[\dOol]))*(?!\w)")
 
 
 @dataclass(slots=True)
@@ -249,6 +274,9 @@ class View:
         base = text if text.isascii() else text.translate(_UNIFORM)
         # A letter for a digit inside a number: "0544 9O2 37 61" (same length, so no map).
         base = DIGIT_LOOKALIKE.sub(lambda m: "0" if m.group() in "Oo" else "1", base)
+        if "O" in base or "o" in base or "l" in base:
+            base = NUMBERISH.sub(lambda m: m.group().translate(LOOKALIKES) if sum(
+                c.isdigit() for c in m.group()) >= 4 else m.group(), base)
         # A placeholder from an earlier pass is masked before anything reads the words: its
         # word ("[handle]") must not act as a cue.
         base = PLACEHOLDER.sub(lambda m: MASK * len(m.group()), base)
@@ -555,11 +583,12 @@ DIGIT = re.compile(r"\d")
 CUE_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 
 
-def _cue_before(view: View, start: int, key: str, lex: Lexicon, window: int = 40) -> bool:
+def _cue_before(view: View, start: int, key: str, lex: Lexicon, window: int = 40,
+                last: int = 6) -> bool:
     """Is a cue phrase of this kind among the last few words before view position `start`?"""
     if key not in view.cue_kinds:
         return False
-    words = [fold(w) for w in CUE_WORD.findall(view.text[max(0, start - window):start])][-6:]
+    words = [fold(w) for w in CUE_WORD.findall(view.text[max(0, start - window):start])][-last:]
     for i, word in enumerate(words):
         for kind, phrase in lex.phrase_index.get(word) or lex.suffixed_cues.get(word, ()):
             if kind == key and (len(phrase) == 1 or tuple(words[i:i + len(phrase)]) == phrase):
@@ -627,8 +656,10 @@ def _email_pattern() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     at = rf"(?:\s*@\s*|\s*{wrapped(at_words + '|@')}\s*|\s+(?:{at_words})\s+)"
     dot = rf"(?:\s*\.\s*|\s*{wrapped(dot_words + '|[.]')}\s*|\s+(?:{dot_words})\s+)"
     label = r"[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?"
-    # In the local part also an underscore or a hyphen said in words: "eda (alt çizgi) sari".
-    joined = rf"(?:{dot}|\s*{wrapped(joiners)}\s*|\s+(?:{joiners})\s+)"
+    # In the local part also an underscore or a hyphen said in words: "eda (alt çizgi) sari";
+    # not a full stop ending a sentence ("... 90 degrees. bill.harper82@gmail.com").
+    local_dot = rf"(?:\.(?!\s)|\s+\.\s*|\s*{wrapped(dot_words + '|[.]')}\s*|\s+(?:{dot_words})\s+)"
+    joined = rf"(?:{local_dot}|\s*{wrapped(joiners)}\s*|\s+(?:{joiners})\s+)"
     local = rf"[\w+-]+(?:{joined}[\w+-]+){{0,4}}"
     marker = rf"(?i)@|(?<!\w)(?:{words('email_at')})(?!\w)"
     return (re.compile(rf"(?i)(?<![\w.+-])({local})({at})({label}(?:{dot}{label}){{0,4}})"),
@@ -661,7 +692,8 @@ def emails(view: View, lex: Lexicon) -> None:
                 pos = m.start(3)
     # The at-sign alone with a provider after it: "ayse_kaya85 @ gmail"
     if "@" in view.text:
-        for m in re.finditer(r"(?<![\w.+-])[\w.+-]+\s*@\s*[\w-]+(?:\.[\w-]+)*", view.text):
+        for m in re.finditer(r"(?<![\w.+-])[\w.+-]+(?:@\s*|\s+@\s+)[\w-]+(?:\.[\w-]+)*",
+                             view.text):
             view.claim(m.start(), m.end(), "[email]")
     # No at-sign at all, but a mail provider and a domain ending: "hakankilic1978 gmail com".
     if any(t.fold in lex.providers for t in view.words):
@@ -689,6 +721,8 @@ def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern
     plain_at = "@" in m.group(2)
     domain = [fold(x) for x in dot.split(m.group(3))]
     last = domain[-1]
+    if re.fullmatch(r"\s+@", m.group(2)) and not (last in lex.tlds or domain[0] in lex.providers):
+        return None     # "my IG is @coach.emre": a handle after a word, no address
     if plain_at or (len(domain) > 1 and last in lex.tlds) or domain[0] in lex.providers \
             or domain[0] in lex.mail_hosts:
         end = m.end()
@@ -699,16 +733,20 @@ def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern
     return None
 
 
-HANDLE = re.compile(r"(?<![\w.@/])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,29}[A-Za-z0-9_])?")
+HANDLE = re.compile(r"(?<![\w.@/])@\w(?:[\w.]{0,29}\w)?")
+# A user name by a network's own notation: Discord's "nova#4821", Reddit's "u/kneepain_nova".
+NETWORK_HANDLE = re.compile(r"(?<![\w.@/#])(?:[^\W\d_][\w.]{1,31}#\d{4}|u/[\w-]{3,20})(?![\w#/])")
 
 
+HANDLE_BEFORE = re.compile(r"(?<![\w.@])([\w.]{3,30}?)\.?\s+(?:(\w+)\s+)?$")
 HANDLE_WORD = re.compile(r"[\w.]+(?::\.?[\w.]+)*(?:'\w+)?")   # also Skype's "live:.cid.7e3f"
 
 
 def handles(view: View, lex: Lexicon) -> None:
     """Social-media handles: '@ayse.kaya', or a user name after 'instagram:' / 'insta hesabım'."""
-    for m in HANDLE.finditer(view.text):
-        view.claim(m.start(), m.end(), "[handle]")
+    for pattern in (HANDLE, NETWORK_HANDLE):
+        for m in pattern.finditer(view.text):
+            view.claim(m.start(), m.end(), "[handle]")
     if "handle_cue" not in view.cue_kinds:
         return
     fillers, stop = lex.words["handle_filler"], lex.words["name_stop"]
@@ -719,7 +757,8 @@ def handles(view: View, lex: Lexicon) -> None:
         pos = view.words[t.n + size - 1].end
         strong = view.text[pos:pos + 2].lstrip().startswith(":")
         # Before the cue: "john.b.hartley on skype" (only what looks like a user name).
-        before = re.search(r"(?<![\w.@])([\w.]{3,30}?)\.?\s+(?:(\w+)\s+)?$", view.text[:t.start])
+        # (within a bounded look back: a message of many cue words stays linear)
+        before = HANDLE_BEFORE.search(view.text, max(0, t.start - 64), t.start)
         if before and re.search(r"[._\d]", before.group(1)) and re.search(
                 r"[^\W\d_]", before.group(1)) and MASK not in before.group(1) and (
                 before.group(2) is None or fold(before.group(2)) in fillers):
@@ -831,7 +870,7 @@ def dates(view: View, lex: Lexicon) -> None:
                                 (m.group(2), m.group(1), m.group(3)) if k == 1 else
                                 (m.group(2), m.group(3), m.group(1)))
             if _valid_date(int(day), lex.months[month]) and year.strip("'").isdigit():
-                view.claim(m.start(), m.end(), "[date]")
+                _claim_date(view, m.start(), m.end(), lex, year.strip("'").replace(" ", ""))
     for m in numeric.finditer(view.text):
         a, b, c = m.group(1), m.group(3), m.group(4)
         if len(a) == 4:
@@ -841,12 +880,12 @@ def dates(view: View, lex: Lexicon) -> None:
             ok = len(c) in (2, 4) and len(a) <= 2 and (
                 _valid_date(int(a), int(b), y) or _valid_date(int(b), int(a), y))
         if ok:
-            view.claim(m.start(), m.end(), "[date]")
+            _claim_date(view, m.start(), m.end(), lex, a if len(a) == 4 else c)
     if "card_expiry" in view.cue_kinds:   # a card's expiry date is the card's: "exp 09/27"
         month_names = "|".join(sorted(map(re.escape, lex.months), key=len, reverse=True))
         for m in re.finditer(r"(?<![\d/.])(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2}(?![\d/]|\.\d)|"
                              rf"(?<!\w)(?:{month_names})\.?\s?(?:20)?\d{{2}}(?!\d)|"
-                             r"(?<!\d)\d{3,4}(?!\d)", _folded(view)):
+                             r"(?<!\d)\d(?:[ -]?\d){2,3}(?!\d)", _folded(view)):
             if _cue_before(view, m.start(), "card_expiry", lex, window=24):
                 view.claim(m.start(), m.end(), "[card]")
     if "date_cue" not in view.cue_kinds and not _year_suffix(view, lex):
@@ -866,6 +905,47 @@ def dates(view: View, lex: Lexicon) -> None:
     for m in re.finditer(r"(?<![\w.,/-])'?\d{2}(?![\w.,/]|\s*[-–])", view.text):
         if _cue_after_birth(view, m.end(), lex):
             view.claim(m.start(), m.end(), "[date]")
+
+
+MEDICAL_YEARS = 15     # an exam or surgery a visitor asks about is seldom older
+
+
+def _claim_date(view: View, start: int, end: int, lex: Lexicon, year: str) -> None:
+    """Claim a whole date, unless it is an exam's, a surgery's or a report's ("MRI on
+    14/03/2024", "MR 12.01.2025 tarihinde çekildi", "report dated 2023-11-05"): such a date is
+    medical history staff need, not the visitor's identity. A birth cue before it still waiting
+    for its date ("my DOB on the report is ...") or right after it, a date too old for a recent
+    exam, or no exam word by it: redacted (unsure: redact). "My date of birth is 09/10/1985 and
+    my MRI was 09/10/2024" keeps the second."""
+    seen = list(CUE_WORD.finditer(view.text, max(0, start - 100), start))[-14:]
+    words = [fold(m.group()) for m in seen]
+    after = [fold(w) for w in CUE_WORD.findall(view.text[end:end + 30])][:3]
+
+    def event(ws: list[str], i: int) -> bool:     # also "x-ray", two words to CUE_WORD
+        return _medical_word(ws[i], lex) or i > 0 and _medical_word(ws[i - 1] + "-" + ws[i], lex)
+
+    birth = max((i for i in range(len(words)) if any(
+        kind == "date_cue" and tuple(words[i:i + len(p)]) == p
+        for kind, p in lex.phrase_index.get(words[i], ()))), default=-1)
+    # (a birth cue is answered once a date follows it: that date is claimed, masked)
+    waiting = birth >= 0 and not re.search(r"[\d\ufffc]", view.text[seen[birth].end():start])
+    medical = max((i for i in range(len(words)) if event(words, i)), default=-1)
+    near = medical >= len(words) - 3 and medical > birth or any(
+        event(after, i) for i in range(len(after)))
+    if near and not waiting and not _cue_after_birth(view, end, lex) and \
+            date.today().year - MEDICAL_YEARS <= _year(year):
+        view.mask(start, end)       # kept, and no later recogniser reads it as a number
+    else:
+        view.claim(start, end, "[date]")
+
+
+def _medical_word(word: str, lex: Lexicon) -> bool:
+    """An exam, a surgery or a report, also under a Turkish ending ("mrim", "MR'ı")."""
+    events = lex.words["medical_event"]
+    stem = word.split("'")[0]
+    return stem in events or any(
+        stem[:cut] in events and stem[cut:] in lex.words["event_suffixes"]
+        for cut in range(2, len(stem)))
 
 
 YEAR = re.compile(r"(?<![\d.,/-])(?:19\d\d|20[0-3]\d)(?![\d.,/]\d|\d)")
@@ -1022,14 +1102,20 @@ class _Numbers:
             return "[date]"
         if tc_kimlik_valid(digits) and raw[0][0] not in "+(":
             return "[national-id]"
+        # A card's or a phone's groups are apart by spaces, hyphens or dots, never by a comma:
+        # "4421, 11/26, 372" are three numbers.
+        listed = any("," in self.view.text[a.end():b.start()]
+                     for a, b in zip(groups, groups[1:], strict=False))
         if (_is_card(sizes) or (13 <= len(digits) <= 19 and set(sizes) == {1})) \
-                and luhn_valid(digits):
+                and luhn_valid(digits) and not listed:
             return "[card]"         # also read out a digit at a time
-        if _is_phone(raw[0], sizes, digits):
+        if _is_phone(raw[0], sizes, digits) and not listed:
             return {"id_cue": "[national-id]" if len(digits) == 11 else "[id]",
                     "iban_cue": "[iban]", "passport_cue": "[passport]",
                     "card_cue": "[card]"}.get(cue, "[phone]")
-        if by_cue and cue and len(digits) >= (5 if cue in ("id_cue", "passport_cue") else 7) \
+        # After an id cue a code with a leading zero is no quantity: "group 0045".
+        if by_cue and cue and (len(digits) >= (5 if cue in ("id_cue", "passport_cue") else 7)
+                               or cue == "id_cue" and len(digits) >= 4 and digits[0] == "0") \
                 and not self.amount(raw, groups):
             return {"date_cue": "[date]" if _compact_date(digits) else None,
                     "phone_cue": "[phone]", "id_cue": "[id]", "iban_cue": "[iban]",
@@ -1083,6 +1169,12 @@ class _Numbers:
         return left
 
 
+# A phone number with filler letters typed to dodge filters: "05 3 2 x 4 4 8 x 1 9 x 0 3",
+# "0532a441b22c90": single letters between digit groups.
+FILLED = re.compile(r"(?<![\w+(])\+?\d+(?:(?:[ \t.-]{0,2}[^\W\d_][ \t.-]{0,2}|[ \t.-]{1,3})\d+){2,}"
+                    r"(?![\w])")
+
+
 CARD_EXPIRY = re.compile(r"(?<![\d/.])(?:0?[1-9]|1[0-2])\s?/\s?(?:20)?\d{2}(?![\d/]|\.\d)")
 
 
@@ -1092,6 +1184,12 @@ def numbers(view: View, lex: Lexicon) -> None:
     split = _Numbers(view, lex)
     for run in list(RUN.finditer(view.text)):
         split(run)
+    for m in FILLED.finditer(view.text):
+        digits = "".join(c for c in m.group() if c.isdigit())
+        if re.search(r"[^\W\d_]", m.group()) and (
+                8 <= len(digits) <= 15 if m.group()[0] == "+" else
+                10 <= len(digits) <= 11 and digits[0] in "05"):
+            view.claim(m.start(), m.end(), "[phone]")
     # A prefix typed apart belongs to the number after it: "0532 and then 418 27 90".
     for start in split.phone_starts:
         m = re.search(r"(?<![\d\ufffc])0\d{3}(?=[^\W\d_]*(?:\s+[^\W\d_]+){0,2}\s*,?\s*$)",
@@ -1103,9 +1201,10 @@ def numbers(view: View, lex: Lexicon) -> None:
     if split.phone_ends:
         words = "|".join(sorted(map(re.escape, lex.words["phone_extension"]), key=len,
                                 reverse=True))
+        extension = re.compile(rf"(?i)[\s,]{{1,2}}(?:{words})\.?[\s:.]{{0,2}}\d{{1,5}}(?!\d)")
+        folded = _folded(view)     # once: each extension lies after the ones claimed before
         for end in split.phone_ends:
-            m = re.compile(rf"(?i)[\s,]{{1,2}}(?:{words})\.?[\s:.]{{0,2}}\d{{1,5}}(?!\d)").match(
-                _folded(view), end) if words else None
+            m = extension.match(folded, end) if words else None
             if m:
                 view.claim(end, m.end(), "[phone]")
     for end in split.card_ends:
@@ -1128,6 +1227,10 @@ def _match_phrase(tokens: list[Token], i: int, key: str, lex: Lexicon) -> int:
     return size
 
 
+# A street with no street word, its door number, a postcode and a town: "Am Markt 3, 04109
+# Leipzig", "Via Roma 10, 00184 Roma" (a four-digit year is no postcode: "Grade 2, 2024 MRI").
+CONTINENTAL = re.compile(r"(?<!\w)(?:[A-ZÀ-ÖØ-Þ][^\W\d_]*\.?[ \t]){1,3}\d{1,4}[A-Za-z]?,[ \t]*"
+                         r"(?!(?:19|20)\d\d\b)\d{4,5}(?:-\d{3})?[ \t]+[A-ZÀ-ÖØ-Þ][a-zß-ÿ]+")
 UK_POSTCODE = re.compile(r"(?i)(?<!\w)[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)")
 
 
@@ -1187,9 +1290,13 @@ def addresses(view: View, lex: Lexicon) -> None:
                 break
             if prev.fold in stop or prev.cues and prev.cues.keys() & {"residence", "intro"}:
                 break
-            # Across a comma only another part of the address: "Atatürk Mah., Gül Sok.".
-            if "," in gap and not (prev.capital or prev.stem in lex.places or prev.cues
-                                   and prev.cues.keys() & {"street", "unit"}):
+            # Across a comma only another part of the address ("Atatürk Mah., Gül Sok.", "Flat
+            # 7B, 40 Queen's Road"); a capitalised word alone may be the person ("attn. Klaus
+            # Brandt, Hauptstraße 45").
+            part = prev.stem in lex.places or DIGIT.search(
+                view.text, max(0, prev.start - 1), tokens[k + 1].start) or prev.cues and (
+                prev.cues.keys() & {"street", "street_strong", "unit"})
+            if "," in gap and not part:
                 break
             start, k = prev.start, k - 1
         digits_before = re.search(r"\d+[A-Za-z]?\s*$", view.text[max(0, start - 8):start])
@@ -1204,6 +1311,8 @@ def addresses(view: View, lex: Lexicon) -> None:
     for m in re.finditer(r"(?<![\d.])\d{5}\s+([^\W\d_]+)", view.text):
         if fold(m.group(1)) in lex.places:
             claimed.append((m.start(), m.end()))
+    for m in CONTINENTAL.finditer(view.text):
+        claimed.append((m.start(), m.end()))
     if view.cue_kinds & {"residence", "residence_after"}:
         claimed += _residences(view, tokens, lex)
     for start, end in claimed:
@@ -1297,6 +1406,9 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
             k += 1          # a state and its ZIP code: "IL 62704"
         elif t.fold in stop:
             break
+        elif t.capital and re.search(r"(?<![\d.,])\d{4,5}(?:-\d{3})?\s{1,2}$",
+                                     view.text[max(0, pos - 11):t.start]):
+            k += 1          # a town after its postcode: "80331 München", "1012 Amsterdam"
         elif t.capital and (loose or (k + 1 < len(tokens) and (
                 _match_phrase(tokens, k + 1, "street", lex) or tokens[k + 1].stem in lex.places))):
             k += 1          # the next street's name: "Moda Mah. Bahariye Cad."
@@ -1316,7 +1428,8 @@ def _abbreviation(tokens: list[Token], k: int, lex: Lexicon) -> bool:
         return False
     t = tokens[k]
     return len(t.stem) <= 3 or bool(_match_phrase(tokens, k, "street", lex)
-                                    or _match_phrase(tokens, k, "unit", lex))
+                                    or _match_phrase(tokens, k, "unit", lex)) or (
+        t.capital and t.stem.endswith(tuple(lex.words["street_suffixes"])))    # "Hauptstr. 5"
 
 
 def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozenset) -> bool:
@@ -1334,11 +1447,13 @@ def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozen
 
 
 def _sentence_start(view: View, t: Token) -> bool:
-    before = view.text[:t.start].rstrip(" \t\"'(«“-")
+    # (a bounded look back keeps a message of many names linear)
+    before = view.text[max(0, t.start - 40):t.start].rstrip(" \t\"'(«“-")
     # An initial's dot ends no sentence: "T. Şen".
     return not before or before[-1] in ".!?\n:;" and not re.search(r"(?<!\w)[A-Z]\.$", before)
 
 
+TURKISH_ONLY = re.compile("[çğışÇĞİŞ]")
 NAME_GAP = re.compile(r"[ \t]{1,3}|-")     # "Ayşe Yılmaz", "Anna-Lena", "Müller-Weiss"
 CUE_GAP = re.compile(r"[\s:,\-\"'“]{0,4}")
 TITLE_GAP = re.compile(r"\.?[\s:,\-\"'“]{0,3}")   # "Dr. Özer", "Mrs. Hoffmann"
@@ -1371,9 +1486,11 @@ def names(view: View, lex: Lexicon) -> None:
         t = tokens[k]
         found = lex.names.get(t.stem)
         # Folding lets "ayse" be Ayşe; a word written with letters the name lacks is another
-        # word: "yaşın" (your age) is not Yasin.
+        # word: "yaşın" (your age) is not Yasin. A foreign name the list spells in ASCII keeps
+        # its own letters when capitalised: "Müller" is Muller.
         stem_text = t.text[:t.stem_end - t.start]
-        if found and not stem_text.isascii() and _lower(stem_text) not in lex.spellings:
+        if found and not stem_text.isascii() and _lower(stem_text) not in lex.spellings and not (
+                t.capital and "lang:tr" not in found and not TURKISH_ONLY.search(stem_text)):
             found = None
         if found is None and len(t.stem) >= 5 and t.stem_end == t.end:
             # A case ending without an apostrophe, in the name's own language: "Ayşeyim".
@@ -1394,14 +1511,17 @@ def names(view: View, lex: Lexicon) -> None:
     def known(k: int) -> bool:
         return bool(kinds(k) & {"first", "last"})
 
-    def usable(k: int, labelled: bool = False) -> bool:
+    def usable(k: int, labelled: bool = False, cued: bool = False) -> bool:
         t = tokens[k]
-        if blocked[k] or len(t.stem) < 2:
-            return False
+        if blocked[k] or len(t.stem) < 2 or view.text[max(0, t.start - 2):t.start] in (
+                MASK + "'", MASK + "’"):
+            return False    # a case ending left after an earlier pass: "[name]'yi"
         # A stop word is no name ("can", "will"), unless capitalised and a known name ("Will"),
-        # mid-sentence or in a form's field ("Hastanın adı: Can Erdem").
+        # mid-sentence or in a form's field ("Hastanın adı: Can Erdem"), or a given name alone
+        # right after an introduction ("ismim can, 12 yaşındayım").
         if (t.fold in stop or t.stem in stop) and not (
-                t.capital and known(k) and (labelled or not _sentence_start(view, t))):
+                t.capital and known(k) and (labelled or not _sentence_start(view, t))
+                or cued and "first" in kinds(k) and delimited(k)):
             return False
         if t.stem_end != t.end and t.fold[len(t.stem) + 1:] in contractions:
             return False
@@ -1428,8 +1548,15 @@ def names(view: View, lex: Lexicon) -> None:
         """Does the word stand alone: punctuation, a number or the end after it ("ben yagmur,")?"""
         return bool(re.match(r"\s*(?:[,.;:!?)\-–—\ufffc]|\d|$)", view.text[tokens[k].end:]))
 
-    def take(k: int, *, explicit: bool, title: bool = False) -> bool:
-        """Mark the name that starts at token k (after a cue) and the name words after it."""
+    def tailed(k: int) -> bool:
+        """Is the word followed by what follows a name: "it's peter btw", "daisy from insta"?"""
+        return k + 1 < n and tokens[k + 1].fold in lex.words["name_tail"] and bool(
+            re.fullmatch(r"[ \t]{1,3}", view.text[tokens[k].end:tokens[k + 1].start]))
+
+    def take(k: int, *, explicit: bool, title: bool = False, greeted: bool = False) -> bool:
+        """Mark the name that starts at token k (after a cue) and the name words after it.
+        `greeted`: the cue came after a greeting ("hey its river,"), which makes it surely an
+        introduction: any word standing alone after it is a name."""
         gap = TITLE_GAP if title else CUE_GAP    # only a title's dot is no sentence's end
         if k >= n or not gap.fullmatch(view.text[tokens[k - 1].end:tokens[k].start]):
             return False
@@ -1438,12 +1565,15 @@ def names(view: View, lex: Lexicon) -> None:
         if len(t.text) == 1 and t.text.isupper() and k + 1 < n and re.fullmatch(
                 r"\.\s{1,2}", view.text[t.end:tokens[k + 1].start]) and tokens[k + 1].capital:
             k, t = k + 1, tokens[k + 1]     # an initial first: "T. Şen"
-        if not usable(k, labelled=explicit):
+        if not usable(k, labelled=explicit, cued=not title):
             return False
-        # A name that is also a word ("ben yagmur,"), standing alone after an introduction; not
-        # an English word ("I'm done.").
-        alone = "first" in kinds(k) and delimited(k) and (
-            "enword" not in kinds(k) or not kinds(k) & {"rare"} and "lang:en" in kinds(k))
+        # A name that is also a word ("ben yagmur,", "it's peter btw"), standing alone after an
+        # introduction or before "btw"/"from"; not an English word ("I'm done."). Under a
+        # Turkish apostrophe ending a given name is a name ("kız kardeşim nehir'i").
+        alone = "first" in kinds(k) and (delimited(k) or tailed(k) or greeted) and (
+            "enword" not in kinds(k) or not kinds(k) & {"rare"} and "lang:en" in kinds(k)) or (
+            "first" in kinds(k) and t.stem_end != t.end) or (
+            greeted and (delimited(k) or tailed(k)))
         # In capitals a known name or a form's field ("KIZIM JILETLE ..." is shouting); after a
         # title only a word long enough to be no acronym ("MR CD'si").
         shouted = caps(k) and (explicit or known(k)) and (not title or len(t.stem) >= 4)
@@ -1453,15 +1583,52 @@ def names(view: View, lex: Lexicon) -> None:
             mark[m] = True
         # A name begun in capitals goes on in capitals, short words too: "ELIF SU BAYRAKTAR".
         in_caps = t.text[:t.stem_end - t.start].isupper() and len(t.stem) > 1
-        for m in range(k + 1, min(n, k + 3)):
+        last = min(n, k + 3)
+        for m in range(k + 1, min(n, k + 4)):
+            if m >= last:
+                break
+            # A middle initial between name words: "EMILY R STONE", "John R. Smith".
+            if len(tokens[m].text) == 1 and tokens[m].text.isupper() and m + 1 < n and \
+                    adjacent(m - 1, m) and re.fullmatch(r"\.?[ \t]{1,2}", view.text[
+                        tokens[m].end:tokens[m + 1].start]) and usable(m + 1) and (
+                    tokens[m + 1].capital or caps(m + 1)):
+                mark[m] = True
+                last = min(n, last + 1)
+                continue
             shouting = in_caps and explicit and tokens[m].text.isupper()    # "ELIF SU"
-            if not (adjacent(m - 1, m) and (usable(m) or shouting and len(tokens[m].stem) > 1)
+            initial_before = len(tokens[m - 1].text) == 1 and mark[m - 1]
+            # In lower case a name goes on only as it began ("ben zeynep kaya"; not "Dr. Özer
+            # said").
+            if not ((adjacent(m - 1, m) or initial_before)
+                    and (usable(m) or shouting and len(tokens[m].stem) > 1)
                     and (
-                    tokens[m].capital or caps(m) or known(m) or in_caps and tokens[m].text[
+                    tokens[m].capital or caps(m) or (plain_name(m) if t.capital else known(m))
+                    or in_caps and tokens[m].text[
                         :tokens[m].stem_end - tokens[m].start].isupper())):
                 break
             mark[m] = True
         return True
+
+    # The clinic's own doctor is no visitor's data: a run of the clinic's name words after a
+    # doctor's title ("Dr. Özer", "op. dr. utku erdem ozer"), before one ("Utku Erdem Özer
+    # hocam", "utku beyden"), or two of them in a row ("Utku Erdem Özer") stays, and no later
+    # step takes it. "Özer" alone may be anyone; another doctor ("Dr. Kaya") is removed.
+    if _clinic:
+        titles = lex.words["doctor_title"]
+        i = 0
+        while i < n:
+            j = i
+            while tokens[j].stem in _clinic and j + 1 < n and tokens[j + 1].stem in _clinic \
+                    and adjacent(j, j + 1):
+                j += 1
+            if tokens[i].stem in _clinic and (
+                    j > i or i and tokens[i - 1].fold in titles and TITLE_GAP.fullmatch(
+                        view.text[tokens[i - 1].end:tokens[i].start])
+                    or j + 1 < n and any(tokens[j + 1].fold.startswith(w) for w in titles
+                                         if len(w) > 2) and adjacent(j, j + 1)):
+                for k in range(i, j + 1):
+                    blocked[k] = True
+            i = j + 1
 
     for i in range(n):
         for key in ("intro", "intro_name", "title_before", "relation", "signoff"):
@@ -1479,11 +1646,15 @@ def names(view: View, lex: Lexicon) -> None:
                 # its case ("name: o'connor", "Hastanın adı: Can Erdem").
                 # Lower case only for a name's shape ("o'connor"): "patient: recurrent ..." is
                 # a complaint.
-                label = key == "intro_name" and view.text[tokens[k - 1].end:
+                label = key in ("intro_name", "relation") and view.text[tokens[k - 1].end:
                                                           tokens[k - 1].end + 2].startswith(":") \
                     and k < n and (tokens[k].capital or known(k) or tokens[k].text.isupper()
                                    or "'" in tokens[k].text[:tokens[k].stem_end - tokens[k].start])
-                fired = take(k, explicit=key == "intro" or label, title=key == "title_before")
+                greeted = key in ("intro", "intro_name") and i > 0 and tokens[
+                    i - 1].fold in lex.words["greeting"] and bool(re.fullmatch(
+                        r"[\s,!.]{1,3}", view.text[tokens[i - 1].end:tokens[i].start]))
+                fired = take(k, explicit=key == "intro" or label, title=key == "title_before",
+                             greeted=greeted)
             if fired:
                 # A correction names someone too: "soyadım Tekin değil Tekinalp", "Jon, not John".
                 last = k
@@ -1537,6 +1708,45 @@ def names(view: View, lex: Lexicon) -> None:
             nxt = i + 1 < n and adjacent(i, i + 1) and usable(i + 1) and (
                 plain_name(i + 1) or (tokens[i + 1].capital and len(tokens[i + 1].stem) > 1))
             mark[i] = not _sentence_start(view, t) or suffix or nxt
+        elif t.stem_end != t.end and "lang:tr" in found:
+            mark[i] = True  # a Turkish apostrophe ending marks a proper noun: "nehir'i getirdim"
+
+    titles = lex.words["doctor_title"] | {p[0] for p in lex.cues["title_before"]}
+    for i in range(1, n):
+        t, p = tokens[i], tokens[i - 1]
+        if mark[i] or not t.capital or "last" not in kinds(i) or not usable(i):
+            continue
+        # A known surname after an initial that opens a signature or a clause ("- J. Park"), or
+        # after a capitalised word ("Christian Bauer"): a surname beside a name is one.
+        if len(p.text) == 1 and p.text.isupper():
+            before = view.text[max(0, p.start - 4):p.start]
+            if re.fullmatch(r"\.[ \t]{1,2}", view.text[p.end:t.start]) and (
+                    re.search(r"[-—–,;:(]\s*$", before) or p.start <= 4 and not before.strip()):
+                mark[i - 1] = mark[i] = True
+        elif "word" not in kinds(i) and adjacent(i - 1, i) and p.capital and usable(i - 1) \
+                and p.fold not in titles and p.stem not in lex.places:
+            mark[i - 1] = mark[i] = True
+
+    # Names before a word for siblings: "umut ve deniz ikizler", "Tom and Ben are twins".
+    joiners = lex.words["name_and"]
+    for i in range(1, n):
+        if tokens[i].fold not in lex.words["relation_after"]:
+            continue
+        k = i - 1
+        if tokens[k].fold in {"are", "is"}:
+            k -= 1
+        found = []
+        while k >= 0 and len(found) < 4 and "first" in kinds(k) and usable(k, cued=True):
+            found.append(k)
+            if k >= 2 and tokens[k - 1].fold in joiners:
+                k -= 2
+            elif k >= 1 and view.text[tokens[k - 1].end:tokens[k].start].strip() == ",":
+                k -= 1
+            else:
+                break
+        if len(found) >= 2:
+            for k in found:
+                mark[k] = True
 
     # A signature: capitalised words alone at the very end, after a full stop or a dash, one of
     # them a known given name ("... general anaesthesia. Peter", "— Callum, [phone]").
@@ -1551,10 +1761,20 @@ def names(view: View, lex: Lexicon) -> None:
                      and any("first" in kinds(k) for k in range(tail, signed)))):
         for k in range(tail, signed):
             mark[k] = True
+    # In lower case a dash still signs with a given name: "... is that normal? - mike".
+    last = signed - 1
+    if signed and "first" in kinds(last) and usable(last) and re.search(
+            r"(?:^|\s)[-—–]{1,2}\s*$", view.text[:tokens[last].start]) and not re.search(
+            r"[^\W\d_]", view.text[tokens[last].end:tail_note]):
+        mark[last] = True
 
     def grows(i: int, k: int) -> bool:
-        if mark[k] or not adjacent(min(i, k), max(i, k)) or not usable(k):
+        if mark[k] or not adjacent(min(i, k), max(i, k)):
             return False
+        if not usable(k):
+            # A given name that is also a stop word, before a surname: "will carter here".
+            return k < i and not blocked[k] and "first" in kinds(k) and (
+                tokens[k].fold in stop) and "last" in kinds(i) and "word" not in kinds(i)
         return tokens[k].capital or caps(k) or plain_name(k) or (k > i and "last" in kinds(k))
 
     # Grow each name over the name words beside it: "Ayşe Yılmaz", "ayse kaya", "Zorblax Smith",
@@ -1563,6 +1783,11 @@ def names(view: View, lex: Lexicon) -> None:
         if mark[i] and i + 1 < n:
             if grows(i, i + 1):
                 mark[i + 1] = True
+            elif i + 2 < n and len(tokens[i + 1].text) == 1 and tokens[i + 1].text.isupper() \
+                    and adjacent(i, i + 1) and re.fullmatch(r"\.?[ \t]{1,2}", view.text[
+                        tokens[i + 1].end:tokens[i + 2].start]) and usable(i + 2) and (
+                        tokens[i + 2].capital or caps(i + 2)):
+                mark[i + 1] = mark[i + 2] = True    # a middle initial: "EMILY R STONE"
             elif i + 2 < n and tokens[i + 1].fold in particles and not tokens[i + 1].capital \
                     and adjacent(i, i + 1) and adjacent(i + 1, i + 2) and tokens[i + 2].capital:
                 mark[i + 1] = mark[i + 2] = True
@@ -1570,15 +1795,24 @@ def names(view: View, lex: Lexicon) -> None:
         if mark[i] and grows(i, i - 1):
             mark[i - 1] = True
     # A name found once is a name wherever the message repeats it ("ben sevval, sevval tas").
-    # A name that is also a word repeats as a name only where it looks like one: capitalised
-    # mid-sentence or with an apostrophe ending ("deniz'in dizi ... Deniz Şahin"; not "Deniz
-    # ben. Deniz kenarında").
+    # A name that is also a word repeats as a name mid-sentence capitalised, or in lower case
+    # if it was found so ("i'm lee. just lee"; not "umut ediyorum ... Adım Umut"), with an
+    # apostrophe ending ("deniz'in dizi ... Deniz Şahin"), or capitalised opening a sentence
+    # ("first name Ash. Ash Gray.", "Sam Smith here. Sam has asthma"); an everyday Turkish word
+    # there only alone or before a name: "Deniz ben. Deniz kenarında" is the sea.
+    def everyday_tr(k: int) -> bool:
+        return "lang:tr" in kinds(k) and "enword" not in kinds(k)
+
     found_names = {tokens[k].stem for k in range(n) if mark[k] and "word" not in kinds(k)}
     found_words = {tokens[k].stem for k in range(n) if mark[k]} - found_names
+    found_lower = {tokens[k].stem for k in range(n) if mark[k] and tokens[k].text.islower()}
     for k in range(n):
-        if not mark[k] and (tokens[k].stem in found_names or tokens[k].stem in found_words and (
-                tokens[k].capital and not _sentence_start(view, tokens[k])
-                or tokens[k].stem_end != tokens[k].end)) and usable(k):
+        t = tokens[k]
+        if not mark[k] and (t.stem in found_names or t.stem in found_words and (
+                not _sentence_start(view, t) and (t.capital or t.stem in found_lower)
+                or t.stem_end != t.end or t.capital and (everyday_tr(k) <= (delimited(k) or (
+                    k + 1 < n and adjacent(k, k + 1) and (mark[k + 1] or tokens[k + 1].capital)))
+                ))) and usable(k):
             mark[k] = True
             if k + 1 < n and grows(k, k + 1):
                 mark[k + 1] = True
@@ -1604,7 +1838,9 @@ def names(view: View, lex: Lexicon) -> None:
 RECOGNISERS = (urls, emails, ibans, handles, ips, dates, plates, documents, numbers, addresses,
                names)
 # Spans of these kinds that touch are one: "[name] [name]" would only tell how many words.
-MERGE = {"[name]": re.compile(r"[ \t]*"), "[address]": re.compile(r"[\s,/.-]*"),
+# A town between two parts of an address is the address's: "[address], Manchester [address]".
+MERGE = {"[name]": re.compile(r"[ \t]*"),
+         "[address]": re.compile(r"[\s,/.-]*(?:[A-ZÇĞİÖŞÜ][^\W\d_]+[\s,]{1,2}){0,2}"),
          "[phone]": re.compile(r"")}     # a number and its extension
 
 

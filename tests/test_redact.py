@@ -8,8 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatbot.redact import fold, lexicon, luhn_valid, redact, strip_control, tc_kimlik_valid
+from chatbot.redact import fold, lexicon, luhn_valid, redact, serve, strip_control, tc_kimlik_valid
 from conftest import ROOT
+
+# The redactor serves the first customer's clinic, as the app makes it do when it loads
+# data/faq.json: the lists were written for it, and its doctor's name is no visitor's data.
+CLINIC = json.loads((ROOT / "data" / "faq.json").read_text(encoding="utf-8"))["clinic"]
+serve(*CLINIC["name"].values(), *CLINIC["doctor"].values())
 
 # The red-team list (written blind, then kept as a regression set; see docs/privacy.md) and
 # fresh cases written after tuning on it.
@@ -140,6 +145,15 @@ SHAPES = [
     ("https://www.instagram.com/ayse.kaya/", ["ayse.kaya"]),
     ("facebook.com/ayse.kaya.123 üzerinden yazın", ["ayse.kaya.123"]),
     ("my twitter is @john_smith85", ["john_smith85"]),
+    ("my IG is @coach.emre", ["coach.emre"]),
+    ("twitch: runner_girl42, discord kneeguy#1190, reddit u/lena_knees",
+     ["runner_girl42", "kneeguy", "1190", "lena_knees"]),
+    # Numbers dodging filters, ids by their cue.
+    ("tel: O5O5 l23 45 67", ["O5O5", "l23 45 67"]),
+    ("numaram 05x32x418x77x09", ["05x32x418x77x09"]),
+    ("claim # 00012345, group 0045", ["00012345", "0045"]),
+    # An address with no street word: name, door number, postcode, town.
+    ("Am Markt 3, 04109 Leipzig", ["Markt 3", "04109", "Leipzig"]),
 ]
 
 
@@ -186,19 +200,47 @@ def test_red_team_list_leaves_no_personal_data(row):
 
 def test_clinic_questions_lose_nothing():
     """The dev sets and the red-flag list hold no personal data but doctors' names: redaction
-    must leave them alone (a doctor named after "Dr." becomes [name])."""
-    clinic = json.loads((ROOT / "data" / "faq.json").read_text(encoding="utf-8"))["clinic"]
-    doctor_words = {fold(w) for name in clinic["doctor"].values()
-                    for w in name.replace(".", " ").split() if len(w) > 2}
+    leaves them alone, the clinic's own doctor too ("utku beyden randevu"); only another doctor
+    named after "Dr." becomes [name] (a third party's name is removed)."""
     texts = [json.loads(line).get("query") or json.loads(line)["text"]
              for name in ("dev.jsonl", "dev_tr.jsonl", "redflags.jsonl")
              for line in (ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines()
              if line.strip()]
     changed = [(t, redact(t)) for t in texts
-               if re.sub(r"\b(Dr\.?) \[name\]", r"\1 X", redact(t))
-               != re.sub(r"\b(Dr\.?) [A-ZÇĞİÖŞÜ]\w+", r"\1 X", t)
-               and not doctor_words & {fold(w) for w in re.findall(r"\w+", t)}]
+               if redact(t) not in (t, re.sub(r"\b(Dr\.?) [A-ZÇĞİÖŞÜ]\w+", r"\1 [name]", t))]
     assert changed == []
+
+
+def test_the_clinics_doctor_is_kept_and_others_are_not():
+    assert redact("Dr. Özer said 6 weeks") == "Dr. Özer said 6 weeks"
+    assert redact("dr utku erdem ozer ile gorustum") == "dr utku erdem ozer ile gorustum"
+    assert redact("Teşekkürler Utku Erdem Özer hocam") == "Teşekkürler Utku Erdem Özer hocam"
+    # Another doctor, a visitor who shares a name word, a name the clinic no longer has.
+    assert redact("my GP Dr. Kaya sent me") == "my GP Dr. [name] sent me"
+    assert redact("benim adım Özer Yılmaz") == "benim adım [name]"
+    try:
+        serve("Dr. Ayşe Demir")
+        assert redact("Dr. Özer said 6 weeks") == "Dr. [name] said 6 weeks"
+        assert redact("Dr. Demir said 6 weeks") == "Dr. Demir said 6 weeks"
+    finally:
+        serve(*CLINIC["name"].values(), *CLINIC["doctor"].values())
+
+
+@pytest.mark.parametrize("text, expected", [
+    # An exam's, a surgery's, a report's date is medical history: it stays.
+    ("MRI on 14/03/2024 showed a tear", "MRI on 14/03/2024 showed a tear"),
+    ("MR 12.01.2025 tarihinde çekildi", "MR 12.01.2025 tarihinde çekildi"),
+    ("x-ray dated 2024-06-18: no fracture", "x-ray dated 2024-06-18: no fracture"),
+    # A birth date goes, also beside an exam's, and a birth cue still waiting for its date wins.
+    ("born 12/03/1990, MRI on 12/03/2024", "born [date], MRI on 12/03/2024"),
+    ("my DOB on the report is 03.04.2016", "my DOB on the report is [date]"),
+    ("ameliyat 3 Mart 2024, doğum tarihim 3 Mart 2015", "ameliyat [date], doğum tarihim [date]"),
+    # Unsure: no exam word, or too old to be a recent exam's.
+    ("see you on 14/03/2025", "see you on [date]"),
+    ("MRI on 14/03/1995", "MRI on [date]"),
+])
+def test_medical_dates_stay_and_birth_dates_go(text, expected):
+    assert redact(text) == expected
 
 
 def test_red_team_list_keeps_what_staff_need():
