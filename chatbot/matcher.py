@@ -378,7 +378,8 @@ class Matcher:
         # Cues are looked for in what was typed too: a correction must not hide "osteoarthritis";
         # and in the stems, so that an inflected word meets its cue ("fiyatı" -> "fiyat").
         joined = " | ".join((" ".join(fixed), " ".join(raw),
-                             " ".join(self.lang.stem(w) for w in fixed)))
+                             " ".join(self.lang.stem(w) for w in fixed),
+                             " ".join(self.lang.stem(w) for w in raw)))
         anchors = frozenset(t for t in weights if t in self._term_ids
                             and t not in self.lang.courtesy and (t in self._canonical
                                  or self._term_zipf.get(t, 0.0) < self.weights.anchor_zipf))

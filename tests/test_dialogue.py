@@ -158,3 +158,24 @@ def test_matcher_works_without_a_vocabulary(tmp_path):
 
     plain = Chatbot(knowledge.load(FAQ), Vocabulary())
     assert plain.ask("does it always require surgery").match.id == "faq-surgery"
+
+
+@pytest.mark.parametrize("message", ["meniscus tear recovery time",
+                                     "menisküs yırtığı nasıl tedavi edilir",
+                                     "on capraz bagim kopmus ameliyat sart mi",
+                                     "what is the best treatment for osteoarthritis of the knee"])
+def test_a_condition_mentioned_only_beside_the_topic_is_another_subject(bot, message):
+    reply = bot.ask(message)
+    assert reply.reason == "out_of_scope" and reply.category == "other_condition", reply
+
+
+@pytest.mark.parametrize("message, entry", [
+    # The condition beside the topic, or pointing to it: what the knowledge says of them.
+    ("can a meniscus tear lead to bone marrow edema?", {"sec-causes", "faq-causes"}),
+    ("can a torn meniscus cause it", {"sec-causes", "faq-causes"}),
+    # Phrasings that ask about osteoporosis on its own make it a subject of the knowledge.
+    ("What is transient osteoporosis of the hip?", {"sec-location-hip", "faq-pregnancy"}),
+])
+def test_a_related_condition_with_the_topic_is_answered(bot, message, entry):
+    reply = bot.ask(message)
+    assert reply.answered and reply.match.id in entry, reply
