@@ -7,7 +7,8 @@
       red flag (emergency) ............. urgent-care advice with the emergency number, in the
                                          message's language; a crisis gets its own calm reply
       out-of-scope request ............. decline (price, insurance, other diseases...) + contact
-      personal diagnosis or dose ....... general answer + "only a doctor can decide" + contact
+      personal judgement or dose ....... decline: "only a doctor can judge your case" + contact,
+                                         the general entry as a suggestion
       vague (only generic words) ....... ask to say more + suggestions
       could be about several articles .. ask which topic, one suggestion per article (a
                                          message naming no topic goes to the page's article)
@@ -406,9 +407,15 @@ class Chatbot:
                      category=flag.category, lang=flag.language)
 
     def _personal(self, sp: Speaker, analysis: Analysis, ranked, best, page) -> Reply:
-        """General information plus a plain statement that only a doctor can decide."""
+        """Decline a judgement of the visitor's own case: only a doctor can make it.
+
+        The reply says so, gives the clinic's contact, and offers the general entry (the
+        article's own answer to "How is {topic} diagnosed?", "Which medications are used...?",
+        else the best entry) as a suggestion: general information one click away, never the
+        answer to "do I have it?" or "how many mg should I take?".
+        """
         kind = analysis.personal[0]
-        top = ranked[0] if ranked and ranked[0].score >= self.policy.answer_threshold else None
+        top = ranked[0] if ranked and ranked[0].score >= self.policy.suggest_threshold else None
         # The article in question: the page's, else the best entry's, else the only one.
         slug = page.slug if page is not None else \
             (top.entry.article if top is not None and top.entry.article else None)
@@ -416,29 +423,24 @@ class Chatbot:
             slug = self.knowledge.articles[0].slug
         article = self.knowledge.article(slug)
         topic = article.topic(sp.code) if article else sp.lang.text("this_condition")
-        doctor_only = sp.lang.replies["doctor_only"][kind].format(topic=topic)
-        # "Do I have bone marrow edema?" names no topic: the general answer is the article's
-        # own answer to "how is it diagnosed?" (or "which medicines are used?").
+        general = sp.lang.replies["personal_general"].get(kind)
+        first = []
         content = {w for w in analysis.words if w not in sp.lang.stopwords}
         names_only = any(content <= set(sp.lang.words(t)) for t in sp.topics)
-        if article is not None and (top is None or top.entry.kind in ("smalltalk", "clinic")
-                                    or names_only or self._generic(sp, analysis)):
-            general = sp.lang.replies["personal_general"][kind].format(topic=topic)
-            top = next((c for c in sp.matcher.rank(general)
-                        if c.entry.article == slug and c.entry.kind in ("faq", "section")),
-                       None)
-        if top is None:
-            return Reply(False, self._with_contact(sp, doctor_only), reason="personal",
-                         best=best, category=kind, lang=sp.code)
-        # Framed as the answer to its own question: a "Yes, ..." right after "I can't tell
-        # whether you have it" would read as a verdict on the visitor.
-        words = top.entry.text(sp.code)
-        body = f"{doctor_only}\n\n{sp.lang.text('in_general', question=words.question)}\n" \
-               f"{words.answer}\n\n" + sp.lang.text("personal_contact")
-        return Reply(True, self._with_contact(sp, body), match=Match.of(top, sp.code),
-                     best=best, reason="personal", category=kind, lang=sp.code,
-                     suggestions=self._suggest(sp, (c for c in ranked[1:]
-                                                    if c.entry is not top.entry)))
+        if article is not None and general and (top is None or names_only or
+                                                top.entry.kind in ("smalltalk", "clinic")
+                                                or self._generic(sp, analysis) or kind == "dose"):
+            first = [c for c in sp.matcher.rank(general.format(topic=topic), limit=3)
+                     if c.entry.article == slug and c.entry.kind in ("faq", "section")][:1]
+        seen = {c.entry.id for c in first}
+        others = [c for c in ranked if c.entry.id not in seen and c.entry.kind != "clinic"]
+        suggestions = self._suggest(sp, first + others)
+        body = sp.lang.replies["doctor_only"][kind].format(topic=topic) + "\n\n" + \
+            sp.lang.text("personal_contact")
+        if suggestions:
+            body += " " + sp.lang.text("personal_see_also")
+        return Reply(False, self._with_contact(sp, body), reason="personal", best=best,
+                     category=kind, lang=sp.code, suggestions=suggestions)
 
     def _out_of_scope(self, sp: Speaker, analysis: Analysis, ranked, best) -> Reply:
         category = analysis.out_of_scope[0]

@@ -76,6 +76,13 @@ class Language:
     out_of_scope: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     personal_advice: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     not_personal: tuple[str, ...] = ()      # look like a personal cue, are none ("do i have to")
+    # What a judgement about the visitor's own case looks like (cues.json "own_case"): a frame
+    # ("is it {condition}", "should i * {intervention}") asked about their own body or records.
+    own_case: dict = field(default_factory=dict, repr=False)
+    # Conditions a knowledge base may mention beside its topic (a cause, a look-alike): asked
+    # about without the topic or a word pointing to it, they are another subject.
+    related_conditions: tuple[str, ...] = ()
+    topic_pointers: tuple[str, ...] = ()    # "it", "bu": the topic, not named
     common: dict[str, float] = field(default_factory=dict, repr=False)  # folded word -> Zipf
     # stem -> Zipf of its family; shipped as stem_zipf.tsv (stemming 56,000 words at every
     # start takes seconds), computed here when that file is missing or out of date
@@ -231,6 +238,9 @@ def _load(code: str) -> Language:
         out_of_scope={k: tuple(v) for k, v in cues.get("out_of_scope", {}).items()},
         personal_advice={k: tuple(v) for k, v in cues.get("personal_advice", {}).items()},
         not_personal=tuple(cues.get("not_personal", [])),
+        own_case={k: v for k, v in cues.get("own_case", {}).items() if k != "about"},
+        related_conditions=tuple(cues.get("related_conditions", [])),
+        topic_pointers=tuple(cues.get("topic_pointers", [])),
         common=common, stem_zipf_table=families, replies=replies)
 
 

@@ -213,6 +213,21 @@ class Matcher:
                     for kind, phrases in merged(self.lang.personal_advice,
                                                 self.vocabulary.personal_advice).items()}
         self._personal = _cue_patterns(personal, self.lang, by_stem=False)
+        self._own_case = _OwnCase(self.lang, topics) if self.lang.own_case else None
+        # Conditions the knowledge speaks of only beside its topic ("can a meniscus tear cause
+        # it?"); one that an article is about, or that a phrasing asks about on its own
+        # ("What is transient osteoporosis of the hip?"), is a subject of the knowledge.
+        self._topic_terms = frozenset().union(*self._topics.values())
+        self._pointers = frozenset(self.lang.normalise(w) for w in self.lang.topic_pointers)
+        about = [self._content_stems(self.lang.words(a.topic(self.lang.code)))
+                 for a in self.knowledge.articles] + [
+            self._content_stems(ws) for e in self.knowledge.entries
+            for phrasing in (e.text(self.lang.code).question, *e.text(self.lang.code).alternates)
+            if not self._names_topic(ws := self.lang.words(phrasing))]
+        related = tuple(p for p in self.lang.related_conditions
+                        if not any(self._content_stems(self.lang.words(p)) <= a for a in about))
+        self._related = _cue_patterns({"other_condition": related}, self.lang) \
+            if related else {}
         self._not_personal = re.compile("|".join(
             rf"\b{re.escape(self.lang.normalise(p))}\b" for p in self.lang.not_personal)) \
             if self.lang.not_personal else None
@@ -230,6 +245,17 @@ class Matcher:
         if len(words) == 1:  # one word, another spelling of ours ("tendonitis", "tendinitis")
             return bool(terms) and terms <= self._term_ids.keys()
         return len(terms) >= 2 and any(terms <= ts for ts in self._phr_sets)
+
+    def _content_stems(self, words: list[str]) -> set[str]:
+        """The stems of a text's content words, before synonyms ("meniscus tear" keeps
+        "tear")."""
+        return {self.lang.stem(w) for w in words if w not in self._stopwords}
+
+    def _names_topic(self, words) -> bool:
+        """Whether words name one of the articles' topics, or point to it ("it", "bu"); a
+        word counts with any ending ("ödeme", "edemas")."""
+        return bool(self._pointers.intersection(words)) or any(
+            w.startswith(t) for w in words for t in self._topic_terms if len(t) >= 3)
 
     def _stems(self, phrase: str) -> list[str]:
         return [w if w in self._stopwords else self.lang.stem(w) for w in self.lang.words(phrase)]
@@ -352,15 +378,22 @@ class Matcher:
         # Cues are looked for in what was typed too: a correction must not hide "osteoarthritis";
         # and in the stems, so that an inflected word meets its cue ("fiyatı" -> "fiyat").
         joined = " | ".join((" ".join(fixed), " ".join(raw),
-                             " ".join(self.lang.stem(w) for w in fixed)))
+                             " ".join(self.lang.stem(w) for w in fixed),
+                             " ".join(self.lang.stem(w) for w in raw)))
         anchors = frozenset(t for t in weights if t in self._term_ids
                             and t not in self.lang.courtesy and (t in self._canonical
                                  or self._term_zipf.get(t, 0.0) < self.weights.anchor_zipf))
+        personal = _found(self._personal, self._not_personal.sub(" ~ ", joined)
+                          if self._not_personal else joined)
+        if self._own_case is not None:
+            personal += tuple(k for k in self._own_case.kinds(raw, joined) if k not in personal)
+        out_of_scope = _found(self._cues, joined)
+        if "other_condition" not in out_of_scope and not self._names_topic(fixed) and \
+                _found(self._related, joined):
+            out_of_scope += ("other_condition",)  # "meniscus tear recovery time"
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
                         corrections=corrections, anchors=anchors,
-                        out_of_scope=_found(self._cues, joined),
-                        personal=_found(self._personal, self._not_personal.sub(" ~ ", joined)
-                                        if self._not_personal else joined))
+                        out_of_scope=out_of_scope, personal=personal)
 
     def _query_weight(self, term: str, zipf: float) -> float:
         w = self.weights
@@ -615,6 +648,97 @@ def _cue_patterns(table: dict[str, tuple[str, ...]], lang: Language, *,
                                        for f in forms if f), key=len, reverse=True))
         patterns[category] = re.compile(rf"\b(?:{alternation})\b")
     return patterns
+
+
+class _OwnCase:
+    """Whether a message asks for a judgement of the visitor's own case (cues.json "own_case").
+
+    Three things together: a frame that asks for a verdict ("is it {condition}", "should i *
+    {intervention}", "bende * var mı", "{condition} mi sizce"), asked about the visitor's own
+    body or records (a first-person word and a body or symptom word: "my knee", "I've started
+    limping"; a body word with a first-person ending: "dizim", "kalçamda"; or a request for the
+    bot's opinion: "sizce", "for me"); or a measurement from their own report ("15mm", "grade
+    2") with "is that a lot?"; a dose of a medicine needs no more than its frame ("how often
+    should I take ibuprofen"). A general question ("can bone marrow edema cause knee pain?",
+    "do I need crutches?") has no such frame, or no own case.
+    """
+
+    def __init__(self, lang: Language, topics: list[str]):
+        data = lang.own_case
+        norm = lambda ws: sorted({lang.normalise(w) for w in ws} - {""}, key=len,  # noqa: E731
+                                 reverse=True)
+        alt = lambda ws: "|".join(re.escape(w) for w in norm(ws))  # noqa: E731
+        words_of = lambda key, end=r"\b": re.compile(  # noqa: E731
+            rf"\b(?:{alt(data[key])}){end}") if data.get(key) else None
+        self._self = words_of("self")
+        self._opinion = words_of("opinion")
+        body = norm(data.get("body", []))
+        self._body = words_of("body", end="")  # "knees", "ağrıyor": any ending
+        # A body word with a first-person ending ("dizim", "kalçamda", "ayağımın").
+        endings = alt(data.get("possessive", []))
+        self._possessive = re.compile(rf"\b(?:{alt(body)})(?:{endings})[a-z]{{0,4}}\b") \
+            if endings else None
+        self._person = tuple(lang.normalise(e) for e in data.get("first_person_endings", []))
+        # The topics and their last words ("edema", "ödemi") name a condition, as do the
+        # generic words ("this condition", "hastalık"); stems too, for inflected forms.
+        conditions = [*data.get("conditions", []), *topics,
+                      *(lang.words(t)[-1] for t in topics if lang.words(t))]
+        slots = {"condition": conditions, "intervention": data.get("interventions", []),
+                 "medicine": data.get("medicines", []), "record": data.get("records", [])}
+        slots = {k: norm([*v, *(lang.stem(w) for w in norm(v) if " " not in w)])
+                 for k, v in slots.items()}
+        gaps = {"*": r" (?:[a-z0-9]+ ){0,4}", "+": r" (?:[a-z0-9]+ ){1,4}"}
+        ending = "[a-z]{0,6}" if lang.cues_by_stem else ""  # "ilacı", "ödemim"
+
+        def frame(pattern: str) -> str:
+            """A frame as a regex: "{slot}" for any of the slot's words, "*" for a gap of up
+            to four words, "+" for one to four ("is my + {condition}": not "is my edema")."""
+            out, after_gap = "", True
+            for token in pattern.split():
+                if token in gaps:
+                    out, after_gap = out + gaps[token], True
+                    continue
+                if token.startswith("{") and token.strip("{}") in slots:
+                    piece = f"(?:{'|'.join(map(re.escape, slots[token.strip('{}')]))}){ending}"
+                else:
+                    piece = re.escape(lang.normalise(token))
+                out, after_gap = out + (piece if after_gap else " " + piece), False
+            return out
+
+        self._standalone = frozenset(data.get("without_own_case", []))
+        self._frames = {kind: re.compile(r"\b(?:" + "|".join(frame(p) for p in phrases)
+                                         + r")\b")
+                        for kind, phrases in data.get("frames", {}).items() if phrases}
+        units, grades = alt(data.get("units", [])), alt(data.get("grades", []))
+        self._measure = re.compile(rf"\b(?:\d+(?:[.,]\d+)? ?(?:{units})|(?:{grades}) ?\d+)\b") \
+            if units and grades else None
+        self._record = re.compile(rf"\b(?:{alt(slots['record'])})") if slots["record"] else None
+
+    def own(self, words: list[str], text: str) -> bool:
+        """Whether the message speaks of the visitor's own body, symptoms or records."""
+        if self._opinion and self._opinion.search(text):
+            return True
+        first = bool(self._self and self._self.search(text)) or \
+            any(w.endswith(self._person) and len(w) > 6 for w in words)
+        if first and self._body and self._body.search(text):
+            return True
+        return bool(self._possessive and self._possessive.search(text))
+
+    def kinds(self, words: list[str], joined: str) -> tuple[str, ...]:
+        """The kinds of judgement of their own case the message asks for (none: general)."""
+        found = [kind for kind, pattern in self._frames.items() if pattern.search(joined)]
+        if not found:
+            return ()
+        typed = " ".join(words)
+        out = []
+        for kind in found:
+            if kind == "report":  # their own numbers: a measurement from a report or scan
+                if self._measure and self._measure.search(typed) and self._record and \
+                        self._record.search(joined):
+                    out.append(kind)
+            elif kind in self._standalone or self.own(words, typed):
+                out.append(kind)
+        return tuple(out)
 
 
 def _found(patterns: dict[str, re.Pattern], joined: str) -> tuple[str, ...]:

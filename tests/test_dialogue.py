@@ -89,18 +89,47 @@ def test_two_questions_answer_one_and_suggest_the_other(bot):
 
 
 @pytest.mark.parametrize("message", ["do I have bone marrow edema?",
-                                     "my knee hurts, what is wrong with me?"])
-def test_no_diagnosis_only_general_information(bot, message):
+                                     "my knee hurts, what is wrong with me?",
+                                     "is my hip pain bone marrow edema?",
+                                     "I've started limping more this week, does that mean my "
+                                     "edema is getting worse?"])
+def test_no_diagnosis_only_the_doctor_and_the_contact(bot, message):
     reply = bot.ask(message)
-    assert reply.answered and reply.reason == "personal"
-    assert "only a doctor can diagnose" in reply.text
+    assert not reply.answered and reply.reason == "personal" and reply.category == "diagnosis"
+    assert "only a doctor can diagnose" in reply.text and bot.clinic.name in reply.text
     assert "you have" not in reply.text.lower().replace("whether you have", "")
 
 
-def test_dose_question_gets_general_information_and_the_doctor(bot):
+@pytest.mark.parametrize("message, kind", [
+    ("should I get bioplasty for my knee?", "decision"),
+    ("do i need an mri? my foot has been sore since tuesday", "decision"),
+    ("my MRI report says 15mm edema in the medial femoral condyle, is that a lot?", "report"),
+    ("can you read my mri if I send the images", "report"),
+    ("how often should I take ibuprofen", "dose"),
+])
+def test_judgements_of_the_visitors_own_case_are_declined(bot, message, kind):
+    reply = bot.ask(message)
+    assert (reply.answered, reply.reason, reply.category) == (False, "personal", kind)
+    assert bot.speakers["en"].lang.replies["doctor_only"][kind] in reply.text
+
+
+@pytest.mark.parametrize("message, entry", [
+    ("can bone marrow edema cause knee pain?", {"faq-symptoms", "sec-symptoms"}),
+    ("do i need sugery", {"faq-surgery"}),
+    ("should i keep weight off my leg", {"sec-treatment-rest"}),
+    ("should i take it easy", {"sec-treatment-rest"}),
+    ("how long dose recovery take", {"faq-recovery-time"}),   # "dose": a typo for "does"
+    ("my report says marrow oedema, is that a disease?", {"faq-what-is"}),
+])
+def test_general_questions_in_the_first_person_are_answered(bot, message, entry):
+    reply = bot.ask(message)
+    assert reply.answered and reply.match.id in entry, reply
+
+
+def test_dose_question_gets_the_doctor_and_the_general_entry_as_a_suggestion(bot):
     reply = bot.ask("what dose of ibuprofen should I take?")
-    assert reply.answered and reply.match.id in {"faq-medications", "sec-treatment-medication"}
-    assert "only your doctor" in reply.text
+    assert not reply.answered and reply.reason == "personal" and "only your doctor" in reply.text
+    assert reply.suggestions[0].id in {"faq-medications", "sec-treatment-medication"}
 
 
 def test_empty_and_symbol_only_messages(bot):
@@ -129,3 +158,24 @@ def test_matcher_works_without_a_vocabulary(tmp_path):
 
     plain = Chatbot(knowledge.load(FAQ), Vocabulary())
     assert plain.ask("does it always require surgery").match.id == "faq-surgery"
+
+
+@pytest.mark.parametrize("message", ["meniscus tear recovery time",
+                                     "menisküs yırtığı nasıl tedavi edilir",
+                                     "on capraz bagim kopmus ameliyat sart mi",
+                                     "what is the best treatment for osteoarthritis of the knee"])
+def test_a_condition_mentioned_only_beside_the_topic_is_another_subject(bot, message):
+    reply = bot.ask(message)
+    assert reply.reason == "out_of_scope" and reply.category == "other_condition", reply
+
+
+@pytest.mark.parametrize("message, entry", [
+    # The condition beside the topic, or pointing to it: what the knowledge says of them.
+    ("can a meniscus tear lead to bone marrow edema?", {"sec-causes", "faq-causes"}),
+    ("can a torn meniscus cause it", {"sec-causes", "faq-causes"}),
+    # Phrasings that ask about osteoporosis on its own make it a subject of the knowledge.
+    ("What is transient osteoporosis of the hip?", {"sec-location-hip", "faq-pregnancy"}),
+])
+def test_a_related_condition_with_the_topic_is_answered(bot, message, entry):
+    reply = bot.ask(message)
+    assert reply.answered and reply.match.id in entry, reply

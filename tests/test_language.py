@@ -90,9 +90,17 @@ def test_turkish_chat_spellings_particles_and_general_synonyms(bot):
 
 
 @pytest.mark.parametrize("message, reason, entry", [
-    ("hocam bende kemik iliği ödemi olabilir mi", "personal", "faq-diagnosis"),  # cue with a gap
+    ("hocam bende kemik iliği ödemi olabilir mi", "personal", None),  # cue with a gap
     # The asking clause names only the topic: the symptoms before it say what is asked.
-    ("Dizim şişti ve ağrıyor, kemik iliği ödemim olabilir mi?", "personal", "faq-symptoms"),
+    ("Dizim şişti ve ağrıyor, kemik iliği ödemim olabilir mi?", "personal", None),
+    # A judgement of one's own case: a frame about one's own body, a decision, a report.
+    ("merdiven inerken kalcam agriyor, bu kemik odemi mi sizce", "personal", None),
+    ("ben bioplasti olmali miyim", "personal", None),
+    ("raporda grade 2 kemik iligi odemi yaziyor kotu mu", "personal", None),
+    ("kac mg ibuprofen icmeliyim", "personal", None),
+    # ...and the general questions beside them.
+    ("kemik iliği ödemi diz ağrısı yapar mı", "answer", "faq-symptoms"),
+    ("ameliyat olmam gerekir mi", "answer", "faq-surgery"),
     ("bu cevapları yapay zeka mı veriyor", "answer", "smalltalk-bot"),
     ("bıçak değmeden iyileşir mi", "answer", "faq-surgery"),
 ])

@@ -890,10 +890,11 @@ def test_turkish_page_holds_a_whole_turkish_conversation(browser, server):
         assert json.loads(server.request("GET", "/api/v1/faq/faq-what-is?lang=tr").body)[
             "answer"][:40] in first
         assert "Kaynak:" in first
-        # Typed on a phone, without Turkish letters: still a Turkish answer.
-        body = server.chat("dizimde kemik odemi var ameliyat sart mi", lang="tr").json()
+        # Typed on a phone, without Turkish letters: still a Turkish answer. (Asked about
+        # one's own knee, "dizimde ... ameliyat şart mı", it is a decision for the doctor.)
+        body = server.chat("kemik odemi olunca ameliyat sart mi", lang="tr").json()
         assert body["lang"] == "tr" and body["answered"]
-        reply = ask(pg, "dizimde kemik odemi var ameliyat sart mi")
+        reply = ask(pg, "kemik odemi olunca ameliyat sart mi")
         assert body["reply"][:40] in reply.inner_text()
         # Suggestions and the decline with the contact are Turkish too.
         vague = ask(pg, "kemik")

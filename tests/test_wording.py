@@ -84,18 +84,17 @@ def test_cancer_questions_get_a_careful_answer_and_whom_to_ask(bot, message, lan
     "bende kemik iliği ödemi olabilir mi, çok koşuyorum",
     "my son has knee pain, is it bone marrow edema?",  # the note says "it", not "you"
 ])
-def test_the_general_answer_after_the_doctor_only_note_is_framed_as_general(bot, message):
+def test_a_personal_question_is_declined_with_the_general_entry_as_a_suggestion(bot, message):
     reply = bot.ask(message)
-    assert reply.reason == "personal" and reply.match is not None, reply
-    note, general = reply.text.split("\n\n")[:2]
-    framing, answer = general.split("\n", 1)
+    # Never an answer: a "Yes, ..." under "do I have it?" would read as a verdict.
+    assert reply.reason == "personal" and not reply.answered and reply.match is None, reply
     speaker = bot.speakers[reply.lang]
-    question = bot.knowledge.get(reply.match.id).text(reply.lang).question
-    assert framing == speaker.lang.text("in_general", question=question)
-    # "Yes, ..." now answers the entry's own question, never "do I have it?".
-    assert answer == bot.knowledge.get(reply.match.id).text(reply.lang).answer
+    note = reply.text.split("\n\n")[0]
     assert note == speaker.lang.replies["doctor_only"]["diagnosis"].format(topic=speaker.topic)
     assert "you have" not in note
+    assert speaker.lang.text("personal_contact") in reply.text and speaker.clinic.name in reply.text
+    # The general information is one click away: how it is diagnosed, or the closest entry.
+    assert reply.suggestions and {s.kind for s in reply.suggestions} <= {"faq", "section"}
 
 
 def test_the_diagnosis_note_names_no_test_that_only_one_condition_needs():
