@@ -195,7 +195,11 @@ class Matcher:
     def _build_cues(self) -> None:
         """Compile the out-of-scope and personal cues, less what the knowledge speaks of."""
         def merged(general: dict, own: dict) -> dict[str, tuple[str, ...]]:
-            return {k: (*general.get(k, ()), *own.get(k, ())) for k in {*general, *own}}
+            # In the files' order: the first category found names the decline, and a set's
+            # order changed with each process's string hashing (one worker's "other treatment"
+            # was another's "other condition").
+            return {k: (*general.get(k, ()), *own.get(k, ()))
+                    for k in dict.fromkeys([*general, *own])}
 
         # A request is out of scope only if the knowledge base never speaks of it: a clinic
         # whose entries mention prices answers price questions, and an article about the
