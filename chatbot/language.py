@@ -88,12 +88,16 @@ class Language:
         ordered = tuple(sorted(self.suffixes, key=lambda rule: len(rule[0]), reverse=True))
         object.__setattr__(self, "_stem", lru_cache(maxsize=65536)(
             lambda w: self._stem_word(w, kind, arg, snowball, ordered)))
+        # A message is split by detection, the matcher and the dialogue (sentence by
+        # sentence) several times per reply: once is enough.
+        object.__setattr__(self, "_words", lru_cache(maxsize=1024)(
+            lambda m: tuple(self._split(m))))
         if self.zipf_by_stem and not self.stem_zipf_table:
             object.__setattr__(self, "stem_zipf_table", self.stem_families())
 
     # The stem memo is a cache, not state: it is rebuilt, never copied or pickled.
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_stem", "_stem_zipf")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_stem", "_words")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -101,6 +105,9 @@ class Language:
 
     def words(self, message: str) -> list[str]:
         """Split a message into folded words with this language's rules (see text.words)."""
+        return list(self._words(message))
+
+    def _split(self, message: str) -> list[str]:
         found = text.words(message, apostrophe=self.apostrophe, spelling=self.spelling)
         if not (self.respell or self.respell_endings):
             return found

@@ -588,8 +588,11 @@ class _Message:
 
     def signalled(self, category: str) -> bool:
         """Whether enough different kinds of a category's signals describe this message."""
-        kinds = [k for k in self.lang.signals.get(category, ()) if k in self.possible]
-        needed = self.lang.signals_needed.get(category, 0)
+        kinds = self.lang.signals.get(category)
+        if not kinds:
+            return False
+        kinds = [k for k in kinds if k in self.possible]
+        needed = self.lang.signals_needed[category]
         if len(kinds) < needed:
             return False
         found = 0
