@@ -196,6 +196,7 @@ class Matcher:
         # Phrases of 3+ words as typed, for typos that make another real word ("kemik ilgi
         # ödemi"); indexed by (position, word), so a window meets only the phrases it nearly is.
         self._typed_phrases: dict[int, dict[tuple[int, str], set[tuple[str, ...]]]] = {}
+        self._typed_words: dict[int, set[str]] = {}
         for group in (*self.lang.synonyms, *self.vocabulary.synonyms):
             for variant in group:
                 ws = tuple(self.lang.words(variant))
@@ -203,6 +204,7 @@ class Matcher:
                     slots = self._typed_phrases.setdefault(len(ws), {})
                     for j, w in enumerate(ws):
                         slots.setdefault((j, w), set()).add(ws)
+                    self._typed_words.setdefault(len(ws), set()).update(ws)
 
     def _build_cues(self) -> None:
         """Compile the out-of-scope and personal cues, less what the knowledge speaks of."""
@@ -289,6 +291,10 @@ class Matcher:
         typo is a real word ("kemik ilgi ödemi" -> "kemik iliği ödemi")."""
         out = list(words)
         for size, slots in self._typed_phrases.items():
+            # A phrase is mended where all its words but one are there: most messages hold
+            # too few of the phrases' words for any window to be looked at.
+            if sum(w in self._typed_words[size] for w in out) < size - 1:
+                continue
             for i in range(len(out) - size + 1):
                 window = tuple(out[i:i + size])
                 hits: dict[tuple[str, ...], int] = {}

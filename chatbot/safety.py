@@ -108,7 +108,7 @@ class Language:
         self.not_now = self._regex(ctx.get("not_now", NEVER))
         self.past_form = self._regex(ctx.get("past_form", NEVER))
         self.idioms = self._regex("|".join(ctx.get("idioms", ())) or NEVER)
-        self.frames: set[re.Pattern] = set()
+        self.frames: set[int] = set()  # id() of the rule parts that are frames
         # Rule parts and signals with the literal strings one of which each match holds: a
         # pattern none of whose strings is in a message is not run on it (see `possible`).
         self._needles: dict[re.Pattern, frozenset[str] | None] = {}
@@ -145,16 +145,18 @@ class Language:
                                                         ("asking", self.asking))
                        for parts in table.get(category, ())]
             for category in self.rules}
-        self._containing: dict[re.Pattern, list[tuple[str, int]]] = {}
+        self._containing: dict[int, list[tuple[str, int]]] = {}
         for category, table in self._table.items():
             for at, (parts, _) in enumerate(table):
                 for part in set(parts):
-                    self._containing.setdefault(part, []).append((category, at))
-        self._unfiltered = frozenset(p for p, n in self._needles.items() if n is None)
-        self._by_needle: dict[str, set[re.Pattern]] = {}
+                    self._containing.setdefault(id(part), []).append((category, at))
+        # Patterns are named by id() in these sets: hashing a compiled regex hashes its whole
+        # program, every time.
+        self._unfiltered = frozenset(id(p) for p, n in self._needles.items() if n is None)
+        self._by_needle: dict[str, set[int]] = {}
         for pattern, needles in self._needles.items():
             for needle in needles or ():
-                self._by_needle.setdefault(needle, set()).add(pattern)
+                self._by_needle.setdefault(needle, set()).add(id(pattern))
         # Found through their first KEY characters, which a message's own KEY-grams are
         # looked up against in one set operation (shorter needles are looked for directly).
         self._short = tuple(n for n in self._by_needle if len(n) < KEY)
@@ -163,7 +165,7 @@ class Language:
             if len(needle) >= KEY:
                 self._by_key[needle[:KEY]] = (*self._by_key.get(needle[:KEY], ()), needle)
 
-    def candidates(self, possible: set[re.Pattern]) \
+    def candidates(self, possible: set[int]) \
             -> dict[str, list[tuple[tuple[re.Pattern, ...], str]]]:
         """Return, by category, the rules (parts, kind) whose every part is possible."""
         found: dict[str, set[int]] = {}
@@ -173,13 +175,14 @@ class Language:
         out = {}
         for category, ats in found.items():
             table = self._table[category]
-            rules = [table[at] for at in sorted(ats) if all(p in possible for p in table[at][0])]
+            rules = [table[at] for at in sorted(ats)
+                     if all(id(p) in possible for p in table[at][0])]
             if rules:
                 out[category] = rules
         return out
 
-    def possible(self, text: str) -> set[re.Pattern]:
-        """Return the rule parts and signals that can match somewhere in a folded text.
+    def possible(self, text: str) -> set[int]:
+        """Return the rule parts and signals (their id()) that can match in a folded text.
 
         The others hold none of their needles, so the regex engine would find nothing: not
         running them changes no verdict, and most messages need only a few of ~200 patterns.
@@ -228,7 +231,7 @@ class Language:
         parts = tuple(self._regex(p, filtered=True) for p in sources)
         # A part marked (?#frame) is the setting, not the symptom ("since the operation two
         # weeks ago"): it may be past.
-        self.frames.update(p for p, source in zip(parts, sources, strict=True)
+        self.frames.update(id(p) for p, source in zip(parts, sources, strict=True)
                            if source.startswith(FRAME))
         return parts
 
@@ -591,7 +594,7 @@ class _Message:
         kinds = self.lang.signals.get(category)
         if not kinds:
             return False
-        kinds = [k for k in kinds if k in self.possible]
+        kinds = [k for k in kinds if id(k) in self.possible]
         needed = self.lang.signals_needed[category]
         if len(kinds) < needed:
             return False
@@ -683,7 +686,7 @@ def check(text: str) -> Flag | None:
             if situation is None and any(kind == "happening" for _, kind in rules):
                 situation = bool(lang.situation.search(message.text))
             if any((kind != "happening" or situation) and all(any(
-                        message.describes(m, category, kind == "asking", part in lang.frames)
+                        message.describes(m, category, kind == "asking", id(part) in lang.frames)
                         for m in part.finditer(message.text)) for part in parts)
                    for parts, kind in rules) or message.signalled(category):
                 hits[category] = lang.code

@@ -238,7 +238,7 @@ def test_prefilter_keeps_every_pattern_that_matches():
             message = safety._Message(safety._TOKEN.findall(safety._fold(text)), lang)
             for pattern in patterns:
                 if pattern.search(message.text):
-                    assert pattern in message.possible, (lang.code, text, pattern.pattern)
+                    assert id(pattern) in message.possible, (lang.code, text, pattern.pattern)
                     checked += 1
     assert checked > 1000  # the lists do exercise the rules
 
