@@ -263,12 +263,19 @@ class Language:
         return _nearest(word, self.fuzzy)
 
 
+@lru_cache(maxsize=2)
+def _parse(pattern: str):
+    """The regex module's own parse of a pattern (read twice per rule: first characters and
+    needles; parsing is most of loading the rules)."""
+    from re import _parser
+    return _parser.parse(pattern)
+
+
 def _first_chars(pattern: str) -> set[str] | None:
     """Return the characters any match of a regex starts with, or None if that is not known."""
     try:
         from re import _constants as c
-        from re import _parser
-        first, nullable = _first_of(_parser.parse(pattern).data, c)
+        first, nullable = _first_of(_parse(pattern).data, c)
     except Exception:  # a private module of the standard library changed: go without
         return None
     return None if nullable else first
@@ -329,8 +336,7 @@ def _needles(pattern: str) -> frozenset[str] | None:
     phrases "my leg", "my arm"... (the longest strings the parse allows are the rarest)."""
     try:
         from re import _constants as c
-        from re import _parser
-        parsed = _parser.parse(pattern)
+        parsed = _parse(pattern)
         if parsed.state.flags & c.SRE_FLAG_IGNORECASE:
             return None
         _, needed = _literal_of(parsed.data, c)
