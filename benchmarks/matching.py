@@ -192,17 +192,25 @@ def speed(vocabulary_path) -> dict:
     out = {}
     for lang, name in (("en", "dev.jsonl"), ("tr", "dev_tr.jsonl")):
         queries = [c.query for c in read_cases(ROOT / "tests" / "data" / name)]
-        times = []
-        for n in range(3):
+        passes = []
+        for n in range(5):
+            times = []
             for q in queries:
                 # Each pass asks a new text (one more trailing space): the bot remembers the
                 # analysis of the messages it saw last, and a visitor's message is new.
                 start = time.perf_counter()
-                bot.ask(q + " " * n)
+                bot.ask(q + " " * (n + 1))
                 times.append(time.perf_counter() - start)
+            passes.append(times)
+        times = [t for ts in passes for t in ts]
         out[f"clinic_{lang}_ask_median_ms"] = 1000 * statistics.median(times)
         out[f"clinic_{lang}_ask_p95_ms"] = 1000 * float(np.percentile(times, 95))
         out[f"clinic_{lang}_ask_p99_ms"] = 1000 * float(np.percentile(times, 99))
+        # Each question's fastest pass: what the code costs when the machine lets it run
+        # (a shared machine's load moves the plain figures several times over).
+        best = [min(ts) for ts in zip(*passes, strict=True)]
+        out[f"clinic_{lang}_ask_best_of_5_median_ms"] = 1000 * statistics.median(best)
+        out[f"clinic_{lang}_ask_best_of_5_p99_ms"] = 1000 * float(np.percentile(best, 99))
     kb, entries = synthetic_knowledge(10_000)
     vocabulary = Vocabulary.load(vocabulary_path)
     start = time.perf_counter()
@@ -244,7 +252,7 @@ def main() -> None:
         return
     if args.speed_only:
         for k, v in speed(ROOT / "data" / "vocabulary.json").items():
-            print(f"  {k:<24} {v:.3f}")
+            print(f"  {k:<34} {v:.3f}")
         return
 
     model = None
