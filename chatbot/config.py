@@ -75,7 +75,8 @@ SETTINGS: tuple[Setting, ...] = (
         "Where rate-limit counters live; redis://host:6379 to share them between instances.",
     ),
     Setting("TRUSTED_PROXIES", 0, "Reverse proxies in front of the app; their X-Forwarded-For "
-            "gives each visitor their own rate limit. 0: trust none.", int),
+            "gives each visitor their own rate limit, and their X-Request-ID is the chat's "
+            "query_id (a chat retried on another instance is stored once). 0: trust none.", int),
     Setting("FRAME_ANCESTORS", "'self'", "CSP frame-ancestors for the demo and admin pages."),
     Setting(
         "VOCABULARY_PATH",

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from . import config, knowledge, language, safety
@@ -129,6 +130,21 @@ class Chatbot:
                 clinic=kb.clinic.in_language(code), topics=tuple(kb.topic_names(code)))
         # Words of the clinic's own texts in each language tell short messages apart.
         self._own_words = {code: sp.matcher.words_known() for code, sp in self.speakers.items()}
+        self._remember_votes()
+
+    def _remember_votes(self) -> None:
+        # A word's language vote depends only on the word here: remembered (a memo, never
+        # pickled or copied with the bot).
+        languages = [sp.lang for sp in self.speakers.values()]
+        self._vote = lru_cache(maxsize=65536)(
+            lambda word: language._vote(word, languages, self._own_words))
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_vote"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._remember_votes()
 
     @classmethod
     def from_file(cls, path: str | Path, *, vocabulary_path: str | Path | None = None,
@@ -168,7 +184,7 @@ class Chatbot:
         if len(self.speakers) == 1:
             return self.knowledge.default_language
         found = language.detect(message, [sp.lang for sp in self.speakers.values()],
-                                extra=self._own_words)
+                                extra=self._own_words, vote=self._vote)
         if found.clear:
             return found.lang
         if hint in self.speakers:

@@ -95,12 +95,16 @@ class Language:
         ordered = tuple(sorted(self.suffixes, key=lambda rule: len(rule[0]), reverse=True))
         object.__setattr__(self, "_stem", lru_cache(maxsize=65536)(
             lambda w: self._stem_word(w, kind, arg, snowball, ordered)))
+        # A message is split by detection, the matcher and the dialogue (sentence by
+        # sentence) several times per reply: once is enough.
+        object.__setattr__(self, "_words", lru_cache(maxsize=1024)(
+            lambda m: tuple(self._split(m))))
         if self.zipf_by_stem and not self.stem_zipf_table:
             object.__setattr__(self, "stem_zipf_table", self.stem_families())
 
     # The stem memo is a cache, not state: it is rebuilt, never copied or pickled.
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_stem", "_stem_zipf")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_stem", "_words")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -108,6 +112,9 @@ class Language:
 
     def words(self, message: str) -> list[str]:
         """Split a message into folded words with this language's rules (see text.words)."""
+        return list(self._words(message))
+
+    def _split(self, message: str) -> list[str]:
         found = text.words(message, apostrophe=self.apostrophe, spelling=self.spelling)
         if not (self.respell or self.respell_endings):
             return found
@@ -314,7 +321,7 @@ _LETTER_WORD = re.compile(r"\w+")
 
 
 def detect(message: str, languages: list[Language], *, extra: dict[str, set[str]] | None = None,
-           clear_margin: float = 2.0) -> Detection:
+           clear_margin: float = 2.0, vote=None) -> Detection:
     """Tell which language a message is written in, from the evidence of its words.
 
     A word votes for the language in which it is most at home: a function word, a frequent
@@ -322,6 +329,8 @@ def detect(message: str, languages: list[Language], *, extra: dict[str, set[str]
     stems to one; the vote is the margin over the next language, capped. A word written with
     letters only one language uses ("ödem", "ağrı") is a strong vote. ASCII-only Turkish is
     recognised by its words and suffixes ("dizimde agri var mi").
+    `vote`: word -> (language, strength), for a caller that remembers the votes (it always
+    passes the same languages and `extra`).
     """
     scores = {lang.code: 0.0 for lang in languages}
     if len(languages) < 2:
@@ -332,18 +341,22 @@ def detect(message: str, languages: list[Language], *, extra: dict[str, set[str]
             if lang.letters and any(ch in lang.letters for ch in raw):
                 scores[lang.code] += 3.0
         for word in text.words(raw):
-            if word.isdigit() or (extra and all(word in extra.get(lang.code, ())
-                                                 for lang in languages)):
-                continue  # "prp", "mr", "talus": the clinic's texts use it in every language
-            at_home = {lang.code: _at_home(word, lang, extra.get(lang.code, ()))
-                       for lang in languages}
-            ranked = sorted(at_home.items(), key=lambda kv: kv[1], reverse=True)
-            (best, first), (_, second) = ranked[0], ranked[1]
-            if first > 0:
-                scores[best] += min(first - second, 3.0)
+            code, strength = vote(word) if vote else _vote(word, languages, extra)
+            if strength > 0:
+                scores[code] += strength
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     clear = ranked[0][1] - ranked[1][1] >= clear_margin
     return Detection(ranked[0][0], clear, scores)
+
+
+def _vote(word: str, languages: list[Language], extra: dict[str, set[str]]) -> tuple[str, float]:
+    """The language a word votes for, and how strongly (0: no vote)."""
+    if word.isdigit() or (extra and all(word in extra.get(lang.code, ()) for lang in languages)):
+        return "", 0.0  # "prp", "mr", "talus": the clinic's texts use it in every language
+    at_home = {lang.code: _at_home(word, lang, extra.get(lang.code, ())) for lang in languages}
+    ranked = sorted(at_home.items(), key=lambda kv: kv[1], reverse=True)
+    (best, first), (_, second) = ranked[0], ranked[1]
+    return (best, min(first - second, 3.0)) if first > 0 else ("", 0.0)
 
 
 def _at_home(word: str, lang: Language, own: set[str]) -> float:

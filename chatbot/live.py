@@ -137,7 +137,10 @@ class LiveBot:
             local = Vocabulary.path_for(self.vocabulary_path, code, kb.default_language)
             data = raw.get(local) if local is not None else None
             if data is None and local is not None and local.exists():
-                data = local.read_bytes()   # a language added by this very change
+                # A language added by this very change (or the first read, which could not
+                # know the languages yet): its bytes count in the digest from now on, or the
+                # next look would see a file appear and build the same bot again.
+                data = raw[local] = local.read_bytes()
             vocabularies[code] = Vocabulary.loads(data, local, language.load(code)) \
                 if data is not None else None
         bot = Chatbot(kb, vocabularies, **self._options)

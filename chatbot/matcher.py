@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -162,6 +163,17 @@ class Matcher:
         self._build_synonyms()
         self._build_index()
         self._build_cues()
+        # The dialogue reads a message (and its sentences) several times per reply, and the
+        # review once more: each is analysed once. An Analysis is shared, never changed.
+        self._analysed = lru_cache(maxsize=256)(self._analyse)
+
+    # The analysis memo is a cache, not state: it is rebuilt, never copied or pickled.
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_analysed"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._analysed = lru_cache(maxsize=256)(self._analyse)
 
     # -- analysis ---------------------------------------------------------------------------
 
@@ -184,6 +196,7 @@ class Matcher:
         # Phrases of 3+ words as typed, for typos that make another real word ("kemik ilgi
         # ödemi"); indexed by (position, word), so a window meets only the phrases it nearly is.
         self._typed_phrases: dict[int, dict[tuple[int, str], set[tuple[str, ...]]]] = {}
+        self._typed_words: dict[int, set[str]] = {}
         for group in (*self.lang.synonyms, *self.vocabulary.synonyms):
             for variant in group:
                 ws = tuple(self.lang.words(variant))
@@ -191,11 +204,16 @@ class Matcher:
                     slots = self._typed_phrases.setdefault(len(ws), {})
                     for j, w in enumerate(ws):
                         slots.setdefault((j, w), set()).add(ws)
+                    self._typed_words.setdefault(len(ws), set()).update(ws)
 
     def _build_cues(self) -> None:
         """Compile the out-of-scope and personal cues, less what the knowledge speaks of."""
         def merged(general: dict, own: dict) -> dict[str, tuple[str, ...]]:
-            return {k: (*general.get(k, ()), *own.get(k, ())) for k in {*general, *own}}
+            # In the files' order: the first category found names the decline, and a set's
+            # order changed with each process's string hashing (one worker's "other treatment"
+            # was another's "other condition").
+            return {k: (*general.get(k, ()), *own.get(k, ()))
+                    for k in dict.fromkeys([*general, *own])}
 
         # A request is out of scope only if the knowledge base never speaks of it: a clinic
         # whose entries mention prices answers price questions, and an article about the
@@ -299,6 +317,10 @@ class Matcher:
         typo is a real word ("kemik ilgi ödemi" -> "kemik iliği ödemi")."""
         out = list(words)
         for size, slots in self._typed_phrases.items():
+            # A phrase is mended where all its words but one are there: most messages hold
+            # too few of the phrases' words for any window to be looked at.
+            if sum(w in self._typed_words[size] for w in out) < size - 1:
+                continue
             for i in range(len(out) - size + 1):
                 window = tuple(out[i:i + size])
                 hits: dict[tuple[str, ...], int] = {}
@@ -348,6 +370,9 @@ class Matcher:
         `correct=False` leaves words the knowledge base does not know as they are (comparing
         messages with one another, where such a word is the news, not a typo).
         """
+        return self._analysed(message, correct)
+
+    def _analyse(self, message: str, correct: bool) -> Analysis:
         corrections: dict[str, str] = {}
         fixed: list[str] = []
         raw = [part for word in self._join_split_words(self.lang.words(message))
@@ -525,6 +550,10 @@ class Matcher:
                     by_term.setdefault(t, set()).add(entry.article)
         self._term_articles = {t: frozenset(a) for t, a in by_term.items()}
         self._phr_words = phrasing_words
+        # Compared with every message: each distinct text once (without or with its topic).
+        self._fuzzy_plain = _Distinct(self._phr_text)
+        self._fuzzy_both = _Distinct(self._phr_text + self._phr_topic_text)
+        self._fuzzy_words = _Distinct(self._phr_words)
         self._entry_terms = [p | a for p, a in zip(entry_phr_terms, answer_terms, strict=True)]
         self._entry_index = {e.id: i for i, e in enumerate(entries)}
         self._post_phr = _postings(in_phrasing, n_terms, self._term_ids)
@@ -538,11 +567,23 @@ class Matcher:
     def rank(self, message: str | Analysis, *, limit: int | None = None) -> list[Candidate]:
         """Score every entry for a message; return candidates best first."""
         analysis = message if isinstance(message, Analysis) else self.analyse(message)
-        entries = self.knowledge.entries
-        n_entries, n_phr = len(entries), len(self._phr_entry)
-        total = analysis.total_weight
-        if total <= 0:
+        if analysis.total_weight <= 0:
             return []
+        key = (self, "scores")
+        if key not in analysis.memo:  # the dialogue ranks a message more than once
+            analysis.memo[key] = self._scores(analysis)
+        score, dice_e, coverage, fuzzy_e, anchored = analysis.memo[key]
+        entries = self.knowledge.entries
+        order = np.argsort(-score, kind="stable")[: limit or len(entries)]
+        return [Candidate(entry=entries[i], score=float(score[i]), dice=float(dice_e[i]),
+                          coverage=float(coverage[i]), fuzzy=float(fuzzy_e[i]),
+                          anchored=bool(anchored[i]))
+                for i in order]
+
+    def _scores(self, analysis: Analysis) -> tuple[np.ndarray, ...]:
+        """Each entry's score for a message, and its parts: dice, coverage, fuzzy, anchored."""
+        n_entries, n_phr = len(self.knowledge.entries), len(self._phr_entry)
+        total = analysis.total_weight
         ids = [self._term_ids[t] for t in analysis.weights if t in self._term_ids]
         qw = np.array([analysis.weights[t] for t in analysis.weights if t in self._term_ids])
 
@@ -558,13 +599,12 @@ class Matcher:
         coverage = np.minimum(covered / total, 1.0)
 
         query_text = " ".join(analysis.terms)
-        fuzzy = process.cdist([query_text], self._phr_text, scorer=fuzz.ratio,
-                              processor=None, dtype=np.float32, workers=1)[0] / 100.0
         if self._topics and any(t in topic for t in analysis.weights
                                 for topic in self._topics.values()):
-            fuzzy = np.maximum(fuzzy, process.cdist(
-                [query_text], self._phr_topic_text, scorer=fuzz.ratio, processor=None,
-                dtype=np.float32, workers=1)[0] / 100.0)
+            both = self._fuzzy_both.ratio(query_text, np.float32) / 100.0
+            fuzzy = np.maximum(both[:n_phr], both[n_phr:])
+        else:
+            fuzzy = self._fuzzy_plain.ratio(query_text, np.float32) / 100.0
         fuzzy_e = np.maximum.reduceat(fuzzy, self._entry_starts)
 
         anchor_ids = [self._term_ids[t] for t in analysis.anchors]
@@ -574,11 +614,7 @@ class Matcher:
 
         w = self.weights
         score = w.dice * dice_e + w.coverage * coverage + w.fuzzy * fuzzy_e
-        order = np.argsort(-score, kind="stable")[: limit or n_entries]
-        return [Candidate(entry=entries[i], score=float(score[i]), dice=float(dice_e[i]),
-                          coverage=float(coverage[i]), fuzzy=float(fuzzy_e[i]),
-                          anchored=bool(anchored[i]))
-                for i in order]
+        return score, dice_e, coverage, fuzzy_e, anchored
 
 
     def articles_named(self, analysis: Analysis) -> frozenset[str]:
@@ -617,8 +653,7 @@ class Matcher:
         if not self._phr_words or not analysis.words:
             return None, 0.0
         if "closest" not in analysis.memo:  # the dialogue asks several times per message
-            sims = process.cdist([" ".join(analysis.words)], self._phr_words, scorer=fuzz.ratio,
-                                 processor=None, workers=1)[0]
+            sims = self._fuzzy_words.ratio(" ".join(analysis.words))
             best = int(np.argmax(sims))
             analysis.memo["closest"] = (self.knowledge.entries[self._phr_entry[best]],
                                         float(sims[best]) / 100.0)
@@ -626,7 +661,7 @@ class Matcher:
 
 
 def _cue_patterns(table: dict[str, tuple[str, ...]], lang: Language, *,
-                  by_stem: bool = True) -> dict[str, re.Pattern]:
+                  by_stem: bool = True) -> dict[str, tuple[re.Pattern, frozenset[str] | None]]:
     """Compile each category's phrases into one whole-word pattern over normalised text.
 
     A "*" in a phrase stands for up to four words ("bende * olabilir mi": a verb-final
@@ -646,7 +681,12 @@ def _cue_patterns(table: dict[str, tuple[str, ...]], lang: Language, *,
                                  .split())) >= (5 if " " not in f else 4)}
         alternation = "|".join(sorted((re.escape(f).replace(gap, r" (?:[a-z0-9]+ ){0,4}")
                                        for f in forms if f), key=len, reverse=True))
-        patterns[category] = re.compile(rf"\b(?:{alternation})\b")
+        # A phrase matches only where each of its words stands whole in the text: its rarest
+        # word being absent rules it out without running the (long) alternation.
+        keys = [min((w for w in f.split() if w != "*"), key=lambda w: lang.common.get(w, 0.0),
+                    default=None) for f in forms if f]
+        patterns[category] = (re.compile(rf"\b(?:{alternation})\b"),
+                              None if None in keys else frozenset(keys))
     return patterns
 
 
@@ -741,8 +781,26 @@ class _OwnCase:
         return tuple(out)
 
 
-def _found(patterns: dict[str, re.Pattern], joined: str) -> tuple[str, ...]:
-    return tuple(c for c, pattern in patterns.items() if pattern.search(joined))
+def _found(patterns: dict[str, tuple[re.Pattern, frozenset[str] | None]],
+           text: str) -> tuple[str, ...]:
+    words = set(text.split())
+    return tuple(c for c, (pattern, keys) in patterns.items()
+                 if (keys is None or not keys.isdisjoint(words)) and pattern.search(text))
+
+
+class _Distinct:
+    """Texts compared as their distinct members: phrasings repeat ("what causes it?" in each
+    article), and so do a phrasing with and without its article's topic."""
+
+    def __init__(self, texts: list[str]):
+        distinct = {t: i for i, t in enumerate(dict.fromkeys(texts))}
+        self.texts = list(distinct)
+        self.index = np.array([distinct[t] for t in texts], dtype=np.int64)
+
+    def ratio(self, query: str, dtype=None) -> np.ndarray:
+        """fuzz.ratio of the query against every text, in the texts' order."""
+        return process.cdist([query], self.texts, scorer=fuzz.ratio, processor=None,
+                             dtype=dtype, workers=1)[0][self.index]
 
 
 def _postings(term_sets: list[set[str]], n_terms: int, term_ids: dict[str, int]) -> list:

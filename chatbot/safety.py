@@ -108,7 +108,10 @@ class Language:
         self.not_now = self._regex(ctx.get("not_now", NEVER))
         self.past_form = self._regex(ctx.get("past_form", NEVER))
         self.idioms = self._regex("|".join(ctx.get("idioms", ())) or NEVER)
-        self.frames: set[re.Pattern] = set()
+        self.frames: set[int] = set()  # id() of the rule parts that are frames
+        # Rule parts and signals with the literal strings one of which each match holds: a
+        # pattern none of whose strings is in a message is not run on it (see `possible`).
+        self._needles: dict[re.Pattern, frozenset[str] | None] = {}
         self.rules: dict[str, list[tuple[re.Pattern, ...]]] = {}
         self.happening: dict[str, list[tuple[re.Pattern, ...]]] = {}
         self.asking: dict[str, list[tuple[re.Pattern, ...]]] = {}  # count even as a question
@@ -129,10 +132,71 @@ class Language:
             if table.get("unless"):
                 self.unless[category] = self._regex("|".join(table["unless"]))
             if table.get("signals"):
-                self.signals[category] = [self._regex("|".join(kind))
+                self.signals[category] = [self._regex("|".join(kind), filtered=True)
                                           for kind in table["signals"].values()]
                 self.signals_needed[category] = table.get("signals_needed", 2)
         self.replies: dict[str, str] = data.get("replies", {})
+        # Each category's rules in order ("always", "happening", "asking"), and for each
+        # pattern the rules it is a part of: a message's few possible patterns name the only
+        # rules that can fire on it.
+        self._table: dict[str, list[tuple[tuple[re.Pattern, ...], str]]] = {
+            category: [(parts, kind) for kind, table in (("always", self.rules),
+                                                        ("happening", self.happening),
+                                                        ("asking", self.asking))
+                       for parts in table.get(category, ())]
+            for category in self.rules}
+        self._containing: dict[int, list[tuple[str, int]]] = {}
+        for category, table in self._table.items():
+            for at, (parts, _) in enumerate(table):
+                for part in set(parts):
+                    self._containing.setdefault(id(part), []).append((category, at))
+        # Patterns are named by id() in these sets: hashing a compiled regex hashes its whole
+        # program, every time.
+        self._unfiltered = frozenset(id(p) for p, n in self._needles.items() if n is None)
+        self._by_needle: dict[str, set[int]] = {}
+        for pattern, needles in self._needles.items():
+            for needle in needles or ():
+                self._by_needle.setdefault(needle, set()).add(id(pattern))
+        # Found through their first KEY characters, which a message's own KEY-grams are
+        # looked up against in one set operation (shorter needles are looked for directly).
+        self._short = tuple(n for n in self._by_needle if len(n) < KEY)
+        self._by_key: dict[str, tuple[str, ...]] = {}
+        for needle in self._by_needle:
+            if len(needle) >= KEY:
+                self._by_key[needle[:KEY]] = (*self._by_key.get(needle[:KEY], ()), needle)
+
+    def candidates(self, possible: set[int]) \
+            -> dict[str, list[tuple[tuple[re.Pattern, ...], str]]]:
+        """Return, by category, the rules (parts, kind) whose every part is possible."""
+        found: dict[str, set[int]] = {}
+        for pattern in possible:
+            for category, at in self._containing.get(pattern, ()):
+                found.setdefault(category, set()).add(at)
+        out = {}
+        for category, ats in found.items():
+            table = self._table[category]
+            rules = [table[at] for at in sorted(ats)
+                     if all(id(p) in possible for p in table[at][0])]
+            if rules:
+                out[category] = rules
+        return out
+
+    def possible(self, text: str) -> set[int]:
+        """Return the rule parts and signals (their id()) that can match in a folded text.
+
+        The others hold none of their needles, so the regex engine would find nothing: not
+        running them changes no verdict, and most messages need only a few of ~200 patterns.
+        """
+        found = set(self._unfiltered)
+        grams = {text[i:i + KEY] for i in range(len(text) - KEY + 1)}
+        for key in self._by_key.keys() & grams:
+            for needle in self._by_key[key]:
+                if needle in text:
+                    found |= self._by_needle[needle]
+        for needle in self._short:
+            if needle in text:
+                found |= self._by_needle[needle]
+        return found
 
     def _expand(self, pattern: str, depth: int = 0) -> str:
         if depth > 5:
@@ -148,22 +212,26 @@ class Language:
         items = [re.sub(r"\*$", r"\\w*", v) for v in value]
         return "(?:" + "|".join(sorted(items, key=len, reverse=True)) + ")"
 
-    def _regex(self, pattern: str) -> re.Pattern:
+    def _regex(self, pattern: str, *, filtered: bool = False) -> re.Pattern:
         pattern = self._expand(pattern)
         first = _first_chars(pattern)
+        needles = _needles(pattern) if filtered else None
         # Told which characters a match can start with, the regex engine skips the rest of the
         # text quickly instead of trying the whole pattern at every position (2x on a message).
         if first and not re.match(r"\(\?[aiLmsux]+\)", pattern):
             pattern = f"(?=[{''.join(re.escape(ch) for ch in sorted(first))}])(?:{pattern})"
-        return re.compile(pattern)
+        compiled = re.compile(pattern)
+        if filtered:
+            self._needles[compiled] = needles
+        return compiled
 
     def _rule(self, rule: str | list[str]) -> tuple[re.Pattern, ...]:
         # A list is "all of these, anywhere in the message".
         sources = [rule] if isinstance(rule, str) else rule
-        parts = tuple(self._regex(p) for p in sources)
+        parts = tuple(self._regex(p, filtered=True) for p in sources)
         # A part marked (?#frame) is the setting, not the symptom ("since the operation two
         # weeks ago"): it may be past.
-        self.frames.update(p for p, source in zip(parts, sources, strict=True)
+        self.frames.update(id(p) for p, source in zip(parts, sources, strict=True)
                            if source.startswith(FRAME))
         return parts
 
@@ -195,12 +263,19 @@ class Language:
         return _nearest(word, self.fuzzy)
 
 
+@lru_cache(maxsize=2)
+def _parse(pattern: str):
+    """The regex module's own parse of a pattern (read twice per rule: first characters and
+    needles; parsing is most of loading the rules)."""
+    from re import _parser
+    return _parser.parse(pattern)
+
+
 def _first_chars(pattern: str) -> set[str] | None:
     """Return the characters any match of a regex starts with, or None if that is not known."""
     try:
         from re import _constants as c
-        from re import _parser
-        first, nullable = _first_of(_parser.parse(pattern).data, c)
+        first, nullable = _first_of(_parse(pattern).data, c)
     except Exception:  # a private module of the standard library changed: go without
         return None
     return None if nullable else first
@@ -248,6 +323,99 @@ def _first_of(items, c) -> tuple[set[str] | None, bool]:
         if not nullable:
             return found, False
     return found, True
+
+
+KEY = 4  # characters a needle is found by (see Language.possible)
+NEEDLES_MAX = 64  # strings in a set of alternatives before it stops being spelt out
+
+
+def _needles(pattern: str) -> frozenset[str] | None:
+    """Return literal strings one of which every match of a regex contains, or None if the
+    regex guarantees none (then it always runs). Read from the regex's own parse, as RE2's
+    and Hyperscan's prefilters do: "\\b(?:my|his) (?:leg|arm)\\b.{0,9}bent" gives the four
+    phrases "my leg", "my arm"... (the longest strings the parse allows are the rarest)."""
+    try:
+        from re import _constants as c
+        parsed = _parse(pattern)
+        if parsed.state.flags & c.SRE_FLAG_IGNORECASE:
+            return None
+        _, needed = _literal_of(parsed.data, c)
+    except Exception:  # a private module of the standard library changed: go without
+        return None
+    return frozenset(needed) if needed else None
+
+
+def _literal_of(items, c) -> tuple[set[str] | None, set[str] | None]:
+    """For a parsed regex sequence: every string it can match, if few (else None), and the
+    best set of strings one of which every match contains (None if there is none)."""
+    run: set[str] = {""}   # the strings of the fixed stretch being read
+    candidates: list[set[str]] = []
+    exact_all: set[str] | None = {""}
+
+    def close(stretch):
+        if stretch and "" not in stretch:
+            candidates.append(stretch)
+
+    for op, av in items:
+        exact, needed = _literal_node(op, av, c)
+        if needed:
+            candidates.append(needed)
+        if exact is not None and len(run) * len(exact) <= NEEDLES_MAX:
+            run = {a + b for a in run for b in exact}
+        else:  # the stretch ends here; a new one starts after a variable part
+            close(run)
+            run = exact if exact is not None else {""}
+        if exact is None or exact_all is None or len(exact_all) * len(exact) > NEEDLES_MAX:
+            exact_all = None
+        else:
+            exact_all = {a + b for a in exact_all for b in exact}
+    close(run)
+    best = max(candidates, key=lambda s: (min(map(len, s)), -len(s)), default=None)
+    return exact_all, best
+
+
+def _literal_node(op, av, c) -> tuple[set[str] | None, set[str] | None]:
+    if op is c.LITERAL:
+        return {chr(av)}, None
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        return {""}, None  # zero width: the stretch around it goes on
+    if op is c.IN:
+        chars = set()
+        for kind, value in av:
+            if kind is c.LITERAL:
+                chars.add(chr(value))
+            elif kind is c.RANGE and value[1] - value[0] < 16:
+                chars.update(map(chr, range(value[0], value[1] + 1)))
+            else:
+                return None, None
+        return chars, None
+    if op is c.SUBPATTERN:
+        if av[1] & c.SRE_FLAG_IGNORECASE:
+            raise ValueError("case-insensitive group")
+        return _literal_of(av[-1].data, c)
+    if op is c.ATOMIC_GROUP:
+        return _literal_of(av.data, c)
+    if op is c.BRANCH:
+        exact: set[str] | None = set()
+        needed: set[str] | None = set()
+        for branch in av[1]:
+            one, need = _literal_of(branch.data, c)
+            exact = exact | one if exact is not None and one is not None else None
+            if need is None and one is not None and "" not in one:
+                need = one
+            needed = needed | need if needed is not None and need is not None else None
+        if exact is not None and len(exact) > NEEDLES_MAX:
+            exact = None
+        return exact, (exact if exact is not None and "" not in exact else needed)
+    if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        low, high, sub = av
+        one, need = _literal_of(sub.data, c)
+        if low == 0:
+            return (one | {""} if one is not None and high == 1 else None), None
+        if need is None and one is not None and "" not in one:
+            need = one
+        return (one if low == high == 1 else None), need
+    return None, None  # any character, a class, a back reference: nothing fixed
 
 
 class _Phrases:
@@ -305,16 +473,24 @@ class _Message:
                     self.after.append("")
             elif self.words:
                 self.after[-1] = "," if token == "," and self.after[-1] != "." else "."
+        self.text = " ".join(self.words)
+        self.possible = lang.possible(self.text)
+
+    def _lay_out(self) -> None:
+        """Word offsets, idioms, sentence and clause bounds: what reading a match needs.
+
+        Done on the first match only (most messages have none), and once: looking the bounds
+        up per match keeps long messages without punctuation linear.
+        """
+        if hasattr(self, "starts"):
+            return
         self.starts, at = [], 0
         for word in self.words:
             self.starts.append(at)
             at += len(word) + 1
-        self.text = " ".join(self.words)
-        # Idioms ("bu kliniğe bayıldım": I loved this clinic) are found once; a rule's match
-        # inside one says nothing.
-        self.idioms = [m.span() for m in lang.idioms.finditer(self.text)]
-        # First and last word of each word's sentence and clause, computed once: looking them
-        # up per match keeps long messages without punctuation linear.
+        # Idioms ("bu kliniğe bayıldım": I loved this clinic): a rule's match inside one says
+        # nothing.
+        self.idioms = [m.span() for m in self.lang.idioms.finditer(self.text)]
         n = len(self.words)
         self._first = {".": [0] * n, ",": [0] * n}
         self._last = {".": [0] * n, ",": [0] * n}
@@ -421,8 +597,13 @@ class _Message:
 
     def signalled(self, category: str) -> bool:
         """Whether enough different kinds of a category's signals describe this message."""
-        kinds = self.lang.signals.get(category, ())
-        needed = self.lang.signals_needed.get(category, 0)
+        kinds = self.lang.signals.get(category)
+        if not kinds:
+            return False
+        kinds = [k for k in kinds if id(k) in self.possible]
+        needed = self.lang.signals_needed[category]
+        if len(kinds) < needed:
+            return False
         found = 0
         for kind in kinds:
             found += any(self.describes(m, category) for m in kind.finditer(self.text))
@@ -447,6 +628,7 @@ class _Message:
     def describes(self, match: re.Match, category: str, asking: bool = False,
                   frame: bool = False) -> bool:
         """Tell whether a match is said about a real, present situation (see module doc)."""
+        self._lay_out()
         first, last = self._word_at(match.start()), self._word_at(max(match.end() - 1, 0))
         if self.negated(first, last):
             return False
@@ -501,16 +683,18 @@ def check(text: str) -> Flag | None:
     hits: dict[str, str] = {}
     for lang in languages():
         message = _Message(tokens, lang)
-        situation = lang.situation.search(message.text)
+        candidates = lang.candidates(message.possible)
+        situation = None
         for category in URGENT_CATEGORIES:
             if category in hits:
                 continue
-            rules = [(r, False) for r in lang.rules.get(category, [])
-                     + (lang.happening.get(category, []) if situation else [])]
-            rules += [(r, True) for r in lang.asking.get(category, [])]
-            if any(all(any(message.describes(m, category, asking, part in lang.frames)
-                           for m in part.finditer(message.text)) for part in parts)
-                   for parts, asking in rules) or message.signalled(category):
+            rules = candidates.get(category, ())
+            if situation is None and any(kind == "happening" for _, kind in rules):
+                situation = bool(lang.situation.search(message.text))
+            if any((kind != "happening" or situation) and all(any(
+                        message.describes(m, category, kind == "asking", id(part) in lang.frames)
+                        for m in part.finditer(message.text)) for part in parts)
+                   for parts, kind in rules) or message.signalled(category):
                 hits[category] = lang.code
                 break  # a later category of this language can't win over this one
     for category in URGENT_CATEGORIES:

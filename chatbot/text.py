@@ -71,6 +71,20 @@ def words(text: str, *, apostrophe: str = "join", spelling: str | None = "americ
     `"cut"` (Turkish) keeps what stands before it: "MR'da", "MR'ım" -> "mr".
     `spelling="american"` maps British spellings (oedema -> edema).
     """
+    if len(text) <= SHORT:  # a word or two: language detection reads a message word by word
+        return list(_short_words(text, apostrophe, spelling))
+    return _words(text, apostrophe, spelling)
+
+
+SHORT = 40
+
+
+@lru_cache(maxsize=65536)
+def _short_words(text: str, apostrophe: str, spelling: str | None) -> tuple[str, ...]:
+    return tuple(_words(text, apostrophe, spelling))
+
+
+def _words(text: str, apostrophe: str, spelling: str | None) -> list[str]:
     out = []
     for match in _WORD.finditer(fold(text)):
         found = match.group()

@@ -214,6 +214,35 @@ def test_first_character_hint_keeps_every_match():
                                 [m.span() for m in part.finditer(text)]
 
 
+def test_needles_are_strings_every_match_holds():
+    assert safety._needles(r"\b(?:my|his) (?:leg|arm)\b.{0,9}bent") == \
+        {"my leg", "my arm", "his leg", "his arm"}
+    assert safety._needles(r"\bbones?(?! marrow)\b.{0,20}(?:sticking|poking) out") == \
+        {"sticking out", "poking out"}
+    assert safety._needles(r"foo(?:bar)?baz") == {"foobaz", "foobarbaz"}
+    # Nothing is promised where a match can do without any fixed text.
+    assert safety._needles(r"a|b?") is None
+    assert safety._needles(r"(?i)chest") is None
+    assert safety._needles(r"\w+(?:now)?") is None
+    assert safety._needles(r"\w+ (?:now)?") == {" now", " "}  # true, if of little use
+
+
+def test_prefilter_keeps_every_pattern_that_matches():
+    # A pattern left out of `possible` is never run: it must be one that finds nothing.
+    texts = [row["text"] for row in LABELLED] + \
+        [json.loads(line)["query"] for line in DEV_SET.read_text(encoding="utf-8").splitlines()]
+    checked = 0
+    for lang in safety.languages():
+        patterns = list(lang._needles)
+        for text in texts:
+            message = safety._Message(safety._TOKEN.findall(safety._fold(text)), lang)
+            for pattern in patterns:
+                if pattern.search(message.text):
+                    assert id(pattern) in message.possible, (lang.code, text, pattern.pattern)
+                    checked += 1
+    assert checked > 1000  # the lists do exercise the rules
+
+
 def test_crisis_wins_over_other_categories():
     assert red_flag("I fell and can't walk and I want to kill myself") == "crisis"
 

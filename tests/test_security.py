@@ -3,8 +3,9 @@
 import uuid
 
 import pytest
+from sqlalchemy import create_engine, text
 
-from conftest import ADMIN_TOKEN, REDIS_URL, service_missing, start_server, stop_server
+from conftest import ADMIN_TOKEN, REDIS_URL, service_missing, start_server, stop_server, wait_for
 
 
 @pytest.fixture
@@ -120,3 +121,36 @@ def test_behind_a_proxy_each_visitor_has_their_own_limit(server):
 
     assert [chat_as("203.0.113.7") for _ in range(3)] == [200, 200, 429]
     assert chat_as("198.51.100.9") == 200  # another visitor behind the same proxy
+
+
+@pytest.mark.parametrize("server", [{"TRUSTED_PROXIES": "1"}], indirect=True)
+def test_a_trusted_proxys_request_id_is_the_query_id_and_a_retried_chat_is_one_row(server):
+    # nginx sends a chat it retries on another instance with the same X-Request-ID.
+    request_id = uuid.uuid4().hex   # nginx's $request_id: 32 hex digits
+
+    def chat(message, request_id):
+        return server.request("POST", "/api/v1/chat", json_body={"message": message},
+                              headers={"X-Request-ID": request_id}).json()["query_id"]
+
+    first = chat("is it dangerous", request_id)
+    assert first == str(uuid.UUID(request_id))
+    assert chat("is it dangerous", request_id) == first
+    other = chat("is it dangerous", "../../etc; DROP")   # not an id: a new one
+    assert other != first and uuid.UUID(other).version == 4
+    wait_for(lambda: server.request("GET", "/api/v1/health").json()["pending_log_rows"] == 0,
+             10, "the journal drained")
+    engine = create_engine(server.env["CHATBOT_DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            ids = [row[0] for row in conn.execute(text("SELECT id FROM exchanges"))]
+    finally:
+        engine.dispose()
+    assert sorted(ids) == sorted([first, other])
+
+
+def test_without_a_trusted_proxy_a_clients_request_id_is_ignored(server):
+    request_id = uuid.uuid4().hex
+    replies = [server.request("POST", "/api/v1/chat", json_body={"message": "is it dangerous"},
+                              headers={"X-Request-ID": request_id}).json()["query_id"]
+               for _ in range(2)]
+    assert str(uuid.UUID(request_id)) not in replies and replies[0] != replies[1]
