@@ -93,8 +93,9 @@ def test_labelled_list_is_well_formed_and_covers_both_languages():
         assert any(t.isascii() for t in turkish), category
 
 
-@pytest.mark.parametrize("dev_set", [DEV_SET, DEV_SET.with_name("dev_tr.jsonl")],
-                         ids=["en", "tr"])
+@pytest.mark.parametrize("dev_set", [DEV_SET.with_name(name) for name in (
+    "dev.jsonl", "dev_tr.jsonl", "dev_plantar.jsonl", "dev_rotator.jsonl")],
+    ids=["en", "tr", "plantar", "rotator"])
 def test_dev_set_questions_never_fire(dev_set):
     # Patients' ordinary questions ("MR'da kemikte ödem çıktı": edema showed on the MRI).
     for line in dev_set.read_text(encoding="utf-8").splitlines():
@@ -186,6 +187,48 @@ def test_indirect_and_colloquial_emergencies(message, category):
     "I nearly passed out when I saw the price of the infusion, does insurance cover it?",
 ])
 def test_signals_alone_stories_and_idioms_do_not_fire(message):
+    assert red_flag(message) is None
+
+
+@pytest.mark.parametrize("message, category", [
+    # Brain signs: two different kinds (onset, face, side, speech, sight, mind, headache, neck).
+    ("mum is 81, since lunch she's been muddled, keeps asking the same thing and her arm is weak",
+     "neuro"),
+    ("yuzumun yarisi uyustu birden ve cift goruyorum", "neuro"),
+    ("headache came on like being hit with a bat, I'm throwing up and light hurts", "neuro"),
+    # A blow to the head, then vomiting or drowsiness; a fall, then confusion.
+    ("annem merdivende kafasını çarptı, şimdi uykuya dalıyor sürekli, bir de kustu", "injury"),
+    ("should I call an ambulance? my husband fell off the ladder and isn't making sense", "injury"),
+    # Pain out of proportion under a cast; heart pain told through where it goes and a sweat.
+    ("the cast on my shin is agony, way worse than when I broke it, and the painkillers do nothing",
+     "circulation"),
+    ("esim kurek kemiklerinin arasinda agri var diyo sol koluna yayiliyo soguk soguk terliyo",
+     "cardiac"),
+    # Infection around an implant weeks after the operation; red streaks from a wound.
+    ("two weeks after my hip replacement the wound is leaking and I'm shivering with a temperature",
+     "infection"),
+    ("elimdeki kesikten koluma doğru kırmızı bir çizgi yürüyor", "infection"),
+    # The means at hand, said of oneself or of a relative.
+    ("my sister messaged that she's sorry for everything and that the pills are in her hand",
+     "crisis"),
+    ("iple garajdayim su an", "crisis"),
+])
+def test_emergencies_told_through_their_signs(message, category):
+    assert red_flag(message) == category
+
+
+@pytest.mark.parametrize("message", [
+    # Idioms, a subject taught, what was checked and found fine, someone else's past.
+    "the match last night nearly gave me a heart attack, anyway does Dr. Kaya work on Mondays?",
+    "macta kalbim duracakti valla 90+3 gol, neyse pazartesi doktor var mi",
+    "we had suicide prevention training at school, do you have a leaflet for injured teens?",
+    "had chest pain last week, ECG and tests all normal, it was muscular. Can I resume physio?",
+    "My back went out lifting a box yesterday, I can walk, when can I get an appointment?",
+    "I was suddenly confused about which form to fill in, can someone help?",
+    "ameliyat sonrası hangi durumlarda ambulans çağırmalıyım",
+    "my son wants to die his hair blue before the cast comes off, is that ok?",
+])
+def test_look_alikes_of_the_new_kinds_do_not_fire(message):
     assert red_flag(message) is None
 
 
