@@ -486,11 +486,17 @@ class Matcher:
         # uses points to that article ("heel", "sling").
         self._term_articles: dict[str, frozenset[str]] = {}
         by_term: dict[str, set[str]] = {}
+        uses: dict[tuple[str, str], int] = {}
         for e_idx, entry in enumerate(entries):
             if entry.article:
                 for t in entry_phr_terms[e_idx] | answer_terms[e_idx]:
                     by_term.setdefault(t, set()).add(entry.article)
+                    uses[t, entry.article] = uses.get((t, entry.article), 0) + 1
         self._term_articles = {t: frozenset(a) for t, a in by_term.items()}
+        # A word names its article when that article makes it its own, in more than one
+        # entry ("heel", "sling"): a word one article happens to use once ("expect") does not.
+        self._naming = {t for t, a in self._term_articles.items()
+                        if len(a) == 1 and uses[t, next(iter(a))] >= 2}
         self._phr_words = phrasing_words
         self._entry_terms = [p | a for p, a in zip(entry_phr_terms, answer_terms, strict=True)]
         self._entry_index = {e.id: i for i, e in enumerate(entries)}
@@ -553,9 +559,8 @@ class Matcher:
         other article uses ("heel", "sling", "plantar"); none for "what are the symptoms?"."""
         named: set[str] = set()
         for t in analysis.anchors:
-            owners = self._term_articles.get(t, frozenset())
-            if len(owners) == 1:
-                named |= owners
+            if t in self._naming:
+                named |= self._term_articles[t]
         return frozenset(named)
 
     def is_vague(self, word: str) -> bool:

@@ -86,6 +86,23 @@ def test_a_question_naming_its_topic_goes_to_that_article(two):
     assert reply.answered and reply.match.id == "faq-plantar-fasciitis-can-it-heal-on-its-own"
 
 
+def test_a_word_names_an_article_only_where_the_article_makes_it_its_own(three):
+    """A word one article uses in a single entry ("expect", "normal") is chance, not a topic:
+    it must not take a question away from the page it is asked on."""
+    matcher = three.matcher
+    for slug, terms in (("plantar-fasciitis", ("heel",)),
+                        ("rotator-cuff-tendinopathy", ("sling", "shoulder"))):
+        for word in terms:
+            assert matcher.articles_named(matcher.analyse(f"what about my {word}")) == {slug}
+    once = {t for t, owners in matcher._term_articles.items() if len(owners) == 1} - \
+        matcher._naming
+    assert once, "every single-article word is used in several of its entries"
+    for term in once:
+        assert not matcher.articles_named(matcher.analyse(term)) - {BME}
+    reply = three.ask("When can I expect to be back to normal?", article=BME)
+    assert reply.answered and three.knowledge.get(reply.match.id).article == BME
+
+
 def test_a_question_that_fits_several_uses_the_page_else_asks_which(two):
     reply = two.ask("What are the symptoms?")
     assert not reply.answered and reply.reason == "which_topic"
