@@ -493,10 +493,16 @@ class Matcher:
                     by_term.setdefault(t, set()).add(entry.article)
                     uses[t, entry.article] = uses.get((t, entry.article), 0) + 1
         self._term_articles = {t: frozenset(a) for t, a in by_term.items()}
-        # A word names its article when that article makes it its own, in more than one
-        # entry ("heel", "sling"): a word one article happens to use once ("expect") does not.
-        self._naming = {t for t, a in self._term_articles.items()
-                        if len(a) == 1 and uses[t, next(iter(a))] >= 2}
+        # A word points to the articles that make it their own, in more than one entry each
+        # ("heel": plantar fasciitis; "shoulder": the two shoulder articles), if they are at
+        # most half of them: a word one article happens to use once ("expect") points
+        # nowhere, nor does a word most articles use ("pain").
+        n_articles = len(self.knowledge.articles)
+        self._naming: dict[str, frozenset[str]] = {}
+        for t, owners in self._term_articles.items():
+            own = frozenset(a for a in owners if uses[t, a] >= 2)
+            if own and len(own) <= max(1, n_articles // 2):
+                self._naming[t] = own
         self._phr_words = phrasing_words
         self._entry_terms = [p | a for p, a in zip(entry_phr_terms, answer_terms, strict=True)]
         self._entry_index = {e.id: i for i, e in enumerate(entries)}
@@ -554,13 +560,15 @@ class Matcher:
                 for i in order]
 
 
-    def articles_named(self, analysis: Analysis) -> frozenset[str]:
-        """The articles a message points to: those using one of its topic words that no
-        other article uses ("heel", "sling", "plantar"); none for "what are the symptoms?"."""
+    def articles_named(self, analysis: Analysis, *, shared: bool = False) -> frozenset[str]:
+        """The articles a message names with words only one article makes its own ("heel":
+        plantar fasciitis); none for "what are the symptoms?". `shared`: also the articles
+        a word shares ("shoulder": every shoulder article)."""
         named: set[str] = set()
         for t in analysis.anchors:
-            if t in self._naming:
-                named |= self._term_articles[t]
+            owners = self._naming.get(t, frozenset())
+            if owners and (shared or len(self._term_articles[t]) == 1):
+                named |= owners
         return frozenset(named)
 
     def is_vague(self, word: str) -> bool:

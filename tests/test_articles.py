@@ -95,12 +95,30 @@ def test_a_word_names_an_article_only_where_the_article_makes_it_its_own(three):
         for word in terms:
             assert matcher.articles_named(matcher.analyse(f"what about my {word}")) == {slug}
     once = {t for t, owners in matcher._term_articles.items() if len(owners) == 1} - \
-        matcher._naming
+        matcher._naming.keys()
     assert once, "every single-article word is used in several of its entries"
     for term in once:
         assert not matcher.articles_named(matcher.analyse(term)) - {BME}
     reply = three.ask("When can I expect to be back to normal?", article=BME)
     assert reply.answered and three.knowledge.get(reply.match.id).article == BME
+
+
+def test_a_word_two_articles_share_narrows_which_topic_to_them(tmp_path):
+    """Two shoulder articles: "my shoulder" is about one of them, never the bone marrow edema
+    entries; on a page the page's article answers."""
+    frozen = ("what-is-frozen-shoulder-adhesive-capsulitis",
+              "https://clinic.example/post/what-is-frozen-shoulder-adhesive-capsulitis")
+    four = Chatbot.from_file(imported(tmp_path, PLANTAR, ROTATOR, frozen))
+    shoulder = {ROTATOR[0], frozen[0]}
+    for question in ("will they need to operate on my shoulder",
+                     "what can I take for the pain in my shoulder"):
+        reply = four.ask(question)
+        shown = [reply.match] if reply.answered else list(reply.suggestions)
+        assert shown and four.knowledge.get(shown[0].id).article in shoulder, (question, reply)
+        if reply.reason == "which_topic":
+            assert {four.knowledge.get(s.id).article for s in reply.suggestions} == shoulder
+        on_page = four.ask(question, article=ROTATOR[0])
+        assert on_page.answered and four.knowledge.get(on_page.match.id).article == ROTATOR[0]
 
 
 def test_a_question_that_fits_several_uses_the_page_else_asks_which(two):
