@@ -44,7 +44,9 @@ from chatbot import Chatbot, knowledge  # noqa: E402
 from chatbot.evaluate import evaluate, read_cases  # noqa: E402
 from chatbot.text import normalise, stem, words  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "eval"
+# ../shared/eval beside the main checkout (../../shared from a worktree in /work/wt)
+SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared")
+               if p.exists()), ROOT.parent / "shared") / "eval"
 TESTS = ROOT / "tests" / "data"
 THREE = "three articles"  # data/faq.json + the two test articles, built at run time
 FOUR = "four articles"    # ... + frozen shoulder (a second shoulder article)
@@ -312,7 +314,8 @@ def main() -> None:
         print(f"  {'matcher':<30} {'top-1':>6} {'shown':>6} {'overall':>8} {'ms/q':>7}")
         for m, v in row.items():
             shown = f"{v['shown']:>6.3f}" if "shown" in v else f"{'':>6}"
-            print(f"  {m:<30} {v['top1']:>6.3f} {shown} {v['overall']:>8.3f} {v['ms']:>7.3f}")
+            print(f"  {m:<30} {v['top1']:>6.3f} {shown} {v['overall']:>8.3f} {v['ms']:>7.3f}",
+                  flush=True)
     results["speed"] = speed(ROOT / "data" / "vocabulary.json")
     print("\nspeed:")
     for k, v in results["speed"].items():
