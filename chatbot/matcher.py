@@ -567,7 +567,8 @@ class Matcher:
         named: set[str] = set()
         for t in analysis.anchors:
             owners = self._naming.get(t, frozenset())
-            if owners and (shared or len(self._term_articles[t]) == 1):
+            # One article's own word that another uses once ("kendiliğinden") names neither.
+            if owners and (len(self._term_articles[t]) == 1 or shared and len(owners) > 1):
                 named |= owners
         return frozenset(named)
 
