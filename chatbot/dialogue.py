@@ -313,18 +313,21 @@ class Chatbot:
         if len(self.knowledge.articles) < 2 or not ranked:
             return ranked, []
         named = sp.matcher.articles_named(analysis)
-        focus = next(iter(named)) if len(named) == 1 else None
-        if not named and page is not None:
-            focus = page.slug
-        if focus is not None:
-            first = [c for c in ranked if c.entry.article in (None, focus)]
-            return first + [c for c in ranked if c.entry.article not in (None, focus)], []
+        if page is not None and (not named or page.slug in named):
+            named = frozenset({page.slug})
+        # A word several articles share ("shoulder") narrows the choice to them when nothing
+        # else does; the visitor's page stands.
+        among = named or sp.matcher.articles_named(analysis, shared=True)
+        if among:
+            first = [c for c in ranked if c.entry.article is None or c.entry.article in among]
+            ranked = first + [c for c in ranked if c not in first]
         top = ranked[0]
         if named or top.entry.article is None or top.score < self.policy.suggest_threshold:
             return ranked, []
         per_article: dict[str, Candidate] = {}
         for c in ranked:
-            if c.entry.article and c.score >= top.score - self.policy.topic_margin:
+            if c.entry.article and c.score >= top.score - self.policy.topic_margin and \
+                    (not among or c.entry.article in among):
                 per_article.setdefault(c.entry.article, c)
         return ranked, (list(per_article.values()) if len(per_article) > 1 else [])
 

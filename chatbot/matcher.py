@@ -544,11 +544,23 @@ class Matcher:
         # uses points to that article ("heel", "sling").
         self._term_articles: dict[str, frozenset[str]] = {}
         by_term: dict[str, set[str]] = {}
+        uses: dict[tuple[str, str], int] = {}
         for e_idx, entry in enumerate(entries):
             if entry.article:
                 for t in entry_phr_terms[e_idx] | answer_terms[e_idx]:
                     by_term.setdefault(t, set()).add(entry.article)
+                    uses[t, entry.article] = uses.get((t, entry.article), 0) + 1
         self._term_articles = {t: frozenset(a) for t, a in by_term.items()}
+        # A word points to the articles that make it their own, in more than one entry each
+        # ("heel": plantar fasciitis; "shoulder": the two shoulder articles), if they are at
+        # most half of them: a word one article happens to use once ("expect") points
+        # nowhere, nor does a word most articles use ("pain").
+        n_articles = len(self.knowledge.articles)
+        self._naming: dict[str, frozenset[str]] = {}
+        for t, owners in self._term_articles.items():
+            own = frozenset(a for a in owners if uses[t, a] >= 2)
+            if own and len(own) <= max(1, n_articles // 2):
+                self._naming[t] = own
         self._phr_words = phrasing_words
         # Compared with every message: each distinct text once (without or with its topic).
         self._fuzzy_plain = _Distinct(self._phr_text)
@@ -617,13 +629,15 @@ class Matcher:
         return score, dice_e, coverage, fuzzy_e, anchored
 
 
-    def articles_named(self, analysis: Analysis) -> frozenset[str]:
-        """The articles a message points to: those using one of its topic words that no
-        other article uses ("heel", "sling", "plantar"); none for "what are the symptoms?"."""
+    def articles_named(self, analysis: Analysis, *, shared: bool = False) -> frozenset[str]:
+        """The articles a message names with words only one article makes its own ("heel":
+        plantar fasciitis); none for "what are the symptoms?". `shared`: also the articles
+        a word shares ("shoulder": every shoulder article)."""
         named: set[str] = set()
         for t in analysis.anchors:
-            owners = self._term_articles.get(t, frozenset())
-            if len(owners) == 1:
+            owners = self._naming.get(t, frozenset())
+            # One article's own word that another uses once ("kendiliğinden") names neither.
+            if owners and (len(self._term_articles[t]) == 1 or shared and len(owners) > 1):
                 named |= owners
         return frozenset(named)
 

