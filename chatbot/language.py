@@ -59,6 +59,10 @@ class Language:
     stem_min_stem: int = 3
     softening: dict[str, str] = field(default_factory=dict)  # final letter of a bare stem
     known_zipf: float = 3.0                 # a stem this frequent is a real word (stemming)
+    # ...and so is a stem that this many different letters follow in the common words
+    # (successor variety: "iyileş" goes on as iyileşir, iyileşti, iyileşme, iyileşecek...;
+    # "tedav" only as tedavi), so every form of a verb meets the same stem. 0: off.
+    successors: int = 0
     letters: str = ""                       # letters only this language uses (detection)
     # An agglutinative language spreads a word's frequency over many forms ("ağrı", "ağrım",
     # "ağrısı"...): weigh a word by its whole family, the forms sharing its stem.
@@ -99,12 +103,15 @@ class Language:
         # sentence) several times per reply: once is enough.
         object.__setattr__(self, "_words", lru_cache(maxsize=1024)(
             lambda m: tuple(self._split(m))))
+        object.__setattr__(self, "_stems", _varied_prefixes(self.common, self.successors)
+                           if self.successors and kind == "suffixes" else frozenset())
         if self.zipf_by_stem and not self.stem_zipf_table:
             object.__setattr__(self, "stem_zipf_table", self.stem_families())
 
     # The stem memo is a cache, not state: it is rebuilt, never copied or pickled.
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_stem", "_words")}
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_stem", "_words", "_stems")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -172,7 +179,7 @@ class Language:
         return self.stem_zipf_table.get(stem, 0.0) if self.zipf_by_stem else 0.0
 
     def _known(self, word: str) -> bool:
-        return self.common.get(word, 0.0) >= self.known_zipf
+        return self.common.get(word, 0.0) >= self.known_zipf or word in self._stems
 
     def topic_of(self, title: str) -> str:
         """Name an article's topic from its title: the part before a colon, dash or bracket,
@@ -194,6 +201,17 @@ class Language:
         """Return one of the bot's texts in this language, with {placeholders} filled in."""
         value = self.replies[key]
         return value.format(**values) if values else value
+
+
+def _varied_prefixes(common: dict[str, float], at_least: int) -> frozenset[str]:
+    """Prefixes of the common words that at least `at_least` different letters follow: where
+    a word's stem ends and its suffixes begin (Harris's successor variety). Five letters at
+    least: shorter prefixes are followed by many letters by chance ("aksa": akşam, aksak...)."""
+    following: dict[str, set[str]] = {}
+    for word in common:
+        for i in range(5, len(word)):
+            following.setdefault(word[:i], set()).add(word[i])
+    return frozenset(p for p, letters in following.items() if len(letters) >= at_least)
 
 
 def load(code: str) -> Language:
@@ -233,6 +251,7 @@ def _load(code: str) -> Language:
         stem_rounds=spec.get("stem_rounds", 3), stem_min_stem=spec.get("stem_min_stem", 3),
         softening=spec.get("softening", {}), letters=spec.get("letters", ""),
         zipf_by_stem=spec.get("zipf_by_stem", False), known_zipf=spec.get("known_zipf", 3.0),
+        successors=spec.get("successors", 0),
         cues_by_stem=spec.get("cues_by_stem", False),
         respell={text.fold(k): text.fold(v) for k, v in spec.get("respell", {}).items()},
         respell_endings=tuple((text.fold(e), text.fold(r), int(n))
@@ -254,7 +273,7 @@ def _load(code: str) -> Language:
 STEM_ZIPF = "stem_zipf.tsv"
 # What the stem families depend on: the stemming rules and the word list.
 _STEMMING_KEYS = ("stemmer", "stem_min_length", "stem_exceptions", "suffixes", "stem_rounds",
-                  "stem_min_stem", "softening", "known_zipf")
+                  "stem_min_stem", "softening", "known_zipf", "successors")
 
 
 def stemming_fingerprint(code: str) -> str:
