@@ -43,6 +43,7 @@ class Weights:
     dice: float = 0.45
     coverage: float = 0.35
     fuzzy: float = 0.20
+    topic_share: float = 0.3       # an article's topic words, choosing among its own entries
     answer_discount: float = 0.5   # a word only in the answer counts this much for coverage
     courtesy_weight: float = 0.3   # "hi", "thanks"
     number_weight: float = 0.2
@@ -460,6 +461,11 @@ class Matcher:
             if self.lang.code in article.topics or article.lang == self.lang.code:
                 domain_words.update(ws)
             self._topics[article.slug] = frozenset(self._terms(ws))
+            # The title's other name for the topic ("Frozen Shoulder (Adhesive Capsulitis)")
+            # is the topic too.
+            if article.lang == self.lang.code:
+                for aside in re.findall(r"\(([^()]*)\)", article.title):
+                    self._topics[article.slug] |= frozenset(self._terms(self.lang.words(aside)))
         implied: list[frozenset[str]] = []
         for e_idx, entry in enumerate(entries):
             own = entry.text(self.lang.code)
@@ -540,6 +546,17 @@ class Matcher:
                                 for ts, imp, text in zip(phrasing_terms, implied,
                                                          self._phr_text, strict=True)]
         self._post_imp = _postings(implied, n_terms, self._term_ids)
+        # The articles' topic words ("frozen shoulder", "adhesive capsulitis") say which
+        # article, not which of its entries: in the phrasings they weigh `topic_share` (see
+        # _scores).
+        topical = set().union(*self._topics.values())
+        self._topic_factor = np.array([w.topic_share if t in topical else 1.0 for t in vocab])
+        slugs = {a.slug: i for i, a in enumerate(self.knowledge.articles)}
+        self._phr_article = np.array([slugs.get(entries[e].article or "", len(slugs))
+                                      for e in phrasing_entry], dtype=np.int64)
+        self._phr_weight_topic = np.array([sum(self._idf[self._term_ids[t]] *
+                                               self._topic_factor[self._term_ids[t]]
+                                               for t in ts) for ts in in_phrasing])
         # Which articles use each term (phrasings, answers, topic): a term only one article
         # uses points to that article ("heel", "sling").
         self._term_articles: dict[str, frozenset[str]] = {}
@@ -604,6 +621,26 @@ class Matcher:
         inter = _accumulate(self._post_phr, ids, qw, n_phr) + \
             _accumulate(self._post_imp, ids, qw, n_phr)
         dice = 2.0 * inter / (self._phr_weight + implied + total)
+        # An article's topic words are in all its entries: they choose the article (coverage,
+        # articles_named), and weigh `topic_share` in choosing among its entries, so "stages
+        # of adhesive capsulitis" reads as "stages", not as the heading that holds the name.
+        factor = self._topic_factor[ids]
+        if (factor < 1.0).any():
+            qd = qw * factor
+            fair = 2.0 * (_accumulate(self._post_phr, ids, qd, n_phr)
+                          + _accumulate(self._post_imp, ids, qd, n_phr)) / (
+                self._phr_weight_topic + _accumulate(self._post_imp, ids,
+                                                     self._idf[ids] * factor, n_phr)
+                + total - (qw - qd).sum())
+            # How well each article answers is unchanged: its best phrasing keeps its Dice
+            # (the entries of no article keep theirs), the others follow in the fair order.
+            n_art = len(self.knowledge.articles)
+            best, best_fair = np.zeros(n_art + 1), np.zeros(n_art + 1)
+            np.maximum.at(best, self._phr_article, dice)
+            np.maximum.at(best_fair, self._phr_article, fair)
+            scale = np.divide(best, best_fair, out=np.ones_like(best), where=best_fair > 0)
+            dice = np.where(self._phr_article < n_art,
+                            np.minimum(fair * scale[self._phr_article], 1.0), dice)
         dice_e = np.maximum.reduceat(dice, self._entry_starts)
 
         covered = _accumulate(self._post_ent, ids, qw, n_entries)

@@ -188,7 +188,21 @@ def test_a_blind_article_beside_one_on_the_same_joint(four):
     anywhere = figures(four, DATA / "dev_frozen.jsonl")
     rotator = figures(four, DATA / "dev_rotator.jsonl")
     print({k: (on_page[k], anywhere[k], rotator[k]) for k in ("top1", "shown", "overall")})
-    assert on_page["shown"] >= 0.52 and anywhere["shown"] >= 0.43 and rotator["shown"] >= 0.57
+    assert on_page["shown"] >= 0.55 and anywhere["shown"] >= 0.47 and rotator["shown"] >= 0.62
+
+
+def test_the_topic_words_choose_the_article_and_the_other_words_its_entry(four):
+    """The title's other name for the topic ("Frozen Shoulder (Adhesive Capsulitis)") is the
+    topic too, and the topic named with a question's other words does not pull it to the
+    article's opening section: the other words choose the entry."""
+    for question, expected in (("adhesive capsulitis and diabetes", "faq-is-it-linked-to-diabetes"),
+                               ("stages of adhesive capsulitis", "faq-what-are-the-stages"),
+                               ("adhesive capsulitis heat or ice", "faq-does-heat-or-ice-help")):
+        for page in (None, FROZEN[0]):
+            reply = four.ask(question, article=page)
+            assert reply.answered and reply.match.id == expected, (question, page, reply)
+    reply = four.ask("what is adhesive capsulitis")  # the topic alone: what it is
+    assert reply.answered and reply.match.id.startswith("sec-what-is-frozen-shoulder")
 
 
 def test_the_clinics_figures_hold_with_two_articles(two):
