@@ -28,6 +28,32 @@ def test_rate_limit_gives_429_json_with_retry_after(server):
     assert server.request("GET", "/api/v1/faq").status == 200
 
 
+def test_memory_limits_expire_without_a_thread_per_hit():
+    import threading
+    import time
+
+    from limits import parse, strategies
+    from limits.storage import storage_from_string
+
+    from chatbot.security import LazyMemoryStorage
+
+    storage = storage_from_string("memory://")
+    assert isinstance(storage, LazyMemoryStorage)
+    storage.SWEEP_EVERY = 0.2
+    limiter = strategies.FixedWindowRateLimiter(storage)
+    two_a_second = parse("2/second")
+    threads = set(threading.enumerate())
+    assert [limiter.hit(two_a_second, "chat", "10.0.0.1") for _ in range(3)] == [True, True, False]
+    for n in range(50):
+        limiter.hit(two_a_second, "chat", f"10.0.1.{n}")
+    assert set(threading.enumerate()) <= threads   # no timer thread started by a hit
+    time.sleep(1.3)
+    # The window has passed: the limited client may chat again, and the one hit that follows
+    # sweeps the counters of the 50 clients that never came back.
+    assert limiter.hit(two_a_second, "chat", "10.0.0.1")
+    assert len(storage.storage) == 1
+
+
 def redis_available() -> None:
     try:
         import redis
