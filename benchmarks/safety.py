@@ -1,6 +1,11 @@
 """Speed of the red-flag gate: typical messages, and long ones packed with trigger words.
 
     python benchmarks/safety.py
+    python benchmarks/safety.py --labelled FILE [--misses]
+
+With --labelled it measures a labelled list instead (JSONL: text, flag = category or null):
+emergencies caught and look-alikes flagged, per language (Turkish when a line has a Turkish
+letter or a common Turkish word), as the first-contact figures in docs/safety.md were taken.
 
 The gate reads a bounded window around each match and its patterns have bounded gaps, so its
 time grows with the message's length, not faster: the last table doubles the length and shows
@@ -9,8 +14,10 @@ the time roughly doubling. Figures go to docs/benchmarks.md.
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
+import re
 import statistics
 import sys
 import time
@@ -40,7 +47,49 @@ def timed(messages: list[str], repeat: int = 3) -> list[float]:
     return out
 
 
+TURKISH_LETTER = re.compile(r"[çğıöşüÇĞİÖŞÜ]")
+TURKISH_WORD = re.compile(r"\b(?:ve|bir|mi|mu|ne|ben|bu|cok|var|yok|dizim|agri|agriyor|bacagim|"
+                          r"ayagim|oldu|icin|ama|simdi|hic|gibi|kadar|sonra|diye|nasil|neden|"
+                          r"benim|annem|babam|kizim|oglum)\b", re.IGNORECASE)
+
+
+def recall(path: Path, misses: bool) -> None:
+    """Print emergencies caught and look-alikes flagged on a labelled list, per language."""
+    counts: dict[str, list[int]] = {}  # language -> [emergencies, caught, look-alikes, flagged]
+    wrong = []
+    for line in path.read_text("utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        text = row["text"]
+        lang = "tr" if TURKISH_LETTER.search(text) or TURKISH_WORD.search(text) else "en"
+        got = check(text)
+        c = counts.setdefault(lang, [0, 0, 0, 0])
+        if row["flag"]:
+            c[0] += 1
+            c[1] += got is not None
+        else:
+            c[2] += 1
+            c[3] += got is not None
+        if (got is None) == bool(row["flag"]):
+            wrong.append((row["flag"], got.category if got else None, text))
+    counts["all"] = [sum(c[i] for c in counts.values()) for i in range(4)]
+    for lang, (em, caught, alike, flagged) in counts.items():
+        print(f"{lang}: emergencies caught {caught}/{em} = {caught / max(em, 1):.3f}, "
+              f"look-alikes flagged {flagged}/{alike} = {flagged / max(alike, 1):.3f}")
+    if misses:
+        for want, got, text in wrong:
+            print(f"  {'missed ' + want if want else 'false alarm ' + got}: {text}")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labelled", type=Path, help="a labelled JSONL list to measure")
+    parser.add_argument("--misses", action="store_true", help="list what it got wrong")
+    args = parser.parse_args()
+    if args.labelled:
+        recall(args.labelled, args.misses)
+        return
     labelled = [json.loads(line)["text"] for line in
                 (ROOT / "tests" / "data" / "redflags.jsonl").read_text("utf-8").splitlines()]
     check("warm up the rule cache")
