@@ -281,6 +281,23 @@ def _first_chars(pattern: str) -> set[str] | None:
     return None if nullable else first
 
 
+def _class_chars(items, c, *, widest: int, digits: bool) -> set[str] | None:
+    """The characters a parsed class ("[a-z0-9']") can match, or None when it is too wide to
+    list: a range of `widest` characters or more, a negation, a category (\\d only if
+    `digits`)."""
+    chars: set[str] = set()
+    for kind, value in items:
+        if kind is c.LITERAL:
+            chars.add(chr(value))
+        elif kind is c.RANGE and value[1] - value[0] < widest:
+            chars.update(map(chr, range(value[0], value[1] + 1)))
+        elif digits and kind is c.CATEGORY and value is c.CATEGORY_DIGIT:
+            chars.update("0123456789")
+        else:
+            return None
+    return chars
+
+
 def _first_of(items, c) -> tuple[set[str] | None, bool]:
     """First characters of a parsed regex sequence, and whether it can match nothing."""
     found: set[str] = set()
@@ -288,17 +305,8 @@ def _first_of(items, c) -> tuple[set[str] | None, bool]:
         if op is c.LITERAL:
             return found | {chr(av)}, False
         if op is c.IN:
-            chars = set()
-            for kind, value in av:
-                if kind is c.LITERAL:
-                    chars.add(chr(value))
-                elif kind is c.RANGE and value[1] - value[0] < 128:
-                    chars.update(map(chr, range(value[0], value[1] + 1)))
-                elif kind is c.CATEGORY and value is c.CATEGORY_DIGIT:
-                    chars.update("0123456789")
-                else:
-                    return None, False
-            return found | chars, False
+            chars = _class_chars(av, c, widest=128, digits=True)
+            return (None, False) if chars is None else (found | chars, False)
         if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
             continue  # zero width: what follows starts the match
         if op is c.SUBPATTERN:
@@ -380,15 +388,7 @@ def _literal_node(op, av, c) -> tuple[set[str] | None, set[str] | None]:
     if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
         return {""}, None  # zero width: the stretch around it goes on
     if op is c.IN:
-        chars = set()
-        for kind, value in av:
-            if kind is c.LITERAL:
-                chars.add(chr(value))
-            elif kind is c.RANGE and value[1] - value[0] < 16:
-                chars.update(map(chr, range(value[0], value[1] + 1)))
-            else:
-                return None, None
-        return chars, None
+        return _class_chars(av, c, widest=16, digits=False), None
     if op is c.SUBPATTERN:
         if av[1] & c.SRE_FLAG_IGNORECASE:
             raise ValueError("case-insensitive group")
