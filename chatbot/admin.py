@@ -89,31 +89,28 @@ def _unavailable() -> ApiError:
 
 # -- what visitors asked -----------------------------------------------------------------------
 
-@bp.get("/unanswered")
-def unanswered():
+def _unanswered(default_limit: int, max_limit: int) -> tuple[list[dict], int]:
+    """The unanswered questions the request's limit, offset and lang ask for, and their total."""
     _require_admin()
-    limit = _int_arg("limit", 50, 1, 500)
+    limit = _int_arg("limit", default_limit, 1, max_limit)
     offset = _int_arg("offset", 0, 0, 10**9)
     lang = _lang_arg()
     _journal().settle()   # staff see what was asked a moment ago (when the database is up)
     try:
-        items, total = _store().unanswered(limit=limit, offset=offset, lang=lang)
+        return _store().unanswered(limit=limit, offset=offset, lang=lang)
     except StoreError:
         raise _unavailable() from None
+
+
+@bp.get("/unanswered")
+def unanswered():
+    items, total = _unanswered(50, 500)
     return jsonify({"items": items, "total": total})
 
 
 @bp.get("/unanswered.csv")
 def unanswered_csv():
-    _require_admin()
-    limit = _int_arg("limit", 1000, 1, 100000)
-    offset = _int_arg("offset", 0, 0, 10**9)
-    lang = _lang_arg()
-    _journal().settle()
-    try:
-        items, _ = _store().unanswered(limit=limit, offset=offset, lang=lang)
-    except StoreError:
-        raise _unavailable() from None
+    items, _ = _unanswered(1000, 100000)
     # Built here, as `chatbot unanswered --csv` builds it: one function neutralises formulas.
     return current_app.response_class(
         export.unanswered_csv(items), mimetype="text/csv",
