@@ -479,6 +479,7 @@ class _Section:
     blocks: list[Block] = field(default_factory=list)
     children: list[_Section] = field(default_factory=list)
     faq: bool = False
+    after: list[Block] = field(default_factory=list)  # its text after its sub-sections
 
 
 def parse(source: str, fmt: str, *, lang: str | None = None, url: str | None = None,
@@ -504,11 +505,12 @@ def parse(source: str, fmt: str, *, lang: str | None = None, url: str | None = N
         raise ArticleError(f"{name}: found no headings, so no sections to import: the "
                            "importer needs the article's headings (in copied text: short "
                            "lines of their own, without a final full stop)")
+    code = lang or _detect(title, blocks)
     root = _outline(blocks, title, c)
+    _hand_back(root, language.load(code), title)
     parts = _parts(root, title, c, skipped)
     if not parts:
         raise ArticleError(f"{name}: found headings but no text under them to import")
-    code = lang or _detect(title, parts)
     return ParsedArticle(title=title, slug=article_slug or _article_slug(url, title),
                          lang=code, url=url, parts=tuple(parts), skipped=tuple(skipped))
 
@@ -521,9 +523,9 @@ def _article_slug(url: str | None, title: str) -> str:
     return slug(title) or "article"
 
 
-def _detect(title: str, parts: list[Part]) -> str:
+def _detect(title: str, blocks: list[Block]) -> str:
     codes = sorted(language.available())
-    sample = " ".join([title] + [f"{p.question} {p.answer}" for p in parts])[:20000]
+    sample = " ".join([title] + [b.text for b in blocks])[:20000]
     return language.detect(sample, [language.load(code) for code in codes]).lang
 
 
@@ -633,28 +635,101 @@ def _parts(root: _Section, title: str, c: Cues, skipped: list[str]) -> list[Part
         elif _folded(_strip_number(section.heading)) in c.summary:
             skipped.append(f"{section.heading!r}: a summary of the article, left out")
         else:
-            parts.extend(_section_parts(section, [], skipped))
+            parts.extend(_section_parts(section, skipped))
     return _unique_keys(parts)
 
 
-def _section_parts(section: _Section, lead: list[Block], skipped: list[str]) -> list[Part]:
-    """Leaf sections become parts; a parent's own text leads into its first sub-section."""
-    blocks = lead + section.blocks
-    if not section.children:
-        answer = _render(blocks, section.heading, skipped)
-        if not answer:
-            skipped.append(f"{section.heading!r}: a heading with no text under it, left out")
-            return []
-        source = section.parent.heading if section.parent else section.heading
-        return [_part("section", section.heading, answer, source)]
-    if blocks and blocks[-1].kind == "para" and blocks[-1].text.endswith(":"):
-        # "...can be classified into two main categories:" introduces the sub-sections.
-        kept = " ".join(re.split(r"(?<=[.!?])\s+", blocks[-1].text)[:-1])
-        blocks = blocks[:-1] + ([Block("para", kept)] if kept else [])
+def _section_parts(section: _Section, skipped: list[str]) -> list[Part]:
+    """A heading with text of its own is a part, and so is each of its sub-headings: a
+    parent's text (before its sub-headings, or handed back after them) stays the parent's."""
+    blocks = list(section.blocks)
+    if section.children and blocks and blocks[-1].kind == "para" \
+            and blocks[-1].text.endswith(":"):
+        # "...can be classified into two main categories:" introduces the sub-headings: the
+        # page reads on with their titles, and so does the answer (an overview of them).
+        blocks.extend(Block("item", child.heading) for child in section.children)
     out: list[Part] = []
-    for i, child in enumerate(section.children):
-        out.extend(_section_parts(child, blocks if i == 0 else [], skipped))
+    answer = _render(blocks + section.after, section.heading, skipped)
+    if answer:
+        source = section.parent.heading if section.parent else section.heading
+        out.append(_part("section", section.heading, answer, source))
+    elif not section.children:
+        skipped.append(f"{section.heading!r}: a heading with no text under it, left out")
+    for child in section.children:
+        out.extend(_section_parts(child, skipped))
     return out
+
+
+def _hand_back(root: _Section, lang: language.Language, title: str) -> None:
+    """Give each parent heading the paragraphs after its last sub-heading that speak of the
+    parent's subject or of the other sub-headings, and not of the last sub-heading's own.
+
+    Copied text (and most pages) marks no end to a sub-section: "The success rate of surgery
+    is high" after "2. Endoscopic Release" reads as the release's text. The last sub-heading
+    keeps its first paragraph (with the list it leads into) and every paragraph that names
+    its own subject or names nothing of the parent's: where nothing tells, the text stays
+    where the page shows it.
+    """
+    topic = set(lang.words(lang.topic_of(title)))
+    for aside in re.findall(r"\(([^()]*)\)", title):   # "Frozen Shoulder (Adhesive Capsulitis)"
+        topic.update(lang.words(aside))
+    concepts = lambda value: _concepts(value, lang, topic)  # noqa: E731
+    stack = [s for s in root.children if not s.faq]
+    while stack:
+        section = stack.pop()
+        stack.extend(section.children)
+        if not section.children or section.children[-1].children:
+            continue
+        last = section.children[-1]
+        own = concepts(last.heading)
+        theirs = {w for s in [section, *section.children[:-1]] for w in concepts(s.heading)
+                  if not _near(w, own)}
+        for i, block in enumerate(last.blocks):
+            if i == 0 or block.kind != "para" or last.blocks[i - 1].text.endswith(":"):
+                continue  # (after a lead-in whose list the copy lost, the text goes on)
+            # A paragraph names its subject early: its first sentence's first words.
+            opening = " ".join(re.split(r"(?<=[.!?:])\s+", block.text)[0].split()[:8])
+            if not _near_any(concepts(block.text), own) and _near_any(concepts(opening), theirs):
+                section.after, last.blocks[i:] = last.blocks[i:], []
+                break
+
+
+def _concepts(value: str, lang: language.Language, topic: set[str]) -> set[str]:
+    """A text's content words as concepts: a general synonym's canonical word ("operation"
+    -> "surgery"), else the stem; function words and the article's topic left out."""
+    canonical = _single_synonyms(lang)
+    return {lang.stem(canonical.get(w, w)) for w in lang.words(value)
+            if w not in lang.stopwords and w not in topic and not w.isdigit() and len(w) > 2}
+
+
+@cache
+def _single_synonyms(lang: language.Language) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for group in lang.synonyms:
+        words = [lang.words(v) for v in group]
+        if len(words[0]) == 1:
+            out.update((w[0], words[0][0]) for w in words if len(w) == 1)
+    return out
+
+
+def _near(word: str, others: set[str]) -> bool:
+    """Whether a concept is one of others, or shares most of its stem with one
+    ("surgeri" and "surgic", "tanı" and "tanısı")."""
+    return word in others or any(_prefix(word, o) >= max(4, 2 * min(len(word), len(o)) / 3)
+                                 for o in others)
+
+
+def _near_any(words: set[str], others: set[str]) -> bool:
+    return any(_near(w, others) for w in words)
+
+
+def _prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _faq_parts(section: _Section, skipped: list[str]) -> list[Part]:
