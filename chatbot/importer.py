@@ -55,6 +55,9 @@ class Part:
     question: str   # the heading or question as the article words it
     answer: str
     source: str     # the heading it sits under (the FAQ's, a parent section's, or its own)
+    # The fingerprint the importer gave this text when a parent heading's text was glued
+    # onto its first and last sub-headings (before December 2026), where that differs.
+    was: str | None = None
 
     @property
     def digest(self) -> str:
@@ -621,6 +624,7 @@ def _chain(section: _Section | None):
 
 def _parts(root: _Section, title: str, c: Cues, skipped: list[str]) -> list[Part]:
     parts: list[Part] = []
+    glued: dict[tuple[str, str], str] = {}
     intro = list(root.blocks)
     # The text before the first heading introduces the article: it goes with a section
     # that repeats the title, else it is a section of its own under the title.
@@ -636,7 +640,29 @@ def _parts(root: _Section, title: str, c: Cues, skipped: list[str]) -> list[Part
             skipped.append(f"{section.heading!r}: a summary of the article, left out")
         else:
             parts.extend(_section_parts(section, skipped))
-    return _unique_keys(parts)
+            _glued_digests(section, [], [], glued)
+    return [replace(p, was=glued[p.question, p.source])
+            if glued.get((p.question, p.source), p.digest) != p.digest else p
+            for p in _unique_keys(parts)]
+
+
+def _glued_digests(section: _Section, lead: list[Block], tail: list[Block],
+                   out: dict[tuple[str, str], str]) -> None:
+    """Fingerprint the sub-headings' texts as they were cut before a parent heading's text
+    was an entry of its own (its text led into its first sub-heading, what followed its
+    last sub-heading stayed there): a re-import tells a re-cut from an edited article."""
+    blocks = lead + section.blocks
+    if not section.children:
+        source = section.parent.heading if section.parent else section.heading
+        out[section.heading, source] = digest(_render(blocks + tail, section.heading, []))
+        return
+    if blocks and blocks[-1].kind == "para" and blocks[-1].text.endswith(":"):
+        kept = " ".join(re.split(r"(?<=[.!?])\s+", blocks[-1].text)[:-1])
+        blocks = blocks[:-1] + ([Block("para", kept)] if kept else [])
+    last = len(section.children) - 1
+    for i, child in enumerate(section.children):
+        _glued_digests(child, blocks if i == 0 else [], section.after if i == last else [],
+                       out)
 
 
 def _section_parts(section: _Section, skipped: list[str]) -> list[Part]:
@@ -895,7 +921,7 @@ def merge(data: dict, article: ParsedArticle) -> tuple[dict, Report]:
             if twin is not None:
                 held, renamed = vanished.pop(twin), twin
         if held is None:
-            entry_id = _free_id(part, report.slug, taken)
+            entry_id = _free_id(part, report.slug, taken, language.load(article.lang))
             taken.add(entry_id)
             entry = {"id": entry_id, "kind": part.kind, "article": report.slug,
                      "question": part.question, "alternates": [], "answer": part.answer,
@@ -919,11 +945,18 @@ def merge(data: dict, article: ParsedArticle) -> tuple[dict, Report]:
             what.append("heading reworded")
         elif renamed:
             what.append("heading reworded; the clinic's own title kept")
-        if held.get("digest") != fingerprint:
-            edited = digest(entry.get("answer", "")) != held.get("digest")
+        edited = digest(entry.get("answer", "")) != held.get("digest")
+        recut = held.get("digest") not in (fingerprint, None) and held.get("digest") == part.was
+        if recut and edited:
+            # The article is as it was; only the importer cuts it differently now.
+            what.append("article unchanged, the clinic's edited answer kept; its parent "
+                        "heading's text is now an entry of its own: review it")
+        elif held.get("digest") != fingerprint:
             entry["answer"] = part.answer
             entry["source"] = part.source
-            what.append("answer updated from the article"
+            what.append("answer re-cut from the unchanged article: its parent heading's text "
+                        "is now an entry of its own" if recut else
+                        "answer updated from the article"
                         + (", replacing the clinic's edited one: review it" if edited else ""))
             for lang, translation in (entry.get("translations") or {}).items():
                 if isinstance(translation, dict):
@@ -955,14 +988,46 @@ def _heading_of(key: str, entry: dict, kind: str) -> bool:
     return key in (made, qualified) or re.fullmatch(re.escape(made) + r"-\d+", key) is not None
 
 
-def _free_id(part: Part, article_slug: str, taken: set[str]) -> str:
-    """The part's key, or the key with the article's slug in it when it is taken."""
-    if part.key not in taken:
-        return part.key
-    prefix, _, rest = part.key.partition("-")
+def _free_id(part: Part, article_slug: str, taken: set[str], lang: language.Language) -> str:
+    """A new entry's id: the part's key, with a long heading's words cut where a reader can
+    see why (see _short_slug); with the article's slug in it when another entry has it."""
+    base = part.key
+    plain = _part(part.kind, part.question, "", "").key
+    if base == plain and len(slug(part.question, limit=10**6)) > SLUG_CHARS:
+        base = f"{PREFIX[part.kind]}-{_short_slug(part.question, lang)}"
+    if base not in taken:
+        return base
+    prefix, _, rest = base.partition("-")
     candidate = f"{prefix}-{article_slug}-{rest}"
     n = 2
     while candidate in taken:
         candidate = f"{prefix}-{article_slug}-{rest}-{n}"
         n += 1
     return candidate
+
+
+def _short_slug(heading: str, lang: language.Language) -> str:
+    """Slug a heading too long for an id: without its bracketed asides ("Tennis Elbow (Lateral
+    Epicondylitis): Causes, Symptoms and Treatment" -> "tennis-elbow-causes-symptoms-and-
+    treatment"), else its leading clauses that fit, else cut after a word that is not a
+    function word ("...-symptoms", never "...-symptoms-and").
+
+    Only new entries get it: a part's key (what re-imports match by) is made as before, and
+    an entry keeps its id for good.
+    """
+    plain = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", heading)
+    if slug(plain, limit=10**6) and len(slug(plain, limit=10**6)) <= SLUG_CHARS:
+        return slug(plain, limit=10**6)
+    clauses = [c for c in re.split(r"[:;?!|–—]+", plain) if slug(c)]
+    kept = ""
+    for clause in clauses:
+        longer = slug(f"{kept} {clause}", limit=10**6)
+        if len(longer) > SLUG_CHARS:
+            break
+        kept = longer
+    if kept:
+        return kept
+    words = slug(plain).split("-")
+    while len(words) > 1 and words[-1] in lang.stopwords:
+        words.pop()
+    return "-".join(words)

@@ -6,7 +6,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from chatbot import Chatbot, KnowledgeError, editor, importer, knowledge
+from chatbot import Chatbot, KnowledgeError, editor, importer, knowledge, language
 from chatbot.cli import main
 from chatbot.errors import EditError
 from conftest import FAQ, ROOT
@@ -15,6 +15,8 @@ ARTICLES = ROOT / "tests" / "data" / "articles"
 SEED = ARTICLES / "bone-marrow-edema.txt"          # the clinic's article, as copied from its site
 PLANTAR = ARTICLES / "plantar-fasciitis.txt"       # test data in the same messy site-text form
 PLANTAR_URL = "https://clinic.example/post/plantar-fasciitis"
+TRIGGER = ARTICLES / "trigger-finger.txt"          # headings above numbered sub-headings
+TETIK = ARTICLES / "tetik-parmak.txt"              # the same shape in Turkish
 FURNITURE = ("top of page", "bottom of page", "Instagram", "LinkedIn", "min read", "ago",
              "utkuerdemozer", "exampleclinic", "Contact Us", "Kiss. Dr.", "Monday - Saturday",
              "Mon - Fri")
@@ -477,6 +479,174 @@ def test_slugs_are_stable_ascii():
     assert importer.slug("Jumper’s Knee") == "jumpers-knee"
     assert len(importer.slug("word " * 40)) <= importer.SLUG_CHARS
     assert parse_file(SEED).parts == parse_file(SEED).parts
+
+
+# -- headings above numbered sub-headings ------------------------------------------------------
+
+def test_a_heading_with_text_above_numbered_sub_headings_is_an_entry_of_its_own():
+    article = parse_file(TRIGGER)
+    sections = {p.question: p for p in article.sections}
+    assert [(p.question, p.source) for p in article.sections][3:] == [
+        ("Treatment Options", "Treatment Options"),
+        ("Rest and Splinting", "Treatment Options"),
+        ("Steroid Injection", "Treatment Options"),
+        ("Surgical Treatment", "Surgical Treatment"),
+        ("Open Release", "Surgical Treatment"),
+        ("Percutaneous Release", "Surgical Treatment")]
+    # The parent's own text is its own; a sub-heading holds only what is under it.
+    assert sections["Surgical Treatment"].answer.startswith("Surgery is considered when")
+    assert sections["Open Release"].answer == ("Through a small cut in the palm, the surgeon "
+                                               "divides the tight pulley so the tendon can "
+                                               "glide freely again.")
+    assert sections["Rest and Splinting"].answer.startswith("Avoiding repeated gripping")
+    # After the last sub-heading, paragraphs about the parent's subject (the operations in
+    # general, the treatments together) go back to the parent; one about the sub-heading's
+    # own subject (a second injection) stays with it.
+    surgical = sections["Surgical Treatment"].answer
+    assert "local anaesthesia" in surgical and "success rate of surgery" in surgical
+    assert sections["Percutaneous Release"].answer == (
+        "A needle is used instead of a cut to divide the pulley. This release suits fingers "
+        "where the pulley is easy to feel.")
+    assert "A second injection may be given" in sections["Steroid Injection"].answer
+    assert sections["Treatment Options"].answer.endswith(
+        "Most patients improve with these non-surgical treatments within a few months, and "
+        "only a small number need an operation.")
+    assert "Conclusion" not in sections
+    assert any("'Conclusion': a summary of the article" in note for note in article.skipped)
+    for part in article.parts:
+        for word in FURNITURE:
+            assert word not in part.answer and word not in part.question, (part.key, word)
+
+
+def test_a_turkish_article_with_sub_headings_and_its_page_furniture():
+    article = parse_file(TETIK)
+    assert article.lang == "tr"
+    assert article.title == "Tetik Parmak Nedir? Nedenleri, Belirtileri ve Tedavisi"
+    sections = {p.question: p for p in article.sections}
+    assert [(p.question, p.source) for p in article.sections][2:] == [
+        ("Tedavi Seçenekleri", "Tedavi Seçenekleri"),
+        ("İstirahat ve Atel", "Tedavi Seçenekleri"),
+        ("Kortizon Enjeksiyonu", "Tedavi Seçenekleri"),
+        ("Cerrahi Tedavi", "Cerrahi Tedavi"),
+        ("Açık Gevşetme", "Cerrahi Tedavi"),
+        ("Perkütan Gevşetme", "Cerrahi Tedavi")]
+    # "ameliyat" and "cerrahi" are one concept (the language's synonyms).
+    assert sections["Cerrahi Tedavi"].answer.endswith("Hasta aynı gün evine döner.")
+    assert "anestezi" not in sections["Perkütan Gevşetme"].answer
+    assert sections["Tedavi Seçenekleri"].answer.endswith(
+        "Hastaların çoğu bu ameliyatsız tedavilerle birkaç ay içinde iyileşir.")
+    assert "Sonuç" not in sections
+    everything = " ".join(p.question + " " + p.answer for p in article.parts)
+    for furniture in ("sayfanın başı", "gün önce", "dakikalık okuma", "ornekklinik",
+                      "Simgesi", "Pazartesi"):
+        assert furniture not in everything
+
+
+def test_a_parent_heading_answers_the_general_question(runner, tmp_path):
+    path = tmp_path / "faq.json"
+    run(runner, TRIGGER, "--faq", path)
+    bot = Chatbot.from_file(path)
+    assert bot.ask("what is the treatment for trigger finger?").match.id == \
+        "sec-treatment-options"
+    assert bot.ask("when is surgery needed for trigger finger?").match.id == \
+        "sec-surgical-treatment"
+    assert bot.ask("how long does trigger finger surgery take?").match.id == \
+        "sec-surgical-treatment"
+
+
+def test_a_long_heading_gets_an_id_that_reads_whole(runner, tmp_path):
+    path = tmp_path / "faq.json"
+    article = parse_file(TRIGGER)
+    title = article.sections[0]
+    # The key re-imports match by is made as it always was ...
+    assert title.key == "sec-trigger-finger-stenosing-tenosynovitis-causes-symptoms-and"
+    run(runner, TRIGGER, "--faq", path)
+    # ... while a new entry's id leaves out the bracketed aside rather than cut the phrase.
+    kb = knowledge.load(path)
+    record = kb.article(article.slug)
+    assert record.parts[title.key] == "sec-trigger-finger-causes-symptoms-and-treatment"
+    assert kb.get("sec-trigger-finger-causes-symptoms-and-treatment").question == title.question
+    assert importer._short_slug("Karpal Tünel Sendromu Nedir? Nedenleri, Belirtileri ve "
+                                "Ameliyatsız Tedavi Yöntemleri", language.load("tr")) == \
+        "karpal-tunel-sendromu-nedir"
+    assert importer._short_slug("Why does my shoulder hurt more at night when I lie on "
+                                "the other side?", language.load("en")) == \
+        "why-does-my-shoulder-hurt-more-at-night-when-i-lie"      # not "...-lie-on-the"
+    again = run(runner, TRIGGER, "--faq", path)
+    assert "nothing written" in again and entries(path).keys() == {
+        e.id for e in kb.entries}
+
+
+def test_reimport_keeps_staff_work_on_parent_and_sub_heading_entries(runner, tmp_path):
+    path, article = tmp_path / "faq.json", tmp_path / "trigger-finger.txt"
+    shutil.copy(TRIGGER, article)
+    run(runner, article, "--faq", path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    by_id = {e["id"]: e for e in data["entries"]}
+    by_id["sec-surgical-treatment"]["alternates"].append("do I need an operation")
+    by_id["sec-open-release"]["answer"] = "The surgeon frees the tendon through a small cut."
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("take about 15 minutes", "take about 20 minutes"),
+                       encoding="utf-8")
+    out = run(runner, article, "--faq", path)
+    assert "changed: 1" in out and "sec-surgical-treatment" in out and "added: 0" in out
+    after = entries(path)
+    assert "take about 20 minutes" in after["sec-surgical-treatment"]["answer"]
+    assert after["sec-surgical-treatment"]["alternates"] == ["do I need an operation"]
+    assert after["sec-open-release"]["answer"] == \
+        "The surgeon frees the tendon through a small cut."
+
+
+def test_a_file_imported_before_parents_had_entries_keeps_the_clinics_answers(runner,
+                                                                            faq_copy):
+    """The shipped file as an importer that glued a parent's text onto its sub-headings left
+    it: a re-import of the unchanged article keeps every curated answer."""
+    path, data = faq_copy
+    article = parse_file(SEED)
+    record = data["articles"][0]
+    for part in article.parts:
+        if record["parts"][part.key]["entry"] is None:
+            del record["parts"][part.key]          # the parent headings were no parts
+        elif part.was:
+            record["parts"][part.key]["digest"] = part.was
+    assert sum(1 for p in article.parts if p.was) == 3
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = run(runner, SEED, "--faq", path)
+    assert "added: 4" in out and "removed: 0" in out and "changed: 3" in out
+    assert out.count("the clinic's edited answer kept") == 3
+    after = entries(path)
+    for entry in data["entries"]:
+        assert after[entry["id"]] == entry, entry["id"]          # curated entries as they were
+    assert after["sec-how-is-bone-marrow-edema-treated"]["answer"].startswith(
+        "Treatment depends on the severity")
+    again = run(runner, SEED, "--faq", path)
+    assert "nothing written" in again
+
+
+def test_an_unedited_entry_cut_the_old_way_is_re_cut(runner, tmp_path):
+    path = tmp_path / "faq.json"
+    run(runner, TRIGGER, "--faq", path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    article = parse_file(TRIGGER)
+    by_question = {p.question: p for p in article.parts}
+    parent, first = by_question["Surgical Treatment"], by_question["Open Release"]
+    glued = "Surgery is considered when the finger stays locked, or when catching returns " \
+        f"after two injections.\n\n{first.answer}"                # as the importer cut it
+    assert importer.digest(glued) == first.was
+    record = data["articles"][0]
+    del record["parts"][parent.key]
+    record["parts"][first.key]["digest"] = first.was
+    data["entries"] = [e for e in data["entries"] if e["id"] != "sec-surgical-treatment"]
+    for e in data["entries"]:
+        if e["id"] == "sec-open-release":
+            e["answer"] = glued
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = run(runner, TRIGGER, "--faq", path)
+    assert "answer re-cut from the unchanged article" in out and "added: 1" in out
+    after = entries(path)
+    assert after["sec-open-release"]["answer"] == first.answer
+    assert after["sec-surgical-treatment"]["answer"] == parent.answer
 
 
 # -- staff edits of imported entries -----------------------------------------------------------
