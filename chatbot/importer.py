@@ -55,6 +55,9 @@ class Part:
     question: str   # the heading or question as the article words it
     answer: str
     source: str     # the heading it sits under (the FAQ's, a parent section's, or its own)
+    # The fingerprint the importer gave this text when a parent heading's text was glued
+    # onto its first and last sub-headings (before December 2026), where that differs.
+    was: str | None = None
 
     @property
     def digest(self) -> str:
@@ -479,6 +482,7 @@ class _Section:
     blocks: list[Block] = field(default_factory=list)
     children: list[_Section] = field(default_factory=list)
     faq: bool = False
+    after: list[Block] = field(default_factory=list)  # its text after its sub-sections
 
 
 def parse(source: str, fmt: str, *, lang: str | None = None, url: str | None = None,
@@ -504,11 +508,12 @@ def parse(source: str, fmt: str, *, lang: str | None = None, url: str | None = N
         raise ArticleError(f"{name}: found no headings, so no sections to import: the "
                            "importer needs the article's headings (in copied text: short "
                            "lines of their own, without a final full stop)")
+    code = lang or _detect(title, blocks)
     root = _outline(blocks, title, c)
+    _hand_back(root, language.load(code), title)
     parts = _parts(root, title, c, skipped)
     if not parts:
         raise ArticleError(f"{name}: found headings but no text under them to import")
-    code = lang or _detect(title, parts)
     return ParsedArticle(title=title, slug=article_slug or _article_slug(url, title),
                          lang=code, url=url, parts=tuple(parts), skipped=tuple(skipped))
 
@@ -521,9 +526,9 @@ def _article_slug(url: str | None, title: str) -> str:
     return slug(title) or "article"
 
 
-def _detect(title: str, parts: list[Part]) -> str:
+def _detect(title: str, blocks: list[Block]) -> str:
     codes = sorted(language.available())
-    sample = " ".join([title] + [f"{p.question} {p.answer}" for p in parts])[:20000]
+    sample = " ".join([title] + [b.text for b in blocks])[:20000]
     return language.detect(sample, [language.load(code) for code in codes]).lang
 
 
@@ -619,6 +624,7 @@ def _chain(section: _Section | None):
 
 def _parts(root: _Section, title: str, c: Cues, skipped: list[str]) -> list[Part]:
     parts: list[Part] = []
+    glued: dict[tuple[str, str], str] = {}
     intro = list(root.blocks)
     # The text before the first heading introduces the article: it goes with a section
     # that repeats the title, else it is a section of its own under the title.
@@ -633,28 +639,123 @@ def _parts(root: _Section, title: str, c: Cues, skipped: list[str]) -> list[Part
         elif _folded(_strip_number(section.heading)) in c.summary:
             skipped.append(f"{section.heading!r}: a summary of the article, left out")
         else:
-            parts.extend(_section_parts(section, [], skipped))
-    return _unique_keys(parts)
+            parts.extend(_section_parts(section, skipped))
+            _glued_digests(section, [], [], glued)
+    return [replace(p, was=glued[p.question, p.source])
+            if glued.get((p.question, p.source), p.digest) != p.digest else p
+            for p in _unique_keys(parts)]
 
 
-def _section_parts(section: _Section, lead: list[Block], skipped: list[str]) -> list[Part]:
-    """Leaf sections become parts; a parent's own text leads into its first sub-section."""
+def _glued_digests(section: _Section, lead: list[Block], tail: list[Block],
+                   out: dict[tuple[str, str], str]) -> None:
+    """Fingerprint the sub-headings' texts as they were cut before a parent heading's text
+    was an entry of its own (its text led into its first sub-heading, what followed its
+    last sub-heading stayed there): a re-import tells a re-cut from an edited article."""
     blocks = lead + section.blocks
     if not section.children:
-        answer = _render(blocks, section.heading, skipped)
-        if not answer:
-            skipped.append(f"{section.heading!r}: a heading with no text under it, left out")
-            return []
         source = section.parent.heading if section.parent else section.heading
-        return [_part("section", section.heading, answer, source)]
+        out[section.heading, source] = digest(_render(blocks + tail, section.heading, []))
+        return
     if blocks and blocks[-1].kind == "para" and blocks[-1].text.endswith(":"):
-        # "...can be classified into two main categories:" introduces the sub-sections.
         kept = " ".join(re.split(r"(?<=[.!?])\s+", blocks[-1].text)[:-1])
         blocks = blocks[:-1] + ([Block("para", kept)] if kept else [])
-    out: list[Part] = []
+    last = len(section.children) - 1
     for i, child in enumerate(section.children):
-        out.extend(_section_parts(child, blocks if i == 0 else [], skipped))
+        _glued_digests(child, blocks if i == 0 else [], section.after if i == last else [],
+                       out)
+
+
+def _section_parts(section: _Section, skipped: list[str]) -> list[Part]:
+    """A heading with text of its own is a part, and so is each of its sub-headings: a
+    parent's text (before its sub-headings, or handed back after them) stays the parent's."""
+    blocks = list(section.blocks)
+    if section.children and blocks and blocks[-1].kind == "para" \
+            and blocks[-1].text.endswith(":"):
+        # "...can be classified into two main categories:" introduces the sub-headings: the
+        # page reads on with their titles, and so does the answer (an overview of them).
+        blocks.extend(Block("item", child.heading) for child in section.children)
+    out: list[Part] = []
+    answer = _render(blocks + section.after, section.heading, skipped)
+    if answer:
+        source = section.parent.heading if section.parent else section.heading
+        out.append(_part("section", section.heading, answer, source))
+    elif not section.children:
+        skipped.append(f"{section.heading!r}: a heading with no text under it, left out")
+    for child in section.children:
+        out.extend(_section_parts(child, skipped))
     return out
+
+
+def _hand_back(root: _Section, lang: language.Language, title: str) -> None:
+    """Give each parent heading the paragraphs after its last sub-heading that speak of the
+    parent's subject or of the other sub-headings, and not of the last sub-heading's own.
+
+    Copied text (and most pages) marks no end to a sub-section: "The success rate of surgery
+    is high" after "2. Endoscopic Release" reads as the release's text. The last sub-heading
+    keeps its first paragraph (with the list it leads into) and every paragraph that names
+    its own subject or names nothing of the parent's: where nothing tells, the text stays
+    where the page shows it.
+    """
+    topic = set(lang.words(lang.topic_of(title)))
+    for aside in re.findall(r"\(([^()]*)\)", title):   # "Frozen Shoulder (Adhesive Capsulitis)"
+        topic.update(lang.words(aside))
+    concepts = lambda value: _concepts(value, lang, topic)  # noqa: E731
+    stack = [s for s in root.children if not s.faq]
+    while stack:
+        section = stack.pop()
+        stack.extend(section.children)
+        if not section.children or section.children[-1].children:
+            continue
+        last = section.children[-1]
+        own = concepts(last.heading)
+        theirs = {w for s in [section, *section.children[:-1]] for w in concepts(s.heading)
+                  if not _near(w, own)}
+        for i, block in enumerate(last.blocks):
+            if i == 0 or block.kind != "para" or last.blocks[i - 1].text.endswith(":"):
+                continue  # (after a lead-in whose list the copy lost, the text goes on)
+            # A paragraph names its subject early: its first sentence's first words.
+            opening = " ".join(re.split(r"(?<=[.!?:])\s+", block.text)[0].split()[:8])
+            if not _near_any(concepts(block.text), own) and _near_any(concepts(opening), theirs):
+                section.after, last.blocks[i:] = last.blocks[i:], []
+                break
+
+
+def _concepts(value: str, lang: language.Language, topic: set[str]) -> set[str]:
+    """A text's content words as concepts: a general synonym's canonical word ("operation"
+    -> "surgery"), else the stem; function words and the article's topic left out."""
+    canonical = _single_synonyms(lang)
+    return {lang.stem(canonical.get(w, w)) for w in lang.words(value)
+            if w not in lang.stopwords and w not in topic and not w.isdigit() and len(w) > 2}
+
+
+@cache
+def _single_synonyms(lang: language.Language) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for group in lang.synonyms:
+        words = [lang.words(v) for v in group]
+        if len(words[0]) == 1:
+            out.update((w[0], words[0][0]) for w in words if len(w) == 1)
+    return out
+
+
+def _near(word: str, others: set[str]) -> bool:
+    """Whether a concept is one of others, or shares most of its stem with one
+    ("surgeri" and "surgic", "tanı" and "tanısı")."""
+    return word in others or any(_prefix(word, o) >= max(4, 2 * min(len(word), len(o)) / 3)
+                                 for o in others)
+
+
+def _near_any(words: set[str], others: set[str]) -> bool:
+    return any(_near(w, others) for w in words)
+
+
+def _prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _faq_parts(section: _Section, skipped: list[str]) -> list[Part]:
@@ -820,7 +921,7 @@ def merge(data: dict, article: ParsedArticle) -> tuple[dict, Report]:
             if twin is not None:
                 held, renamed = vanished.pop(twin), twin
         if held is None:
-            entry_id = _free_id(part, report.slug, taken)
+            entry_id = _free_id(part, report.slug, taken, language.load(article.lang))
             taken.add(entry_id)
             entry = {"id": entry_id, "kind": part.kind, "article": report.slug,
                      "question": part.question, "alternates": [], "answer": part.answer,
@@ -844,11 +945,18 @@ def merge(data: dict, article: ParsedArticle) -> tuple[dict, Report]:
             what.append("heading reworded")
         elif renamed:
             what.append("heading reworded; the clinic's own title kept")
-        if held.get("digest") != fingerprint:
-            edited = digest(entry.get("answer", "")) != held.get("digest")
+        edited = digest(entry.get("answer", "")) != held.get("digest")
+        recut = held.get("digest") not in (fingerprint, None) and held.get("digest") == part.was
+        if recut and edited:
+            # The article is as it was; only the importer cuts it differently now.
+            what.append("article unchanged, the clinic's edited answer kept; its parent "
+                        "heading's text is now an entry of its own: review it")
+        elif held.get("digest") != fingerprint:
             entry["answer"] = part.answer
             entry["source"] = part.source
-            what.append("answer updated from the article"
+            what.append("answer re-cut from the unchanged article: its parent heading's text "
+                        "is now an entry of its own" if recut else
+                        "answer updated from the article"
                         + (", replacing the clinic's edited one: review it" if edited else ""))
             for lang, translation in (entry.get("translations") or {}).items():
                 if isinstance(translation, dict):
@@ -880,14 +988,46 @@ def _heading_of(key: str, entry: dict, kind: str) -> bool:
     return key in (made, qualified) or re.fullmatch(re.escape(made) + r"-\d+", key) is not None
 
 
-def _free_id(part: Part, article_slug: str, taken: set[str]) -> str:
-    """The part's key, or the key with the article's slug in it when it is taken."""
-    if part.key not in taken:
-        return part.key
-    prefix, _, rest = part.key.partition("-")
+def _free_id(part: Part, article_slug: str, taken: set[str], lang: language.Language) -> str:
+    """A new entry's id: the part's key, with a long heading's words cut where a reader can
+    see why (see _short_slug); with the article's slug in it when another entry has it."""
+    base = part.key
+    plain = _part(part.kind, part.question, "", "").key
+    if base == plain and len(slug(part.question, limit=10**6)) > SLUG_CHARS:
+        base = f"{PREFIX[part.kind]}-{_short_slug(part.question, lang)}"
+    if base not in taken:
+        return base
+    prefix, _, rest = base.partition("-")
     candidate = f"{prefix}-{article_slug}-{rest}"
     n = 2
     while candidate in taken:
         candidate = f"{prefix}-{article_slug}-{rest}-{n}"
         n += 1
     return candidate
+
+
+def _short_slug(heading: str, lang: language.Language) -> str:
+    """Slug a heading too long for an id: without its bracketed asides ("Tennis Elbow (Lateral
+    Epicondylitis): Causes, Symptoms and Treatment" -> "tennis-elbow-causes-symptoms-and-
+    treatment"), else its leading clauses that fit, else cut after a word that is not a
+    function word ("...-symptoms", never "...-symptoms-and").
+
+    Only new entries get it: a part's key (what re-imports match by) is made as before, and
+    an entry keeps its id for good.
+    """
+    plain = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", heading)
+    if slug(plain, limit=10**6) and len(slug(plain, limit=10**6)) <= SLUG_CHARS:
+        return slug(plain, limit=10**6)
+    clauses = [c for c in re.split(r"[:;?!|–—]+", plain) if slug(c)]
+    kept = ""
+    for clause in clauses:
+        longer = slug(f"{kept} {clause}", limit=10**6)
+        if len(longer) > SLUG_CHARS:
+            break
+        kept = longer
+    if kept:
+        return kept
+    words = slug(plain).split("-")
+    while len(words) > 1 and words[-1] in lang.stopwords:
+        words.pop()
+    return "-".join(words)

@@ -6,7 +6,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from chatbot import Chatbot, KnowledgeError, editor, importer, knowledge
+from chatbot import Chatbot, KnowledgeError, editor, importer, knowledge, language
 from chatbot.cli import main
 from chatbot.errors import EditError
 from conftest import FAQ, ROOT
@@ -15,6 +15,8 @@ ARTICLES = ROOT / "tests" / "data" / "articles"
 SEED = ARTICLES / "bone-marrow-edema.txt"          # the clinic's article, as copied from its site
 PLANTAR = ARTICLES / "plantar-fasciitis.txt"       # test data in the same messy site-text form
 PLANTAR_URL = "https://clinic.example/post/plantar-fasciitis"
+TRIGGER = ARTICLES / "trigger-finger.txt"          # headings above numbered sub-headings
+TETIK = ARTICLES / "tetik-parmak.txt"              # the same shape in Turkish
 FURNITURE = ("top of page", "bottom of page", "Instagram", "LinkedIn", "min read", "ago",
              "utkuerdemozer", "exampleclinic", "Contact Us", "Kiss. Dr.", "Monday - Saturday",
              "Mon - Fri")
@@ -34,6 +36,11 @@ SEED_SECTIONS = [
     "Magnetic Resonance Imaging (MRI)", "Clinical Evaluation", "Laboratory Testing (If Needed)",
     "Rest and Offloading", "Medication", "Physical Therapy and Rehabilitation",
     "Intraosseous Bioplasty (Decompression + Cell-Based Injection)"]
+# Headings with text of their own above numbered sub-headings: entries of their own, which the
+# shipped file leaves out (its curated FAQ answers and sub-sections say what they say).
+SEED_PARENTS = [
+    "Types of Bone Marrow Edema", "Common Locations of Bone Marrow Edema",
+    "How is Bone Marrow Edema Diagnosed?", "How is Bone Marrow Edema Treated?"]
 
 
 @pytest.fixture
@@ -62,12 +69,13 @@ def parse_file(path, **kwargs):
 def test_seed_into_an_empty_file_gives_the_shipped_faq_pairs_and_sections(runner, tmp_path):
     path = tmp_path / "faq.json"
     out = run(runner, SEED, "--faq", path)
-    assert "added: 36" in out and "wrote" in out
+    assert "added: 40" in out and "wrote" in out
     kb = knowledge.load(path)
     faq = [e for e in kb.entries if e.kind == "faq"]
     sections = [e for e in kb.entries if e.kind == "section"]
     assert [e.question for e in faq] == SEED_QUESTIONS        # the article's own words
-    assert [e.question for e in sections] == SEED_SECTIONS
+    assert [e.question for e in sections if e.question not in SEED_PARENTS] == SEED_SECTIONS
+    assert [e.question for e in sections if e.question in SEED_PARENTS] == SEED_PARENTS
     assert all(e.alternates == () and e.article == "what-is-bone-marrow-edema"
                for e in kb.entries)
     # The shipped file is the curated form of the same article: part for part, the same keys
@@ -77,7 +85,11 @@ def test_seed_into_an_empty_file_gives_the_shipped_faq_pairs_and_sections(runner
     imported = kb.article("what-is-bone-marrow-edema")
     assert list(record.parts) == list(imported.parts)
     for key, entry_id in imported.parts.items():
-        mine, theirs = kb.get(entry_id), shipped.get(record.parts[key])
+        mine = kb.get(entry_id)
+        if record.parts[key] is None:
+            assert mine.question in SEED_PARENTS, key
+            continue
+        theirs = shipped.get(record.parts[key])
         assert (mine.kind, mine.source) == (theirs.kind, theirs.source), key
     assert len(record.entries) == 36
     assert {e.id for e in shipped.entries if e.article} == set(record.entries)
@@ -145,7 +157,7 @@ def test_an_edited_seed_updates_the_curated_entry_it_owns(runner, faq_copy, tmp_
 def test_site_text_with_numbering_that_breaks_into_the_answers():
     article = parse_file(PLANTAR, url=PLANTAR_URL)
     assert article.slug == "plantar-fasciitis"
-    assert len(article.sections) == 15 and len(article.faq) == 17
+    assert len(article.sections) == 17 and len(article.faq) == 17
     pairs = {p.question: p.answer for p in article.faq}
     assert pairs["Is it the same as a heel spur?"].startswith("No. A heel spur is a bony")
     assert pairs["Do insoles help?"] == \
@@ -154,7 +166,12 @@ def test_site_text_with_numbering_that_breaks_into_the_answers():
     sections = {p.question: p for p in article.sections}
     assert sections["Stretching Exercises"].source == "Treatment Options"
     assert sections["Injections"].answer.startswith("A corticosteroid injection")
-    assert "Conclusion" not in sections and "Treatment Options" not in sections
+    assert "Conclusion" not in sections
+    # A heading whose only text introduces its numbered sub-headings reads on with them.
+    assert sections["Treatment Options"].answer == (
+        "Most treatment plans combine several simple measures, such as:\n- Rest and Activity "
+        "Modification\n- Stretching Exercises\n- Footwear and Orthotics\n- Medication\n"
+        "- Injections")
     assert "include:" not in sections["Imaging Tests"].answer
     for part in article.parts:
         for word in FURNITURE:
@@ -168,7 +185,8 @@ def test_markdown_headings_bold_questions_and_lists():
     assert [(p.question, p.source) for p in article.sections] == [
         ("Patellar Tendinopathy (Jumper's Knee)", "Patellar Tendinopathy (Jumper's Knee)"),
         ("What causes it?", "What causes it?"), ("Symptoms", "Symptoms"),
-        ("Load management", "Treatment"), ("Strengthening exercises", "Treatment")]
+        ("Treatment", "Treatment"), ("Load management", "Treatment"),
+        ("Strengthening exercises", "Treatment")]
     assert [p.question for p in article.faq] == [
         "Is it the same as a torn tendon?", "Should I stop all sport?",
         "How long does recovery take?", "Do I need a scan?"]
@@ -177,7 +195,7 @@ def test_markdown_headings_bold_questions_and_lists():
     causes = article.sections[1].answer
     assert causes.endswith("- a sudden increase in training\n- tight thigh muscles\n"
                            "- hard playing surfaces")
-    assert article.sections[4].answer.splitlines()[0] == \
+    assert article.sections[5].answer.splitlines()[0] == \
         "1. Isometric holds, such as a wall sit, to ease pain."
     assert not any("**" in p.answer or "*Test" in p.answer for p in article.parts)
 
@@ -186,7 +204,7 @@ def test_html_as_a_site_builder_saves_it():
     article = parse_file(ARTICLES / "achilles-tendinopathy.html")
     assert article.title == "Achilles Tendinopathy"
     assert [p.question for p in article.sections] == [
-        "Achilles Tendinopathy", "Symptoms", "Exercises", "Shoe changes"]
+        "Achilles Tendinopathy", "Symptoms", "Treatment", "Exercises", "Shoe changes"]
     assert [p.question for p in article.faq] == [
         "Can the tendon rupture?", "How long does recovery take?", "Should I keep running?"]
     assert article.sections[1].answer == ("Pain and stiffness in the tendon, worst in the "
@@ -239,7 +257,7 @@ def test_same_question_in_two_articles_stays_two_entries_of_two_articles(runner,
     run(runner, SEED, "--faq", path)
     seed_entries = entries(path)
     out = run(runner, PLANTAR, "--faq", path, "--url", PLANTAR_URL)
-    assert "added: 32" in out and "changed: 0" in out and "removed: 0" in out
+    assert "added: 34" in out and "changed: 0" in out and "removed: 0" in out
     after = entries(path)
     assert all(after[i] == e for i, e in seed_entries.items())   # the other article untouched
     kb = knowledge.load(path)
@@ -278,18 +296,19 @@ def test_reimport_after_an_edit(runner, tmp_path):
     article.write_text(text, encoding="utf-8")
     out = run(runner, article, "--faq", path)        # found again by its slug from the URL
     assert "added: 0" in out and "removed: 1" in out and "- sec-injections" in out
-    assert "changed: 2" in out
+    assert "changed: 3" in out   # the answer, the question, and the options' overview
     after = entries(path)
     assert after["faq-do-insoles-help"]["answer"] == \
         "Often: heel cups and arch supports spread the load."
     assert "are orthotic insoles worth it" in after["faq-do-insoles-help"]["alternates"]
     assert "painkillers for heel pain" in after["sec-medication"]["alternates"]
     assert "sec-injections" not in after
+    assert "- Injections" not in after["sec-treatment-options"]["answer"]
     assert after["clinic-parking"] == dict(hand_made, related=[])   # no dangling reference
     renamed = after["faq-which-shoes-are-best"]      # same text, reworded heading: same entry
     assert renamed["question"] == "What shoes should I wear?"
     unchanged = set(first) - {"sec-injections", "faq-do-insoles-help",
-                              "faq-which-shoes-are-best"}
+                              "faq-which-shoes-are-best", "sec-treatment-options"}
     assert all(after[i] == first[i] for i in unchanged if i != "sec-medication")
     kb = knowledge.load(path)
     assert kb.article("plantar-fasciitis").parts["faq-what-shoes-should-i-wear"] == \
@@ -314,7 +333,7 @@ def test_a_part_the_clinic_left_out_is_not_brought_back(runner, tmp_path):
 def test_dry_run_writes_nothing(runner, faq_copy, tmp_path):
     path, _ = faq_copy
     out = run(runner, PLANTAR, "--faq", path, "--dry-run", "--url", PLANTAR_URL)
-    assert "added: 32" in out and "dry run: nothing written" in out
+    assert "added: 34" in out and "dry run: nothing written" in out
     # The seed's key is taken even though its curated entry is called faq-symptoms.
     assert "+ faq-plantar-fasciitis-what-are-the-symptoms  What are the symptoms?" in out
     assert path.read_bytes() == FAQ.read_bytes()
@@ -431,7 +450,7 @@ def test_an_empty_or_missing_knowledge_file_starts_without_entries(tmp_path):
         assert doc.data["entries"] == []
         doc.apply(lambda data: importer.merge(data, parse_file(SEED)))
         doc.write()
-        assert len(knowledge.load(path)) == 36
+        assert len(knowledge.load(path)) == 40
 
 
 # -- the schema ---------------------------------------------------------------------------------
@@ -460,6 +479,174 @@ def test_slugs_are_stable_ascii():
     assert importer.slug("Jumper’s Knee") == "jumpers-knee"
     assert len(importer.slug("word " * 40)) <= importer.SLUG_CHARS
     assert parse_file(SEED).parts == parse_file(SEED).parts
+
+
+# -- headings above numbered sub-headings ------------------------------------------------------
+
+def test_a_heading_with_text_above_numbered_sub_headings_is_an_entry_of_its_own():
+    article = parse_file(TRIGGER)
+    sections = {p.question: p for p in article.sections}
+    assert [(p.question, p.source) for p in article.sections][3:] == [
+        ("Treatment Options", "Treatment Options"),
+        ("Rest and Splinting", "Treatment Options"),
+        ("Steroid Injection", "Treatment Options"),
+        ("Surgical Treatment", "Surgical Treatment"),
+        ("Open Release", "Surgical Treatment"),
+        ("Percutaneous Release", "Surgical Treatment")]
+    # The parent's own text is its own; a sub-heading holds only what is under it.
+    assert sections["Surgical Treatment"].answer.startswith("Surgery is considered when")
+    assert sections["Open Release"].answer == ("Through a small cut in the palm, the surgeon "
+                                               "divides the tight pulley so the tendon can "
+                                               "glide freely again.")
+    assert sections["Rest and Splinting"].answer.startswith("Avoiding repeated gripping")
+    # After the last sub-heading, paragraphs about the parent's subject (the operations in
+    # general, the treatments together) go back to the parent; one about the sub-heading's
+    # own subject (a second injection) stays with it.
+    surgical = sections["Surgical Treatment"].answer
+    assert "local anaesthesia" in surgical and "success rate of surgery" in surgical
+    assert sections["Percutaneous Release"].answer == (
+        "A needle is used instead of a cut to divide the pulley. This release suits fingers "
+        "where the pulley is easy to feel.")
+    assert "A second injection may be given" in sections["Steroid Injection"].answer
+    assert sections["Treatment Options"].answer.endswith(
+        "Most patients improve with these non-surgical treatments within a few months, and "
+        "only a small number need an operation.")
+    assert "Conclusion" not in sections
+    assert any("'Conclusion': a summary of the article" in note for note in article.skipped)
+    for part in article.parts:
+        for word in FURNITURE:
+            assert word not in part.answer and word not in part.question, (part.key, word)
+
+
+def test_a_turkish_article_with_sub_headings_and_its_page_furniture():
+    article = parse_file(TETIK)
+    assert article.lang == "tr"
+    assert article.title == "Tetik Parmak Nedir? Nedenleri, Belirtileri ve Tedavisi"
+    sections = {p.question: p for p in article.sections}
+    assert [(p.question, p.source) for p in article.sections][2:] == [
+        ("Tedavi Seçenekleri", "Tedavi Seçenekleri"),
+        ("İstirahat ve Atel", "Tedavi Seçenekleri"),
+        ("Kortizon Enjeksiyonu", "Tedavi Seçenekleri"),
+        ("Cerrahi Tedavi", "Cerrahi Tedavi"),
+        ("Açık Gevşetme", "Cerrahi Tedavi"),
+        ("Perkütan Gevşetme", "Cerrahi Tedavi")]
+    # "ameliyat" and "cerrahi" are one concept (the language's synonyms).
+    assert sections["Cerrahi Tedavi"].answer.endswith("Hasta aynı gün evine döner.")
+    assert "anestezi" not in sections["Perkütan Gevşetme"].answer
+    assert sections["Tedavi Seçenekleri"].answer.endswith(
+        "Hastaların çoğu bu ameliyatsız tedavilerle birkaç ay içinde iyileşir.")
+    assert "Sonuç" not in sections
+    everything = " ".join(p.question + " " + p.answer for p in article.parts)
+    for furniture in ("sayfanın başı", "gün önce", "dakikalık okuma", "ornekklinik",
+                      "Simgesi", "Pazartesi"):
+        assert furniture not in everything
+
+
+def test_a_parent_heading_answers_the_general_question(runner, tmp_path):
+    path = tmp_path / "faq.json"
+    run(runner, TRIGGER, "--faq", path)
+    bot = Chatbot.from_file(path)
+    assert bot.ask("what is the treatment for trigger finger?").match.id == \
+        "sec-treatment-options"
+    assert bot.ask("when is surgery needed for trigger finger?").match.id == \
+        "sec-surgical-treatment"
+    assert bot.ask("how long does trigger finger surgery take?").match.id == \
+        "sec-surgical-treatment"
+
+
+def test_a_long_heading_gets_an_id_that_reads_whole(runner, tmp_path):
+    path = tmp_path / "faq.json"
+    article = parse_file(TRIGGER)
+    title = article.sections[0]
+    # The key re-imports match by is made as it always was ...
+    assert title.key == "sec-trigger-finger-stenosing-tenosynovitis-causes-symptoms-and"
+    run(runner, TRIGGER, "--faq", path)
+    # ... while a new entry's id leaves out the bracketed aside rather than cut the phrase.
+    kb = knowledge.load(path)
+    record = kb.article(article.slug)
+    assert record.parts[title.key] == "sec-trigger-finger-causes-symptoms-and-treatment"
+    assert kb.get("sec-trigger-finger-causes-symptoms-and-treatment").question == title.question
+    assert importer._short_slug("Karpal Tünel Sendromu Nedir? Nedenleri, Belirtileri ve "
+                                "Ameliyatsız Tedavi Yöntemleri", language.load("tr")) == \
+        "karpal-tunel-sendromu-nedir"
+    assert importer._short_slug("Why does my shoulder hurt more at night when I lie on "
+                                "the other side?", language.load("en")) == \
+        "why-does-my-shoulder-hurt-more-at-night-when-i-lie"      # not "...-lie-on-the"
+    again = run(runner, TRIGGER, "--faq", path)
+    assert "nothing written" in again and entries(path).keys() == {
+        e.id for e in kb.entries}
+
+
+def test_reimport_keeps_staff_work_on_parent_and_sub_heading_entries(runner, tmp_path):
+    path, article = tmp_path / "faq.json", tmp_path / "trigger-finger.txt"
+    shutil.copy(TRIGGER, article)
+    run(runner, article, "--faq", path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    by_id = {e["id"]: e for e in data["entries"]}
+    by_id["sec-surgical-treatment"]["alternates"].append("do I need an operation")
+    by_id["sec-open-release"]["answer"] = "The surgeon frees the tendon through a small cut."
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("take about 15 minutes", "take about 20 minutes"),
+                       encoding="utf-8")
+    out = run(runner, article, "--faq", path)
+    assert "changed: 1" in out and "sec-surgical-treatment" in out and "added: 0" in out
+    after = entries(path)
+    assert "take about 20 minutes" in after["sec-surgical-treatment"]["answer"]
+    assert after["sec-surgical-treatment"]["alternates"] == ["do I need an operation"]
+    assert after["sec-open-release"]["answer"] == \
+        "The surgeon frees the tendon through a small cut."
+
+
+def test_a_file_imported_before_parents_had_entries_keeps_the_clinics_answers(runner,
+                                                                            faq_copy):
+    """The shipped file as an importer that glued a parent's text onto its sub-headings left
+    it: a re-import of the unchanged article keeps every curated answer."""
+    path, data = faq_copy
+    article = parse_file(SEED)
+    record = data["articles"][0]
+    for part in article.parts:
+        if record["parts"][part.key]["entry"] is None:
+            del record["parts"][part.key]          # the parent headings were no parts
+        elif part.was:
+            record["parts"][part.key]["digest"] = part.was
+    assert sum(1 for p in article.parts if p.was) == 3
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = run(runner, SEED, "--faq", path)
+    assert "added: 4" in out and "removed: 0" in out and "changed: 3" in out
+    assert out.count("the clinic's edited answer kept") == 3
+    after = entries(path)
+    for entry in data["entries"]:
+        assert after[entry["id"]] == entry, entry["id"]          # curated entries as they were
+    assert after["sec-how-is-bone-marrow-edema-treated"]["answer"].startswith(
+        "Treatment depends on the severity")
+    again = run(runner, SEED, "--faq", path)
+    assert "nothing written" in again
+
+
+def test_an_unedited_entry_cut_the_old_way_is_re_cut(runner, tmp_path):
+    path = tmp_path / "faq.json"
+    run(runner, TRIGGER, "--faq", path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    article = parse_file(TRIGGER)
+    by_question = {p.question: p for p in article.parts}
+    parent, first = by_question["Surgical Treatment"], by_question["Open Release"]
+    glued = "Surgery is considered when the finger stays locked, or when catching returns " \
+        f"after two injections.\n\n{first.answer}"                # as the importer cut it
+    assert importer.digest(glued) == first.was
+    record = data["articles"][0]
+    del record["parts"][parent.key]
+    record["parts"][first.key]["digest"] = first.was
+    data["entries"] = [e for e in data["entries"] if e["id"] != "sec-surgical-treatment"]
+    for e in data["entries"]:
+        if e["id"] == "sec-open-release":
+            e["answer"] = glued
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = run(runner, TRIGGER, "--faq", path)
+    assert "answer re-cut from the unchanged article" in out and "added: 1" in out
+    after = entries(path)
+    assert after["sec-open-release"]["answer"] == first.answer
+    assert after["sec-surgical-treatment"]["answer"] == parent.answer
 
 
 # -- staff edits of imported entries -----------------------------------------------------------
