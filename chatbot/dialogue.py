@@ -465,6 +465,9 @@ class Chatbot:
 
     def _out_of_scope(self, sp: Speaker, analysis: Analysis, ranked, best) -> Reply:
         category = analysis.out_of_scope[0]
+        if category == "everyday":  # the weather, a recipe: no clinic's subject, as no match
+            return Reply(False, self._fallback_text(sp), reason="no_match", best=best,
+                         lang=sp.code)
         # Some requests deserve their own words ("is it cancer?", a question about a child).
         own = sp.lang.replies.get("out_of_scope_own", {}).get(category)
         names = sp.lang.replies["out_of_scope_what"]

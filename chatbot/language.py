@@ -87,6 +87,9 @@ class Language:
     # about without the topic or a word pointing to it, they are another subject.
     related_conditions: tuple[str, ...] = ()
     topic_pointers: tuple[str, ...] = ()    # "it", "bu": the topic, not named
+    # Words that follow a number to give an age ("24 yaşında", "30 years old"): a son or
+    # daughter that old is no child.
+    age_words: tuple[str, ...] = ()
     common: dict[str, float] = field(default_factory=dict, repr=False)  # folded word -> Zipf
     # stem -> Zipf of its family; shipped as stem_zipf.tsv (stemming 56,000 words at every
     # start takes seconds), computed here when that file is missing or out of date
@@ -267,6 +270,7 @@ def _load(code: str) -> Language:
         own_case={k: v for k, v in cues.get("own_case", {}).items() if k != "about"},
         related_conditions=tuple(cues.get("related_conditions", [])),
         topic_pointers=tuple(cues.get("topic_pointers", [])),
+        age_words=tuple(cues.get("age_words", [])),
         common=common, stem_zipf_table=families, replies=replies)
 
 
