@@ -135,7 +135,12 @@ class Language:
                 continue
             for ending, replacement, at_least in self.respell_endings:
                 if word.endswith(ending) and len(word) - len(ending) >= at_least:
-                    word = word[: -len(ending)] + replacement
+                    # A real word stays unless the chat reading is the commoner one: "oluyo"
+                    # is "oluyor", "enjeksiyon" no "enjeksiyorsun".
+                    written = word[: -len(ending)] + replacement
+                    if self.common.get(written, 0.0) >= self.common.get(word, 0.0) or \
+                            self.common.get(word, 0.0) < self.known_zipf:
+                        word = written
                     break
             out.append(word)
         return out

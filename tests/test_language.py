@@ -82,12 +82,15 @@ def test_turkish_folding_apostrophes_and_suffixes():
 def test_turkish_chat_spellings_particles_and_general_synonyms(bot):
     tr = language.load("tr")
     assert tr.words("napcam bi yapıyo, ağrıyo") == ["ne", "yapacagim", "bir", "yapiyor", "agriyor"]
+    # A real word ending like a chat spelling stays, unless the chat reading is commoner.
+    assert tr.words("enjeksiyon tansiyon oluyo") == ["enjeksiyon", "tansiyon", "oluyor"]
     matcher = bot.speakers["tr"].matcher
     assert matcher.analyse("tekrarlarmi").words == ("tekrarlar", "mi")
     assert matcher.analyse("odemi").words == ("odemi",)  # a word ending like a particle stays
     # General lay words (chatbot/data/tr/synonyms.json) read as the clinic's words.
     assert matcher.analyse("sızı").terms == matcher.analyse("ağrı").terms
-    assert matcher.analyse("iğne").terms == matcher.analyse("enjeksiyon").terms
+    assert matcher.analyse("iğne").terms == matcher.analyse("enjeksiyon").terms == \
+        matcher.analyse("enjeksiyonu").terms
     # Every form of numbness is numbness, not anaesthesia ("uyuşturma" has the same stem).
     numb = matcher.analyse("uyuşma").terms
     assert matcher.analyse("uyuşuyor").terms == matcher.analyse("uyusukluk").terms == numb
