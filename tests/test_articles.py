@@ -195,7 +195,7 @@ def test_general_turkish_questions_in_the_first_person_are_answered(karpal, ques
 
 
 @pytest.mark.parametrize("question", [
-    "bana hangi atel uygun sizce", "kortizon igne olsam benim icin riskli mi tansiyonum var"])
+    "bana hangi atel uygun sizce", "kortizon igne olsam benim icin riskli mi"])
 def test_a_turkish_decision_about_ones_own_case_is_declined(karpal, question):
     assert karpal.ask(question, lang="tr", article=KARPAL[0]).reason == "personal"
 
