@@ -433,7 +433,8 @@ class Matcher:
 
     def _grown_up(self, typed: str) -> bool:
         """Whether the son or daughter a message speaks of is given an adult's age beside the
-        word ("kızım 24 yaşında", "my 30 year old son"); the parent's own age is no clue."""
+        word, a word or two away ("kızım 24 yaşında", "my 30 year old son"); the parent's own
+        age, further off, is no clue ("45 yaşındayım, oğlumun dizinde...")."""
         if self._age is None:
             return False
         children = [m.span() for m in self._cues["children"][0].finditer(typed)]
