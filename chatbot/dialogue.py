@@ -222,10 +222,10 @@ class Chatbot:
             return self._urgent(urgent, sp.code)
         matcher, p = sp.matcher, self.policy
         analysis = matcher.analyse(message)
-        ranked = self._promote_verbatim(sp, analysis,
-                                        self._rank_story(sp, message,
-                                                         matcher.rank(analysis, limit=12)))
         page = self.knowledge.article_for(article)
+        ranked = self._promote_verbatim(sp, analysis, self._rank_story(
+            sp, message, matcher.rank(analysis, limit=12),
+            lambda r: self._by_article(sp, analysis, r, page)[0]))
         ranked, topics = self._by_article(sp, analysis, ranked, page)
         best = Match.of(ranked[0], sp.code) if ranked else None
         if analysis.out_of_scope and self._asks_out_of_scope(sp, message):
@@ -348,8 +348,8 @@ class Chatbot:
             return []
         return [s for s in sentences if s.rstrip().endswith("?")] or sentences[-1:]
 
-    def _rank_story(self, sp: Speaker, message: str,
-                    ranked: list[Candidate]) -> list[Candidate]:
+    def _rank_story(self, sp: Speaker, message: str, ranked: list[Candidate],
+                    by_article) -> list[Candidate]:
         """In a message of several sentences, let the question itself speak if it is clearer.
 
         Stories ("I fell skiing three weeks ago... How long until I can ski again?") dilute
@@ -357,7 +357,9 @@ class Chatbot:
         "What does that mean?" points back, so it is also tried with the sentence before it.
         A part replaces the whole only if it names a topic (is anchored, and not only with
         generic words such as the topic's own name), is no small talk ("... merak ettim") and
-        scores higher.
+        scores higher among the entries of the article the whole message is about
+        (`by_article`): "Bu neden oluyor?" after a story of numb hands at night repeats one
+        article's phrasing word for word, but the story says which article it asks.
         """
         sentences = [s for s in SENTENCE.split(message) if len(sp.lang.words(s)) >= 3]
         for sentence in self._asking_sentences(sp, message):
@@ -367,9 +369,9 @@ class Chatbot:
                 analysis = sp.matcher.analyse(part_text)
                 if self._generic(sp, analysis):
                     continue  # "is it bone marrow edema?": the story before it says what
-                part = sp.matcher.rank(analysis, limit=8)
+                part = by_article(sp.matcher.rank(analysis))[:8]
                 if part and part[0].anchored and part[0].entry.kind != "smalltalk" and \
-                        (not ranked or part[0].score > ranked[0].score):
+                        (not ranked or part[0].score > by_article(ranked)[0].score):
                     ranked = part
         return ranked
 
@@ -463,6 +465,9 @@ class Chatbot:
 
     def _out_of_scope(self, sp: Speaker, analysis: Analysis, ranked, best) -> Reply:
         category = analysis.out_of_scope[0]
+        if category == "everyday":  # the weather, a recipe: no clinic's subject, as no match
+            return Reply(False, self._fallback_text(sp), reason="no_match", best=best,
+                         lang=sp.code)
         # Some requests deserve their own words ("is it cancer?", a question about a child).
         own = sp.lang.replies.get("out_of_scope_own", {}).get(category)
         names = sp.lang.replies["out_of_scope_what"]

@@ -87,6 +87,9 @@ class Language:
     # about without the topic or a word pointing to it, they are another subject.
     related_conditions: tuple[str, ...] = ()
     topic_pointers: tuple[str, ...] = ()    # "it", "bu": the topic, not named
+    # Words that follow a number to give an age ("24 yaşında", "30 years old"): a son or
+    # daughter that old is no child.
+    age_words: tuple[str, ...] = ()
     common: dict[str, float] = field(default_factory=dict, repr=False)  # folded word -> Zipf
     # stem -> Zipf of its family; shipped as stem_zipf.tsv (stemming 56,000 words at every
     # start takes seconds), computed here when that file is missing or out of date
@@ -132,7 +135,12 @@ class Language:
                 continue
             for ending, replacement, at_least in self.respell_endings:
                 if word.endswith(ending) and len(word) - len(ending) >= at_least:
-                    word = word[: -len(ending)] + replacement
+                    # A real word stays unless the chat reading is the commoner one: "oluyo"
+                    # is "oluyor", "enjeksiyon" no "enjeksiyorsun".
+                    written = word[: -len(ending)] + replacement
+                    if self.common.get(written, 0.0) >= self.common.get(word, 0.0) or \
+                            self.common.get(word, 0.0) < self.known_zipf:
+                        word = written
                     break
             out.append(word)
         return out
@@ -267,6 +275,7 @@ def _load(code: str) -> Language:
         own_case={k: v for k, v in cues.get("own_case", {}).items() if k != "about"},
         related_conditions=tuple(cues.get("related_conditions", [])),
         topic_pointers=tuple(cues.get("topic_pointers", [])),
+        age_words=tuple(cues.get("age_words", [])),
         common=common, stem_zipf_table=families, replies=replies)
 
 

@@ -35,6 +35,8 @@ from .errors import KnowledgeError
 from .knowledge import Entry, Knowledge
 from .language import Language
 
+ADULT_AGE = 18
+
 
 @dataclass(frozen=True)
 class Weights:
@@ -238,6 +240,9 @@ class Matcher:
         # ("What is transient osteoporosis of the hip?"), is a subject of the knowledge.
         self._topic_terms = frozenset().union(*self._topics.values())
         self._pointers = frozenset(self.lang.normalise(w) for w in self.lang.topic_pointers)
+        ages = "|".join(sorted({re.escape(self.lang.normalise(w)) for w in self.lang.age_words},
+                               key=len, reverse=True))
+        self._age = re.compile(rf"\b(\d{{1,3}}) (?:{ages})\b") if ages else None
         about = [self._content_stems(self.lang.words(a.topic(self.lang.code)))
                  for a in self.knowledge.articles] + [
             self._content_stems(ws) for e in self.knowledge.entries
@@ -261,7 +266,10 @@ class Matcher:
             return True
         words = self.lang.words(phrase)
         terms = set(self._terms(words))
-        if len(words) == 1:  # one word, another spelling of ours ("tendonitis", "tendinitis")
+        # One word, another spelling of ours ("tendonitis", "tendinitis"); or a phrase that is
+        # one synonym group's name for a thing we speak of ("kapalı ameliyat": "Endoskopik
+        # (Kapalı) Karpal Tünel Gevşetme", both closed surgery).
+        if len(words) == 1 or len(terms) == 1 and terms <= self._canonical:
             return bool(terms) and terms <= self._term_ids.keys()
         return len(terms) >= 2 and any(terms <= ts for ts in self._phr_sets)
 
@@ -414,12 +422,25 @@ class Matcher:
         if self._own_case is not None:
             personal += tuple(k for k in self._own_case.kinds(raw, joined) if k not in personal)
         out_of_scope = _found(self._cues, joined)
+        if "children" in out_of_scope and self._grown_up(" ".join(raw)):
+            out_of_scope = tuple(c for c in out_of_scope if c != "children")
         if "other_condition" not in out_of_scope and not self._names_topic(fixed) and \
                 _found(self._related, joined):
             out_of_scope += ("other_condition",)  # "meniscus tear recovery time"
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
                         corrections=corrections, anchors=anchors,
                         out_of_scope=out_of_scope, personal=personal)
+
+    def _grown_up(self, typed: str) -> bool:
+        """Whether the son or daughter a message speaks of is given an adult's age beside the
+        word, a word or two away ("kızım 24 yaşında", "my 30 year old son"); the parent's own
+        age, further off, is no clue ("45 yaşındayım, oğlumun dizinde...")."""
+        if self._age is None:
+            return False
+        children = [m.span() for m in self._cues["children"][0].finditer(typed)]
+        return any(int(m.group(1)) >= ADULT_AGE and any(
+            m.start() - 12 <= end and start <= m.end() + 12 for start, end in children)
+            for m in self._age.finditer(typed))
 
     def _query_weight(self, term: str, zipf: float) -> float:
         w = self.weights

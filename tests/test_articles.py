@@ -26,6 +26,8 @@ ROTATOR = ("rotator-cuff-tendinopathy", "https://clinic.example/post/rotator-cuf
 # (tests/data/dev_frozen.jsonl, labelled with the ids this slug gives).
 FROZEN = ("what-is-frozen-shoulder-adhesive-capsulitis",
           "https://clinic.example/post/what-is-frozen-shoulder-adhesive-capsulitis")
+# A Turkish article written blind, with 155 patient questions (tests/data/dev_karpal.jsonl).
+KARPAL = ("karpal-tunel-sendromu", "https://clinic.example/post/karpal-tunel-sendromu")
 
 
 def imported(folder, *articles):
@@ -57,6 +59,11 @@ def three(tmp_path_factory):
 @pytest.fixture(scope="module")
 def four(tmp_path_factory):
     return Chatbot.from_file(imported(tmp_path_factory.mktemp("four"), PLANTAR, ROTATOR, FROZEN))
+
+
+@pytest.fixture(scope="module")
+def karpal(tmp_path_factory):
+    return Chatbot.from_file(imported(tmp_path_factory.mktemp("karpal"), KARPAL))
 
 
 def figures(bot, path, page=None, **kwargs):
@@ -157,6 +164,58 @@ def test_an_articles_words_are_never_a_foreign_topic(two, three):
     assert three.ask("how much does shock wave therapy cost?").reason == "out_of_scope"
 
 
+@pytest.mark.parametrize("question", [
+    "gece elim uyusuyo uyaniyorum neden geceleri artiyor",   # "elim": the article's hand
+    "emg sonucu normal cikti ama elim hala uyusuyor",
+    "hamileyim 7 aylik ellerim uyusuyor dogumdan sonra gecer mi",
+])
+def test_a_turkish_articles_words_are_never_a_foreign_topic(karpal, question):
+    reply = karpal.ask(question, lang="tr", article=KARPAL[0])
+    assert reply.reason != "out_of_scope", reply
+    shown = reply.match if reply.answered else reply.suggestions[0]
+    assert karpal.knowledge.get(shown.id).article == KARPAL[0], reply
+
+
+def test_a_cue_the_knowledge_names_in_other_words_is_no_foreign_topic(two, karpal):
+    """"Kapalı ameliyat" (closed surgery) is another treatment beside the bone marrow edema
+    article, and the endoscopic release beside the carpal tunnel one: the synonym group
+    names both."""
+    assert two.ask("kapali ameliyat ne zaman yapilir", lang="tr").reason == "out_of_scope"
+    reply = karpal.ask("kapali ameliyat endoskopik yontem var mi", lang="tr", article=KARPAL[0])
+    assert reply.answered and reply.match.id == "sec-endoskopik-kapali-karpal-tunel-gevsetme"
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("kortizon enjeksiyonunun etkisi ne kadar surer", "sec-kortizon-enjeksiyonu"),
+    ("iki eli ayni anda ameliyat olabilir miyim", "faq-iki-el-ayni-anda-ameliyat-edilebilir-mi"),
+])
+def test_general_turkish_questions_in_the_first_person_are_answered(karpal, question, expected):
+    reply = karpal.ask(question, lang="tr", article=KARPAL[0])
+    assert reply.answered and reply.match.id == expected, reply
+
+
+@pytest.mark.parametrize("question", [
+    "bana hangi atel uygun sizce", "kortizon igne olsam benim icin riskli mi"])
+def test_a_turkish_decision_about_ones_own_case_is_declined(karpal, question):
+    assert karpal.ask(question, lang="tr", article=KARPAL[0]).reason == "personal"
+
+
+def test_a_storys_question_is_answered_from_the_article_the_story_is_about(karpal):
+    """"Bu neden oluyor?" repeats a phrasing of the clinic's other article word for word;
+    the numb hands at night before it say which article it asks."""
+    reply = karpal.ask("Gece uykudan elim uyuşarak uyanıyorum, silkeleyince geçiyor. "
+                       "Bu neden oluyor?", lang="tr", article=KARPAL[0])
+    assert reply.answered and reply.match.id in (
+        "sec-karpal-tunel-sendromunun-belirtileri", "faq-neden-gece-artar"), reply
+
+
+@pytest.mark.parametrize("question", [
+    "en yakin eczane nerede", "hava durumu yarin nasil olcak", "galatasaray bu hafta kimle oynuyor",
+    "kubital tunel sendromu nedir serce parmak uyusuyor"])
+def test_everyday_and_other_subjects_are_declined_beside_a_turkish_article(karpal, question):
+    assert not karpal.ask(question, lang="tr", article=KARPAL[0]).answered
+
+
 def test_personal_questions_suggest_the_articles_own_general_answer(two):
     reply = two.ask("do I have plantar fasciitis?")
     assert reply.reason == "personal" and "whether it is plantar fasciitis" in reply.text
@@ -179,6 +238,18 @@ def test_imported_articles_are_answered_without_hand_work(three, dev, floors):
     print(dev, {k: summary[k] for k in ("top1", "shown", "overall", "declined_correct")})
     for key, floor in floors.items():
         assert summary[key] >= floor, (dev, key, summary[key])
+
+
+def test_a_blind_turkish_article(karpal):
+    """Carpal tunnel syndrome (docs/benchmarks.md): first contact shown 0.522 on its page,
+    0.451 without; these floors keep what it reaches."""
+    on_page = figures(karpal, DATA / "dev_karpal.jsonl", page=KARPAL[0], hint=True)
+    anywhere = figures(karpal, DATA / "dev_karpal.jsonl", hint=True)
+    print({k: (on_page[k], anywhere[k]) for k in ("top1", "shown", "overall",
+                                                  "declined_correct")})
+    assert on_page["shown"] >= 0.54 and on_page["overall"] >= 0.58
+    assert anywhere["shown"] >= 0.45 and anywhere["overall"] >= 0.51
+    assert on_page["declined_correct"] >= 0.77
 
 
 def test_a_blind_article_beside_one_on_the_same_joint(four):

@@ -74,17 +74,30 @@ def test_turkish_folding_apostrophes_and_suffixes():
     assert tr.stem("odemi") == tr.stem("odeminin") == tr.stem("ödem".replace("ö", "o"))
     assert tr.stem("agrim") == tr.stem("agrisi") == "agri"   # ağrı + m, not ağr + ım
     assert tr.stem("tedavi") == "tedavi"                       # a real word is not cut
+    # The hand's root has two letters, and "yarın" (tomorrow) is no "yar" (yarar: useful).
+    assert {tr.stem(w) for w in tr.words("el elim elde ellerimde elinden")} == {"el"}
+    assert tr.stem("yarin") != tr.stem("yarar")
 
 
 def test_turkish_chat_spellings_particles_and_general_synonyms(bot):
     tr = language.load("tr")
     assert tr.words("napcam bi yapıyo, ağrıyo") == ["ne", "yapacagim", "bir", "yapiyor", "agriyor"]
+    # A real word ending like a chat spelling stays, unless the chat reading is commoner.
+    assert tr.words("enjeksiyon tansiyon oluyo") == ["enjeksiyon", "tansiyon", "oluyor"]
     matcher = bot.speakers["tr"].matcher
     assert matcher.analyse("tekrarlarmi").words == ("tekrarlar", "mi")
     assert matcher.analyse("odemi").words == ("odemi",)  # a word ending like a particle stays
     # General lay words (chatbot/data/tr/synonyms.json) read as the clinic's words.
     assert matcher.analyse("sızı").terms == matcher.analyse("ağrı").terms
-    assert matcher.analyse("iğne").terms == matcher.analyse("enjeksiyon").terms
+    assert matcher.analyse("iğne").terms == matcher.analyse("enjeksiyon").terms == \
+        matcher.analyse("enjeksiyonu").terms
+    # Every form of numbness is numbness, not anaesthesia ("uyuşturma" has the same stem).
+    numb = matcher.analyse("uyuşma").terms
+    assert matcher.analyse("uyuşuyor").terms == matcher.analyse("uyusukluk").terms == numb
+    assert numb != matcher.analyse("anestezi").terms
+    # A painkiller is a medicine; an X-ray an imaging method.
+    assert "ilac" in matcher.analyse("ağrı kesici").terms
+    assert set(matcher.analyse("görüntüleme").terms) <= set(matcher.analyse("röntgen").terms)
     # A typo that makes another real word is mended inside a known phrase.
     assert matcher.analyse("kemik ilgi ödemi nedir").words[:3] == ("kemik", "iligi", "odemi")
 
@@ -98,15 +111,27 @@ def test_turkish_chat_spellings_particles_and_general_synonyms(bot):
     ("ben bioplasti olmali miyim", "personal", None),
     ("raporda grade 2 kemik iligi odemi yaziyor kotu mu", "personal", None),
     ("kac mg ibuprofen icmeliyim", "personal", None),
+    ("oğlum 12 yaşında, dizinde kemik ödemi çıktı, tedavisi nasıl", "out_of_scope", None),
     # ...and the general questions beside them.
     ("kemik iliği ödemi diz ağrısı yapar mı", "answer", "faq-symptoms"),
     ("ameliyat olmam gerekir mi", "answer", "faq-surgery"),
     ("bu cevapları yapay zeka mı veriyor", "answer", "smalltalk-bot"),
     ("bıçak değmeden iyileşir mi", "answer", "faq-surgery"),
+    # "ameliyat olabilir miyim" asks whether one can have it, not "could I have it?".
+    ("kemik iliği ödemi için ameliyat olabilir miyim", "answer", "faq-surgery"),
 ])
 def test_turkish_personal_questions_small_talk_and_idioms(bot, message, reason, entry):
     reply = bot.ask(message)
     assert (reply.reason, reply.match and reply.match.id) == (reason, entry), reply.text
+
+
+def test_a_grown_up_son_or_daughter_is_no_child(bot):
+    reply = bot.ask("kızım 24 yaşında, kemik iliği ödemi tedavisi nasıl yapılır")
+    assert reply.answered, reply.text
+    reply = bot.ask("my 30 year old son has bone marrow edema, how is it treated?")
+    assert reply.answered, reply.text
+    # The parent's own age says nothing of the child's.
+    assert bot.ask("45 yaşındayım, oğlumun dizinde kemik ödemi var").reason == "out_of_scope"
 
 
 def test_turkish_stem_families_ship_precomputed_and_current():
