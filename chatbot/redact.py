@@ -126,7 +126,7 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
              "name_origin", "year_words", "institution", "name_correction", "phone_extension",
              "doctor_title", "medical_event", "event_suffixes", "greeting", "name_tail",
-             "relation_after", "name_and")
+             "relation_after", "name_and", "number_glue")
 
 
 @lru_cache(maxsize=1)
@@ -586,14 +586,22 @@ CUE_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 def _cue_before(view: View, start: int, key: str, lex: Lexicon, window: int = 40,
                 last: int = 6) -> bool:
     """Is a cue phrase of this kind among the last few words before view position `start`?"""
+    return _cue_distance(view, start, key, lex, window, last) is not None
+
+
+def _cue_distance(view: View, start: int, key: str, lex: Lexicon, window: int = 40,
+                  last: int = 6) -> int | None:
+    """How many words lie between the nearest cue phrase of this kind and `start`, or None."""
     if key not in view.cue_kinds:
-        return False
+        return None
     words = [fold(w) for w in CUE_WORD.findall(view.text[max(0, start - window):start])][-last:]
+    best = None
     for i, word in enumerate(words):
         for kind, phrase in lex.phrase_index.get(word) or lex.suffixed_cues.get(word, ()):
             if kind == key and (len(phrase) == 1 or tuple(words[i:i + len(phrase)]) == phrase):
-                return True
-    return False
+                gap = max(0, len(words) - i - len(phrase))
+                best = gap if best is None else min(best, gap)
+    return best
 
 
 def _cue_after(view: View, end: int, key: str, lex: Lexicon) -> bool:
@@ -1064,8 +1072,8 @@ def _is_phone(first: str, sizes: list[int], digits: str) -> bool:
         return 10 <= n <= 11                   # (0212) 555 12 34, (555) 123-4567
     if len(sizes) >= 7 and all(s == 1 for s in sizes):
         return 7 <= n <= 20                    # a digit at a time: "0 5 3 2 1 2 3 ..."
-    if digits[0] == "0" and 10 <= n <= 11:
-        return True                            # a trunk 0 in any grouping: "05 32 71 84 40 9"
+    if digits[0] == "0" and (10 <= n <= 11 or n == 12 and digits[1] != "0" and sizes[-1] >= 4):
+        return True     # a trunk 0 in any grouping: "05 32 71 84 40 9", German "0151 23456789"
     # 0532 123 45 67, 532 123 45 67, 05321234567; "0 532 ..." too. A short first group
     # ("10 20 30 40 50") is a list of numbers.
     return 10 <= n <= 11 and (sizes[0] >= 3 or digits[:sizes[0]] == "0")
@@ -1109,7 +1117,11 @@ class _Numbers:
         if (_is_card(sizes) or (13 <= len(digits) <= 19 and set(sizes) == {1})) \
                 and luhn_valid(digits) and not listed:
             return "[card]"         # also read out a digit at a time
-        if _is_phone(raw[0], sizes, digits) and not listed:
+        # A local number as printed in North America: "555 0199", "555-0199" (not "300 2024").
+        local = sizes == [3, 4] and digits[0] in "23456789" and re.fullmatch(
+            r"[ .-]", self.view.text[groups[0].end():groups[1].start()]) is not None and not (
+            re.fullmatch(r"(?:19|20)\d\d", parts[1]) and "-" not in raw[0] + raw[1])
+        if (_is_phone(raw[0], sizes, digits) or local) and not listed:
             return {"id_cue": "[national-id]" if len(digits) == 11 else "[id]",
                     "iban_cue": "[iban]", "passport_cue": "[passport]",
                     "card_cue": "[card]"}.get(cue, "[phone]")
@@ -1130,10 +1142,12 @@ class _Numbers:
 
     def cue(self, start: int) -> str | None:
         if start not in self.cues:
-            self.cues[start] = next(
-                (key for key in ("date_cue", "passport_cue", "iban_cue", "id_cue", "card_cue",
-                                 "phone_cue")
-                 if _cue_before(self.view, start, key, self.lex, window=32)), None)
+            # The nearest cue names the number ("DOB 1983-11-07, passport 75 4812093"); on a
+            # tie the order below decides.
+            found = [(d, n, key) for n, key in enumerate(
+                ("date_cue", "passport_cue", "iban_cue", "id_cue", "card_cue", "phone_cue"))
+                if (d := _cue_distance(self.view, start, key, self.lex, window=32)) is not None]
+            self.cues[start] = min(found)[2] if found else None
         return self.cues[start]
 
     def __call__(self, run: re.Match) -> None:
@@ -1190,6 +1204,7 @@ def numbers(view: View, lex: Lexicon) -> None:
                 8 <= len(digits) <= 15 if m.group()[0] == "+" else
                 10 <= len(digits) <= 11 and digits[0] in "05"):
             view.claim(m.start(), m.end(), "[phone]")
+    _glued_phones(view, lex)
     # A prefix typed apart belongs to the number after it: "0532 and then 418 27 90".
     for start in split.phone_starts:
         m = re.search(r"(?<![\d\ufffc])0\d{3}(?=[^\W\d_]*(?:\s+[^\W\d_]+){0,2}\s*,?\s*$)",
@@ -1211,6 +1226,83 @@ def numbers(view: View, lex: Lexicon) -> None:
         m = CARD_EXPIRY.search(view.text, end, end + 24)
         if m and not re.search(r"[^\W\d_]{3}|[.!?]\s", view.text[end:m.start()]):
             view.claim(m.start(), m.end(), "[card]")
+    # A phone's prefix alone is part of it: "0533 diye başlayan numaramdan", "0 5 0 7 ile
+    # başlayan numara", "my mobile starts 07957": a trunk 0 and three or four digits, in any
+    # spacing, beside a phone cue.
+    if "phone_cue" in view.cue_kinds:
+        for m in PREFIX.finditer(view.text):
+            digits = "".join(c for c in m.group() if c.isdigit())
+            if 4 <= len(digits) <= 5 and digits[1] != "0" and (
+                    _cue_before(view, m.start(), "phone_cue", lex, window=32)
+                    or _cue_soon_after(view, m.end(), "phone_cue", lex)):
+                view.claim(m.start(), m.end(), "[phone]")
+
+
+# Digits apart by single spaces or hyphens: a prefix as people type it ("0533", "0 5 0 7").
+PREFIX = re.compile(r"(?<![\w+(.,/\ufffc-])0(?:[ -]?\d){3,4}(?![\w.,/\ufffc]|-\d)")
+GLUE_GAP = re.compile(r"[^\w,\ufffc]{0,3}")
+
+
+def _glued_phones(view: View, lex: Lexicon) -> None:
+    """A phone number read out in pieces with words or line breaks between them: "05 45 ve
+    sonra 7 iki 1 ve 33 ve 08", "0-7-9-5-7 then 445 then 210", "0 5 3 3\n7 1 2\n6 6\n3 4".
+    Pieces join across up to three glue words ("and then", "ardından", "yazıp"), never a comma,
+    and only into a phone's shape: a trunk 0 and 10 or 11 digits, or + and 8 to 15."""
+    glue = lex.words["number_glue"]
+    groups = list(GROUP.finditer(view.text))
+    if len(groups) < 2:
+        return
+
+    def joins(a: re.Match, b: re.Match) -> bool | None:
+        """None: apart; False: joined by separators alone; True: by glue or a line break."""
+        gap = view.text[a.end():b.start()]
+        if len(gap) > 40:
+            return None
+        words = CUE_WORD.findall(gap)
+        if len(words) > 3 or any(fold(w) not in glue for w in words):
+            return None
+        rest = CUE_WORD.sub(" ", gap)
+        if not all(GLUE_GAP.fullmatch(part) for part in rest.split(" ")):
+            return None
+        return bool(words) or "\n" in gap
+
+    i = 0
+    while i < len(groups) - 1:
+        claimed = False
+        glued = False
+        chain = [groups[i]]
+        for k in range(i + 1, min(len(groups), i + LONGEST)):
+            how = joins(groups[k - 1], groups[k])
+            if how is None:
+                break
+            glued = glued or how
+            chain.append(groups[k])
+        # The longest phone from this piece on.
+        for j in range(len(chain), 1, -1):
+            digits = "".join(c for g in chain[:j] for c in g.group() if c.isdigit())
+            plus = chain[0].group().startswith("+")
+            if (8 <= len(digits) <= 15 if plus else digits[0] == "0" and 10 <= len(digits) <= 11) \
+                    and any(joins(a, b) for a, b in zip(chain[:j], chain[1:j])):
+                view.claim(chain[0].start(), chain[j - 1].end(), "[phone]")
+                i += j
+                claimed = True
+                break
+        if not claimed:
+            i += 1
+
+
+def _cue_soon_after(view: View, end: int, key: str, lex: Lexicon, words: int = 4) -> bool:
+    """Is a cue of this kind (also under a case ending) among the next few words of the same
+    clause ("0533 diye başlayan numaramdan")?"""
+    if key not in view.cue_kinds:
+        return False
+    clause = re.split(r"[.!?\n;]", view.text[end:end + 48], maxsplit=1)[0]
+    for word in CUE_WORD.findall(clause)[:words]:
+        word = fold(word)
+        found = lex.phrase_index.get(word) or lex.suffixed_cues.get(word, ())
+        if any(kind == key and len(p) == 1 for kind, p in found):
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------------------------
