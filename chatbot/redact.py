@@ -121,12 +121,12 @@ CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "s
             "residence", "residence_after", "street", "street_strong", "unit", "date_cue",
             "phone_cue", "id_cue", "passport_cue", "plate_cue", "iban_cue", "card_cue",
             "handle_cue", "email_at", "email_dot", "email_joiner", "card_expiry",
-            "name_here")
+            "name_here", "room_cue", "room_owned")
 WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
              "name_origin", "year_words", "institution", "name_correction", "phone_extension",
              "doctor_title", "medical_event", "event_suffixes", "greeting", "name_tail",
-             "relation_after", "name_and", "number_glue")
+             "relation_after", "name_and", "number_glue", "birth_abbrev")
 
 
 @lru_cache(maxsize=1)
@@ -896,7 +896,8 @@ def dates(view: View, lex: Lexicon) -> None:
                              r"(?<!\d)\d(?:[ -]?\d){2,3}(?!\d)", _folded(view)):
             if _cue_before(view, m.start(), "card_expiry", lex, window=24):
                 view.claim(m.start(), m.end(), "[card]")
-    if "date_cue" not in view.cue_kinds and not _year_suffix(view, lex):
+    if "date_cue" not in view.cue_kinds and not _year_suffix(view, lex) and not any(
+            _birth_abbreviation(view, m.start(), lex) for m in YEAR.finditer(view.text)):
         return
     text = _folded(view)
     for pattern in partial:
@@ -904,15 +905,23 @@ def dates(view: View, lex: Lexicon) -> None:
             if _cue_before(view, m.start(), "date_cue", lex) or _cue_after_birth(view, m.end(),
                                                                                 lex):
                 view.claim(m.start(), m.end(), "[date]")
-    # A year of birth alone: "born 1963", "1988 doğumluyum", "2001'liyim", "Doğum yılı 1999".
+    # A year of birth alone: "born 1963", "1988 doğumluyum", "2001'liyim", "Doğum yılı 1999",
+    # "(b. 1971)".
     for m in YEAR.finditer(view.text):
         if _cue_before(view, m.start(), "date_cue", lex, window=24) or _cue_after_birth(
-                view, m.end(), lex):
+                view, m.end(), lex) or _birth_abbreviation(view, m.start(), lex):
             view.claim(m.start(), m.end(), "[date]")
     # Two digits are a year only right before the cue: "89 doğumluyum", "'89 born".
     for m in re.finditer(r"(?<![\w.,/-])'?\d{2}(?![\w.,/]|\s*[-–])", view.text):
         if _cue_after_birth(view, m.end(), lex):
             view.claim(m.start(), m.end(), "[date]")
+
+
+def _birth_abbreviation(view: View, start: int, lex: Lexicon) -> bool:
+    """Is the text before `start` a birth abbreviation with its dot: "(b. 1971)", "d. 1980"?
+    (without the dot "b" is a letter: "vitamin B 2000 IU")"""
+    m = re.search(r"(?<![\w.])([^\W\d_]{1,3})\.[ \t]?$", view.text[max(0, start - 6):start])
+    return bool(m) and fold(m.group(1)) in lex.words["birth_abbrev"]
 
 
 MEDICAL_YEARS = 15     # an exam or surgery a visitor asks about is seldom older
@@ -938,8 +947,11 @@ def _claim_date(view: View, start: int, end: int, lex: Lexicon, year: str) -> No
     # (a birth cue is answered once a date follows it: that date is claimed, masked)
     waiting = birth >= 0 and not re.search(r"[\d\ufffc]", view.text[seen[birth].end():start])
     medical = max((i for i in range(len(words)) if event(words, i)), default=-1)
-    near = medical >= len(words) - 3 and medical > birth or any(
-        event(after, i) for i in range(len(after)))
+    # Within a few words, or further in the same line and sentence: "Study: MRI L-spine w/o
+    # contrast, 09-Feb-2025", "Sol diz MR 18.03.2024".
+    near = medical > birth and (medical >= len(words) - 3 or medical >= len(words) - 8 and not
+                                re.search(r"[.!?](?:\s|$)|\n", view.text[seen[medical].end():start])
+                                ) or any(event(after, i) for i in range(len(after)))
     if near and not waiting and not _cue_after_birth(view, end, lex) and \
             date.today().year - MEDICAL_YEARS <= _year(year):
         view.mask(start, end)       # kept, and no later recogniser reads it as a number
@@ -1015,8 +1027,10 @@ def plates(view: View, lex: Lexicon) -> None:
 PASSPORT = re.compile(r"(?<![\w-])[A-Za-z]{1,2}[ -]?\d{6,9}(?![\w-])")
 UK_NINO = re.compile(r"(?i)(?<!\w)[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?!\w)")
 SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
-CUED_CODE = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{4,19}"
-                       r"(?!\w)")
+# Letters of any script ("NVİ-2024-88A1C7"), slashes ("MET/24/0091773"), hyphens and a space
+# before a block of digits ("RJ1 4492018") inside.
+CUED_CODE = re.compile(r"(?<![\w/-])(?=[\w/ -]*\d)(?=[\w/-]*[^\W\d_])[^\W_]"
+                       r"(?:[^\W_]|[/-](?=[^\W_])|(?<=\d) (?=\d{4})){4,19}(?!\w)")
 
 
 def documents(view: View, lex: Lexicon) -> None:
@@ -1034,8 +1048,11 @@ def documents(view: View, lex: Lexicon) -> None:
         digits = sum(c.isdigit() for c in m.group())
         # Other countries' passports mix letters and digits ("C7FJ29LKX"): after a passport cue
         # three digits in six characters are enough.
+        # A code mixing letters and digits is no quantity: after an id cue three digits in
+        # five characters are enough ("booking number: 7QX-228").
         if digits < 5 and not (digits >= 3 and len(m.group()) >= 6 and _cue_before(
-                view, m.start(), "passport_cue", lex, window=32)):
+                view, m.start(), "passport_cue", lex, window=32)) and not (
+                digits >= 3 and _cue_before(view, m.start(), "id_cue", lex, window=24)):
             continue
         if _cue_before(view, m.start(), "passport_cue", lex, window=32):
             view.claim(m.start(), m.end(), "[passport]")
@@ -1722,12 +1739,17 @@ def names(view: View, lex: Lexicon) -> None:
                     blocked[k] = True
             i = j + 1
 
+    titles = lex.words["doctor_title"] | {p[0] for p in lex.cues["title_before"]}
     for i in range(n):
         for key in ("intro", "intro_name", "title_before", "relation", "signoff"):
             size = _match_phrase(tokens, i, key, lex)
             if not size:
                 continue
             k = i + size
+            # Titles in a row are one: "Sayın Op. Dr. Utku Erdem Özer" ("Op." is no name).
+            while key == "title_before" and k < n and tokens[k].fold in titles and \
+                    TITLE_GAP.fullmatch(view.text[tokens[k - 1].end:tokens[k].start]):
+                k += 1
             if key == "signoff":
                 # A signature ends the message: at most three words after the sign-off.
                 fired = k < n and signed - k <= 3 and not re.search(
@@ -1745,8 +1767,12 @@ def names(view: View, lex: Lexicon) -> None:
                 greeted = key in ("intro", "intro_name") and i > 0 and tokens[
                     i - 1].fold in lex.words["greeting"] and bool(re.fullmatch(
                         r"[\s,!.]{1,3}", view.text[tokens[i - 1].end:tokens[i].start]))
-                fired = take(k, explicit=key == "intro" or label, title=key == "title_before",
-                             greeted=greeted)
+                # A title in capitals takes a name in capitals or a known one: "MR: Anterior
+                # talofibular ..." is the scan (Turkish "MR"), "MR SMITH" a form.
+                shouting = key == "title_before" and len(tokens[k - 1].text) > 1 and \
+                    tokens[k - 1].text.isupper() and k < n and not (caps(k) or known(k))
+                fired = not shouting and take(k, explicit=key == "intro" or label,
+                                              title=key == "title_before", greeted=greeted)
             if fired:
                 # A correction names someone too: "soyadım Tekin değil Tekinalp", "Jon, not John".
                 last = k
@@ -1803,7 +1829,6 @@ def names(view: View, lex: Lexicon) -> None:
         elif t.stem_end != t.end and "lang:tr" in found:
             mark[i] = True  # a Turkish apostrophe ending marks a proper noun: "nehir'i getirdim"
 
-    titles = lex.words["doctor_title"] | {p[0] for p in lex.cues["title_before"]}
     for i in range(1, n):
         t, p = tokens[i], tokens[i - 1]
         if mark[i] or not t.capital or "last" not in kinds(i) or not usable(i):
@@ -1924,11 +1949,34 @@ def names(view: View, lex: Lexicon) -> None:
         i = j + 1
 
 
+ROOM = re.compile(r"[\s:.#]{0,3}(?:no\b[\s:.]*)?\d{1,4}[A-Za-z]?(?![\w.,]\d)", re.IGNORECASE)
+
+
+def rooms(view: View, lex: Lexicon) -> None:
+    """A room or bed number that places a person: right after their name ("hastamızın adı
+    [name] oda 204") or said to be theirs ("my room 412", "annemin odası 305"). The clinic's
+    rooms stay ("is the x-ray in room 204?", "Room 305 at your ward")."""
+    if "room_cue" not in view.cue_kinds:
+        return
+    for t in view.tokens():
+        size = t.cues.get("room_cue", 0) if t.cues else 0
+        if not size:
+            continue
+        end = view.words[t.n + size - 1].end
+        m = ROOM.match(view.text, end)
+        if not m:
+            continue
+        before = view.text[max(0, t.start - 4):t.start].rstrip(" ,")
+        owned = tuple(w.fold for w in view.words[t.n:t.n + size]) in lex.cues["room_owned"]
+        if before.endswith(MASK) or owned:
+            view.claim(t.start, m.end(), "[address]")
+
+
 # --------------------------------------------------------------------------------------------
 # The registry: order matters, most specific first (an e-mail's digits are not a phone).
 
 RECOGNISERS = (urls, emails, ibans, handles, ips, dates, plates, documents, numbers, addresses,
-               names)
+               names, rooms)
 # Spans of these kinds that touch are one: "[name] [name]" would only tell how many words.
 # A town between two parts of an address is the address's: "[address], Manchester [address]".
 MERGE = {"[name]": re.compile(r"[ \t]*"),
