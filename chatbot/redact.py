@@ -121,12 +121,12 @@ CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "s
             "residence", "residence_after", "street", "street_strong", "unit", "date_cue",
             "phone_cue", "id_cue", "passport_cue", "plate_cue", "iban_cue", "card_cue",
             "handle_cue", "email_at", "email_dot", "email_joiner", "card_expiry",
-            "name_here", "room_cue", "room_owned")
+            "name_here", "room_cue", "room_owned", "card_last")
 WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
              "name_origin", "year_words", "institution", "name_correction", "phone_extension",
              "doctor_title", "medical_event", "event_suffixes", "greeting", "name_tail",
-             "relation_after", "name_and", "number_glue", "birth_abbrev")
+             "relation_after", "name_and", "number_glue", "birth_abbrev", "name_quote")
 
 
 @lru_cache(maxsize=1)
@@ -150,7 +150,7 @@ def lexicon() -> Lexicon:
     spellings: set[str] = set()
     common_somewhere: set[str] = set()
     for path in sorted((DATA / "names").glob("*.txt")):
-        tag = "lang:" + path.stem
+        tag = "lang:" + path.stem.split(".")[0]     # tr.nicknames.txt is Turkish too
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line or line[0] == "#":
                 continue
@@ -728,6 +728,15 @@ def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern
         return None
     plain_at = "@" in m.group(2)
     domain = [fold(x) for x in dot.split(m.group(3))]
+    # The domain ends at its last known ending: "mlee at lee-family dot net. My knee" (a
+    # sentence's full stop is no dot of the address).
+    ends = [k for k in range(1, len(domain)) if domain[k] in lex.tlds]
+    if not plain_at and ends and ends[-1] < len(domain) - 1:
+        cut = ends[-1] + 1
+        seps = list(dot.finditer(m.group(3)))
+        stop = m.start(3) + seps[cut - 1].start() if cut - 1 < len(seps) else m.end()
+        view.claim(m.start(), stop, "[email]")
+        return m.start(), stop
     last = domain[-1]
     if re.fullmatch(r"\s+@", m.group(2)) and not (last in lex.tlds or domain[0] in lex.providers):
         return None     # "my IG is @coach.emre": a handle after a word, no address
@@ -889,12 +898,17 @@ def dates(view: View, lex: Lexicon) -> None:
                 _valid_date(int(a), int(b), y) or _valid_date(int(b), int(a), y))
         if ok:
             _claim_date(view, m.start(), m.end(), lex, a if len(a) == 4 else c)
-    if "card_expiry" in view.cue_kinds:   # a card's expiry date is the card's: "exp 09/27"
+    # A card's expiry date, its CVV and its last digits are the card's: "exp 09/27", "son 4
+    # hanesi 3301" ("ending in" only in a message about a card).
+    cued = [key for key in ("card_expiry", "card_last") if key in view.cue_kinds]
+    if cued and (cued[0] == "card_expiry" or "card_cue" in view.cue_kinds):
         month_names = "|".join(sorted(map(re.escape, lex.months), key=len, reverse=True))
         for m in re.finditer(r"(?<![\d/.])(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2}(?![\d/]|\.\d)|"
                              rf"(?<!\w)(?:{month_names})\.?\s?(?:20)?\d{{2}}(?!\d)|"
                              r"(?<!\d)\d(?:[ -]?\d){2,3}(?!\d)", _folded(view)):
-            if _cue_before(view, m.start(), "card_expiry", lex, window=24):
+            if _cue_before(view, m.start(), "card_expiry", lex, window=24) or (
+                    "card_cue" in view.cue_kinds and re.fullmatch(r"\d(?:[ -]?\d){3}", m.group())
+                    and _cue_before(view, m.start(), "card_last", lex, window=24)):
                 view.claim(m.start(), m.end(), "[card]")
     if "date_cue" not in view.cue_kinds and not _year_suffix(view, lex) and not any(
             _birth_abbreviation(view, m.start(), lex) for m in YEAR.finditer(view.text)):
@@ -1545,6 +1559,8 @@ def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozen
     """Is token i a medical eponym here: "Baker's cyst", "Patrick test", "Osgood-Schlatter"?"""
     nouns = lex.words["eponym_nouns"]
     for k in range(i + 1, min(i + 3, len(tokens))):
+        if not re.fullmatch(r"[\s-]{1,3}", view.text[tokens[k - 1].end:tokens[k].start]):
+            break       # "I'm Ethan, 42, surgery on ..." names nobody's surgery
         if tokens[k].fold in nouns or tokens[k].stem in nouns:
             return True
         if tokens[k].stem not in lex.eponyms:
@@ -1630,7 +1646,7 @@ def names(view: View, lex: Lexicon) -> None:
         # right after an introduction ("ismim can, 12 yaşındayım").
         if (t.fold in stop or t.stem in stop) and not (
                 t.capital and known(k) and (labelled or not _sentence_start(view, t))
-                or cued and "first" in kinds(k) and delimited(k)):
+                or cued and "first" in kinds(k) and (delimited(k) or tailed(k, "name_quote"))):
             return False
         if t.stem_end != t.end and t.fold[len(t.stem) + 1:] in contractions:
             return False
@@ -1655,11 +1671,13 @@ def names(view: View, lex: Lexicon) -> None:
 
     def delimited(k: int) -> bool:
         """Does the word stand alone: punctuation, a number or the end after it ("ben yagmur,")?"""
-        return bool(re.match(r"\s*(?:[,.;:!?)\-–—\ufffc]|\d|$)", view.text[tokens[k].end:]))
+        return bool(re.match(r"\s*(?:[,.;:!?)\-–—\ufffc\u2600-\u27bf\U0001f000-\U0001faff]|\d|$)",
+                             view.text[tokens[k].end:]))     # (an emoji too: "ben ibo 😅")
 
-    def tailed(k: int) -> bool:
-        """Is the word followed by what follows a name: "it's peter btw", "daisy from insta"?"""
-        return k + 1 < n and tokens[k + 1].fold in lex.words["name_tail"] and bool(
+    def tailed(k: int, key: str = "name_tail") -> bool:
+        """Is the word followed by what follows a name: "it's peter btw", "daisy from insta";
+        or (key "name_quote") by a word that quotes one: "bn can dedim"?"""
+        return k + 1 < n and tokens[k + 1].fold in lex.words[key] and bool(
             re.fullmatch(r"[ \t]{1,3}", view.text[tokens[k].end:tokens[k + 1].start]))
 
     def take(k: int, *, explicit: bool, title: bool = False, greeted: bool = False) -> bool:
@@ -1679,9 +1697,10 @@ def names(view: View, lex: Lexicon) -> None:
         # A name that is also a word ("ben yagmur,", "it's peter btw"), standing alone after an
         # introduction or before "btw"/"from"; not an English word ("I'm done."). Under a
         # Turkish apostrophe ending a given name is a name ("kız kardeşim nehir'i").
+        # (a word quoting a name vouches for an English word too: "bn can dedim")
         alone = "first" in kinds(k) and (delimited(k) or tailed(k) or greeted) and (
             "enword" not in kinds(k) or not kinds(k) & {"rare"} and "lang:en" in kinds(k)) or (
-            "first" in kinds(k) and t.stem_end != t.end) or (
+            "first" in kinds(k) and (t.stem_end != t.end or tailed(k, "name_quote"))) or (
             greeted and (delimited(k) or tailed(k)))
         # In capitals a known name or a form's field ("KIZIM JILETLE ..." is shouting); after a
         # title only a word long enough to be no acronym ("MR CD'si").
