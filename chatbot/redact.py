@@ -35,7 +35,7 @@ DATA = Path(__file__).resolve().parent / "data"
 # Every placeholder the redactor writes. A placeholder already in the text is left alone, which
 # keeps redaction idempotent.
 PLACEHOLDERS = ("name", "phone", "email", "address", "iban", "date", "national-id", "id",
-                "passport", "plate", "ip", "handle", "url", "card")
+                "passport", "plate", "ip", "handle", "url", "card", "work")
 PLACEHOLDER = re.compile(r"\[(?:" + "|".join(re.escape(p) for p in PLACEHOLDERS) + r")\]")
 # What masked text becomes in the view: not a letter, digit, space or separator, so it joins
 # nothing and is matched by nothing.
@@ -126,7 +126,9 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
              "name_origin", "year_words", "institution", "name_correction", "phone_extension",
              "doctor_title", "medical_event", "event_suffixes", "greeting", "name_tail",
-             "relation_after", "name_and", "number_glue", "birth_abbrev", "name_quote")
+             "relation_after", "name_and", "number_glue", "birth_abbrev", "name_quote",
+             "occupation", "occupation_suffixes", "workplace_at", "work_verb", "workplace_end",
+             "workplace_nouns")
 
 
 @lru_cache(maxsize=1)
@@ -1968,6 +1970,117 @@ def names(view: View, lex: Lexicon) -> None:
         i = j + 1
 
 
+def workplaces(view: View, lex: Lexicon) -> None:
+    """A job with a named employer identifies its holder: "the only orthopaedic nurse at Kenmare
+    Community Hospital", "consultant anaesthetist at a Delhi hospital", "I work the night shift
+    at the only 24h pharmacy in Datça", "Ford Otosan Gölcük fabrikasında kalite şefiyim",
+    "Haseki'de KBB uzmanı". A job alone ("I'm a nurse") or a workplace nobody could find ("at the
+    hospital", "hastanede") stays."""
+    tokens = view.tokens()
+    n = len(tokens)
+    if n < 2:
+        return
+    words = lex.words
+    occupations, endings = words["occupation"], words["occupation_suffixes"]
+    stop = words["name_stop"]
+
+    def gap(a: int, b: int) -> str:
+        return view.text[tokens[a].end:tokens[b].start]
+
+    def plain(a: int, b: int) -> bool:      # only spaces (or a hyphen) between
+        return MASK not in gap(a, b) and bool(re.fullmatch(r"[ \t]{1,3}|-", gap(a, b)))
+
+    def job(k: int) -> bool:
+        """An occupation word, with a Turkish possessive or copula ending ("şefiyim")."""
+        f = tokens[k].fold.replace("'", "")
+        if f in occupations:
+            return True
+        return any(f[:cut] in occupations and f[cut:] in endings
+                   for cut in range(max(2, len(f) - 6), len(f)))
+
+    def named(a: int, b: int) -> bool:
+        """Does tokens[a..b] name a place or an organisation: a capital not opening a
+        sentence, or a number-and-letters word ("24h")?"""
+        return any(tokens[k].capital and not _sentence_start(view, tokens[k])
+                   or tokens[k].text.isupper() and len(tokens[k].text) > 1
+                   for k in range(a, b + 1))
+
+    claimed: list[tuple[int, int]] = []
+    for o in range(n):
+        if not job(o):
+            continue
+        # English: the job, "at/in/for" and the employer up to the clause's end.
+        if o + 2 < n and tokens[o + 1].fold in words["workplace_at"] and plain(o, o + 1):
+            end = _workplace_end(view, tokens, o + 2, lex)
+            if end is not None and named(o + 2, end):
+                start = o       # and the words describing the job: "only orthopaedic"
+                while start > 0 and o - start < 3 and plain(start - 1, start) and \
+                        tokens[start - 1].fold not in stop:
+                    start -= 1
+                claimed.append((tokens[start].start, tokens[end].end))
+                continue
+        # Turkish: the employer under a locative ending, maybe a word or two, then the job.
+        loc = next((k for k in range(o - 1, max(-1, o - 4), -1)
+                    if all(plain(j, j + 1) for j in range(k, o)) and _locative(tokens[k])), None)
+        if loc is None:
+            continue
+        # Back to the farthest capital of the employer's name ("Kuleli askeri lisesinde").
+        first = k = loc
+        while k > 0 and loc - k < 4 and plain(k - 1, k) and tokens[k - 1].fold not in stop:
+            k -= 1
+            if named(k, k):
+                first = k
+        head = tokens[loc].stem if tokens[loc].stem != tokens[loc].fold else tokens[loc].fold
+        generic = any(head.startswith(w) for w in words["workplace_nouns"])
+        if not named(first, loc):
+            # In lower case only a workplace word with its name before it ("antalyaspor
+            # altyapısında"); "hastanede" alone is anywhere.
+            if not (generic and loc > 0 and plain(loc - 1, loc)
+                    and tokens[loc - 1].fold not in stop and not job(loc - 1)):
+                continue
+            first = loc - 1
+        last = o
+        while last + 1 < n and plain(last, last + 1) and job(last + 1):
+            last += 1       # "komiser yardımcısı"
+        claimed.append((tokens[first].start, tokens[last].end))
+    # "I work (the night shift) at the only 24h pharmacy in Datça".
+    for w in range(n):
+        if tokens[w].fold not in words["work_verb"]:
+            continue
+        for k in range(w + 1, min(n, w + 5)):
+            if re.search(r"[.,;!?\n]", gap(k - 1, k)):
+                break
+            if tokens[k].fold in words["workplace_at"] and k + 1 < n:
+                end = _workplace_end(view, tokens, k + 1, lex)
+                if end is not None and named(k + 1, end):
+                    claimed.append((tokens[k + 1].start, tokens[end].end))
+                break
+    for start, end in claimed:
+        view.claim(start, end, "[work]")
+
+
+def _workplace_end(view: View, tokens: list[Token], k: int, lex: Lexicon) -> int | None:
+    """The last word of an employer's name starting at token k: up to the clause's end
+    ("at a second league club in Istanbul, ...", "at Kenmare Community Hospital and my ...")."""
+    end = None
+    for j in range(k, min(len(tokens), k + 8)):
+        if j > k and not re.fullmatch(r"[ \t'’&-]{1,3}|[ \t]?\d{1,3}", view.text[
+                tokens[j - 1].end:tokens[j].start]):    # (also "24h")
+            break
+        if tokens[j].fold in lex.words["workplace_end"]:
+            break
+        end = j
+    return end
+
+
+def _locative(t: Token) -> bool:
+    """A Turkish word under a locative ending ("fabrikasında", "Haseki'de", "Müdürlüğü'nde")."""
+    f = t.fold
+    if "'" in f:
+        return f.split("'")[-1] in ("de", "da", "te", "ta", "nde", "nda")
+    return len(f) >= 6 and f.endswith(("nde", "nda", "sinde", "sinda", "inde", "inda"))
+
+
 ROOM = re.compile(r"[\s:.#]{0,3}(?:no\b[\s:.]*)?\d{1,4}[A-Za-z]?(?![\w.,]\d)", re.IGNORECASE)
 
 
@@ -1995,7 +2108,7 @@ def rooms(view: View, lex: Lexicon) -> None:
 # The registry: order matters, most specific first (an e-mail's digits are not a phone).
 
 RECOGNISERS = (urls, emails, ibans, handles, ips, dates, plates, documents, numbers, addresses,
-               names, rooms)
+               workplaces, names, rooms)
 # Spans of these kinds that touch are one: "[name] [name]" would only tell how many words.
 # A town between two parts of an address is the address's: "[address], Manchester [address]".
 MERGE = {"[name]": re.compile(r"[ \t]*"),
