@@ -121,14 +121,14 @@ CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "s
             "residence", "residence_after", "street", "street_strong", "unit", "date_cue",
             "phone_cue", "id_cue", "passport_cue", "plate_cue", "iban_cue", "card_cue",
             "handle_cue", "email_at", "email_dot", "email_joiner", "card_expiry",
-            "name_here", "room_cue", "room_owned", "card_last")
+            "name_here", "room_cue", "room_owned", "card_last", "self_the", "self_after")
 WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
              "name_origin", "year_words", "institution", "name_correction", "phone_extension",
              "doctor_title", "medical_event", "event_suffixes", "greeting", "name_tail",
              "relation_after", "name_and", "number_glue", "birth_abbrev", "name_quote",
              "occupation", "occupation_suffixes", "workplace_at", "work_verb", "workplace_end",
-             "workplace_nouns")
+             "workplace_nouns", "role_verbs", "media")
 
 
 @lru_cache(maxsize=1)
@@ -1355,7 +1355,9 @@ def _match_phrase(tokens: list[Token], i: int, key: str, lex: Lexicon) -> int:
 # A street with no street word, its door number, a postcode and a town: "Am Markt 3, 04109
 # Leipzig", "Via Roma 10, 00184 Roma" (a four-digit year is no postcode: "Grade 2, 2024 MRI").
 CONTINENTAL = re.compile(r"(?<!\w)(?:[A-ZÀ-ÖØ-Þ][^\W\d_]*\.?[ \t]){1,3}\d{1,4}[A-Za-z]?,[ \t]*"
-                         r"(?!(?:19|20)\d\d\b)\d{4,5}(?:-\d{3})?[ \t]+[A-ZÀ-ÖØ-Þ][a-zß-ÿ]+")
+                         r"(?!(?:19|20)\d\d\b)\d{4,5}(?:-\d{3})?[ \t]+[A-ZÀ-ÖØ-Þ][a-zß-ÿ]+"
+                         # and the country closing it: "..., 10563 Athens, Greece."
+                         r"(?:,[ \t]*[A-ZÀ-ÖØ-Þ][a-zß-ÿ]+(?=[ \t]*(?:[.!?\n]|$)))?")
 UK_POSTCODE = re.compile(r"(?i)(?<!\w)[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)")
 
 
@@ -1534,6 +1536,15 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
         elif t.capital and re.search(r"(?<![\d.,])\d{4,5}(?:-\d{3})?\s{1,2}$",
                                      view.text[max(0, pos - 11):t.start]):
             k += 1          # a town after its postcode: "80331 München", "1012 Amsterdam"
+        elif t.capital and re.match(r"[ \t]+(?:[A-Z]{2,3}[ \t]+\d{5}|[A-Z]{1,2}\d[A-Z\d]?)(?!\w)",
+                                    view.text[t.end:]):
+            k += 1          # a town before its state and ZIP or postcode: "Dayton OH", "Bristol BS1"
+        elif t.text.isupper() and len(t.text) <= 2 and re.match(r"\d[A-Z\d]?(?!\w)",
+                                                                view.text[t.end:]):
+            k += 1          # a British postcode's first half: "BS1"
+        elif t.capital and comma and DIGIT.search(view.text, tokens[i].start, pos) and re.match(
+                r"[ \t]*(?:[.!?\n]|$)", view.text[t.end:]):
+            k += 1          # a town or country closing the address: "..., 10563 Athens, Greece."
         elif t.capital and (loose or (k + 1 < len(tokens) and (
                 _match_phrase(tokens, k + 1, "street", lex) or tokens[k + 1].stem in lex.places))):
             k += 1          # the next street's name: "Moda Mah. Bahariye Cad."
@@ -1694,7 +1705,10 @@ def names(view: View, lex: Lexicon) -> None:
         if len(t.text) == 1 and t.text.isupper() and k + 1 < n and re.fullmatch(
                 r"\.\s{1,2}", view.text[t.end:tokens[k + 1].start]) and tokens[k + 1].capital:
             k, t = k + 1, tokens[k + 1]     # an initial first: "T. Şen"
-        if not usable(k, labelled=explicit, cued=not title):
+        # A title that is no greeting labels what follows ("attn. Will Bennett", "Dear Will"):
+        # its dot ends no sentence. ("Hello. Will you ..." asks.)
+        formal = title and tokens[k - 1].fold not in lex.words["greeting"]
+        if not usable(k, labelled=explicit or formal, cued=not title):
             return False
         # A name that is also a word ("ben yagmur,", "it's peter btw"), standing alone after an
         # introduction or before "btw"/"from"; not an English word ("I'm done."). Under a
@@ -1729,8 +1743,12 @@ def names(view: View, lex: Lexicon) -> None:
             initial_before = len(tokens[m - 1].text) == 1 and mark[m - 1]
             # In lower case a name goes on only as it began ("ben zeynep kaya"; not "Dr. Özer
             # said").
+            # After an introduction a name word that is also a stop word goes on between two
+            # names: "ad soyad: emre can doğan" (not "my name is Will can I ...").
+            between = explicit and not blocked[m] and known(m) and m + 1 < n and adjacent(
+                m, m + 1) and known(m + 1) and tokens[m].text.islower() == t.text.islower()
             if not ((adjacent(m - 1, m) or initial_before)
-                    and (usable(m) or shouting and len(tokens[m].stem) > 1)
+                    and (usable(m) or shouting and len(tokens[m].stem) > 1 or between)
                     and (
                     tokens[m].capital or caps(m) or (plain_name(m) if t.capital else known(m))
                     or in_caps and tokens[m].text[
@@ -1913,7 +1931,10 @@ def names(view: View, lex: Lexicon) -> None:
             # A given name that is also a stop word, before a surname: "will carter here".
             return k < i and not blocked[k] and "first" in kinds(k) and (
                 tokens[k].fold in stop) and "last" in kinds(i) and "word" not in kinds(i)
-        return tokens[k].capital or caps(k) or plain_name(k) or (k > i and "last" in kinds(k))
+        # (a given name that is also a word, before a surname in lower case: "umut arslan")
+        return tokens[k].capital or caps(k) or plain_name(k) or (k > i and "last" in kinds(k)) or (
+            k < i and "first" in kinds(k) and tokens[k].text.islower() and tokens[i].text.islower()
+            and "last" in kinds(i) and "word" not in kinds(i))
 
     # Grow each name over the name words beside it: "Ayşe Yılmaz", "ayse kaya", "Zorblax Smith",
     # and over a particle to the capitalised word after it: "Jeroen de Vries".
@@ -1952,8 +1973,10 @@ def names(view: View, lex: Lexicon) -> None:
                     k + 1 < n and adjacent(k, k + 1) and (mark[k + 1] or tokens[k + 1].capital)))
                 ))) and usable(k):
             mark[k] = True
-            if k + 1 < n and grows(k, k + 1):
-                mark[k + 1] = True
+            j = k       # with the name words after it: "Baysal Hukuk Bürosu"
+            while j + 1 < n and j - k < 3 and grows(j, j + 1):
+                mark[j + 1] = True
+                j += 1
 
     i = 0
     while i < n:
@@ -2019,6 +2042,20 @@ def workplaces(view: View, lex: Lexicon) -> None:
                     start -= 1
                 claimed.append((tokens[start].start, tokens[end].end))
                 continue
+        # A signature's line: the job, a comma and where ("Senior Nurse, Ward 7B, St Thomas'
+        # Hospital"): to the line's end when a capitalised workplace word closes it.
+        line = view.text[tokens[o].end:].split("\n", 1)[0]
+        if line.startswith(",") and len(line) < 80:
+            last = max((k for k in range(o + 1, n) if tokens[k].end <= tokens[o].end + len(line)
+                        and tokens[k].capital and any(tokens[k].stem.startswith(w) for w in
+                                                      words["workplace_nouns"])), default=None)
+            if last is not None:
+                start = o
+                while start > 0 and o - start < 2 and plain(start - 1, start) and \
+                        tokens[start - 1].capital and tokens[start - 1].fold not in stop:
+                    start -= 1
+                claimed.append((tokens[start].start, tokens[last].end))
+                continue
         # Turkish: the employer under a locative ending, maybe a word or two, then the job.
         loc = next((k for k in range(o - 1, max(-1, o - 4), -1)
                     if all(plain(j, j + 1) for j in range(k, o)) and _locative(tokens[k])), None)
@@ -2055,8 +2092,47 @@ def workplaces(view: View, lex: Lexicon) -> None:
                 if end is not None and named(k + 1, end):
                     claimed.append((tokens[k + 1].start, tokens[end].end))
                 break
+    # What the job is, said after it: "..., playing left back, No. 3" (a role word opening a
+    # short part of the sentence).
+    text = view.text
+    for i, (start, end) in enumerate(claimed):
+        while m := re.match(r",[ \t]*((?:[^\W_]+(?:\.(?=[ \t]*\d))?[ \t]*){1,4}?)(?=[,.;!?\n]|$)",
+                            text[end:end + 80]):
+            opening = fold(re.match(r"[^\W_]+", m.group(1)).group())
+            if opening not in words["role_verbs"]:
+                break
+            end += m.start(1) + len(m.group(1).rstrip())
+            claimed[i] = (start, end)
     for start, end in claimed:
         view.claim(start, end, "[work]")
+    _in_the_news(view, lex)
+
+
+def _in_the_news(view: View, lex: Lexicon) -> None:
+    """Someone known from the news identifies themselves by it: "I'm the girl from the
+    Cappadocia balloon crash news", "haberlerdeki kazayı geçiren kız benim"."""
+    if not view.cue_kinds & {"self_the", "self_after"}:
+        return
+    media = lex.words["media"]
+    for clause in re.finditer(r"[^.,;!?\n]+", view.text):
+        found = [m for m in CUE_WORD.finditer(clause.group()) if fold(m.group()) in media]
+        if not found or MASK in clause.group():
+            continue
+        base = clause.start()
+        for t in view.words:
+            if not (base <= t.start < clause.end()) or not t.cues:
+                continue
+            size = t.cues.get("self_the", 0)
+            if size:        # from "the" to the media word
+                the = view.words[t.n + size - 1]
+                last = found[-1]
+                if base + last.start() > the.start:
+                    view.claim(the.start, base + last.end(), "[work]")
+                break
+            if t.cues.get("self_after") and base + found[0].start() < t.start:
+                head = len(clause.group()) - len(clause.group().lstrip())
+                view.claim(base + head, view.words[t.n - 1].end if t.n else t.start, "[work]")
+                break
 
 
 def _workplace_end(view: View, tokens: list[Token], k: int, lex: Lexicon) -> int | None:

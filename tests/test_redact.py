@@ -174,8 +174,10 @@ def digits_of(text: str) -> str:
 # Words that may survive from an item: the generic parts of an address or e-mail.
 GENERIC = set("gmail hotmail yahoo outlook icloud mail email http https www nokta com net org "
               "street road avenue caddesi sokak mahallesi apartment flat room daire numara".split())
-# A cue is no personal data, though a labeller may include it ("born 1968", "89 doğumluyum").
-GENERIC |= {w for key in ("date_cue",) for phrase in lexicon().cues[key] for w in phrase}
+# A cue is no personal data, though a labeller may include it ("born 1968", "89 doğumluyum",
+# "Prof. Dr. Kemal Aydın", "sicil no 123456").
+GENERIC |= {w for key in ("date_cue", "title_before", "id_cue") for phrase in lexicon().cues[key]
+            for w in phrase} | lexicon().words["doctor_title"]
 
 
 @pytest.mark.parametrize("row", PII, ids=lambda row: row["text"][:40])
