@@ -128,7 +128,8 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "doctor_title", "medical_event", "event_suffixes", "greeting", "name_tail",
              "relation_after", "name_and", "number_glue", "birth_abbrev", "name_quote",
              "occupation", "occupation_suffixes", "workplace_at", "work_verb", "workplace_end",
-             "workplace_nouns", "role_verbs", "media")
+             "workplace_nouns", "role_verbs", "media", "carer_jobs", "possessive",
+             "light_verbs")
 
 
 @lru_cache(maxsize=1)
@@ -1693,7 +1694,8 @@ def names(view: View, lex: Lexicon) -> None:
         return k + 1 < n and tokens[k + 1].fold in lex.words[key] and bool(
             re.fullmatch(r"[ \t]{1,3}", view.text[tokens[k].end:tokens[k + 1].start]))
 
-    def take(k: int, *, explicit: bool, title: bool = False, greeted: bool = False) -> bool:
+    def take(k: int, *, explicit: bool, title: bool = False, greeted: bool = False,
+             related: bool = False) -> bool:
         """Mark the name that starts at token k (after a cue) and the name words after it.
         `greeted`: the cue came after a greeting ("hey its river,"), which makes it surely an
         introduction: any word standing alone after it is a name."""
@@ -1701,6 +1703,8 @@ def names(view: View, lex: Lexicon) -> None:
         if k >= n or not gap.fullmatch(view.text[tokens[k - 1].end:tokens[k].start]):
             return False
         t = tokens[k]
+        if t.text.islower() and t.cues and t.cues.keys() & {"intro", "intro_name"}:
+            return False    # a cue is no name: "oglumun adi deniz" (its own cue takes "deniz")
         initial = k
         if len(t.text) == 1 and t.text.isupper() and k + 1 < n and re.fullmatch(
                 r"\.\s{1,2}", view.text[t.end:tokens[k + 1].start]) and tokens[k + 1].capital:
@@ -1718,6 +1722,12 @@ def names(view: View, lex: Lexicon) -> None:
             "enword" not in kinds(k) or not kinds(k) & {"rare"} and "lang:en" in kinds(k)) or (
             "first" in kinds(k) and (t.stem_end != t.end or tailed(k, "name_quote"))) or (
             greeted and (delimited(k) or tailed(k)))
+        # After a relative's word a given name that is also a word is a name ("eşim deniz",
+        # "my daughter grace fell"), unless it makes a verb with the next word ("babam umut
+        # etmiyor"); a stop word only alone ("my son will play").
+        if related and "first" in kinds(k) and "rare" not in kinds(k) and len(t.stem) > 2 and not (
+                k + 1 < n and tokens[k + 1].fold.startswith(tuple(lex.words["light_verbs"]))):
+            alone = True
         # In capitals a known name or a form's field ("KIZIM JILETLE ..." is shouting); after a
         # title only a word long enough to be no acronym ("MR CD'si").
         shouted = caps(k) and (explicit or known(k)) and (not title or len(t.stem) >= 4)
@@ -1811,7 +1821,8 @@ def names(view: View, lex: Lexicon) -> None:
                 shouting = key == "title_before" and len(tokens[k - 1].text) > 1 and \
                     tokens[k - 1].text.isupper() and k < n and not (caps(k) or known(k))
                 fired = not shouting and take(k, explicit=key == "intro" or label,
-                                              title=key == "title_before", greeted=greeted)
+                                              title=key == "title_before", greeted=greeted,
+                                              related=key == "relation")
             if fired:
                 # A correction names someone too: "soyadım Tekin değil Tekinalp", "Jon, not John".
                 last = k
@@ -2013,13 +2024,20 @@ def workplaces(view: View, lex: Lexicon) -> None:
     def plain(a: int, b: int) -> bool:      # only spaces (or a hyphen) between
         return MASK not in gap(a, b) and bool(re.fullmatch(r"[ \t]{1,3}|-", gap(a, b)))
 
-    def job(k: int) -> bool:
+    def job(k: int, kinds: frozenset[str] = occupations) -> bool:
         """An occupation word, with a Turkish possessive or copula ending ("şefiyim")."""
         f = tokens[k].fold.replace("'", "")
-        if f in occupations:
+        if f in kinds:
             return True
-        return any(f[:cut] in occupations and f[cut:] in endings
+        return any(f[:cut] in kinds and f[cut:] in endings
                    for cut in range(max(2, len(f) - 6), len(f)))
+
+    def carer(k: int) -> bool:
+        """Someone who treats the visitor, not the visitor's own job: "my physio at ...",
+        "Devlet hastanesinde ortopedi uzmanı ... dedi" is medical history."""
+        return job(k, words["carer_jobs"]) and (
+            k > 0 and tokens[k - 1].fold in words["possessive"] or not tokens[k].fold.endswith(
+                ("im", "yim", "um", "yum", "iz", "yiz", "uz", "yuz")))
 
     def named(a: int, b: int) -> bool:
         """Does tokens[a..b] name a place or an organisation: a capital not opening a
@@ -2035,7 +2053,10 @@ def workplaces(view: View, lex: Lexicon) -> None:
         # English: the job, "at/in/for" and the employer up to the clause's end.
         if o + 2 < n and tokens[o + 1].fold in words["workplace_at"] and plain(o, o + 1):
             end = _workplace_end(view, tokens, o + 2, lex)
-            if end is not None and named(o + 2, end):
+            # (a city alone is no employer: "a teacher in Ankara")
+            if end is not None and named(o + 2, end) and not (
+                    end == o + 2 and tokens[o + 1].fold == "in") and not (
+                    carer(o) and o > 0 and tokens[o - 1].fold in words["possessive"]):
                 start = o       # and the words describing the job: "only orthopaedic"
                 while start > 0 and o - start < 3 and plain(start - 1, start) and \
                         tokens[start - 1].fold not in stop:
@@ -2072,7 +2093,7 @@ def workplaces(view: View, lex: Lexicon) -> None:
         if not named(first, loc):
             # In lower case only a workplace word with its name before it ("antalyaspor
             # altyapısında"); "hastanede" alone is anywhere.
-            if not (generic and loc > 0 and plain(loc - 1, loc)
+            if carer(o) or not (generic and loc > 0 and plain(loc - 1, loc)
                     and tokens[loc - 1].fold not in stop and not job(loc - 1)):
                 continue
             first = loc - 1
