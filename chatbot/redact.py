@@ -1229,6 +1229,9 @@ CARD_EXPIRY = re.compile(r"(?<![\d/.])(?:0?[1-9]|1[0-2])\s?/\s?(?:20)?\d{2}(?![\
 def numbers(view: View, lex: Lexicon) -> None:
     """Phone, national id, card and other long numbers, in any spacing or separators; an
     expiry date right after a card is the card's ("..., 5388 8539 3363 3870, 10/25")."""
+    # Pieces joined by words first: a cue may claim one piece alone ("my number is 07700 900
+    # then 123").
+    _glued_phones(view, lex)
     split = _Numbers(view, lex)
     for run in list(RUN.finditer(view.text)):
         split(run)
@@ -1238,7 +1241,6 @@ def numbers(view: View, lex: Lexicon) -> None:
                 8 <= len(digits) <= 15 if m.group()[0] == "+" else
                 10 <= len(digits) <= 11 and digits[0] in "05"):
             view.claim(m.start(), m.end(), "[phone]")
-    _glued_phones(view, lex)
     # A prefix typed apart belongs to the number after it: "0532 and then 418 27 90".
     for start in split.phone_starts:
         m = re.search(r"(?<![\d\ufffc])0\d{3}(?=[^\W\d_]*(?:\s+[^\W\d_]+){0,2}\s*,?\s*$)",
@@ -1295,8 +1297,9 @@ def _glued_phones(view: View, lex: Lexicon) -> None:
         words = CUE_WORD.findall(gap)
         if len(words) > 3 or any(fold(w) not in glue for w in words):
             return None
-        rest = CUE_WORD.sub(" ", gap)
-        if not all(GLUE_GAP.fullmatch(part) for part in rest.split(" ")):
+        # (a comma only beside a glue word: "0542, sonra 312"; "10, 20, 30" is a list)
+        rest = CUE_WORD.sub(" ", gap if words else gap.replace(",", "\ufffc"))
+        if not all(GLUE_GAP.fullmatch(part) for part in rest.replace(",", "").split(" ")):
             return None
         return bool(words) or "\n" in gap
 
@@ -2021,8 +2024,9 @@ def workplaces(view: View, lex: Lexicon) -> None:
     def gap(a: int, b: int) -> str:
         return view.text[tokens[a].end:tokens[b].start]
 
-    def plain(a: int, b: int) -> bool:      # only spaces (or a hyphen) between
-        return MASK not in gap(a, b) and bool(re.fullmatch(r"[ \t]{1,3}|-", gap(a, b)))
+    def plain(a: int, b: int) -> bool:      # only spaces, a hyphen or a word's digits between
+        return MASK not in gap(a, b) and bool(re.fullmatch(r"[ \t]{1,3}|-|\d{1,4}[ \t]{1,2}",
+                                                           gap(a, b)))     # ("U17 takımında")
 
     def job(k: int, kinds: frozenset[str] = occupations) -> bool:
         """An occupation word, with a Turkish possessive or copula ending ("şefiyim")."""
@@ -2041,10 +2045,10 @@ def workplaces(view: View, lex: Lexicon) -> None:
 
     def named(a: int, b: int) -> bool:
         """Does tokens[a..b] name a place or an organisation: a capital not opening a
-        sentence, or a number-and-letters word ("24h")?"""
+        sentence, or an acronym that is no exam ("KBB", not "MR")?"""
         return any(tokens[k].capital and not _sentence_start(view, tokens[k])
-                   or tokens[k].text.isupper() and len(tokens[k].text) > 1
-                   for k in range(a, b + 1))
+                   or tokens[k].text.isupper() and len(tokens[k].stem) > 2
+                   and not _medical_word(tokens[k].fold, lex) for k in range(a, b + 1))
 
     claimed: list[tuple[int, int]] = []
     for o in range(n):
@@ -2161,8 +2165,8 @@ def _workplace_end(view: View, tokens: list[Token], k: int, lex: Lexicon) -> int
     ("at a second league club in Istanbul, ...", "at Kenmare Community Hospital and my ...")."""
     end = None
     for j in range(k, min(len(tokens), k + 8)):
-        if j > k and not re.fullmatch(r"[ \t'’&-]{1,3}|[ \t]?\d{1,3}", view.text[
-                tokens[j - 1].end:tokens[j].start]):    # (also "24h")
+        if j > k and not re.fullmatch(r"[ \t'’&-]{1,3}|[ \t]?\d{1,4}[ \t]?", view.text[
+                tokens[j - 1].end:tokens[j].start]):    # (also "24h", "Station 12 in")
             break
         if tokens[j].fold in lex.words["workplace_end"]:
             break
