@@ -1598,6 +1598,7 @@ def _sentence_start(view: View, t: Token) -> bool:
 TURKISH_ONLY = re.compile("[çğışÇĞİŞ]")
 NAME_GAP = re.compile(r"[ \t]{1,3}|-")     # "Ayşe Yılmaz", "Anna-Lena", "Müller-Weiss"
 CUE_GAP = re.compile(r"[\s:,\-\"'“]{0,4}")
+SIGN_GAP = re.compile(r"[\s:,\-\"'“.!]{0,5}")
 TITLE_GAP = re.compile(r"\.?[\s:,\-\"'“]{0,3}")   # "Dr. Özer", "Mrs. Hoffmann"
 
 
@@ -1661,9 +1662,12 @@ def names(view: View, lex: Lexicon) -> None:
         # A stop word is no name ("can", "will"), unless capitalised and a known name ("Will"),
         # mid-sentence or in a form's field ("Hastanın adı: Can Erdem"), or a given name alone
         # right after an introduction ("ismim can, 12 yaşındayım").
+        # (or before a title that follows names: "komşumuz can amca")
+        titled = k + 1 < n and bool(tokens[k + 1].cues) and "title_after" in tokens[k + 1].cues
         if (t.fold in stop or t.stem in stop) and not (
                 t.capital and known(k) and (labelled or not _sentence_start(view, t))
-                or cued and "first" in kinds(k) and (delimited(k) or tailed(k, "name_quote"))):
+                or cued and "first" in kinds(k) and (delimited(k) or tailed(k, "name_quote")
+                                                     or titled)):
             return False
         if t.stem_end != t.end and t.fold[len(t.stem) + 1:] in contractions:
             return False
@@ -1698,11 +1702,13 @@ def names(view: View, lex: Lexicon) -> None:
             re.fullmatch(r"[ \t]{1,3}", view.text[tokens[k].end:tokens[k + 1].start]))
 
     def take(k: int, *, explicit: bool, title: bool = False, greeted: bool = False,
-             related: bool = False) -> bool:
+             related: bool = False, signed: bool = False) -> bool:
         """Mark the name that starts at token k (after a cue) and the name words after it.
         `greeted`: the cue came after a greeting ("hey its river,"), which makes it surely an
         introduction: any word standing alone after it is a name."""
-        gap = TITLE_GAP if title else CUE_GAP    # only a title's dot is no sentence's end
+        # Only a title's dot is no sentence's end; a signature may follow its sign-off's
+        # ("Teşekkürler. umut").
+        gap = TITLE_GAP if title else SIGN_GAP if signed else CUE_GAP
         if k >= n or not gap.fullmatch(view.text[tokens[k - 1].end:tokens[k].start]):
             return False
         t = tokens[k]
@@ -1806,7 +1812,7 @@ def names(view: View, lex: Lexicon) -> None:
                 # A signature ends the message: at most three words after the sign-off.
                 fired = k < n and signed - k <= 3 and not re.search(
                     r"[^\W\d_]", view.text[tokens[signed - 1].end:tail_note]) and take(
-                    k, explicit=False)
+                    k, explicit=False, signed=True)
             else:
                 # A label with a colon is a form's field: what follows is the name, whatever
                 # its case ("name: o'connor", "Hastanın adı: Can Erdem").
