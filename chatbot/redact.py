@@ -1519,13 +1519,17 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
         gap = view.text[pos:t.start]
         if not re.fullmatch(r"[\s,:./-]{0,4}", gap) or MASK in gap or "\n" in gap:
             break
-        if re.search(r"[.!?](?:\s|$)", gap) and not _abbreviation(tokens, k - 1, lex):
-            break           # a full stop ends the address, unless it ends "Cad." or "No."
+        if re.search(r"[.!?](?:\s|$)", gap) and not _abbreviation(tokens, k - 1, lex) and not (
+                gap.startswith(".") and view.text[pos - 1:pos].isdigit()
+                and _match_phrase(tokens, k, "unit", lex)):
+            break           # a full stop ends the address, unless it ends "Cad.", "No." or an
+            #                 ordinal before a unit ("3. kat daire 7")
         comma = comma or "," in gap
         unit = _match_phrase(tokens, k, "unit", lex)
         street = _match_phrase(tokens, k, "street", lex)
-        if unit and re.match(r"[\s:.]*\d", view.text[tokens[k + unit - 1].end:]):
-            k += unit
+        if unit and (re.match(r"[\s:.]*\d", view.text[tokens[k + unit - 1].end:]) or re.search(
+                r"\d\.?[ \t]*$", view.text[max(0, t.start - 6):t.start])):
+            k += unit       # "No: 12", "D:5", and after its number: "3. kat"
         elif street or t.stem in lex.places:
             placed = placed or not street
             k += max(street, 1)
