@@ -2055,10 +2055,11 @@ def workplaces(view: View, lex: Lexicon) -> None:
 
     def named(a: int, b: int) -> bool:
         """Does tokens[a..b] name a place or an organisation: a capital not opening a
-        sentence, or an acronym that is no exam ("KBB", not "MR")?"""
+        sentence, or an acronym that is no exam and ends a name ("at IBM"; not "ACL patients")?"""
         return any(tokens[k].capital and not _sentence_start(view, tokens[k])
-                   or tokens[k].text.isupper() and len(tokens[k].stem) > 2
-                   and not _medical_word(tokens[k].fold, lex) for k in range(a, b + 1))
+                   or tokens[k].text.isupper() and len(tokens[k].stem) > 2 and (
+                       k == b or tokens[k + 1].capital) and not _medical_word(tokens[k].fold, lex)
+                   for k in range(a, b + 1))
 
     claimed: list[tuple[int, int]] = []
     for o in range(n):
