@@ -1285,6 +1285,8 @@ def _glued_phones(view: View, lex: Lexicon) -> None:
     Pieces join across up to three glue words ("and then", "ardından", "yazıp"), never a comma,
     and only into a phone's shape: a trunk 0 and 10 or 11 digits, or + and 8 to 15."""
     glue = lex.words["number_glue"]
+    if "\n" not in view.text and not any(t.fold in glue for t in view.words):
+        return
     groups = list(GROUP.finditer(view.text))
     if len(groups) < 2:
         return
@@ -2040,11 +2042,7 @@ def workplaces(view: View, lex: Lexicon) -> None:
 
     def job(k: int, kinds: frozenset[str] = occupations) -> bool:
         """An occupation word, with a Turkish possessive or copula ending ("şefiyim")."""
-        f = tokens[k].fold.replace("'", "")
-        if f in kinds:
-            return True
-        return any(f[:cut] in kinds and f[cut:] in endings
-                   for cut in range(max(2, len(f) - 6), len(f)))
+        return _occupation(tokens[k].fold, kinds, endings)
 
     def carer(k: int) -> bool:
         """Someone who treats the visitor, not the visitor's own job: "my physio at ...",
@@ -2169,6 +2167,13 @@ def _in_the_news(view: View, lex: Lexicon) -> None:
                 head = len(clause.group()) - len(clause.group().lstrip())
                 view.claim(base + head, view.words[t.n - 1].end if t.n else t.start, "[work]")
                 break
+
+
+@lru_cache(maxsize=1 << 14)
+def _occupation(word: str, kinds: frozenset[str], endings: frozenset[str]) -> bool:
+    word = word.replace("'", "")
+    return word in kinds or any(word[:cut] in kinds and word[cut:] in endings
+                                for cut in range(max(2, len(word) - 6), len(word)))
 
 
 def _workplace_end(view: View, tokens: list[Token], k: int, lex: Lexicon) -> int | None:
