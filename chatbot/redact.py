@@ -25,6 +25,7 @@ import json
 import logging
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -731,10 +732,10 @@ def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern
         return None
     plain_at = "@" in m.group(2)
     domain = [fold(x) for x in dot.split(m.group(3))]
-    # The domain ends at its last known ending: "mlee at lee-family dot net. My knee" (a
-    # sentence's full stop is no dot of the address).
+    # The domain ends at its last known ending: "mlee at lee-family dot net. My knee",
+    # "x@gmail.com. My knee" (a sentence's full stop is no dot of the address).
     ends = [k for k in range(1, len(domain)) if domain[k] in lex.tlds]
-    if not plain_at and ends and ends[-1] < len(domain) - 1:
+    if ends and ends[-1] < len(domain) - 1:
         cut = ends[-1] + 1
         seps = list(dot.finditer(m.group(3)))
         stop = m.start(3) + seps[cut - 1].start() if cut - 1 < len(seps) else m.end()
@@ -1064,9 +1065,8 @@ def documents(view: View, lex: Lexicon) -> None:
     for m in CUED_CODE.finditer(view.text):
         digits = sum(c.isdigit() for c in m.group())
         # Other countries' passports mix letters and digits ("C7FJ29LKX"): after a passport cue
-        # three digits in six characters are enough.
-        # A code mixing letters and digits is no quantity: after an id cue three digits in
-        # five characters are enough ("booking number: 7QX-228").
+        # three digits in six characters are enough; after an id cue three digits in five
+        # ("booking number: 7QX-228": a code mixing letters and digits is no quantity).
         if digits < 5 and not (digits >= 3 and len(m.group()) >= 6 and _cue_before(
                 view, m.start(), "passport_cue", lex, window=32)) and not (
                 digits >= 3 and _cue_before(view, m.start(), "id_cue", lex, window=24)):
@@ -1282,8 +1282,9 @@ GLUE_GAP = re.compile(r"[^\w,\ufffc]{0,3}")
 def _glued_phones(view: View, lex: Lexicon) -> None:
     """A phone number read out in pieces with words or line breaks between them: "05 45 ve
     sonra 7 iki 1 ve 33 ve 08", "0-7-9-5-7 then 445 then 210", "0 5 3 3\n7 1 2\n6 6\n3 4".
-    Pieces join across up to three glue words ("and then", "ardından", "yazıp"), never a comma,
-    and only into a phone's shape: a trunk 0 and 10 or 11 digits, or + and 8 to 15."""
+    Pieces join across up to three glue words ("and then", "ardından", "yazıp"), a comma only
+    beside one, and only into a phone's shape: a trunk 0 and 10 or 11 digits, or + and 8 to 15.
+    """
     glue = lex.words["number_glue"]
     if "\n" not in view.text and not any(t.fold in glue for t in view.words):
         return
@@ -1308,20 +1309,17 @@ def _glued_phones(view: View, lex: Lexicon) -> None:
     i = 0
     while i < len(groups) - 1:
         claimed = False
-        glued = False
         chain = [groups[i]]
         for k in range(i + 1, min(len(groups), i + LONGEST)):
-            how = joins(groups[k - 1], groups[k])
-            if how is None:
+            if joins(groups[k - 1], groups[k]) is None:
                 break
-            glued = glued or how
             chain.append(groups[k])
         # The longest phone from this piece on.
         for j in range(len(chain), 1, -1):
             digits = "".join(c for g in chain[:j] for c in g.group() if c.isdigit())
             plus = chain[0].group().startswith("+")
             if (8 <= len(digits) <= 15 if plus else digits[0] == "0" and 10 <= len(digits) <= 11) \
-                    and any(joins(a, b) for a, b in zip(chain[:j], chain[1:j])):
+                    and any(joins(a, b) for a, b in zip(chain[:j - 1], chain[1:j], strict=True)):
                 view.claim(chain[0].start(), chain[j - 1].end(), "[phone]")
                 i += j
                 claimed = True
@@ -1546,9 +1544,9 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
         elif t.capital and re.search(r"(?<![\d.,])\d{4,5}(?:-\d{3})?\s{1,2}$",
                                      view.text[max(0, pos - 11):t.start]):
             k += 1          # a town after its postcode: "80331 München", "1012 Amsterdam"
-        elif t.capital and re.match(r"[ \t]+(?:[A-Z]{2,3}[ \t]+\d{5}|[A-Z]{1,2}\d[A-Z\d]?)(?!\w)",
-                                    view.text[t.end:]):
-            k += 1          # a town before its state and ZIP or postcode: "Dayton OH", "Bristol BS1"
+        elif t.capital and re.match(
+                r"[ \t]+(?:[A-Z]{2,3}[ \t]+\d{5}|[A-Z]{1,2}\d[A-Z\d]?)(?!\w)", view.text[t.end:]):
+            k += 1          # a town before its state and ZIP or postcode: "Dayton OH 45402"
         elif t.text.isupper() and len(t.text) <= 2 and re.match(r"\d[A-Z\d]?(?!\w)",
                                                                 view.text[t.end:]):
             k += 1          # a British postcode's first half: "BS1"
@@ -2148,13 +2146,15 @@ def _in_the_news(view: View, lex: Lexicon) -> None:
     if not view.cue_kinds & {"self_the", "self_after"}:
         return
     media = lex.words["media"]
+    starts = [t.start for t in view.words]
     for clause in re.finditer(r"[^.,;!?\n]+", view.text):
         found = [m for m in CUE_WORD.finditer(clause.group()) if fold(m.group()) in media]
         if not found or MASK in clause.group():
             continue
         base = clause.start()
-        for t in view.words:
-            if not (base <= t.start < clause.end()) or not t.cues:
+        # (only the clause's own words: a message of many clauses stays linear)
+        for t in view.words[bisect_left(starts, base):bisect_left(starts, clause.end())]:
+            if not t.cues:
                 continue
             size = t.cues.get("self_the", 0)
             if size:        # from "the" to the media word

@@ -263,8 +263,10 @@ def test_the_clinics_doctor_is_kept_and_others_are_not():
     ("see you on 14/03/2025", "see you on [date]"),
     ("MRI on 14/03/1995", "MRI on [date]"),
     # An appointment's or a scan's date stays, also further along its line; "b." is born.
-    ("Study: MRI L-spine w/o contrast, 09-Feb-2025", "Study: MRI L-spine w/o contrast, 09-Feb-2025"),
-    ("Çekim Tarihi: 02.12.2024, randevum 14.01.2025", "Çekim Tarihi: 02.12.2024, randevum 14.01.2025"),
+    ("Study: MRI L-spine w/o contrast, 09-Feb-2025",
+     "Study: MRI L-spine w/o contrast, 09-Feb-2025"),
+    ("Çekim Tarihi: 02.12.2024, randevum 14.01.2025",
+     "Çekim Tarihi: 02.12.2024, randevum 14.01.2025"),
     ("my patient (b. 1971) has AVN", "my patient (b. [date]) has AVN"),
 ])
 def test_medical_dates_stay_and_birth_dates_go(text, expected):
