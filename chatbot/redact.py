@@ -1306,25 +1306,24 @@ def _glued_phones(view: View, lex: Lexicon) -> None:
             return None
         return bool(words) or "\n" in gap
 
+    # How each piece joins the next, found once (a long message stays linear).
+    links = [joins(a, b) for a, b in zip(groups, groups[1:], strict=False)]
+    digits = ["".join(c for c in g.group() if c.isdigit()) for g in groups]
     i = 0
     while i < len(groups) - 1:
-        claimed = False
-        chain = [groups[i]]
-        for k in range(i + 1, min(len(groups), i + LONGEST)):
-            if joins(groups[k - 1], groups[k]) is None:
+        last = i
+        while last + 1 < len(groups) and last - i < LONGEST - 1 and links[last] is not None:
+            last += 1
+        # The longest phone from this piece on, joined by a word or a line break somewhere.
+        plus = groups[i].group().startswith("+")
+        for j in range(last, i, -1):
+            number = "".join(digits[i:j + 1])
+            if (8 <= len(number) <= 15 if plus else number[0] == "0" and 10 <= len(number) <= 11) \
+                    and any(links[i:j]):
+                view.claim(groups[i].start(), groups[j].end(), "[phone]")
+                i = j + 1
                 break
-            chain.append(groups[k])
-        # The longest phone from this piece on.
-        for j in range(len(chain), 1, -1):
-            digits = "".join(c for g in chain[:j] for c in g.group() if c.isdigit())
-            plus = chain[0].group().startswith("+")
-            if (8 <= len(digits) <= 15 if plus else digits[0] == "0" and 10 <= len(digits) <= 11) \
-                    and any(joins(a, b) for a, b in zip(chain[:j - 1], chain[1:j], strict=True)):
-                view.claim(chain[0].start(), chain[j - 1].end(), "[phone]")
-                i += j
-                claimed = True
-                break
-        if not claimed:
+        else:
             i += 1
 
 
