@@ -122,7 +122,8 @@ CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "s
             "residence", "residence_after", "street", "street_strong", "unit", "date_cue",
             "phone_cue", "id_cue", "passport_cue", "plate_cue", "iban_cue", "card_cue",
             "handle_cue", "email_at", "email_dot", "email_joiner", "card_expiry",
-            "name_here", "room_cue", "room_owned", "card_last", "self_the", "self_after")
+            "name_here", "room_cue", "room_owned", "card_last", "self_the", "self_after",
+            "employer_cue")
 WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
              "name_origin", "year_words", "institution", "name_correction", "phone_extension",
@@ -1129,6 +1130,7 @@ class _Numbers:
         self.card_ends: list[int] = []
         self.phone_ends: list[int] = []
         self.phone_starts: list[int] = []
+        self.whole = False
 
     def label(self, groups: list[re.Match], *, by_cue: bool) -> str | None:
         raw = [g.group() for g in groups]
@@ -1152,7 +1154,7 @@ class _Numbers:
                 and luhn_valid(digits) and not listed:
             return "[card]"         # also read out a digit at a time
         # A local number as printed in North America: "555 0199", "555-0199" (not "300 2024").
-        local = sizes == [3, 4] and digits[0] in "23456789" and re.fullmatch(
+        local = sizes == [3, 4] and self.whole and digits[0] in "23456789" and re.fullmatch(
             r"[ .-]", self.view.text[groups[0].end():groups[1].start()]) is not None and not (
             re.fullmatch(r"(?:19|20)\d\d", parts[1]) and "-" not in raw[0] + raw[1])
         if (_is_phone(raw[0], sizes, digits) or local) and not listed:
@@ -1186,6 +1188,7 @@ class _Numbers:
 
     def __call__(self, run: re.Match) -> None:
         groups = list(GROUP.finditer(self.view.text, run.start(), run.end()))
+        self.whole = len(groups) == 2       # (a local number is a run of its own)
         # First by shape and checksum; then what is left, by the cue before it ("file no 48213").
         left = self.split([groups], by_cue=False)
         self.split(left, by_cue=True)
@@ -2051,8 +2054,10 @@ def workplaces(view: View, lex: Lexicon) -> None:
     def named(a: int, b: int) -> bool:
         """Does tokens[a..b] name a place or an organisation: a capital not opening a
         sentence, or an acronym that is no exam and ends a name ("at IBM"; not "ACL patients")?"""
-        return any(tokens[k].capital and not _sentence_start(view, tokens[k])
-                   or tokens[k].text.isupper() and len(tokens[k].stem) > 2 and (
+        return any(tokens[k].capital and (not _sentence_start(view, tokens[k])
+                                          or tokens[k].stem_end != tokens[k].end)   # "Koç'ta"
+                   or tokens[k].text[:tokens[k].stem_end - tokens[k].start].isupper()
+                   and len(tokens[k].stem) > 2 and (
                        k == b or tokens[k + 1].capital) and not _medical_word(tokens[k].fold, lex)
                    for k in range(a, b + 1))
 
@@ -2096,7 +2101,7 @@ def workplaces(view: View, lex: Lexicon) -> None:
         first = k = loc
         while k > 0 and loc - k < 4 and plain(k - 1, k) and tokens[k - 1].fold not in stop:
             k -= 1
-            if named(k, k):
+            if named(k, k) or tokens[k].capital:     # (also opening the sentence: "Koç")
                 first = k
         head = tokens[loc].stem if tokens[loc].stem != tokens[loc].fold else tokens[loc].fold
         generic = any(head.startswith(w) for w in words["workplace_nouns"])
@@ -2123,6 +2128,15 @@ def workplaces(view: View, lex: Lexicon) -> None:
                 if end is not None and named(k + 1, end):
                     claimed.append((tokens[k + 1].start, tokens[end].end))
                 break
+    # "my employer is Turkish Airlines", "çalıştığım firma: Aydın Lojistik".
+    if "employer_cue" in view.cue_kinds:
+        for k in range(n):
+            size = tokens[k].cues.get("employer_cue", 0) if tokens[k].cues else 0
+            if size and k + size < n and re.fullmatch(r"[\s:,\-]{0,4}",
+                                                      gap(k + size - 1, k + size)):
+                end = _workplace_end(view, tokens, k + size, lex)
+                if end is not None and (named(k + size, end) or tokens[k + size].capital):
+                    claimed.append((tokens[k + size].start, tokens[end].end))
     # What the job is, said after it: "..., playing left back, No. 3" (a role word opening a
     # short part of the sentence).
     text = view.text
@@ -2190,10 +2204,11 @@ def _workplace_end(view: View, tokens: list[Token], k: int, lex: Lexicon) -> int
 
 
 def _locative(t: Token) -> bool:
-    """A Turkish word under a locative ending ("fabrikasında", "Haseki'de", "Müdürlüğü'nde")."""
+    """A Turkish word under a locative ending ("fabrikasında", "Haseki'de", "Müdürlüğü'nde"), or
+    a proper name's genitive."""
     f = t.fold
-    if "'" in f:
-        return f.split("'")[-1] in ("de", "da", "te", "ta", "nde", "nda")
+    if "'" in f:    # (or a name's genitive: "Fenerbahçe'nin kalecisiyim")
+        return f.split("'")[-1] in ("de", "da", "te", "ta", "nde", "nda", "nin", "in", "un", "nun")
     return len(f) >= 6 and f.endswith(("nde", "nda", "sinde", "sinda", "inde", "inda"))
 
 
