@@ -169,6 +169,11 @@ SHAPES = [
     ("babam Karabük Demir Çelik fabrikasında kaynakçıydı", ["Karabük", "kaynakçıydı"]),
     ("annem Ziraat Bankası Kadıköy şubesinde müdür", ["Ziraat", "şubesinde müdür"]),
     ("haberlerde çıkan trafik kazasındaki kadın benim", ["kazasındaki kadın"]),
+    ("my employer is Turkish Airlines; I teach PE at Robert College",
+     ["Turkish Airlines", "Robert College"]),
+    ("Koç Holding'de finans müdürüyüm, eşim THY'de pilot, oğlum Fenerbahçe'nin kalecisi",
+     ["Koç", "müdürüyüm", "THY", "Fenerbahçe"]),
+    ("my kid's name is summer, policy 88-221-0041", ["summer", "221"]),
     # Names that are words, beside a relative's word, a title or a sign-off; nicknames.
     ("komşumuz can amca düştü, my niece ivy broke her wrist", ["can", "ivy"]),
     ("dizim ağrıyor, teşekkürler. umut", ["umut"]),
@@ -326,6 +331,8 @@ def test_red_team_list_keeps_what_staff_need():
     ("Tommy John surgery for pitchers", "Tommy John surgery for pitchers"),
     ("babam umut etmiyor, my son will play again", "babam umut etmiyor, my son will play again"),
     ("I saw the news about PRP", "I saw the news about PRP"),
+    ("a runner with ITB syndrome, a teacher for ACL patients",
+     "a runner with ITB syndrome, a teacher for ACL patients"),
     ("Is the x-ray in room 204? Sağ Ayak Bileği MR: Anterior talofibular bağ",
      "Is the x-ray in room 204? Sağ Ayak Bileği MR: Anterior talofibular bağ"),
 ])
