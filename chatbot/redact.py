@@ -904,17 +904,20 @@ def dates(view: View, lex: Lexicon) -> None:
         if ok:
             _claim_date(view, m.start(), m.end(), lex, a if len(a) == 4 else c)
     # A card's expiry date, its CVV and its last digits are the card's: "exp 09/27", "son 4
-    # hanesi 3301" ("ending in" only in a message about a card).
-    cued = [key for key in ("card_expiry", "card_last") if key in view.cue_kinds]
-    if cued and (cued[0] == "card_expiry" or "card_cue" in view.cue_kinds):
+    # hanesi 3301"; last digits in a message about a phone are the phone's ("my number ends in
+    # 4455"), and in one about neither nobody's ("ending in 2025").
+    last = "[card]" if "card_cue" in view.cue_kinds else "[phone]" if (
+        "phone_cue" in view.cue_kinds) else None
+    if "card_expiry" in view.cue_kinds or "card_last" in view.cue_kinds and last:
         month_names = "|".join(sorted(map(re.escape, lex.months), key=len, reverse=True))
         for m in re.finditer(r"(?<![\d/.])(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2}(?![\d/]|\.\d)|"
                              rf"(?<!\w)(?:{month_names})\.?\s?(?:20)?\d{{2}}(?!\d)|"
                              r"(?<!\d)\d(?:[ -]?\d){2,3}(?!\d)", _folded(view)):
-            if _cue_before(view, m.start(), "card_expiry", lex, window=24) or (
-                    "card_cue" in view.cue_kinds and re.fullmatch(r"\d(?:[ -]?\d){3}", m.group())
-                    and _cue_before(view, m.start(), "card_last", lex, window=24)):
+            if _cue_before(view, m.start(), "card_expiry", lex, window=24):
                 view.claim(m.start(), m.end(), "[card]")
+            elif last and re.fullmatch(r"\d(?:[ -]?\d){3}", m.group()) and _cue_before(
+                    view, m.start(), "card_last", lex, window=24):
+                view.claim(m.start(), m.end(), last)
     if "date_cue" not in view.cue_kinds and not _year_suffix(view, lex) and not any(
             _birth_abbreviation(view, m.start(), lex) for m in YEAR.finditer(view.text)):
         return
@@ -1317,12 +1320,15 @@ def _glued_phones(view: View, lex: Lexicon) -> None:
         last = i
         while last + 1 < len(groups) and last - i < LONGEST - 1 and links[last] is not None:
             last += 1
-        # The longest phone from this piece on, joined by a word or a line break somewhere.
+        # The longest phone from this piece on, joined by a word or a line break somewhere;
+        # after a phone cue any length a phone has ("text me: seven seven double oh nine, and
+        # then zero zero one two three").
         plus = groups[i].group().startswith("+")
+        cued = last > i and _cue_before(view, groups[i].start(), "phone_cue", lex, window=32)
         for j in range(last, i, -1):
             number = "".join(digits[i:j + 1])
-            if (8 <= len(number) <= 15 if plus else number[0] == "0" and 10 <= len(number) <= 11) \
-                    and any(links[i:j]):
+            if (8 <= len(number) <= 15 if plus else 7 <= len(number) <= 15 if cued else
+                    number[0] == "0" and 10 <= len(number) <= 11) and any(links[i:j]):
                 view.claim(groups[i].start(), groups[j].end(), "[phone]")
                 i = j + 1
                 break

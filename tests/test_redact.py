@@ -159,6 +159,8 @@ SHAPES = [
     ("0 5 3 2\n1 2 3\n45 67 yazdım", ["0 5 3 2", "1 2 3"]),
     ("telefonum 0532 ile başlıyor, gerisi 418 27 90", ["0532", "418 27 90"]),
     ("Mobil: 0151 23456789, or call 555-0199", ["0151 23456789", "555-0199"]),
+    ("text me: seven seven double oh nine, and then zero zero one two three", ["seven", "zero"]),
+    ("son 4 hanesi 7789 olan numaradan aradım, my number ends in 4455", ["7789", "4455"]),
     # Codes after an id cue, a card's last digits, a room beside its patient's name.
     ("membership no. GYM-2231, barkod no NVİ-2024-88A1C7", ["GYM-2231", "NVİ-2024-88A1C7"]),
     ("kartımın son dört rakamı 4821", ["4821"]),
