@@ -666,7 +666,7 @@ def _email_pattern() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
         return r"[\(\[\{<]\s*(?:" + inner + r")\s*[\)\]\}>]"
 
     at_words, dot_words, joiners = words("email_at"), words("email_dot"), words("email_joiner")
-    at = rf"(?:\s*@\s*|\s*{wrapped(at_words + '|@')}\s*|\s+(?:{at_words})\s+)"
+    at = rf"(?:\s*@@?\s*|\s*{wrapped(at_words + '|@')}\s*|\s+(?:{at_words})\s+)"   # ("a@@b.com")
     dot = rf"(?:\s*\.\s*|\s*{wrapped(dot_words + '|[.]')}\s*|\s+(?:{dot_words})\s+)"
     label = r"[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?"
     # In the local part also an underscore or a hyphen said in words: "eda (alt çizgi) sari";

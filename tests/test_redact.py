@@ -182,6 +182,7 @@ SHAPES = [
     ("ben ibo 😅 dizim şişiyor", ["ibo"]),
     # An e-mail said in Spanish; an ordinal floor.
     ("ana arroba gmail punto com", ["ana", "gmail"]),
+    ("e-posta: a.kaya@@gmail.com, gmail: zeynep.ak1985", ["a.kaya", "zeynep.ak1985"]),
     ("Bahçelievler'de Yıldız apartmanı 3. kat daire 7", ["Yıldız", "daire 7"]),
 ]
 
