@@ -1402,6 +1402,9 @@ def addresses(view: View, lex: Lexicon) -> None:
         weak = _match_phrase(tokens, i, "street", lex)
         if weak and named and DIGIT.search(near):
             return weak     # "Elm Close 5", "Seaview Hotel, room 412": a name and a number
+        if weak and t.capital and re.search(r"\d(?:st|nd|rd|th)[ \t]{1,2}$",
+                                            view.text[max(0, t.start - 8):t.start]):
+            return weak     # a numbered street: "220 W 57th St", "5th Avenue"
         if t.capital and number_after.match(view.text, t.end) and any(
                 t.stem.endswith(x) and len(t.stem) > len(x) + 2 for x in suffixes):
             return 1        # "Storgatan 12", "Hauptstraße 5"

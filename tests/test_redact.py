@@ -184,6 +184,7 @@ SHAPES = [
     ("ana arroba gmail punto com", ["ana", "gmail"]),
     ("e-posta: a.kaya@@gmail.com, gmail: zeynep.ak1985", ["a.kaya", "zeynep.ak1985"]),
     ("Bahçelievler'de Yıldız apartmanı 3. kat daire 7", ["Yıldız", "daire 7"]),
+    ("Bağdat caddesinde oturuyorum; 220 W 57th St", ["Bağdat", "57th St"]),
 ]
 
 
