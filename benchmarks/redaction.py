@@ -53,6 +53,10 @@ ADVERSARIAL = {
     "street words": "Cad. No:1 " * 50,
     "filler letters between digits": "1 x 2 x " * 63,
     "initials before surnames": "J. Park R " * 50,
+    "glue words between digits": "5 and then " * 46,
+    "digits on lines": "0 5\n" * 125,
+    "jobs at employers": "nurse at Kenmare Hospital and " * 17,
+    "news clauses": "I'm the one from the news, " * 19,
 }
 
 

@@ -25,6 +25,7 @@ import json
 import logging
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -35,7 +36,7 @@ DATA = Path(__file__).resolve().parent / "data"
 # Every placeholder the redactor writes. A placeholder already in the text is left alone, which
 # keeps redaction idempotent.
 PLACEHOLDERS = ("name", "phone", "email", "address", "iban", "date", "national-id", "id",
-                "passport", "plate", "ip", "handle", "url", "card")
+                "passport", "plate", "ip", "handle", "url", "card", "work")
 PLACEHOLDER = re.compile(r"\[(?:" + "|".join(re.escape(p) for p in PLACEHOLDERS) + r")\]")
 # What masked text becomes in the view: not a letter, digit, space or separator, so it joins
 # nothing and is matched by nothing.
@@ -121,12 +122,16 @@ CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "s
             "residence", "residence_after", "street", "street_strong", "unit", "date_cue",
             "phone_cue", "id_cue", "passport_cue", "plate_cue", "iban_cue", "card_cue",
             "handle_cue", "email_at", "email_dot", "email_joiner", "card_expiry",
-            "name_here")
+            "name_here", "room_cue", "room_owned", "card_last", "self_the", "self_after",
+            "employer_cue")
 WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
              "name_origin", "year_words", "institution", "name_correction", "phone_extension",
              "doctor_title", "medical_event", "event_suffixes", "greeting", "name_tail",
-             "relation_after", "name_and")
+             "relation_after", "name_and", "number_glue", "birth_abbrev", "name_quote",
+             "occupation", "occupation_suffixes", "workplace_at", "work_verb", "workplace_end",
+             "workplace_nouns", "role_verbs", "media", "carer_jobs", "possessive",
+             "light_verbs")
 
 
 @lru_cache(maxsize=1)
@@ -150,7 +155,7 @@ def lexicon() -> Lexicon:
     spellings: set[str] = set()
     common_somewhere: set[str] = set()
     for path in sorted((DATA / "names").glob("*.txt")):
-        tag = "lang:" + path.stem
+        tag = "lang:" + path.stem.split(".")[0]     # tr.nicknames.txt is Turkish too
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line or line[0] == "#":
                 continue
@@ -586,14 +591,22 @@ CUE_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 def _cue_before(view: View, start: int, key: str, lex: Lexicon, window: int = 40,
                 last: int = 6) -> bool:
     """Is a cue phrase of this kind among the last few words before view position `start`?"""
+    return _cue_distance(view, start, key, lex, window, last) is not None
+
+
+def _cue_distance(view: View, start: int, key: str, lex: Lexicon, window: int = 40,
+                  last: int = 6) -> int | None:
+    """How many words lie between the nearest cue phrase of this kind and `start`, or None."""
     if key not in view.cue_kinds:
-        return False
+        return None
     words = [fold(w) for w in CUE_WORD.findall(view.text[max(0, start - window):start])][-last:]
+    best = None
     for i, word in enumerate(words):
         for kind, phrase in lex.phrase_index.get(word) or lex.suffixed_cues.get(word, ()):
             if kind == key and (len(phrase) == 1 or tuple(words[i:i + len(phrase)]) == phrase):
-                return True
-    return False
+                gap = max(0, len(words) - i - len(phrase))
+                best = gap if best is None else min(best, gap)
+    return best
 
 
 def _cue_after(view: View, end: int, key: str, lex: Lexicon) -> bool:
@@ -653,7 +666,7 @@ def _email_pattern() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
         return r"[\(\[\{<]\s*(?:" + inner + r")\s*[\)\]\}>]"
 
     at_words, dot_words, joiners = words("email_at"), words("email_dot"), words("email_joiner")
-    at = rf"(?:\s*@\s*|\s*{wrapped(at_words + '|@')}\s*|\s+(?:{at_words})\s+)"
+    at = rf"(?:\s*@@?\s*|\s*{wrapped(at_words + '|@')}\s*|\s+(?:{at_words})\s+)"   # ("a@@b.com")
     dot = rf"(?:\s*\.\s*|\s*{wrapped(dot_words + '|[.]')}\s*|\s+(?:{dot_words})\s+)"
     label = r"[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?"
     # In the local part also an underscore or a hyphen said in words: "eda (alt çizgi) sari";
@@ -720,6 +733,15 @@ def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern
         return None
     plain_at = "@" in m.group(2)
     domain = [fold(x) for x in dot.split(m.group(3))]
+    # The domain ends at its last known ending: "mlee at lee-family dot net. My knee",
+    # "x@gmail.com. My knee" (a sentence's full stop is no dot of the address).
+    ends = [k for k in range(1, len(domain)) if domain[k] in lex.tlds]
+    if ends and ends[-1] < len(domain) - 1:
+        cut = ends[-1] + 1
+        seps = list(dot.finditer(m.group(3)))
+        stop = m.start(3) + seps[cut - 1].start() if cut - 1 < len(seps) else m.end()
+        view.claim(m.start(), stop, "[email]")
+        return m.start(), stop
     last = domain[-1]
     if re.fullmatch(r"\s+@", m.group(2)) and not (last in lex.tlds or domain[0] in lex.providers):
         return None     # "my IG is @coach.emre": a handle after a word, no address
@@ -881,14 +903,23 @@ def dates(view: View, lex: Lexicon) -> None:
                 _valid_date(int(a), int(b), y) or _valid_date(int(b), int(a), y))
         if ok:
             _claim_date(view, m.start(), m.end(), lex, a if len(a) == 4 else c)
-    if "card_expiry" in view.cue_kinds:   # a card's expiry date is the card's: "exp 09/27"
+    # A card's expiry date, its CVV and its last digits are the card's: "exp 09/27", "son 4
+    # hanesi 3301"; last digits in a message about a phone are the phone's ("my number ends in
+    # 4455"), and in one about neither nobody's ("ending in 2025").
+    last = "[card]" if "card_cue" in view.cue_kinds else "[phone]" if (
+        "phone_cue" in view.cue_kinds) else None
+    if "card_expiry" in view.cue_kinds or "card_last" in view.cue_kinds and last:
         month_names = "|".join(sorted(map(re.escape, lex.months), key=len, reverse=True))
         for m in re.finditer(r"(?<![\d/.])(?:0?[1-9]|1[0-2])\s?[/.-]\s?(?:20)?\d{2}(?![\d/]|\.\d)|"
                              rf"(?<!\w)(?:{month_names})\.?\s?(?:20)?\d{{2}}(?!\d)|"
                              r"(?<!\d)\d(?:[ -]?\d){2,3}(?!\d)", _folded(view)):
             if _cue_before(view, m.start(), "card_expiry", lex, window=24):
                 view.claim(m.start(), m.end(), "[card]")
-    if "date_cue" not in view.cue_kinds and not _year_suffix(view, lex):
+            elif last and re.fullmatch(r"\d(?:[ -]?\d){3}", m.group()) and _cue_before(
+                    view, m.start(), "card_last", lex, window=24):
+                view.claim(m.start(), m.end(), last)
+    if "date_cue" not in view.cue_kinds and not _year_suffix(view, lex) and not any(
+            _birth_abbreviation(view, m.start(), lex) for m in YEAR.finditer(view.text)):
         return
     text = _folded(view)
     for pattern in partial:
@@ -896,15 +927,23 @@ def dates(view: View, lex: Lexicon) -> None:
             if _cue_before(view, m.start(), "date_cue", lex) or _cue_after_birth(view, m.end(),
                                                                                 lex):
                 view.claim(m.start(), m.end(), "[date]")
-    # A year of birth alone: "born 1963", "1988 doğumluyum", "2001'liyim", "Doğum yılı 1999".
+    # A year of birth alone: "born 1963", "1988 doğumluyum", "2001'liyim", "Doğum yılı 1999",
+    # "(b. 1971)".
     for m in YEAR.finditer(view.text):
         if _cue_before(view, m.start(), "date_cue", lex, window=24) or _cue_after_birth(
-                view, m.end(), lex):
+                view, m.end(), lex) or _birth_abbreviation(view, m.start(), lex):
             view.claim(m.start(), m.end(), "[date]")
     # Two digits are a year only right before the cue: "89 doğumluyum", "'89 born".
     for m in re.finditer(r"(?<![\w.,/-])'?\d{2}(?![\w.,/]|\s*[-–])", view.text):
         if _cue_after_birth(view, m.end(), lex):
             view.claim(m.start(), m.end(), "[date]")
+
+
+def _birth_abbreviation(view: View, start: int, lex: Lexicon) -> bool:
+    """Is the text before `start` a birth abbreviation with its dot: "(b. 1971)", "d. 1980"?
+    (without the dot "b" is a letter: "vitamin B 2000 IU")"""
+    m = re.search(r"(?<![\w.])([^\W\d_]{1,3})\.[ \t]?$", view.text[max(0, start - 6):start])
+    return bool(m) and fold(m.group(1)) in lex.words["birth_abbrev"]
 
 
 MEDICAL_YEARS = 15     # an exam or surgery a visitor asks about is seldom older
@@ -930,8 +969,11 @@ def _claim_date(view: View, start: int, end: int, lex: Lexicon, year: str) -> No
     # (a birth cue is answered once a date follows it: that date is claimed, masked)
     waiting = birth >= 0 and not re.search(r"[\d\ufffc]", view.text[seen[birth].end():start])
     medical = max((i for i in range(len(words)) if event(words, i)), default=-1)
-    near = medical >= len(words) - 3 and medical > birth or any(
-        event(after, i) for i in range(len(after)))
+    # Within a few words, or further in the same line and sentence: "Study: MRI L-spine w/o
+    # contrast, 09-Feb-2025", "Sol diz MR 18.03.2024".
+    near = medical > birth and (medical >= len(words) - 3 or medical >= len(words) - 8 and not
+                                re.search(r"[.!?](?:\s|$)|\n", view.text[seen[medical].end():start])
+                                ) or any(event(after, i) for i in range(len(after)))
     if near and not waiting and not _cue_after_birth(view, end, lex) and \
             date.today().year - MEDICAL_YEARS <= _year(year):
         view.mask(start, end)       # kept, and no later recogniser reads it as a number
@@ -1007,8 +1049,10 @@ def plates(view: View, lex: Lexicon) -> None:
 PASSPORT = re.compile(r"(?<![\w-])[A-Za-z]{1,2}[ -]?\d{6,9}(?![\w-])")
 UK_NINO = re.compile(r"(?i)(?<!\w)[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?!\w)")
 SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
-CUED_CODE = re.compile(r"(?<![\w-])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{4,19}"
-                       r"(?!\w)")
+# Letters of any script ("NVİ-2024-88A1C7"), slashes ("MET/24/0091773"), hyphens and a space
+# before a block of digits ("RJ1 4492018") inside.
+CUED_CODE = re.compile(r"(?<![\w/-])(?=[\w/ -]*\d)(?=[\w/-]*[^\W\d_])[^\W_]"
+                       r"(?:[^\W_]|[/-](?=[^\W_])|(?<=\d) (?=\d{4})){4,19}(?!\w)")
 
 
 def documents(view: View, lex: Lexicon) -> None:
@@ -1025,9 +1069,11 @@ def documents(view: View, lex: Lexicon) -> None:
     for m in CUED_CODE.finditer(view.text):
         digits = sum(c.isdigit() for c in m.group())
         # Other countries' passports mix letters and digits ("C7FJ29LKX"): after a passport cue
-        # three digits in six characters are enough.
+        # three digits in six characters are enough; after an id cue three digits in five
+        # ("booking number: 7QX-228": a code mixing letters and digits is no quantity).
         if digits < 5 and not (digits >= 3 and len(m.group()) >= 6 and _cue_before(
-                view, m.start(), "passport_cue", lex, window=32)):
+                view, m.start(), "passport_cue", lex, window=32)) and not (
+                digits >= 3 and _cue_before(view, m.start(), "id_cue", lex, window=24)):
             continue
         if _cue_before(view, m.start(), "passport_cue", lex, window=32):
             view.claim(m.start(), m.end(), "[passport]")
@@ -1064,8 +1110,8 @@ def _is_phone(first: str, sizes: list[int], digits: str) -> bool:
         return 10 <= n <= 11                   # (0212) 555 12 34, (555) 123-4567
     if len(sizes) >= 7 and all(s == 1 for s in sizes):
         return 7 <= n <= 20                    # a digit at a time: "0 5 3 2 1 2 3 ..."
-    if digits[0] == "0" and 10 <= n <= 11:
-        return True                            # a trunk 0 in any grouping: "05 32 71 84 40 9"
+    if digits[0] == "0" and (10 <= n <= 11 or n == 12 and digits[1] != "0" and sizes[-1] >= 4):
+        return True     # a trunk 0 in any grouping: "05 32 71 84 40 9", German "0151 23456789"
     # 0532 123 45 67, 532 123 45 67, 05321234567; "0 532 ..." too. A short first group
     # ("10 20 30 40 50") is a list of numbers.
     return 10 <= n <= 11 and (sizes[0] >= 3 or digits[:sizes[0]] == "0")
@@ -1087,6 +1133,7 @@ class _Numbers:
         self.card_ends: list[int] = []
         self.phone_ends: list[int] = []
         self.phone_starts: list[int] = []
+        self.whole = False
 
     def label(self, groups: list[re.Match], *, by_cue: bool) -> str | None:
         raw = [g.group() for g in groups]
@@ -1109,7 +1156,11 @@ class _Numbers:
         if (_is_card(sizes) or (13 <= len(digits) <= 19 and set(sizes) == {1})) \
                 and luhn_valid(digits) and not listed:
             return "[card]"         # also read out a digit at a time
-        if _is_phone(raw[0], sizes, digits) and not listed:
+        # A local number as printed in North America: "555 0199", "555-0199" (not "300 2024").
+        local = sizes == [3, 4] and self.whole and digits[0] in "23456789" and re.fullmatch(
+            r"[ .-]", self.view.text[groups[0].end():groups[1].start()]) is not None and not (
+            re.fullmatch(r"(?:19|20)\d\d", parts[1]) and "-" not in raw[0] + raw[1])
+        if (_is_phone(raw[0], sizes, digits) or local) and not listed:
             return {"id_cue": "[national-id]" if len(digits) == 11 else "[id]",
                     "iban_cue": "[iban]", "passport_cue": "[passport]",
                     "card_cue": "[card]"}.get(cue, "[phone]")
@@ -1130,14 +1181,17 @@ class _Numbers:
 
     def cue(self, start: int) -> str | None:
         if start not in self.cues:
-            self.cues[start] = next(
-                (key for key in ("date_cue", "passport_cue", "iban_cue", "id_cue", "card_cue",
-                                 "phone_cue")
-                 if _cue_before(self.view, start, key, self.lex, window=32)), None)
+            # The nearest cue names the number ("DOB 1983-11-07, passport 75 4812093"); on a
+            # tie the order below decides.
+            found = [(d, n, key) for n, key in enumerate(
+                ("date_cue", "passport_cue", "iban_cue", "id_cue", "card_cue", "phone_cue"))
+                if (d := _cue_distance(self.view, start, key, self.lex, window=32)) is not None]
+            self.cues[start] = min(found)[2] if found else None
         return self.cues[start]
 
     def __call__(self, run: re.Match) -> None:
         groups = list(GROUP.finditer(self.view.text, run.start(), run.end()))
+        self.whole = len(groups) == 2       # (a local number is a run of its own)
         # First by shape and checksum; then what is left, by the cue before it ("file no 48213").
         left = self.split([groups], by_cue=False)
         self.split(left, by_cue=True)
@@ -1181,6 +1235,9 @@ CARD_EXPIRY = re.compile(r"(?<![\d/.])(?:0?[1-9]|1[0-2])\s?/\s?(?:20)?\d{2}(?![\
 def numbers(view: View, lex: Lexicon) -> None:
     """Phone, national id, card and other long numbers, in any spacing or separators; an
     expiry date right after a card is the card's ("..., 5388 8539 3363 3870, 10/25")."""
+    # Pieces joined by words first: a cue may claim one piece alone ("my number is 07700 900
+    # then 123").
+    _glued_phones(view, lex)
     split = _Numbers(view, lex)
     for run in list(RUN.finditer(view.text)):
         split(run)
@@ -1211,6 +1268,86 @@ def numbers(view: View, lex: Lexicon) -> None:
         m = CARD_EXPIRY.search(view.text, end, end + 24)
         if m and not re.search(r"[^\W\d_]{3}|[.!?]\s", view.text[end:m.start()]):
             view.claim(m.start(), m.end(), "[card]")
+    # A phone's prefix alone is part of it: "0533 diye başlayan numaramdan", "0 5 0 7 ile
+    # başlayan numara", "my mobile starts 07957": a trunk 0 and three or four digits, in any
+    # spacing, beside a phone cue.
+    if "phone_cue" in view.cue_kinds:
+        for m in PREFIX.finditer(view.text):
+            digits = "".join(c for c in m.group() if c.isdigit())
+            if 4 <= len(digits) <= 5 and digits[1] != "0" and (
+                    _cue_before(view, m.start(), "phone_cue", lex, window=32)
+                    or _cue_soon_after(view, m.end(), "phone_cue", lex)):
+                view.claim(m.start(), m.end(), "[phone]")
+
+
+# Digits apart by single spaces or hyphens: a prefix as people type it ("0533", "0 5 0 7").
+PREFIX = re.compile(r"(?<![\w+(.,/\ufffc-])0(?:[ -]?\d){3,4}(?![\w.,/\ufffc]|-\d)")
+GLUE_GAP = re.compile(r"[^\w,\ufffc]{0,3}")
+
+
+def _glued_phones(view: View, lex: Lexicon) -> None:
+    """A phone number read out in pieces with words or line breaks between them: "05 45 ve
+    sonra 7 iki 1 ve 33 ve 08", "0-7-9-5-7 then 445 then 210", "0 5 3 3\n7 1 2\n6 6\n3 4".
+    Pieces join across up to three glue words ("and then", "ardından", "yazıp"), a comma only
+    beside one, and only into a phone's shape: a trunk 0 and 10 or 11 digits, or + and 8 to 15.
+    """
+    glue = lex.words["number_glue"]
+    if "\n" not in view.text and not any(t.fold in glue for t in view.words):
+        return
+    groups = list(GROUP.finditer(view.text))
+    if len(groups) < 2:
+        return
+
+    def joins(a: re.Match, b: re.Match) -> bool | None:
+        """None: apart; False: joined by separators alone; True: by glue or a line break."""
+        gap = view.text[a.end():b.start()]
+        if len(gap) > 40:
+            return None
+        words = CUE_WORD.findall(gap)
+        if len(words) > 3 or any(fold(w) not in glue for w in words):
+            return None
+        # (a comma only beside a glue word: "0542, sonra 312"; "10, 20, 30" is a list)
+        rest = CUE_WORD.sub(" ", gap if words else gap.replace(",", "\ufffc"))
+        if not all(GLUE_GAP.fullmatch(part) for part in rest.replace(",", "").split(" ")):
+            return None
+        return bool(words) or "\n" in gap
+
+    # How each piece joins the next, found once (a long message stays linear).
+    links = [joins(a, b) for a, b in zip(groups, groups[1:], strict=False)]
+    digits = ["".join(c for c in g.group() if c.isdigit()) for g in groups]
+    i = 0
+    while i < len(groups) - 1:
+        last = i
+        while last + 1 < len(groups) and last - i < LONGEST - 1 and links[last] is not None:
+            last += 1
+        # The longest phone from this piece on, joined by a word or a line break somewhere;
+        # after a phone cue any length a phone has ("text me: seven seven double oh nine, and
+        # then zero zero one two three").
+        plus = groups[i].group().startswith("+")
+        cued = last > i and _cue_before(view, groups[i].start(), "phone_cue", lex, window=32)
+        for j in range(last, i, -1):
+            number = "".join(digits[i:j + 1])
+            if (8 <= len(number) <= 15 if plus else 7 <= len(number) <= 15 if cued else
+                    number[0] == "0" and 10 <= len(number) <= 11) and any(links[i:j]):
+                view.claim(groups[i].start(), groups[j].end(), "[phone]")
+                i = j + 1
+                break
+        else:
+            i += 1
+
+
+def _cue_soon_after(view: View, end: int, key: str, lex: Lexicon, words: int = 4) -> bool:
+    """Is a cue of this kind (also under a case ending) among the next few words of the same
+    clause ("0533 diye başlayan numaramdan")?"""
+    if key not in view.cue_kinds:
+        return False
+    clause = re.split(r"[.!?\n;]", view.text[end:end + 48], maxsplit=1)[0]
+    for word in CUE_WORD.findall(clause)[:words]:
+        word = fold(word)
+        found = lex.phrase_index.get(word) or lex.suffixed_cues.get(word, ())
+        if any(kind == key and len(p) == 1 for kind, p in found):
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -1230,7 +1367,9 @@ def _match_phrase(tokens: list[Token], i: int, key: str, lex: Lexicon) -> int:
 # A street with no street word, its door number, a postcode and a town: "Am Markt 3, 04109
 # Leipzig", "Via Roma 10, 00184 Roma" (a four-digit year is no postcode: "Grade 2, 2024 MRI").
 CONTINENTAL = re.compile(r"(?<!\w)(?:[A-ZÀ-ÖØ-Þ][^\W\d_]*\.?[ \t]){1,3}\d{1,4}[A-Za-z]?,[ \t]*"
-                         r"(?!(?:19|20)\d\d\b)\d{4,5}(?:-\d{3})?[ \t]+[A-ZÀ-ÖØ-Þ][a-zß-ÿ]+")
+                         r"(?!(?:19|20)\d\d\b)\d{4,5}(?:-\d{3})?[ \t]+[A-ZÀ-ÖØ-Þ][a-zß-ÿ]+"
+                         # and the country closing it: "..., 10563 Athens, Greece."
+                         r"(?:,[ \t]*[A-ZÀ-ÖØ-Þ][a-zß-ÿ]+(?=[ \t]*(?:[.!?\n]|$)))?")
 UK_POSTCODE = re.compile(r"(?i)(?<!\w)[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)")
 
 
@@ -1263,6 +1402,9 @@ def addresses(view: View, lex: Lexicon) -> None:
         weak = _match_phrase(tokens, i, "street", lex)
         if weak and named and DIGIT.search(near):
             return weak     # "Elm Close 5", "Seaview Hotel, room 412": a name and a number
+        if weak and t.capital and re.search(r"\d(?:st|nd|rd|th)[ \t]{1,2}$",
+                                            view.text[max(0, t.start - 8):t.start]):
+            return weak     # a numbered street: "220 W 57th St", "5th Avenue"
         if t.capital and number_after.match(view.text, t.end) and any(
                 t.stem.endswith(x) and len(t.stem) > len(x) + 2 for x in suffixes):
             return 1        # "Storgatan 12", "Hauptstraße 5"
@@ -1388,13 +1530,17 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
         gap = view.text[pos:t.start]
         if not re.fullmatch(r"[\s,:./-]{0,4}", gap) or MASK in gap or "\n" in gap:
             break
-        if re.search(r"[.!?](?:\s|$)", gap) and not _abbreviation(tokens, k - 1, lex):
-            break           # a full stop ends the address, unless it ends "Cad." or "No."
+        if re.search(r"[.!?](?:\s|$)", gap) and not _abbreviation(tokens, k - 1, lex) and not (
+                gap.startswith(".") and view.text[pos - 1:pos].isdigit()
+                and _match_phrase(tokens, k, "unit", lex)):
+            break           # a full stop ends the address, unless it ends "Cad.", "No." or an
+            #                 ordinal before a unit ("3. kat daire 7")
         comma = comma or "," in gap
         unit = _match_phrase(tokens, k, "unit", lex)
         street = _match_phrase(tokens, k, "street", lex)
-        if unit and re.match(r"[\s:.]*\d", view.text[tokens[k + unit - 1].end:]):
-            k += unit
+        if unit and (re.match(r"[\s:.]*\d", view.text[tokens[k + unit - 1].end:]) or re.search(
+                r"\d\.?[ \t]*$", view.text[max(0, t.start - 6):t.start])):
+            k += unit       # "No: 12", "D:5", and after its number: "3. kat"
         elif street or t.stem in lex.places:
             placed = placed or not street
             k += max(street, 1)
@@ -1409,6 +1555,15 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
         elif t.capital and re.search(r"(?<![\d.,])\d{4,5}(?:-\d{3})?\s{1,2}$",
                                      view.text[max(0, pos - 11):t.start]):
             k += 1          # a town after its postcode: "80331 München", "1012 Amsterdam"
+        elif t.capital and re.match(
+                r"[ \t]+(?:[A-Z]{2,3}[ \t]+\d{5}|[A-Z]{1,2}\d[A-Z\d]?)(?!\w)", view.text[t.end:]):
+            k += 1          # a town before its state and ZIP or postcode: "Dayton OH 45402"
+        elif t.text.isupper() and len(t.text) <= 2 and re.match(r"\d[A-Z\d]?(?!\w)",
+                                                                view.text[t.end:]):
+            k += 1          # a British postcode's first half: "BS1"
+        elif t.capital and comma and DIGIT.search(view.text, tokens[i].start, pos) and re.match(
+                r"[ \t]*(?:[.!?\n]|$)", view.text[t.end:]):
+            k += 1          # a town or country closing the address: "..., 10563 Athens, Greece."
         elif t.capital and (loose or (k + 1 < len(tokens) and (
                 _match_phrase(tokens, k + 1, "street", lex) or tokens[k + 1].stem in lex.places))):
             k += 1          # the next street's name: "Moda Mah. Bahariye Cad."
@@ -1436,6 +1591,8 @@ def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozen
     """Is token i a medical eponym here: "Baker's cyst", "Patrick test", "Osgood-Schlatter"?"""
     nouns = lex.words["eponym_nouns"]
     for k in range(i + 1, min(i + 3, len(tokens))):
+        if not re.fullmatch(r"[\s-]{1,3}", view.text[tokens[k - 1].end:tokens[k].start]):
+            break       # "I'm Ethan, 42, surgery on ..." names nobody's surgery
         if tokens[k].fold in nouns or tokens[k].stem in nouns:
             return True
         if tokens[k].stem not in lex.eponyms:
@@ -1456,6 +1613,7 @@ def _sentence_start(view: View, t: Token) -> bool:
 TURKISH_ONLY = re.compile("[çğışÇĞİŞ]")
 NAME_GAP = re.compile(r"[ \t]{1,3}|-")     # "Ayşe Yılmaz", "Anna-Lena", "Müller-Weiss"
 CUE_GAP = re.compile(r"[\s:,\-\"'“]{0,4}")
+SIGN_GAP = re.compile(r"[\s:,\-\"'“.!]{0,5}")
 TITLE_GAP = re.compile(r"\.?[\s:,\-\"'“]{0,3}")   # "Dr. Özer", "Mrs. Hoffmann"
 
 
@@ -1519,9 +1677,12 @@ def names(view: View, lex: Lexicon) -> None:
         # A stop word is no name ("can", "will"), unless capitalised and a known name ("Will"),
         # mid-sentence or in a form's field ("Hastanın adı: Can Erdem"), or a given name alone
         # right after an introduction ("ismim can, 12 yaşındayım").
+        # (or before a title that follows names: "komşumuz can amca")
+        titled = k + 1 < n and bool(tokens[k + 1].cues) and "title_after" in tokens[k + 1].cues
         if (t.fold in stop or t.stem in stop) and not (
                 t.capital and known(k) and (labelled or not _sentence_start(view, t))
-                or cued and "first" in kinds(k) and delimited(k)):
+                or cued and "first" in kinds(k) and (delimited(k) or tailed(k, "name_quote")
+                                                     or titled)):
             return False
         if t.stem_end != t.end and t.fold[len(t.stem) + 1:] in contractions:
             return False
@@ -1546,34 +1707,51 @@ def names(view: View, lex: Lexicon) -> None:
 
     def delimited(k: int) -> bool:
         """Does the word stand alone: punctuation, a number or the end after it ("ben yagmur,")?"""
-        return bool(re.match(r"\s*(?:[,.;:!?)\-–—\ufffc]|\d|$)", view.text[tokens[k].end:]))
+        return bool(re.match(r"\s*(?:[,.;:!?)\-–—\ufffc\u2600-\u27bf\U0001f000-\U0001faff]|\d|$)",
+                             view.text[tokens[k].end:]))     # (an emoji too: "ben ibo 😅")
 
-    def tailed(k: int) -> bool:
-        """Is the word followed by what follows a name: "it's peter btw", "daisy from insta"?"""
-        return k + 1 < n and tokens[k + 1].fold in lex.words["name_tail"] and bool(
+    def tailed(k: int, key: str = "name_tail") -> bool:
+        """Is the word followed by what follows a name: "it's peter btw", "daisy from insta";
+        or (key "name_quote") by a word that quotes one: "bn can dedim"?"""
+        return k + 1 < n and tokens[k + 1].fold in lex.words[key] and bool(
             re.fullmatch(r"[ \t]{1,3}", view.text[tokens[k].end:tokens[k + 1].start]))
 
-    def take(k: int, *, explicit: bool, title: bool = False, greeted: bool = False) -> bool:
+    def take(k: int, *, explicit: bool, title: bool = False, greeted: bool = False,
+             related: bool = False, signed: bool = False) -> bool:
         """Mark the name that starts at token k (after a cue) and the name words after it.
         `greeted`: the cue came after a greeting ("hey its river,"), which makes it surely an
         introduction: any word standing alone after it is a name."""
-        gap = TITLE_GAP if title else CUE_GAP    # only a title's dot is no sentence's end
+        # Only a title's dot is no sentence's end; a signature may follow its sign-off's
+        # ("Teşekkürler. umut").
+        gap = TITLE_GAP if title else SIGN_GAP if signed else CUE_GAP
         if k >= n or not gap.fullmatch(view.text[tokens[k - 1].end:tokens[k].start]):
             return False
         t = tokens[k]
+        if t.text.islower() and t.cues and t.cues.keys() & {"intro", "intro_name"}:
+            return False    # a cue is no name: "oglumun adi deniz" (its own cue takes "deniz")
         initial = k
         if len(t.text) == 1 and t.text.isupper() and k + 1 < n and re.fullmatch(
                 r"\.\s{1,2}", view.text[t.end:tokens[k + 1].start]) and tokens[k + 1].capital:
             k, t = k + 1, tokens[k + 1]     # an initial first: "T. Şen"
-        if not usable(k, labelled=explicit, cued=not title):
+        # A title that is no greeting labels what follows ("attn. Will Bennett", "Dear Will"):
+        # its dot ends no sentence. ("Hello. Will you ..." asks.)
+        formal = title and tokens[k - 1].fold not in lex.words["greeting"]
+        if not usable(k, labelled=explicit or formal, cued=not title):
             return False
         # A name that is also a word ("ben yagmur,", "it's peter btw"), standing alone after an
         # introduction or before "btw"/"from"; not an English word ("I'm done."). Under a
         # Turkish apostrophe ending a given name is a name ("kız kardeşim nehir'i").
+        # (a word quoting a name vouches for an English word too: "bn can dedim")
         alone = "first" in kinds(k) and (delimited(k) or tailed(k) or greeted) and (
             "enword" not in kinds(k) or not kinds(k) & {"rare"} and "lang:en" in kinds(k)) or (
-            "first" in kinds(k) and t.stem_end != t.end) or (
+            "first" in kinds(k) and (t.stem_end != t.end or tailed(k, "name_quote"))) or (
             greeted and (delimited(k) or tailed(k)))
+        # After a relative's word a given name that is also a word is a name ("eşim deniz",
+        # "my daughter grace fell"), unless it makes a verb with the next word ("babam umut
+        # etmiyor"); a stop word only alone ("my son will play").
+        if related and "first" in kinds(k) and "rare" not in kinds(k) and len(t.stem) > 2 and not (
+                k + 1 < n and tokens[k + 1].fold.startswith(tuple(lex.words["light_verbs"]))):
+            alone = True
         # In capitals a known name or a form's field ("KIZIM JILETLE ..." is shouting); after a
         # title only a word long enough to be no acronym ("MR CD'si").
         shouted = caps(k) and (explicit or known(k)) and (not title or len(t.stem) >= 4)
@@ -1599,8 +1777,12 @@ def names(view: View, lex: Lexicon) -> None:
             initial_before = len(tokens[m - 1].text) == 1 and mark[m - 1]
             # In lower case a name goes on only as it began ("ben zeynep kaya"; not "Dr. Özer
             # said").
+            # After an introduction a name word that is also a stop word goes on between two
+            # names: "ad soyad: emre can doğan" (not "my name is Will can I ...").
+            between = explicit and not blocked[m] and known(m) and m + 1 < n and adjacent(
+                m, m + 1) and known(m + 1) and tokens[m].text.islower() == t.text.islower()
             if not ((adjacent(m - 1, m) or initial_before)
-                    and (usable(m) or shouting and len(tokens[m].stem) > 1)
+                    and (usable(m) or shouting and len(tokens[m].stem) > 1 or between)
                     and (
                     tokens[m].capital or caps(m) or (plain_name(m) if t.capital else known(m))
                     or in_caps and tokens[m].text[
@@ -1630,17 +1812,22 @@ def names(view: View, lex: Lexicon) -> None:
                     blocked[k] = True
             i = j + 1
 
+    titles = lex.words["doctor_title"] | {p[0] for p in lex.cues["title_before"]}
     for i in range(n):
         for key in ("intro", "intro_name", "title_before", "relation", "signoff"):
             size = _match_phrase(tokens, i, key, lex)
             if not size:
                 continue
             k = i + size
+            # Titles in a row are one: "Sayın Op. Dr. Utku Erdem Özer" ("Op." is no name).
+            while key == "title_before" and k < n and tokens[k].fold in titles and \
+                    TITLE_GAP.fullmatch(view.text[tokens[k - 1].end:tokens[k].start]):
+                k += 1
             if key == "signoff":
                 # A signature ends the message: at most three words after the sign-off.
                 fired = k < n and signed - k <= 3 and not re.search(
                     r"[^\W\d_]", view.text[tokens[signed - 1].end:tail_note]) and take(
-                    k, explicit=False)
+                    k, explicit=False, signed=True)
             else:
                 # A label with a colon is a form's field: what follows is the name, whatever
                 # its case ("name: o'connor", "Hastanın adı: Can Erdem").
@@ -1653,8 +1840,13 @@ def names(view: View, lex: Lexicon) -> None:
                 greeted = key in ("intro", "intro_name") and i > 0 and tokens[
                     i - 1].fold in lex.words["greeting"] and bool(re.fullmatch(
                         r"[\s,!.]{1,3}", view.text[tokens[i - 1].end:tokens[i].start]))
-                fired = take(k, explicit=key == "intro" or label, title=key == "title_before",
-                             greeted=greeted)
+                # A title in capitals takes a name in capitals or a known one: "MR: Anterior
+                # talofibular ..." is the scan (Turkish "MR"), "MR SMITH" a form.
+                shouting = key == "title_before" and len(tokens[k - 1].text) > 1 and \
+                    tokens[k - 1].text.isupper() and k < n and not (caps(k) or known(k))
+                fired = not shouting and take(k, explicit=key == "intro" or label,
+                                              title=key == "title_before", greeted=greeted,
+                                              related=key == "relation")
             if fired:
                 # A correction names someone too: "soyadım Tekin değil Tekinalp", "Jon, not John".
                 last = k
@@ -1711,7 +1903,6 @@ def names(view: View, lex: Lexicon) -> None:
         elif t.stem_end != t.end and "lang:tr" in found:
             mark[i] = True  # a Turkish apostrophe ending marks a proper noun: "nehir'i getirdim"
 
-    titles = lex.words["doctor_title"] | {p[0] for p in lex.cues["title_before"]}
     for i in range(1, n):
         t, p = tokens[i], tokens[i - 1]
         if mark[i] or not t.capital or "last" not in kinds(i) or not usable(i):
@@ -1775,7 +1966,10 @@ def names(view: View, lex: Lexicon) -> None:
             # A given name that is also a stop word, before a surname: "will carter here".
             return k < i and not blocked[k] and "first" in kinds(k) and (
                 tokens[k].fold in stop) and "last" in kinds(i) and "word" not in kinds(i)
-        return tokens[k].capital or caps(k) or plain_name(k) or (k > i and "last" in kinds(k))
+        # (a given name that is also a word, before a surname in lower case: "umut arslan")
+        return tokens[k].capital or caps(k) or plain_name(k) or (k > i and "last" in kinds(k)) or (
+            k < i and "first" in kinds(k) and tokens[k].text.islower() and tokens[i].text.islower()
+            and "last" in kinds(i) and "word" not in kinds(i))
 
     # Grow each name over the name words beside it: "Ayşe Yılmaz", "ayse kaya", "Zorblax Smith",
     # and over a particle to the capitalised word after it: "Jeroen de Vries".
@@ -1814,8 +2008,10 @@ def names(view: View, lex: Lexicon) -> None:
                     k + 1 < n and adjacent(k, k + 1) and (mark[k + 1] or tokens[k + 1].capital)))
                 ))) and usable(k):
             mark[k] = True
-            if k + 1 < n and grows(k, k + 1):
-                mark[k + 1] = True
+            j = k       # with the name words after it: "Baysal Hukuk Bürosu"
+            while j + 1 < n and j - k < 3 and grows(j, j + 1):
+                mark[j + 1] = True
+                j += 1
 
     i = 0
     while i < n:
@@ -1832,11 +2028,227 @@ def names(view: View, lex: Lexicon) -> None:
         i = j + 1
 
 
+def workplaces(view: View, lex: Lexicon) -> None:
+    """A job with a named employer identifies its holder: "the only orthopaedic nurse at Kenmare
+    Community Hospital", "consultant anaesthetist at a Delhi hospital", "I work the night shift
+    at the only 24h pharmacy in Datça", "Ford Otosan Gölcük fabrikasında kalite şefiyim",
+    "Haseki'de KBB uzmanı". A job alone ("I'm a nurse") or a workplace nobody could find ("at the
+    hospital", "hastanede") stays."""
+    tokens = view.tokens()
+    n = len(tokens)
+    if n < 2:
+        return
+    words = lex.words
+    occupations, endings = words["occupation"], words["occupation_suffixes"]
+    stop = words["name_stop"]
+
+    def gap(a: int, b: int) -> str:
+        return view.text[tokens[a].end:tokens[b].start]
+
+    def plain(a: int, b: int) -> bool:      # only spaces, a hyphen or a word's digits between
+        return MASK not in gap(a, b) and bool(re.fullmatch(r"[ \t]{1,3}|-|\d{1,4}[ \t]{1,2}",
+                                                           gap(a, b)))     # ("U17 takımında")
+
+    def job(k: int, kinds: frozenset[str] = occupations) -> bool:
+        """An occupation word, with a Turkish possessive or copula ending ("şefiyim")."""
+        return _occupation(tokens[k].fold, kinds, endings)
+
+    def carer(k: int) -> bool:
+        """Someone who treats the visitor, not the visitor's own job: "my physio at ...",
+        "Devlet hastanesinde ortopedi uzmanı ... dedi" is medical history."""
+        return job(k, words["carer_jobs"]) and (
+            k > 0 and tokens[k - 1].fold in words["possessive"] or not tokens[k].fold.endswith(
+                ("im", "yim", "um", "yum", "iz", "yiz", "uz", "yuz")))
+
+    def named(a: int, b: int) -> bool:
+        """Does tokens[a..b] name a place or an organisation: a capital not opening a
+        sentence, or an acronym that is no exam and ends a name ("at IBM"; not "ACL patients")?"""
+        return any(tokens[k].capital and (not _sentence_start(view, tokens[k])
+                                          or tokens[k].stem_end != tokens[k].end)   # "Koç'ta"
+                   or tokens[k].text[:tokens[k].stem_end - tokens[k].start].isupper()
+                   and len(tokens[k].stem) > 2 and (
+                       k == b or tokens[k + 1].capital) and not _medical_word(tokens[k].fold, lex)
+                   for k in range(a, b + 1))
+
+    claimed: list[tuple[int, int]] = []
+    for o in range(n):
+        if not job(o):
+            continue
+        # English: the job, "at/in/for" and the employer up to the clause's end.
+        if o + 2 < n and tokens[o + 1].fold in words["workplace_at"] and plain(o, o + 1):
+            end = _workplace_end(view, tokens, o + 2, lex)
+            # (a city alone is no employer: "a teacher in Ankara")
+            if end is not None and named(o + 2, end) and not (
+                    end == o + 2 and tokens[o + 1].fold == "in") and not (
+                    carer(o) and o > 0 and tokens[o - 1].fold in words["possessive"]):
+                start = o       # and the words describing the job: "only orthopaedic"
+                while start > 0 and o - start < 3 and plain(start - 1, start) and \
+                        tokens[start - 1].fold not in stop:
+                    start -= 1
+                claimed.append((tokens[start].start, tokens[end].end))
+                continue
+        # A signature's line: the job, a comma and where ("Senior Nurse, Ward 7B, St Thomas'
+        # Hospital"): to the line's end when a capitalised workplace word closes it.
+        line = view.text[tokens[o].end:].split("\n", 1)[0]
+        if line.startswith(",") and len(line) < 80:
+            last = max((k for k in range(o + 1, n) if tokens[k].end <= tokens[o].end + len(line)
+                        and tokens[k].capital and any(tokens[k].stem.startswith(w) for w in
+                                                      words["workplace_nouns"])), default=None)
+            if last is not None:
+                start = o
+                while start > 0 and o - start < 2 and plain(start - 1, start) and \
+                        tokens[start - 1].capital and tokens[start - 1].fold not in stop:
+                    start -= 1
+                claimed.append((tokens[start].start, tokens[last].end))
+                continue
+        # Turkish: the employer under a locative ending, maybe a word or two, then the job.
+        loc = next((k for k in range(o - 1, max(-1, o - 4), -1)
+                    if all(plain(j, j + 1) for j in range(k, o)) and _locative(tokens[k])), None)
+        if loc is None:
+            continue
+        # Back to the farthest capital of the employer's name ("Kuleli askeri lisesinde").
+        first = k = loc
+        while k > 0 and loc - k < 4 and plain(k - 1, k) and tokens[k - 1].fold not in stop:
+            k -= 1
+            if named(k, k) or tokens[k].capital:     # (also opening the sentence: "Koç")
+                first = k
+        head = tokens[loc].stem if tokens[loc].stem != tokens[loc].fold else tokens[loc].fold
+        generic = any(head.startswith(w) for w in words["workplace_nouns"])
+        if not named(first, loc):
+            # In lower case only a workplace word with its name before it ("antalyaspor
+            # altyapısında"); "hastanede" alone is anywhere.
+            if carer(o) or not (generic and loc > 0 and plain(loc - 1, loc)
+                    and tokens[loc - 1].fold not in stop and not job(loc - 1)):
+                continue
+            first = loc - 1
+        last = o
+        while last + 1 < n and plain(last, last + 1) and job(last + 1):
+            last += 1       # "komiser yardımcısı"
+        claimed.append((tokens[first].start, tokens[last].end))
+    # "I work (the night shift) at the only 24h pharmacy in Datça".
+    for w in range(n):
+        if tokens[w].fold not in words["work_verb"]:
+            continue
+        for k in range(w + 1, min(n, w + 5)):
+            if re.search(r"[.,;!?\n]", gap(k - 1, k)):
+                break
+            if tokens[k].fold in words["workplace_at"] and k + 1 < n:
+                end = _workplace_end(view, tokens, k + 1, lex)
+                if end is not None and named(k + 1, end):
+                    claimed.append((tokens[k + 1].start, tokens[end].end))
+                break
+    # "my employer is Turkish Airlines", "çalıştığım firma: Aydın Lojistik".
+    if "employer_cue" in view.cue_kinds:
+        for k in range(n):
+            size = tokens[k].cues.get("employer_cue", 0) if tokens[k].cues else 0
+            if size and k + size < n and re.fullmatch(r"[\s:,\-]{0,4}",
+                                                      gap(k + size - 1, k + size)):
+                end = _workplace_end(view, tokens, k + size, lex)
+                if end is not None and (named(k + size, end) or tokens[k + size].capital):
+                    claimed.append((tokens[k + size].start, tokens[end].end))
+    # What the job is, said after it: "..., playing left back, No. 3" (a role word opening a
+    # short part of the sentence).
+    text = view.text
+    for i, (start, end) in enumerate(claimed):
+        while m := re.match(r",[ \t]*((?:[^\W_]+(?:\.(?=[ \t]*\d))?[ \t]*){1,4}?)(?=[,.;!?\n]|$)",
+                            text[end:end + 80]):
+            opening = fold(re.match(r"[^\W_]+", m.group(1)).group())
+            if opening not in words["role_verbs"]:
+                break
+            end += m.start(1) + len(m.group(1).rstrip())
+            claimed[i] = (start, end)
+    for start, end in claimed:
+        view.claim(start, end, "[work]")
+    _in_the_news(view, lex)
+
+
+def _in_the_news(view: View, lex: Lexicon) -> None:
+    """Someone known from the news identifies themselves by it: "I'm the girl from the
+    Cappadocia balloon crash news", "haberlerdeki kazayı geçiren kız benim"."""
+    if not view.cue_kinds & {"self_the", "self_after"}:
+        return
+    media = lex.words["media"]
+    starts = [t.start for t in view.words]
+    for clause in re.finditer(r"[^.,;!?\n]+", view.text):
+        found = [m for m in CUE_WORD.finditer(clause.group()) if fold(m.group()) in media]
+        if not found or MASK in clause.group():
+            continue
+        base = clause.start()
+        # (only the clause's own words: a message of many clauses stays linear)
+        for t in view.words[bisect_left(starts, base):bisect_left(starts, clause.end())]:
+            if not t.cues:
+                continue
+            size = t.cues.get("self_the", 0)
+            if size:        # from "the" to the media word
+                the = view.words[t.n + size - 1]
+                last = found[-1]
+                if base + last.start() > the.start:
+                    view.claim(the.start, base + last.end(), "[work]")
+                break
+            if t.cues.get("self_after") and base + found[0].start() < t.start:
+                head = len(clause.group()) - len(clause.group().lstrip())
+                view.claim(base + head, view.words[t.n - 1].end if t.n else t.start, "[work]")
+                break
+
+
+@lru_cache(maxsize=1 << 14)
+def _occupation(word: str, kinds: frozenset[str], endings: frozenset[str]) -> bool:
+    word = word.replace("'", "")
+    return word in kinds or any(word[:cut] in kinds and word[cut:] in endings
+                                for cut in range(max(2, len(word) - 6), len(word)))
+
+
+def _workplace_end(view: View, tokens: list[Token], k: int, lex: Lexicon) -> int | None:
+    """The last word of an employer's name starting at token k: up to the clause's end
+    ("at a second league club in Istanbul, ...", "at Kenmare Community Hospital and my ...")."""
+    end = None
+    for j in range(k, min(len(tokens), k + 8)):
+        if j > k and not re.fullmatch(r"[ \t'’&-]{1,3}|[ \t]?\d{1,4}[ \t]?", view.text[
+                tokens[j - 1].end:tokens[j].start]):    # (also "24h", "Station 12 in")
+            break
+        if tokens[j].fold in lex.words["workplace_end"]:
+            break
+        end = j
+    return end
+
+
+def _locative(t: Token) -> bool:
+    """A Turkish word under a locative ending ("fabrikasında", "Haseki'de", "Müdürlüğü'nde"), or
+    a proper name's genitive."""
+    f = t.fold
+    if "'" in f:    # (or a name's genitive: "Fenerbahçe'nin kalecisiyim")
+        return f.split("'")[-1] in ("de", "da", "te", "ta", "nde", "nda", "nin", "in", "un", "nun")
+    return len(f) >= 6 and f.endswith(("nde", "nda", "sinde", "sinda", "inde", "inda"))
+
+
+ROOM = re.compile(r"[\s:.#]{0,3}(?:no\b[\s:.]*)?\d{1,4}[A-Za-z]?(?![\w.,]\d)", re.IGNORECASE)
+
+
+def rooms(view: View, lex: Lexicon) -> None:
+    """A room or bed number that places a person: right after their name ("hastamızın adı
+    [name] oda 204") or said to be theirs ("my room 412", "annemin odası 305"). The clinic's
+    rooms stay ("is the x-ray in room 204?", "Room 305 at your ward")."""
+    if "room_cue" not in view.cue_kinds:
+        return
+    for t in view.tokens():
+        size = t.cues.get("room_cue", 0) if t.cues else 0
+        if not size:
+            continue
+        end = view.words[t.n + size - 1].end
+        m = ROOM.match(view.text, end)
+        if not m:
+            continue
+        before = view.text[max(0, t.start - 4):t.start].rstrip(" ,")
+        owned = tuple(w.fold for w in view.words[t.n:t.n + size]) in lex.cues["room_owned"]
+        if before.endswith(MASK) or owned:
+            view.claim(t.start, m.end(), "[address]")
+
+
 # --------------------------------------------------------------------------------------------
 # The registry: order matters, most specific first (an e-mail's digits are not a phone).
 
 RECOGNISERS = (urls, emails, ibans, handles, ips, dates, plates, documents, numbers, addresses,
-               names)
+               workplaces, names, rooms)
 # Spans of these kinds that touch are one: "[name] [name]" would only tell how many words.
 # A town between two parts of an address is the address's: "[address], Manchester [address]".
 MERGE = {"[name]": re.compile(r"[ \t]*"),

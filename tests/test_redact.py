@@ -154,6 +154,37 @@ SHAPES = [
     ("claim # 00012345, group 0045", ["00012345", "0045"]),
     # An address with no street word: name, door number, postcode, town.
     ("Am Markt 3, 04109 Leipzig", ["Markt 3", "04109", "Leipzig"]),
+    # A phone read out in pieces: glue words, line breaks, a prefix alone, the rest after it.
+    ("numaram 0542, sonra 312, sonra 22 33", ["0542", "312", "22 33"]),
+    ("0 5 3 2\n1 2 3\n45 67 yazdım", ["0 5 3 2", "1 2 3"]),
+    ("telefonum 0532 ile başlıyor, gerisi 418 27 90", ["0532", "418 27 90"]),
+    ("Mobil: 0151 23456789, or call 555-0199", ["0151 23456789", "555-0199"]),
+    ("text me: seven seven double oh nine, and then zero zero one two three", ["seven", "zero"]),
+    ("son 4 hanesi 7789 olan numaradan aradım, my number ends in 4455", ["7789", "4455"]),
+    # Codes after an id cue, a card's last digits, a room beside its patient's name.
+    ("membership no. GYM-2231, barkod no NVİ-2024-88A1C7", ["GYM-2231", "NVİ-2024-88A1C7"]),
+    ("kartımın son dört rakamı 4821", ["4821"]),
+    ("hastanın adı Hasan Kılıç oda 204", ["Hasan", "oda 204"]),
+    # A job with a named employer; being known from the news.
+    ("I'm a firefighter at Station 12 in Bristol", ["firefighter", "Station 12", "Bristol"]),
+    ("Ben Galatasaray U17 takımında kaleciyim", ["Galatasaray", "kaleciyim"]),
+    ("babam Karabük Demir Çelik fabrikasında kaynakçıydı", ["Karabük", "kaynakçıydı"]),
+    ("annem Ziraat Bankası Kadıköy şubesinde müdür", ["Ziraat", "şubesinde müdür"]),
+    ("haberlerde çıkan trafik kazasındaki kadın benim", ["kazasındaki kadın"]),
+    ("my employer is Turkish Airlines; I teach PE at Robert College",
+     ["Turkish Airlines", "Robert College"]),
+    ("Koç Holding'de finans müdürüyüm, eşim THY'de pilot, oğlum Fenerbahçe'nin kalecisi",
+     ["Koç", "müdürüyüm", "THY", "Fenerbahçe"]),
+    ("my kid's name is summer, policy 88-221-0041", ["summer", "221"]),
+    # Names that are words, beside a relative's word, a title or a sign-off; nicknames.
+    ("komşumuz can amca düştü, my niece ivy broke her wrist", ["can", "ivy"]),
+    ("dizim ağrıyor, teşekkürler. umut", ["umut"]),
+    ("ben ibo 😅 dizim şişiyor", ["ibo"]),
+    # An e-mail said in Spanish; an ordinal floor.
+    ("ana arroba gmail punto com", ["ana", "gmail"]),
+    ("e-posta: a.kaya@@gmail.com, gmail: zeynep.ak1985", ["a.kaya", "zeynep.ak1985"]),
+    ("Bahçelievler'de Yıldız apartmanı 3. kat daire 7", ["Yıldız", "daire 7"]),
+    ("Bağdat caddesinde oturuyorum; 220 W 57th St", ["Bağdat", "57th St"]),
 ]
 
 
@@ -174,8 +205,10 @@ def digits_of(text: str) -> str:
 # Words that may survive from an item: the generic parts of an address or e-mail.
 GENERIC = set("gmail hotmail yahoo outlook icloud mail email http https www nokta com net org "
               "street road avenue caddesi sokak mahallesi apartment flat room daire numara".split())
-# A cue is no personal data, though a labeller may include it ("born 1968", "89 doğumluyum").
-GENERIC |= {w for key in ("date_cue",) for phrase in lexicon().cues[key] for w in phrase}
+# A cue is no personal data, though a labeller may include it ("born 1968", "89 doğumluyum",
+# "Prof. Dr. Kemal Aydın", "sicil no 123456").
+GENERIC |= {w for key in ("date_cue", "title_before", "id_cue") for phrase in lexicon().cues[key]
+            for w in phrase} | lexicon().words["doctor_title"]
 
 
 @pytest.mark.parametrize("row", PII, ids=lambda row: row["text"][:40])
@@ -238,6 +271,12 @@ def test_the_clinics_doctor_is_kept_and_others_are_not():
     # Unsure: no exam word, or too old to be a recent exam's.
     ("see you on 14/03/2025", "see you on [date]"),
     ("MRI on 14/03/1995", "MRI on [date]"),
+    # An appointment's or a scan's date stays, also further along its line; "b." is born.
+    ("Study: MRI L-spine w/o contrast, 09-Feb-2025",
+     "Study: MRI L-spine w/o contrast, 09-Feb-2025"),
+    ("Çekim Tarihi: 02.12.2024, randevum 14.01.2025",
+     "Çekim Tarihi: 02.12.2024, randevum 14.01.2025"),
+    ("my patient (b. 1971) has AVN", "my patient (b. [date]) has AVN"),
 ])
 def test_medical_dates_stay_and_birth_dates_go(text, expected):
     assert redact(text) == expected
@@ -287,6 +326,19 @@ def test_red_team_list_keeps_what_staff_need():
     # Placeholders are readable and one per name, address.
     ("ben Ayşe Nur Yılmaz", "ben [name]"),
     ("I live at 221B Baker Street, London NW1 6XE", "I live at [address]"),
+    # A job alone, a carer's job, a city alone, an eponym that is a name, a light verb stay.
+    ("I am a nurse and my knee hurts", "I am a nurse and my knee hurts"),
+    ("Ben hemşireyim, dizim ağrıyor", "Ben hemşireyim, dizim ağrıyor"),
+    ("Devlet hastanesinde ortopedi uzmanı menisküs yırtığı dedi",
+     "Devlet hastanesinde ortopedi uzmanı menisküs yırtığı dedi"),
+    ("my physio in Izmir said rest for 2 weeks", "my physio in Izmir said rest for 2 weeks"),
+    ("Tommy John surgery for pitchers", "Tommy John surgery for pitchers"),
+    ("babam umut etmiyor, my son will play again", "babam umut etmiyor, my son will play again"),
+    ("I saw the news about PRP", "I saw the news about PRP"),
+    ("a runner with ITB syndrome, a teacher for ACL patients",
+     "a runner with ITB syndrome, a teacher for ACL patients"),
+    ("Is the x-ray in room 204? Sağ Ayak Bileği MR: Anterior talofibular bağ",
+     "Is the x-ray in room 204? Sağ Ayak Bileği MR: Anterior talofibular bağ"),
 ])
 def test_names_and_words(text, expected):
     assert redact(text) == expected
