@@ -384,8 +384,11 @@ class Chatbot:
         if len(analysis.words) > self.policy.vague_max_terms or not self._generic(sp, analysis) \
                 or sp.lang.interrogatives.intersection(analysis.words):
             return False
-        if any(set(sp.lang.words(topic)) <= set(analysis.words) for topic in sp.topics):
-            return False  # a topic's own name ("bone marrow edema") asks what it is
+        if any(set(sp.matcher.terms_of_text(topic)) <= set(analysis.terms)
+               for topic in sp.topics):
+            # A topic's own name ("bone marrow edema"), or another name for it ("ilik ödemi"),
+            # asks what it is.
+            return False
         return sp.matcher.closest_phrasing(analysis)[1] < self.policy.verbatim
 
     def _other_questions(self, sp: Speaker, message: str, answered: Entry) -> list[Candidate]:

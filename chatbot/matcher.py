@@ -402,10 +402,12 @@ class Matcher:
             if term not in weights:
                 weights[term] = self._query_weight(term, zipf.get(term, 0.0))
         # Cues are looked for in what was typed too: a correction must not hide "osteoarthritis";
-        # and in the stems, so that an inflected word meets its cue ("fiyatı" -> "fiyat").
+        # and in the stems, so that an inflected word meets its cue ("fiyatı" -> "fiyat"). A
+        # stem cut to under four letters is no word of its own: "dışında" (outside) is not
+        # "diş" (tooth).
         joined = " | ".join((" ".join(fixed), " ".join(raw),
-                             " ".join(self.lang.stem(w) for w in fixed),
-                             " ".join(self.lang.stem(w) for w in raw)))
+                             " ".join(self._cue_stem(w) for w in fixed),
+                             " ".join(self._cue_stem(w) for w in raw)))
         anchors = frozenset(t for t in weights if t in self._term_ids
                             and t not in self.lang.courtesy and (t in self._canonical
                                  or self._term_zipf.get(t, 0.0) < self.weights.anchor_zipf))
@@ -420,6 +422,11 @@ class Matcher:
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
                         corrections=corrections, anchors=anchors,
                         out_of_scope=out_of_scope, personal=personal)
+
+    def _cue_stem(self, word: str) -> str:
+        """A word's stem as cues read it: a short stem of a longer word stays unread."""
+        stem = self.lang.stem(word)
+        return stem if len(stem) >= 4 or stem == word else "~"
 
     def _query_weight(self, term: str, zipf: float) -> float:
         w = self.weights
@@ -685,6 +692,10 @@ class Matcher:
     def words_known(self) -> frozenset[str]:
         """Every word of the indexed texts and the vocabulary (folded)."""
         return frozenset(self._domain_words)
+
+    def terms_of_text(self, text: str) -> list[str]:
+        """The terms of a text as the index reads it (no typo correction)."""
+        return self._terms(self.lang.words(text))
 
     def terms_of(self, entry: Entry) -> set[str]:
         """The terms of an entry's phrasings and answer."""
