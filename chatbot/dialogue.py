@@ -29,6 +29,7 @@ from . import config, knowledge, language, safety
 from .knowledge import Clinic, Entry, Knowledge
 from .language import Language
 from .matcher import Analysis, Candidate, Matcher, Vocabulary, Weights
+from .topicality import Topicality
 from .text import fold
 
 # Every text the bot writes itself is data, per language: chatbot/data/<lang>/replies.json.
@@ -53,6 +54,7 @@ class Policy:
     smalltalk_uncovered: float = 0.5  # ...and leave no topic word heavier than this out
     foreign_ratio: float = 1.0      # a foreign word this heavy beside a single shared word
     language_margin: float = 0.05   # another language must match this much better to win
+    topic_check: bool = True        # an article's entry must share a topic word (topicality.py)
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class Speaker:
     matcher: Matcher
     clinic: Clinic
     topics: tuple[str, ...]   # what the knowledge is about: its articles' topics
+    topicality: Topicality    # which of a message's words carry a medical topic
 
     @property
     def code(self) -> str:
@@ -124,10 +127,11 @@ class Chatbot:
         self.speakers: dict[str, Speaker] = {}
         for code in kb.languages:
             lang = language.load(code)
+            matcher = Matcher(kb, vocabulary.get(code), weights=weights, language=lang)
             self.speakers[code] = Speaker(
-                lang=lang, matcher=Matcher(kb, vocabulary.get(code), weights=weights,
-                                           language=lang),
-                clinic=kb.clinic.in_language(code), topics=tuple(kb.topic_names(code)))
+                lang=lang, matcher=matcher, clinic=kb.clinic.in_language(code),
+                topics=tuple(kb.topic_names(code)),
+                topicality=Topicality(lang, matcher.topic_terms()))
         # Words of the clinic's own texts in each language tell short messages apart.
         self._own_words = {code: sp.matcher.words_known() for code, sp in self.speakers.items()}
         self._remember_votes()
@@ -276,6 +280,11 @@ class Chatbot:
                 sum(analysis.weights[t] for t in uncovered) < p.smalltalk_uncovered
         if not (top.score >= p.answer_threshold and top.coverage >= p.answer_coverage
                 and top.anchored):
+            return False
+        # "visa application" shares only "application" with "Ice Application". (The clinic's
+        # own entries, hours and contact, are everyday words by nature.)
+        if p.topic_check and top.entry.kind != "clinic" and \
+                not sp.topicality.explains(analysis, top.coverage, matcher.knows):
             return False
         # "How do I treat a cold?": one word in common with the entry and a foreign topic
         # at least as heavy as it is another subject, not a question about ours.

@@ -133,6 +133,7 @@ class Analysis:
     out_of_scope: tuple[str, ...]      # categories of requests the content cannot serve
     personal: tuple[str, ...]          # asks for a personal diagnosis or dose
     anchors: frozenset[str] = frozenset()  # terms specific enough to carry a topic
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # term -> words typed
     # Results computed later for this message (closest_phrasing). They live with the message,
     # never on the matcher, which every visitor's thread shares.
     memo: dict = field(default_factory=dict, compare=False, repr=False)
@@ -279,23 +280,30 @@ class Matcher:
     def _stems(self, phrase: str) -> list[str]:
         return [w if w in self._stopwords else self.lang.stem(w) for w in self.lang.words(phrase)]
 
-    def _apply_synonyms(self, stems: list[str]) -> list[str]:
+    def _apply_synonyms(self, stems: list[str]) -> list[tuple[str, slice]]:
+        """Map stems to canonical terms; each term with the span of stems it stands for."""
         out, i = [], 0
         while i < len(stems):
             for size in range(min(self._longest_phrase, len(stems) - i), 0, -1):
                 canonical = self._phrases.get(tuple(stems[i:i + size]))
                 if canonical is not None:
-                    out.extend(canonical)
+                    out.extend((t, slice(i, i + size)) for t in canonical)
                     i += size
                     break
             else:
-                out.append(stems[i])
+                out.append((stems[i], slice(i, i + 1)))
                 i += 1
         return out
 
     def _terms(self, words: list[str]) -> list[str]:
+        return [t for t, _ in self._sourced_terms(words)]
+
+    def _sourced_terms(self, words: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+        """The content terms of words, each with the words it was read from ("last" for
+        "chronic")."""
         stems = [w if w in self._stopwords else self.lang.stem(w) for w in words]
-        return [t for t in self._apply_synonyms(stems) if t not in self._stopwords]
+        return [(t, tuple(words[span])) for t, span in self._apply_synonyms(stems)
+                if t not in self._stopwords]
 
     def _is_known(self, word: str) -> bool:
         return (word in self._domain_words or word in self._stopwords or word.isdigit()
@@ -390,7 +398,11 @@ class Matcher:
                 fixed.append(word)
         if correct:
             fixed = self._fix_phrases(fixed)
-        terms = self._terms(fixed)
+        sourced = self._sourced_terms(fixed)
+        terms = [t for t, _ in sourced]
+        sources: dict[str, tuple[str, ...]] = {}
+        for t, typed in sourced:
+            sources[t] = tuple(dict.fromkeys(sources.get(t, ()) + typed))
         # How common each term is in the language, from the words the visitor actually typed.
         zipf: dict[str, float] = {}
         for word in fixed:
@@ -420,7 +432,7 @@ class Matcher:
                 _found(self._related, joined):
             out_of_scope += ("other_condition",)  # "meniscus tear recovery time"
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
-                        corrections=corrections, anchors=anchors,
+                        corrections=corrections, anchors=anchors, sources=sources,
                         out_of_scope=out_of_scope, personal=personal)
 
     def _cue_stem(self, word: str) -> str:
@@ -541,6 +553,7 @@ class Matcher:
         # their own language) must not make this language's words look rarer than they are.
         n_own = sum(e.has(self.lang.code) for e in entries) or n_entries
         self._idf = np.log1p((np.maximum(n_own - df, 0) + 0.5) / (df + 0.5)) * damp
+        self._df = df
 
         self._phr_entry = np.asarray(phrasing_entry, dtype=np.int64)
         self._entry_starts = np.searchsorted(self._phr_entry, np.arange(n_entries))
@@ -692,6 +705,15 @@ class Matcher:
     def words_known(self) -> frozenset[str]:
         """Every word of the indexed texts and the vocabulary (folded)."""
         return frozenset(self._domain_words)
+
+    def knows(self, term: str) -> int:
+        """How many entries use a term (phrasings, answers or their article's topic)."""
+        i = self._term_ids.get(term)
+        return 0 if i is None else int(self._df[i])
+
+    def topic_terms(self) -> frozenset[str]:
+        """The terms of the articles' topics ("tennis", "elbow", "plantar"...)."""
+        return frozenset().union(*self._topics.values()) if self._topics else frozenset()
 
     def terms_of_text(self, text: str) -> list[str]:
         """The terms of a text as the index reads it (no typo correction)."""
