@@ -284,7 +284,7 @@ class Chatbot:
         # "visa application" shares only "application" with "Ice Application". (The clinic's
         # own entries, hours and contact, are everyday words by nature.)
         if p.topic_check and top.entry.kind != "clinic" and \
-                not sp.topicality.explains(analysis, top.coverage, matcher.knows):
+                not sp.topicality.explains(analysis, matcher.terms_of(top.entry), matcher.knows):
             return False
         # "How do I treat a cold?": one word in common with the entry and a foreign topic
         # at least as heavy as it is another subject, not a question about ours.

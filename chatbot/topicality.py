@@ -30,11 +30,17 @@ class TopicWeights:
     rare_zipf: float = 3.5   # a typed word rarer than this in the language carries a topic
     # An entry that shares no such word with a message that has none answers only if it
     # explains this share of the message ('how long', 'is it serious': all of it).
-    coverage: float = 0.6
+    coverage: float = 0.55
     # A word the knowledge uses as written in this many entries, and less common than this,
     # is its own vocabulary ("virus" in a covid FAQ, "elbow" in an elbow article).
     own_entries: int = 3
     own_zipf: float = 5.0
+    # Everyday words weigh slope * (zipf_top - Zipf), within [weight_min, weight_max]: the
+    # matcher's weights for words the knowledge never uses (docs/matching.md, "Scores").
+    slope: float = 1.1
+    zipf_top: float = 6.2
+    weight_min: float = 0.25
+    weight_max: float = 3.5
 
 
 def lexicon(lang: Language) -> tuple[str, ...]:
@@ -113,14 +119,28 @@ class Topicality:
             analysis.memo[key] = frozenset(out)
         return analysis.memo[key]
 
-    def explains(self, analysis, coverage: float, known) -> bool:
+    def explains(self, analysis, entry_terms: set[str], known) -> bool:
         """Whether an entry may answer a message, as far as its topic goes.
 
-        It may when it shares a topic-carrying term with the message, or when the message
-        has one elsewhere (the subject is medical; the question itself may be everyday
-        words: "...ağrı... kendi geçmesini beklemek doğru mu"). A message with no such word
-        at all ("how long", "is it serious", "who won the arsenal game last night") is
-        answered only by an entry that explains most of it (`coverage`: its share of the
-        message's weight).
+        It may when the message has a topic-carrying term (the subject is medical; the
+        question itself may be everyday words: "...ağrı... kendi geçmesini beklemek doğru
+        mu"). A message with none ("how long", "is it serious", "who won the arsenal game
+        last night") is answered only by an entry that explains most of it: `coverage` of
+        its words, each weighing by how rare the typed word is in the language (the
+        knowledge's weights would make "week" or "application" look rare).
         """
-        return bool(self.carriers(analysis, known)) or coverage >= self.weights.coverage
+        if self.carriers(analysis, known):
+            return True
+        weights = {t: self._everyday_weight(analysis.sources.get(t, (t,)))
+                   for t in analysis.weights}
+        total = sum(weights.values())
+        covered = sum(w for t, w in weights.items() if t in entry_terms)
+        return total > 0 and covered / total >= self.weights.coverage
+
+    def _everyday_weight(self, typed: tuple[str, ...]) -> float:
+        """How much a typed word (a phrase: its rarest word) says, by its frequency: "last"
+        little, "arsenal" a lot."""
+        zipf = min((max(self.lang.common.get(w, 0.0), self.lang.zipf(w)) for w in typed
+                    if w not in self.lang.stopwords), default=self.weights.zipf_top)
+        w = self.weights
+        return min(w.weight_max, max(w.weight_min, w.slope * (w.zipf_top - zipf)))
