@@ -55,6 +55,8 @@ class Policy:
     foreign_ratio: float = 1.0      # a foreign word this heavy beside a single shared word
     language_margin: float = 0.05   # another language must match this much better to win
     topic_check: bool = True        # an article's entry must share a topic word (topicality.py)
+    # Out-of-scope cues that are the visitor's circumstances, not what they ask the clinic for
+    circumstances: tuple[str, ...] = ("lifestyle",)
 
 
 @dataclass(frozen=True)
@@ -232,7 +234,8 @@ class Chatbot:
         page = self.knowledge.article_for(article)
         ranked, topics = self._by_article(sp, analysis, ranked, page)
         best = Match.of(ranked[0], sp.code) if ranked else None
-        if analysis.out_of_scope and self._asks_out_of_scope(sp, message):
+        if analysis.out_of_scope and self._asks_out_of_scope(sp, message) and \
+                not self._clinic_request(sp, analysis, ranked):
             return self._out_of_scope(sp, analysis, ranked, best)
         if analysis.personal:
             return self._personal(sp, analysis, ranked, best, page)
@@ -339,6 +342,17 @@ class Chatbot:
                     (not among or c.entry.article in among):
                 per_article.setdefault(c.entry.article, c)
         return ranked, (list(per_article.values()) if len(per_article) > 1 else [])
+
+    def _clinic_request(self, sp: Speaker, analysis: Analysis, ranked) -> bool:
+        """Whether a message asks the clinic for something (a consultation, its hours) and
+        its out-of-scope words are only the visitor's circumstances ("before I fly to
+        Turkey"): advice on those would be out of scope, the request is not."""
+        # A medical word says the request is for care ("a consultation with the doctor"),
+        # not for the circumstance ("book me a flight").
+        return bool(ranked) and ranked[0].entry.kind == "clinic" and \
+            set(analysis.out_of_scope) <= set(self.policy.circumstances) and \
+            bool(sp.topicality.carriers(analysis, sp.matcher.knows)) and \
+            self._confident(sp, ranked[0], analysis)
 
     def _asks_out_of_scope(self, sp: Speaker, message: str) -> bool:
         """In a story, only the sentence that asks decides what is asked for."""

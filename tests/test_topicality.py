@@ -104,3 +104,18 @@ def test_the_topic_named_another_way_and_a_short_stem_are_no_declines(bot, messa
     # "dışında" (outside) stems to "dış", which a cue must not read as "diş" (tooth).
     reply = bot.ask(message, lang="tr")
     assert reply.answered and reply.match.id == expected, (reply.reason, reply.category)
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("can I book an appointment with the doctor before I fly to Istanbul", "clinic-contact"),
+    ("Türkiye'ye uçmadan önce doktorla görüşme için randevu alabilir miyim", "clinic-contact"),
+    ("can I fly with bone marrow edema", None),   # advice on flying: out of scope
+    ("book me a flight to london", None),         # no care asked for
+])
+def test_a_request_to_the_clinic_is_answered_whatever_the_visitors_circumstances(
+        bot, message, expected):
+    reply = bot.ask(message)
+    if expected is None:
+        assert not reply.answered and reply.reason == "out_of_scope"
+    else:
+        assert reply.answered and reply.match.id == expected, (reply.reason, reply.category)
