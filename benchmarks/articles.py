@@ -4,7 +4,8 @@
 
 Knowledge files, each a copy of data/faq.json with test articles imported as `chatbot import`
 does: 1 article (the clinic's file itself), 2 (+ plantar fasciitis), 5 (+ rotator cuff
-tendinopathy, frozen shoulder and the Turkish meniscus article). The clinic's questions are
+tendinopathy, frozen shoulder and the Turkish meniscus article), 6 (+ tennis elbow, written
+blind with its questions, tests/data/dev_tennis.jsonl). The clinic's questions are
 asked on its article's page (as the widget says) and with no page; Turkish ones with the
 widget's language hint. "shown" is the answer, or the first suggestion when not answered.
 `--rerank` (needs the bench extra): the same with MiniLM re-ranking the lexical top 8, as
@@ -32,8 +33,10 @@ SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared"
                if p.exists()), ROOT.parent / "shared") / "eval"
 BME = "what-is-bone-marrow-edema"
 FROZEN = "what-is-frozen-shoulder-adhesive-capsulitis"
+TENNIS = "tennis-elbow-lateral-epicondylitis"
 ARTICLES = {1: [], 2: ["plantar-fasciitis"],
             5: ["plantar-fasciitis", "rotator-cuff-tendinopathy", FROZEN, "menisku-yirtigi"]}
+ARTICLES[6] = [*ARTICLES[5], TENNIS]
 # name, articles loaded (or a knowledge file), questions, page, language hint
 SETS = [
     ("en, 1 article, page", 1, DATA / "dev.jsonl", BME, False),
@@ -49,6 +52,10 @@ SETS = [
     ("rotator, 5 articles", 5, DATA / "dev_rotator.jsonl", None, False),
     ("frozen, 5 articles", 5, DATA / "dev_frozen.jsonl", None, False),
     ("frozen, 5 articles, page", 5, DATA / "dev_frozen.jsonl", FROZEN, False),
+    ("tennis, 6 articles", 6, DATA / "dev_tennis.jsonl", None, False),
+    ("tennis, 6 articles, page", 6, DATA / "dev_tennis.jsonl", TENNIS, False),
+    ("clinic9, 1 article, page", 1, DATA / "dev_clinic9.jsonl", BME, True),
+    ("clinic9, 6 articles", 6, DATA / "dev_clinic9.jsonl", None, True),
     ("covid-faq-jhu", SHARED / "covid-faq-jhu" / "faq.json",
      SHARED / "covid-faq-jhu" / "queries.jsonl", None, False),
     ("covid-faq-cdc", SHARED / "covid-faq-cdc-deepset" / "faq.json",
