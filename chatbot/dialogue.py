@@ -29,8 +29,8 @@ from . import config, knowledge, language, safety
 from .knowledge import Clinic, Entry, Knowledge
 from .language import Language
 from .matcher import Analysis, Candidate, Matcher, Vocabulary, Weights
-from .topicality import Topicality
 from .text import fold
+from .topicality import Topicality
 
 # Every text the bot writes itself is data, per language: chatbot/data/<lang>/replies.json.
 NOTICE = language.load("en").text("notice")
