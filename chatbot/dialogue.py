@@ -13,7 +13,9 @@
       could be about several articles .. ask which topic, one suggestion per article (a
                                          message naming no topic goes to the page's article)
       confident best entry ............. answer (+ runner-up, other questions, related entries):
-                                         its own phrasing, or score, coverage and a topic word
+                                         its own phrasing, or score, coverage and a topic word;
+                                         a message with no medical word: an entry that
+                                         explains most of it (topicality.py)
       plausible entries ................ not answered, "did you mean" suggestions
       otherwise ........................ fallback with the clinic's contact
 """
@@ -54,7 +56,8 @@ class Policy:
     smalltalk_uncovered: float = 0.5  # ...and leave no topic word heavier than this out
     foreign_ratio: float = 1.0      # a foreign word this heavy beside a single shared word
     language_margin: float = 0.05   # another language must match this much better to win
-    topic_check: bool = True        # an article's entry must share a topic word (topicality.py)
+    # A message with no medical word needs an article's entry that explains most of it
+    topic_check: bool = True        # (topicality.py)
     # Out-of-scope cues that are the visitor's circumstances, not what they ask the clinic for
     circumstances: tuple[str, ...] = ("lifestyle",)
 

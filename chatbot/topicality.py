@@ -1,18 +1,22 @@
-"""Whether a message is about what an entry is about: the words it shares with the entry must
-carry a medical topic, judged by the words the visitor typed.
+"""Whether a message is about what an entry is about, judged by the words the visitor typed.
 
 A term the matcher shares with an entry may have come from an everyday word: "last night"
 reads "chronic" and "sleep" through the lay synonyms, "visa application" shares "application"
-with "Ice Application", "yarın" (tomorrow) stems like "yardım" (help). Such a match is no
-answer. A term carries a topic when one of the words it was read from
+with "Ice Application", "galatasaray bu hafta" shares "hafta" with the athletes' entry. A term
+carries a topic when one of the words it was read from
 
-- is medical vocabulary (`chatbot/data/<lang>/domain.json`, plus the cue lists of body parts,
-  medicines, conditions, interventions and records in `cues.json`), or
-- is rare in the language (Zipf below `rare_zipf`: "bioplasty", "epicondylitis"), or
-- names one of the knowledge's articles ("tennis elbow", "plantar fasciitis").
+- is medical vocabulary (`chatbot/data/<lang>/domain.json`, plus the medical cue lists of
+  `cues.json`: body parts, medicines, conditions, interventions, records);
+- is a word of the knowledge rare in the language (Zipf below `rare_zipf`: "bioplasty"), or
+  the knowledge's own word (in `own_entries` entries, as written, under `own_zipf`: "virus"
+  in a covid FAQ);
+- names one of the articles' topics, or is a lay phrase of two content words read as a
+  medical term ("cut me open": surgery).
 
-Code: `Topicality.carriers(analysis)`; the decision (`dialogue.py`) answers from an article's
-entry only when one of the terms it shares with the message carries the topic.
+A message with such a term is about medicine, and the decision's other rules apply. One with
+none ("is it serious", "how long", "who won the arsenal game last night") is answered from an
+article's entry only when the entry explains most of it, each word weighing by how rare it
+is in the language (`Topicality.explains`, used by `dialogue.py`).
 """
 
 from __future__ import annotations
