@@ -296,7 +296,8 @@ class Matcher:
         return out
 
     def _terms(self, words: list[str]) -> list[str]:
-        return [t for t, _ in self._sourced_terms(words)]
+        stems = [w if w in self._stopwords else self.lang.stem(w) for w in words]
+        return [t for t, _ in self._apply_synonyms(stems) if t not in self._stopwords]
 
     def _sourced_terms(self, words: list[str]) -> list[tuple[str, tuple[str, ...]]]:
         """The content terms of words, each with the words it was read from ("last" for
