@@ -4,7 +4,8 @@
 
 Knowledge files, each a copy of data/faq.json with test articles imported as `chatbot import`
 does: 1 article (the clinic's file itself), 2 (+ plantar fasciitis), 5 (+ rotator cuff
-tendinopathy, frozen shoulder and the Turkish meniscus article); and the clinic's file with the
+tendinopathy, frozen shoulder and the Turkish meniscus article), 6 (+ tennis elbow, written
+blind with its questions, tests/data/dev_tennis.jsonl); and the clinic's file with the
 Turkish carpal tunnel article, whose questions were written blind. The clinic's questions are
 asked on its article's page (as the widget says) and with no page; Turkish ones with the
 widget's language hint. "shown" is the answer, or the first suggestion when not answered.
@@ -34,9 +35,11 @@ SHARED = next((p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared"
 BME = "what-is-bone-marrow-edema"
 FROZEN = "what-is-frozen-shoulder-adhesive-capsulitis"
 KARPAL = "karpal-tunel-sendromu"
+TENNIS = "tennis-elbow-lateral-epicondylitis"
 ARTICLES = {1: [], 2: ["plantar-fasciitis"],
             5: ["plantar-fasciitis", "rotator-cuff-tendinopathy", FROZEN, "menisku-yirtigi"],
             "karpal": [KARPAL]}
+ARTICLES[6] = [*ARTICLES[5], TENNIS]
 # name, articles loaded (or a knowledge file), questions, page, language hint
 SETS = [
     ("en, 1 article, page", 1, DATA / "dev.jsonl", BME, False),
@@ -54,6 +57,10 @@ SETS = [
     ("frozen, 5 articles, page", 5, DATA / "dev_frozen.jsonl", FROZEN, False),
     ("karpal, 2 articles, page", "karpal", DATA / "dev_karpal.jsonl", KARPAL, True),
     ("karpal, 2 articles", "karpal", DATA / "dev_karpal.jsonl", None, True),
+    ("tennis, 6 articles", 6, DATA / "dev_tennis.jsonl", None, False),
+    ("tennis, 6 articles, page", 6, DATA / "dev_tennis.jsonl", TENNIS, False),
+    ("clinic9, 1 article, page", 1, DATA / "dev_clinic9.jsonl", BME, True),
+    ("clinic9, 6 articles", 6, DATA / "dev_clinic9.jsonl", None, True),
     ("covid-faq-jhu", SHARED / "covid-faq-jhu" / "faq.json",
      SHARED / "covid-faq-jhu" / "queries.jsonl", None, False),
     ("covid-faq-cdc", SHARED / "covid-faq-cdc-deepset" / "faq.json",

@@ -13,7 +13,9 @@
       could be about several articles .. ask which topic, one suggestion per article (a
                                          message naming no topic goes to the page's article)
       confident best entry ............. answer (+ runner-up, other questions, related entries):
-                                         its own phrasing, or score, coverage and a topic word
+                                         its own phrasing, or score, coverage and a topic word;
+                                         a message with no medical word: an entry that
+                                         explains most of it (topicality.py)
       plausible entries ................ not answered, "did you mean" suggestions
       otherwise ........................ fallback with the clinic's contact
 """
@@ -30,6 +32,7 @@ from .knowledge import Clinic, Entry, Knowledge
 from .language import Language
 from .matcher import Analysis, Candidate, Matcher, Vocabulary, Weights
 from .text import fold
+from .topicality import Topicality
 
 # Every text the bot writes itself is data, per language: chatbot/data/<lang>/replies.json.
 NOTICE = language.load("en").text("notice")
@@ -53,6 +56,10 @@ class Policy:
     smalltalk_uncovered: float = 0.5  # ...and leave no topic word heavier than this out
     foreign_ratio: float = 1.0      # a foreign word this heavy beside a single shared word
     language_margin: float = 0.05   # another language must match this much better to win
+    # A message with no medical word needs an article's entry that explains most of it
+    topic_check: bool = True        # (topicality.py)
+    # Out-of-scope cues that are the visitor's circumstances, not what they ask the clinic for
+    circumstances: tuple[str, ...] = ("lifestyle",)
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,7 @@ class Speaker:
     matcher: Matcher
     clinic: Clinic
     topics: tuple[str, ...]   # what the knowledge is about: its articles' topics
+    topicality: Topicality    # which of a message's words carry a medical topic
 
     @property
     def code(self) -> str:
@@ -124,10 +132,11 @@ class Chatbot:
         self.speakers: dict[str, Speaker] = {}
         for code in kb.languages:
             lang = language.load(code)
+            matcher = Matcher(kb, vocabulary.get(code), weights=weights, language=lang)
             self.speakers[code] = Speaker(
-                lang=lang, matcher=Matcher(kb, vocabulary.get(code), weights=weights,
-                                           language=lang),
-                clinic=kb.clinic.in_language(code), topics=tuple(kb.topic_names(code)))
+                lang=lang, matcher=matcher, clinic=kb.clinic.in_language(code),
+                topics=tuple(kb.topic_names(code)),
+                topicality=Topicality(lang, matcher.topic_terms()))
         # Words of the clinic's own texts in each language tell short messages apart.
         self._own_words = {code: sp.matcher.words_known() for code, sp in self.speakers.items()}
         self._remember_votes()
@@ -228,7 +237,8 @@ class Chatbot:
             lambda r: self._by_article(sp, analysis, r, page)[0]))
         ranked, topics = self._by_article(sp, analysis, ranked, page)
         best = Match.of(ranked[0], sp.code) if ranked else None
-        if analysis.out_of_scope and self._asks_out_of_scope(sp, message):
+        if analysis.out_of_scope and self._asks_out_of_scope(sp, message) and \
+                not self._clinic_request(sp, analysis, ranked):
             return self._out_of_scope(sp, analysis, ranked, best)
         if analysis.personal:
             return self._personal(sp, analysis, ranked, best, page)
@@ -276,6 +286,11 @@ class Chatbot:
                 sum(analysis.weights[t] for t in uncovered) < p.smalltalk_uncovered
         if not (top.score >= p.answer_threshold and top.coverage >= p.answer_coverage
                 and top.anchored):
+            return False
+        # "visa application" shares only "application" with "Ice Application". (The clinic's
+        # own entries, hours and contact, are everyday words by nature.)
+        if p.topic_check and top.entry.kind != "clinic" and \
+                not sp.topicality.explains(analysis, matcher.terms_of(top.entry), matcher.knows):
             return False
         # "How do I treat a cold?": one word in common with the entry and a foreign topic
         # at least as heavy as it is another subject, not a question about ours.
@@ -330,6 +345,17 @@ class Chatbot:
                     (not among or c.entry.article in among):
                 per_article.setdefault(c.entry.article, c)
         return ranked, (list(per_article.values()) if len(per_article) > 1 else [])
+
+    def _clinic_request(self, sp: Speaker, analysis: Analysis, ranked) -> bool:
+        """Whether a message asks the clinic for something (a consultation, its hours) and
+        its out-of-scope words are only the visitor's circumstances ("before I fly to
+        Turkey"): advice on those would be out of scope, the request is not."""
+        # A medical word says the request is for care ("a consultation with the doctor"),
+        # not for the circumstance ("book me a flight").
+        return bool(ranked) and ranked[0].entry.kind == "clinic" and \
+            set(analysis.out_of_scope) <= set(self.policy.circumstances) and \
+            bool(sp.topicality.carriers(analysis, sp.matcher.knows)) and \
+            self._confident(sp, ranked[0], analysis)
 
     def _asks_out_of_scope(self, sp: Speaker, message: str) -> bool:
         """In a story, only the sentence that asks decides what is asked for."""
@@ -386,8 +412,11 @@ class Chatbot:
         if len(analysis.words) > self.policy.vague_max_terms or not self._generic(sp, analysis) \
                 or sp.lang.interrogatives.intersection(analysis.words):
             return False
-        if any(set(sp.lang.words(topic)) <= set(analysis.words) for topic in sp.topics):
-            return False  # a topic's own name ("bone marrow edema") asks what it is
+        if any(set(sp.matcher.terms_of_text(topic)) <= set(analysis.terms)
+               for topic in sp.topics):
+            # A topic's own name ("bone marrow edema"), or another name for it ("ilik ödemi"),
+            # asks what it is.
+            return False
         return sp.matcher.closest_phrasing(analysis)[1] < self.policy.verbatim
 
     def _other_questions(self, sp: Speaker, message: str, answered: Entry) -> list[Candidate]:

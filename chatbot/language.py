@@ -12,6 +12,7 @@ Everything that differs between languages lives in `chatbot/data/<code>/`:
                        a clinic's own vocabulary adds to them and wins where they differ
     cues.json          what visitors ask for, for any clinic: vague words, out-of-scope
                        requests (prices, other conditions...), personal diagnosis or dose
+    domain.json        medical vocabulary: words that carry a topic (topicality.py)
 
 Adding a language is adding such a folder (and the clinic's texts and vocabulary in it).
 `detect` tells which of a knowledge file's languages a message is written in.

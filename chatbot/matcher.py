@@ -135,6 +135,7 @@ class Analysis:
     out_of_scope: tuple[str, ...]      # categories of requests the content cannot serve
     personal: tuple[str, ...]          # asks for a personal diagnosis or dose
     anchors: frozenset[str] = frozenset()  # terms specific enough to carry a topic
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # term -> words typed
     # Results computed later for this message (closest_phrasing). They live with the message,
     # never on the matcher, which every visitor's thread shares.
     memo: dict = field(default_factory=dict, compare=False, repr=False)
@@ -287,23 +288,31 @@ class Matcher:
     def _stems(self, phrase: str) -> list[str]:
         return [w if w in self._stopwords else self.lang.stem(w) for w in self.lang.words(phrase)]
 
-    def _apply_synonyms(self, stems: list[str]) -> list[str]:
+    def _apply_synonyms(self, stems: list[str]) -> list[tuple[str, slice]]:
+        """Map stems to canonical terms; each term with the span of stems it stands for."""
         out, i = [], 0
         while i < len(stems):
             for size in range(min(self._longest_phrase, len(stems) - i), 0, -1):
                 canonical = self._phrases.get(tuple(stems[i:i + size]))
                 if canonical is not None:
-                    out.extend(canonical)
+                    out.extend((t, slice(i, i + size)) for t in canonical)
                     i += size
                     break
             else:
-                out.append(stems[i])
+                out.append((stems[i], slice(i, i + 1)))
                 i += 1
         return out
 
     def _terms(self, words: list[str]) -> list[str]:
         stems = [w if w in self._stopwords else self.lang.stem(w) for w in words]
-        return [t for t in self._apply_synonyms(stems) if t not in self._stopwords]
+        return [t for t, _ in self._apply_synonyms(stems) if t not in self._stopwords]
+
+    def _sourced_terms(self, words: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+        """The content terms of words, each with the words it was read from ("last" for
+        "chronic")."""
+        stems = [w if w in self._stopwords else self.lang.stem(w) for w in words]
+        return [(t, tuple(words[span])) for t, span in self._apply_synonyms(stems)
+                if t not in self._stopwords]
 
     def _is_known(self, word: str) -> bool:
         return (word in self._domain_words or word in self._stopwords or word.isdigit()
@@ -398,7 +407,11 @@ class Matcher:
                 fixed.append(word)
         if correct:
             fixed = self._fix_phrases(fixed)
-        terms = self._terms(fixed)
+        sourced = self._sourced_terms(fixed)
+        terms = [t for t, _ in sourced]
+        sources: dict[str, tuple[str, ...]] = {}
+        for t, typed in sourced:
+            sources[t] = tuple(dict.fromkeys(sources.get(t, ()) + typed))
         # How common each term is in the language, from the words the visitor actually typed.
         zipf: dict[str, float] = {}
         for word in fixed:
@@ -410,10 +423,12 @@ class Matcher:
             if term not in weights:
                 weights[term] = self._query_weight(term, zipf.get(term, 0.0))
         # Cues are looked for in what was typed too: a correction must not hide "osteoarthritis";
-        # and in the stems, so that an inflected word meets its cue ("fiyatı" -> "fiyat").
+        # and in the stems, so that an inflected word meets its cue ("fiyatı" -> "fiyat"). A
+        # stem cut to under four letters is no word of its own: "dışında" (outside) is not
+        # "diş" (tooth).
         joined = " | ".join((" ".join(fixed), " ".join(raw),
-                             " ".join(self.lang.stem(w) for w in fixed),
-                             " ".join(self.lang.stem(w) for w in raw)))
+                             " ".join(self._cue_stem(w) for w in fixed),
+                             " ".join(self._cue_stem(w) for w in raw)))
         anchors = frozenset(t for t in weights if t in self._term_ids
                             and t not in self.lang.courtesy and (t in self._canonical
                                  or self._term_zipf.get(t, 0.0) < self.weights.anchor_zipf))
@@ -428,7 +443,7 @@ class Matcher:
                 _found(self._related, joined):
             out_of_scope += ("other_condition",)  # "meniscus tear recovery time"
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
-                        corrections=corrections, anchors=anchors,
+                        corrections=corrections, anchors=anchors, sources=sources,
                         out_of_scope=out_of_scope, personal=personal)
 
     def _grown_up(self, typed: str) -> bool:
@@ -441,6 +456,11 @@ class Matcher:
         return any(int(m.group(1)) >= ADULT_AGE and any(
             m.start() - 12 <= end and start <= m.end() + 12 for start, end in children)
             for m in self._age.finditer(typed))
+
+    def _cue_stem(self, word: str) -> str:
+        """A word's stem as cues read it: a short stem of a longer word stays unread."""
+        stem = self.lang.stem(word)
+        return stem if len(stem) >= 4 or stem == word else "~"
 
     def _query_weight(self, term: str, zipf: float) -> float:
         w = self.weights
@@ -555,6 +575,7 @@ class Matcher:
         # their own language) must not make this language's words look rarer than they are.
         n_own = sum(e.has(self.lang.code) for e in entries) or n_entries
         self._idf = np.log1p((np.maximum(n_own - df, 0) + 0.5) / (df + 0.5)) * damp
+        self._df = df
 
         self._phr_entry = np.asarray(phrasing_entry, dtype=np.int64)
         self._entry_starts = np.searchsorted(self._phr_entry, np.arange(n_entries))
@@ -706,6 +727,19 @@ class Matcher:
     def words_known(self) -> frozenset[str]:
         """Every word of the indexed texts and the vocabulary (folded)."""
         return frozenset(self._domain_words)
+
+    def knows(self, term: str) -> int:
+        """How many entries use a term (phrasings, answers or their article's topic)."""
+        i = self._term_ids.get(term)
+        return 0 if i is None else int(self._df[i])
+
+    def topic_terms(self) -> frozenset[str]:
+        """The terms of the articles' topics ("tennis", "elbow", "plantar"...)."""
+        return frozenset().union(*self._topics.values()) if self._topics else frozenset()
+
+    def terms_of_text(self, text: str) -> list[str]:
+        """The terms of a text as the index reads it (no typo correction)."""
+        return self._terms(self.lang.words(text))
 
     def terms_of(self, entry: Entry) -> set[str]:
         """The terms of an entry's phrasings and answer."""

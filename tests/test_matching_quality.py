@@ -54,3 +54,12 @@ def test_decline_look_alikes_floor(bot):
     print(summary)
     assert summary["overall"] >= 0.90 and summary["declined_correct"] >= 0.95
     assert summary["answered_correct"] >= 0.80
+
+
+def test_ninth_blind_batch_floor(bot):
+    """150 lines (EN and TR) written blind on the clinic's article; first contact 0.860
+    overall (declined 0.933), 0.887 after the topicality rules (docs/matching.md)."""
+    summary = evaluate(bot, read_cases(DEV_SET.with_name("dev_clinic9.jsonl")),
+                       hint=True).summary()
+    print(summary)
+    assert summary["overall"] >= 0.87 and summary["declined_correct"] >= 0.95
