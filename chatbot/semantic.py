@@ -153,7 +153,7 @@ class Encoder:
                 if str(data["model"]) != MODEL:
                     return
                 keys, vectors = data["keys"], data["vectors"]
-            self._vectors.update({bytes(k): v for k, v in zip(keys, vectors, strict=True)})
+            self._vectors.update({k.tobytes(): v for k, v in zip(keys, vectors, strict=True)})
             self._saved = len(self._vectors)
         except (OSError, ValueError, KeyError) as exc:
             # Only a cache: a broken one is rebuilt, never a reason not to start.
@@ -166,7 +166,8 @@ class Encoder:
         with self._lock:
             if len(self._vectors) == self._saved:
                 return
-            keys = np.array(list(self._vectors), dtype="S16")
+            # Raw bytes, not numpy's "S" strings: those drop a key's trailing zero bytes.
+            keys = np.frombuffer(b"".join(self._vectors), np.uint8).reshape(-1, 16)
             vectors = np.stack(list(self._vectors.values()))
         try:
             self.cache.parent.mkdir(parents=True, exist_ok=True)
