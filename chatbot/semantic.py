@@ -153,6 +153,8 @@ class Encoder:
                 if str(data["model"]) != MODEL:
                     return
                 keys, vectors = data["keys"], data["vectors"]
+            if keys.dtype != np.uint8 or keys.shape != (len(vectors), 16):
+                raise ValueError("not this version's layout")
             self._vectors.update({k.tobytes(): v for k, v in zip(keys, vectors, strict=True)})
             self._saved = len(self._vectors)
         except (OSError, ValueError, KeyError) as exc:
