@@ -228,11 +228,13 @@ class Index:
 
     def rerank(self, message: str, ranked: list) -> list:
         """Re-order the lexical top candidates of the best one's article by score + weight x
-        cosine; the others keep their places after them."""
+        cosine; the others keep their places after them. Small talk and the rest never trade
+        places: the lexical decision chose one of them."""
         if len(ranked) < 2:
             return ranked
-        article = ranked[0].entry.article
-        head = [c for c in ranked[: self.blend.top] if c.entry.article == article]
+        first = ranked[0].entry
+        head = [c for c in ranked[: self.blend.top] if c.entry.article == first.article
+                and (c.entry.kind == "smalltalk") == (first.kind == "smalltalk")]
         sims = self.similarities(message)
         head.sort(key=lambda c: -(c.score + self.blend.weight * sims[self._position[c.entry.id]]))
         moved = {id(c) for c in head}

@@ -78,10 +78,13 @@ def test_every_gate_and_every_decision_is_the_lexical_one(bots):
                     "what is the capital of france", "ehliyet sınavı soruları nereden çalışılır",
                     "bacağım kırıldı kemik dışarı çıktı", "bende kemik iliği ödemi var mı",
                     "bone", "hello", "night pain", "what is bone marrow edema",
-                    "kemik iliği ödemi nedir", "What are bisphosphonates used for?"]:
+                    "kemik iliği ödemi nedir", "What are bisphosphonates used for?",
+                    "thanks, that's clear", "merhaba hocam", "can I come on saturday"]:
         before, after = lexical.ask(message), sem.ask(message)
         assert (after.answered, after.reason, after.category, after.lang) == \
             (before.answered, before.reason, before.category, before.lang), message
+        if before.answered:  # small talk stays small talk, an answer stays an answer
+            assert (after.match.kind == "smalltalk") == (before.match.kind == "smalltalk")
 
 
 def test_off_topic_questions_get_no_suggestion_from_the_model(bots, encoder):
