@@ -1,6 +1,6 @@
 """The clinic's own questions as articles are added, and the test articles' questions.
 
-    python benchmarks/articles.py [--misses NAME] [--only NAME,NAME] [--rerank]
+    python benchmarks/articles.py [--misses NAME] [--only NAME,NAME] [--rerank] [--semantic]
 
 Knowledge files, each a copy of data/faq.json with test articles imported as `chatbot import`
 does: 1 article (the clinic's file itself), 2 (+ plantar fasciitis), 5 (+ rotator cuff
@@ -10,7 +10,9 @@ Turkish carpal tunnel article, whose questions were written blind. The clinic's 
 asked on its article's page (as the widget says) and with no page; Turkish ones with the
 widget's language hint. "shown" is the answer, or the first suggestion when not answered.
 `--rerank` (needs the bench extra): the same with MiniLM re-ranking the lexical top 8, as
-`benchmarks/matching.py --rerank` does.
+`benchmarks/matching.py --rerank` does. `--semantic` (needs the semantic extra): each set
+lexical, then with the shipped semantic mode (`CHATBOT_SEMANTIC=on`); "suggested" is the share
+of questions to decline that were offered a suggestion all the same.
 """
 
 from __future__ import annotations
@@ -65,6 +67,10 @@ SETS = [
      SHARED / "covid-faq-jhu" / "queries.jsonl", None, False),
     ("covid-faq-cdc", SHARED / "covid-faq-cdc-deepset" / "faq.json",
      SHARED / "covid-faq-cdc-deepset" / "queries.jsonl", None, False),
+    ("cdc holdout", SHARED / "covid-faq-cdc-deepset" / "faq_holdout.json",
+     SHARED / "covid-faq-cdc-deepset" / "queries_holdout.jsonl", None, False),
+    ("en blind, 1 article, page", 1, DATA / "dev_en_blind.jsonl", BME, False),
+    ("en decline fresh, page", 1, DATA / "dev_decline_fresh.jsonl", BME, False),
 ]
 
 
@@ -83,12 +89,30 @@ def knowledge_with(folder: Path, name, slugs: list[str]) -> Path:
     return out
 
 
+class Watched:
+    """A bot that keeps its replies (to count what the questions to decline were offered)."""
+
+    def __init__(self, bot):
+        self.bot, self.knowledge, self.replies = bot, bot.knowledge, []
+
+    def ask(self, *args, **kwargs):
+        self.replies.append(self.bot.ask(*args, **kwargs))
+        return self.replies[-1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", help="print the misses of the sets whose name has this")
     parser.add_argument("--only", help="only the sets whose name has one of these (a,b)")
     parser.add_argument("--rerank", action="store_true")
+    parser.add_argument("--semantic", action="store_true",
+                        help="also each set in semantic mode (chatbot/semantic.py)")
     args = parser.parse_args()
+    encoder = None
+    if args.semantic:
+        from chatbot import semantic
+
+        encoder = semantic.Encoder(cache=Path(tempfile.gettempdir()) / "bench-semantic.npz")
     model = None
     if args.rerank:
         import os
@@ -106,20 +130,28 @@ def main() -> None:
             print(f"skip {name}: {questions} missing")
             continue
         if kb not in bots:
-            bots[kb] = Chatbot.from_file(kb if isinstance(kb, Path) else
-                                         ROOT / "data" / "faq.json" if kb == 1 else
-                                         knowledge_with(folder, kb, ARTICLES[kb]))
+            path = kb if isinstance(kb, Path) else ROOT / "data" / "faq.json" if kb == 1 else \
+                knowledge_with(folder, kb, ARTICLES[kb])
+            bots[kb] = [("", Chatbot.from_file(path))]
             if model is not None:
-                rerank_with(bots[kb], model)
+                rerank_with(bots[kb][0][1], model)
+            if encoder is not None:
+                bots[kb].append(("  + semantic", Chatbot.from_file(path, semantic=encoder)))
         cases = [replace(c, article=c.article or page) for c in read_cases(questions)]
-        result = evaluate(bots[kb], cases, hint=hint)
-        s = result.summary()
-        print(f"{name:<26} {s['cases']:>5}  top-1 {s['top1']:.3f}  shown {s['shown']:.3f}  "
-              f"overall {s['overall']:.3f}  declined {s['declined_correct']:.3f}  "
-              f"{s['ms_per_query']:.1f} ms", flush=True)
-        if args.misses and args.misses in name:
-            for miss in result.misses:
-                print("   ", json.dumps(miss, ensure_ascii=False))
+        for label, bot in bots[kb]:
+            watched = Watched(bot)
+            result = evaluate(watched, cases, hint=hint)
+            suggested = [bool(r.suggestions) for c, r in zip(cases, watched.replies, strict=True)
+                         if c.expected is None]
+            s = result.summary()
+            print(f"{name + label:<38} {s['cases']:>5}  top-1 {s['top1']:.3f}  "
+                  f"shown {s['shown']:.3f}  overall {s['overall']:.3f}  "
+                  f"declined {s['declined_correct']:.3f}  suggested "
+                  f"{sum(suggested) / max(len(suggested), 1):.3f}  {s['ms_per_query']:.1f} ms",
+                  flush=True)
+            if args.misses and args.misses in name:
+                for miss in result.misses:
+                    print("   ", json.dumps(miss, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from . import admin, api, config, journal, pages, redact, security
+from . import admin, api, config, journal, pages, redact, security, semantic
 from .live import LiveBot
 from .store import Store
 
@@ -31,7 +31,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     # Knowledge is validated and indexed at start (a broken file stops start-up with every
     # problem), then rebuilt in each worker whenever the file changes (live.py).
-    app.extensions["chatbot"] = LiveBot(settings["FAQ_PATH"], settings["VOCABULARY_PATH"])
+    # With CHATBOT_SEMANTIC=on the model loads here, once, and every rebuilt bot shares it.
+    app.extensions["chatbot"] = LiveBot(settings["FAQ_PATH"], settings["VOCABULARY_PATH"],
+                                        semantic=semantic.from_settings(settings))
     # The first question loads what is loaded lazily (red-flag rules, ~0.2 s): ask it here,
     # before gunicorn forks, rather than in every worker on a visitor's first chat.
     app.extensions["chatbot"].current().ask("hello")

@@ -34,13 +34,17 @@ def _knowledge_error(exc: KnowledgeError) -> click.ClickException:
 
 def _bot(faq_path: str | None = None):
     from .dialogue import Chatbot
+    from .semantic import from_settings
 
     settings = _settings()
     try:
         return Chatbot.from_file(faq_path or settings["FAQ_PATH"],
-                                 vocabulary_path=settings["VOCABULARY_PATH"])
+                                 vocabulary_path=settings["VOCABULARY_PATH"],
+                                 semantic=from_settings(settings))
     except KnowledgeError as exc:
         raise _knowledge_error(exc) from None
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _store(*, drain: bool = True):

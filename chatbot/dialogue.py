@@ -31,6 +31,7 @@ from . import config, knowledge, language, safety
 from .knowledge import Clinic, Entry, Knowledge
 from .language import Language
 from .matcher import Analysis, Candidate, Matcher, Vocabulary, Weights
+from .semantic import Encoder
 from .text import fold
 from .topicality import Topicality
 
@@ -124,7 +125,8 @@ class Chatbot:
     """
 
     def __init__(self, kb: Knowledge, vocabulary: Vocabulary | dict | None = None, *,
-                 weights: Weights | None = None, policy: Policy | None = None):
+                 weights: Weights | None = None, policy: Policy | None = None,
+                 semantic: Encoder | None = None):
         self.knowledge = kb
         self.policy = policy or Policy()
         if not isinstance(vocabulary, dict):  # one vocabulary: the default language's
@@ -140,6 +142,9 @@ class Chatbot:
         # Words of the clinic's own texts in each language tell short messages apart.
         self._own_words = {code: sp.matcher.words_known() for code, sp in self.speakers.items()}
         self._remember_votes()
+        # Optional (semantic.py): which entry answers, and a suggestion where words find none.
+        self.semantic = {code: semantic.index(kb, code) for code in self.speakers} \
+            if semantic is not None else {}
 
     def _remember_votes(self) -> None:
         # A word's language vote depends only on the word here: remembered (a memo, never
@@ -253,21 +258,29 @@ class Chatbot:
             # "thanks, that's clear": courtesy and nothing topical is small talk.
             ranked = sorted(ranked, key=lambda c: c.entry.kind != "smalltalk")
         if ranked and self._confident(sp, ranked[0], analysis):
+            if self.semantic:
+                ranked = self._semantic_order(sp, message, analysis, ranked)
+                best = Match.of(ranked[0], sp.code)
             top = ranked[0]
             others = [c for c in ranked[1:] if c.score >= top.score - p.margin]
             others += self._other_questions(sp, message, top.entry)
             others += [c for c in ranked[1:] if c.entry.id in top.entry.related]
             return Reply(True, self._answer_text(sp, top.entry), match=Match.of(top, sp.code),
                          suggestions=self._suggest(sp, others), best=best, lang=sp.code)
+        if self.semantic and ranked:
+            ranked = self._semantic_order(sp, message, analysis, ranked)
+            best = Match.of(ranked[0], sp.code)
         plausible = [c for c in ranked if c.score >= p.suggest_threshold
                      and c.coverage >= p.suggest_coverage]
         if plausible:
-            return Reply(False, sp.lang.text("suggest"), suggestions=self._suggest(sp, plausible),
+            return Reply(False, sp.lang.text("suggest"),
+                         suggestions=self._suggest(sp, self._rescue(sp, message, plausible)),
                          reason="suggest", best=best, lang=sp.code)
         # Declined, but what shares a topic word with the message is still worth a look.
         near = [c for c in ranked[: p.max_suggestions] if c.anchored
                 and c.score >= p.suggest_threshold]
-        return Reply(False, self._fallback_text(sp), suggestions=self._suggest(sp, near),
+        return Reply(False, self._fallback_text(sp),
+                     suggestions=self._suggest(sp, self._rescue(sp, message, near)),
                      reason="no_match", best=best, lang=sp.code)
 
     # -- decisions --------------------------------------------------------------------------
@@ -299,6 +312,29 @@ class Chatbot:
                                default=0.0)
         return not (len(shared) == 1 and
                     heaviest_foreign >= p.foreign_ratio * analysis.weights[shared[0]])
+
+    def _semantic_order(self, sp: Speaker, message: str, analysis: Analysis,
+                        ranked: list[Candidate]) -> list[Candidate]:
+        """Semantic mode: the best entry's article's top candidates re-ordered by meaning too
+        (never when the message repeats the best entry's own phrasing)."""
+        index = self.semantic[sp.code]
+        closest, similarity = sp.matcher.closest_phrasing(analysis)
+        if closest is ranked[0].entry and similarity >= self.policy.verbatim:
+            return ranked
+        return index.rerank(message, ranked)
+
+    def _rescue(self, sp: Speaker, message: str, candidates: list[Candidate]) -> list[Candidate]:
+        """Semantic mode: put the entry the model finds closest first among the suggestions
+        of an unanswered message, when it is close enough (`semantic.Blend.suggest`); its
+        score is then that cosine."""
+        index = self.semantic.get(sp.code)
+        found = index.closest(message) if index is not None else None
+        if found is None or found[0].kind == "smalltalk" or \
+                (candidates and candidates[0].entry is found[0]):
+            return candidates
+        entry, cosine = found
+        return [Candidate(entry=entry, score=cosine, dice=0.0, coverage=0.0, fuzzy=0.0,
+                          anchored=False), *candidates]
 
     def _promote_verbatim(self, sp: Speaker, analysis: Analysis,
                           ranked: list[Candidate]) -> list[Candidate]:
