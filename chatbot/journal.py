@@ -9,8 +9,9 @@ request that finds nobody writing the spool writes what is in memory (its own en
 that came meanwhile) in one fsync'd transaction, while requests arriving during that write wait
 and the first of them writes the next batch. The journal thread only retries a batch the disk
 refused (with backoff, requests waiting WAIT_DURABLE at most meanwhile), writes entries whose
-requests stopped waiting, and puts what is in memory on disk at exit. One
-writer per spool drains it, in order, whichever process holds the spool's lock file: gunicorn's
+requests stopped waiting, and puts what is in memory on disk at exit.
+
+One writer per spool drains it, in order, whichever process holds the spool's lock file: gunicorn's
 workers share one spool, and a worker that dies (or a server stopped while the database was
 down) leaves its entries to the next writer, which replays them. The database ignores an
 exchange it already holds, so a replay stores nothing twice; an entry is marked done only
