@@ -1,11 +1,17 @@
 """Durable log path: requests hand exchanges to a local journal; a writer drains it into the store.
 
-    request --put--> memory queue --journal thread--> spool (SQLite file, WAL, fsync per batch)
-                                   spool --writer thread--> Store (retries with backoff)
+    request --append--> memory --the request itself--> spool (SQLite file, WAL, fsync per batch)
+                                spool --writer thread--> Store (retries with backoff)
 
 A request waits for its entry to be on disk at most WAIT_DURABLE (a few milliseconds on a
-healthy disk: entries that arrive together share one fsync) and never for the database. One
-writer per spool drains it, in order, whichever process holds the spool's lock file: gunicorn's
+healthy disk) and never for the database. Group commit without a thread in between: the
+request that finds nobody writing the spool writes what is in memory (its own entry and those
+that came meanwhile) in one fsync'd transaction, while requests arriving during that write wait
+and the first of them writes the next batch. The journal thread only retries a batch the disk
+refused (with backoff, requests waiting WAIT_DURABLE at most meanwhile), writes entries whose
+requests stopped waiting, and puts what is in memory on disk at exit.
+
+One writer per spool drains it, in order, whichever process holds the spool's lock file: gunicorn's
 workers share one spool, and a worker that dies (or a server stopped while the database was
 down) leaves its entries to the next writer, which replays them. The database ignores an
 exchange it already holds, so a replay stores nothing twice; an entry is marked done only
@@ -26,12 +32,12 @@ spooled intact and needs no rewriting of the file.
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import fcntl
 import json
 import logging
 import os
-import queue
 import sqlite3
 import threading
 import time
@@ -45,6 +51,7 @@ log = logging.getLogger(__name__)
 WAIT_DURABLE = 0.2      # longest a request waits for its entry to reach the disk, in seconds
 BATCH = 200             # entries per database transaction
 POLL = 0.1              # how often the writer looks for entries other processes spooled
+                        # (and the journal thread for entries no request is writing)
 GATHER = 0.05           # after a partial batch, the writer lets the next one gather this long
 PING_EVERY = 5.0        # an idle writer checks the database this often (health's "db")
 BACKOFF = (0.1, 2.0)    # first and longest wait between tries while the database is out
@@ -53,8 +60,7 @@ VOTE_BACKOFF = (1.0, 60.0)  # first and longest wait before a vote looks for its
 VOTE_TRIES = 15         # then it is given up: 9 minutes (1+2+...+32+8x60 s) of waits
 HOUSEKEEPING = 3600.0   # retention purge and spool pruning, at most this often
 MEMORY_MAX = 10_000     # entries held in memory while the spool cannot be written
-
-_STOP = object()
+SPOOL_BATCH = 1000      # entries per spool transaction at most
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -248,7 +254,7 @@ def _bump(conn: sqlite3.Connection, key: str, by: int) -> None:
 
 
 class Journal:
-    """The per-app durable log path: enqueue on the request, write to the database off it."""
+    """The per-app durable log path: on disk on the request, into the database off it."""
 
     def __init__(self, store: Store, path: str | Path, *, max_rows: int):
         self.store = store
@@ -270,11 +276,18 @@ class Journal:
             if self._pid == os.getpid():
                 return
             # Threads and locks do not survive a fork: everything is made anew in each process.
-            self._queue: queue.Queue = queue.Queue(MEMORY_MAX)
+            # Guarded by _cond: entries not on disk yet, how many are being written, whether
+            # someone writes (one at a time: the spool connection is theirs meanwhile), whether
+            # the disk refused the last batch (the journal thread retries it then).
             self._cond = threading.Condition()
+            self._memory: collections.deque[Entry] = collections.deque()
+            self._in_flight = 0
+            self._writing = self._failing = False
+            self._conn: sqlite3.Connection | None = None
             self._ticket = self._durable = self._lost_here = 0
             self._stopping = threading.Event()
-            self._wake = threading.Event()
+            self._wake = threading.Event()     # the writer: entries reached the spool
+            self._orphans = threading.Event()  # the journal thread: entries nobody waits for
             self._lockfile = None
             self._db = None
             self._threads = [
@@ -292,8 +305,7 @@ class Journal:
             return
         self._stopping.set()
         self._wake.set()
-        with contextlib.suppress(queue.Full):
-            self._queue.put(_STOP, timeout=timeout)
+        self._orphans.set()
         for thread in self._threads:
             thread.join(timeout)
         if not self._threads[1].is_alive():
@@ -312,21 +324,62 @@ class Journal:
     def _add(self, entry: Entry) -> None:
         self.start()
         with self._cond:
-            try:
-                self._queue.put_nowait(entry)
-            except queue.Full:
+            if len(self._memory) >= MEMORY_MAX:
                 self._lost_here += 1
-                log.error("journal: memory queue full, %s %s not logged", entry.kind,
-                          entry.query_id)
+                log.error("journal: memory full, %s %s not logged", entry.kind, entry.query_id)
                 return
+            self._memory.append(entry)
             self._ticket += 1
             ticket = self._ticket
             # Bounded: a slow or broken disk delays the answer by WAIT_DURABLE at most.
-            self._cond.wait_for(lambda: self._durable >= ticket, timeout=WAIT_DURABLE)
+            deadline = time.monotonic() + WAIT_DURABLE
+            while self._durable < ticket:
+                if not (self._writing or self._failing):
+                    self._write_memory()   # nobody writes: this request does, for all waiting
+                    continue
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self._orphans.set()    # the journal thread writes it when it can
+                    break
+                self._cond.wait(left)
+
+    def _write_memory(self) -> bool:
+        """Write the oldest entries in memory to the spool in one transaction; called, and
+        returns, holding _cond, which it lets go of while writing. False: the disk refused
+        them, and they are back in memory, first, for the journal thread to retry."""
+        batch = [self._memory.popleft() for _ in range(min(len(self._memory), SPOOL_BATCH))]
+        self._writing, self._in_flight = True, len(batch)
+        self._cond.release()
+        try:
+            self._conn = self._conn or self.spool.connect()
+            refused = self.spool.append(self._conn, batch)
+            if refused:
+                log.error("journal %s full (%d entries pending): %d not logged",
+                          self.spool.path, self.spool.max_rows, refused)
+            error = None
+        except Exception as exc:  # noqa: BLE001 - a full or broken disk: hold and retry
+            self._conn = _close(self._conn)
+            error = exc
+        finally:
+            self._cond.acquire()
+            self._writing, self._in_flight = False, 0
+        if error is None:
+            self._durable += len(batch)
+            self._failing = False
+            self._wake.set()
+        else:
+            self._memory.extendleft(reversed(batch))
+            if not self._failing:
+                self._orphans.set()
+            self._failing = True
+            log.error("journal %s unwritable (%s): %d entries held in memory",
+                      self.spool.path, error, len(self._memory))
+        self._cond.notify_all()
+        return error is None
 
     def status(self) -> dict:
         """Return {"db": "ok"|"down", "pending": N, "dropped": N} without touching the database."""
-        in_memory = self._queue.qsize() if self._pid == os.getpid() else 0
+        in_memory = len(self._memory) + self._in_flight if self._pid == os.getpid() else 0
         lost_here = self._lost_here if self._pid == os.getpid() else 0
         try:
             conn = self.spool.connect(timeout=0.5)
@@ -393,45 +446,38 @@ class Journal:
                 self._release_lock()
         return self.status()["pending"]
 
-    # -- the journal thread: memory -> spool ----------------------------------------------
+    # -- the journal thread: what no request writes -> spool ------------------------------
 
     def _journal_loop(self) -> None:
-        conn = None
-        stop = False
-        while not stop:
-            batch = [self._queue.get()]
-            while len(batch) < 1000:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            stop = any(item is _STOP for item in batch)
-            batch = [item for item in batch if item is not _STOP]
-            delay = BACKOFF[0]
-            while batch:
-                try:
-                    conn = conn or self.spool.connect()
-                    refused = self.spool.append(conn, batch)
-                    if refused:
-                        log.error("journal %s full (%d entries pending): %d not logged",
-                                  self.spool.path, self.spool.max_rows, refused)
-                    break
-                except Exception as exc:  # noqa: BLE001 - a full or broken disk: hold and retry
-                    conn = _close(conn)
-                    if stop and delay >= BACKOFF[1]:
-                        self._lost_here += len(batch)
-                        log.error("journal %s unwritable at exit (%s): %d entries lost",
-                                  self.spool.path, exc, len(batch))
-                        break
-                    log.error("journal %s unwritable (%s): %d entries held in memory",
-                              self.spool.path, exc, len(batch) + self._queue.qsize())
-                    time.sleep(delay)
-                    delay = min(delay * 2, BACKOFF[1])
+        delay = BACKOFF[0]
+        while True:
+            stopping = self._stopping.is_set()
             with self._cond:
-                self._durable += len(batch)
-                self._cond.notify_all()
-            self._wake.set()
-        _close(conn)
+                while self._writing:
+                    self._cond.wait()
+                written = self._write_memory() if self._memory else None
+                if written is False and stopping and delay >= BACKOFF[1]:
+                    lost = len(self._memory)
+                    self._memory.clear()
+                    self._lost_here += lost
+                    self._durable += lost
+                    self._cond.notify_all()
+                    log.error("journal %s unwritable at exit: %d entries lost",
+                              self.spool.path, lost)
+                    break
+                left = len(self._memory)
+            if written is False:
+                time.sleep(delay)
+                delay = min(delay * 2, BACKOFF[1])
+                continue
+            delay = BACKOFF[0]
+            if stopping and not left:
+                break
+            if not left:
+                self._orphans.wait(POLL)
+                self._orphans.clear()
+        with self._cond:
+            self._conn = _close(self._conn)
 
     # -- the writer thread: spool -> database ---------------------------------------------
 

@@ -107,6 +107,8 @@ class Language:
         # sentence) several times per reply: once is enough.
         object.__setattr__(self, "_words", lru_cache(maxsize=1024)(
             lambda m: tuple(self._split(m))))
+        # Visitors' words repeat from message to message: each is respelled once.
+        object.__setattr__(self, "_respelled", lru_cache(maxsize=65536)(self._respell))
         object.__setattr__(self, "_stems", _varied_prefixes(self.common, self.successors)
                            if self.successors and kind == "suffixes" else frozenset())
         if self.zipf_by_stem and not self.stem_zipf_table:
@@ -115,7 +117,7 @@ class Language:
     # The stem memo is a cache, not state: it is rebuilt, never copied or pickled.
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items()
-                if k not in ("_stem", "_words", "_stems")}
+                if k not in ("_stem", "_words", "_respelled", "_stems")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -129,22 +131,21 @@ class Language:
         found = text.words(message, apostrophe=self.apostrophe, spelling=self.spelling)
         if not (self.respell or self.respell_endings):
             return found
-        out: list[str] = []
-        for word in found:
-            if word in self.respell:
-                out.extend(self.respell[word].split())
-                continue
-            for ending, replacement, at_least in self.respell_endings:
-                if word.endswith(ending) and len(word) - len(ending) >= at_least:
-                    # A real word stays unless the chat reading is the commoner one: "oluyo"
-                    # is "oluyor", "enjeksiyon" no "enjeksiyorsun".
-                    written = word[: -len(ending)] + replacement
-                    if self.common.get(written, 0.0) >= self.common.get(word, 0.0) or \
-                            self.common.get(word, 0.0) < self.known_zipf:
-                        word = written
-                    break
-            out.append(word)
-        return out
+        return [part for word in found for part in self._respelled(word)]
+
+    def _respell(self, word: str) -> tuple[str, ...]:
+        if word in self.respell:
+            return tuple(self.respell[word].split())
+        for ending, replacement, at_least in self.respell_endings:
+            if word.endswith(ending) and len(word) - len(ending) >= at_least:
+                # A real word stays unless the chat reading is the commoner one: "oluyo"
+                # is "oluyor", "enjeksiyon" no "enjeksiyorsun".
+                written = word[: -len(ending)] + replacement
+                if self.common.get(written, 0.0) >= self.common.get(word, 0.0) or \
+                        self.common.get(word, 0.0) < self.known_zipf:
+                    return (written,)
+                return (word,)
+        return (word,)
 
     def normalise(self, message: str) -> str:
         """Return the canonical comparison form of a string in this language."""

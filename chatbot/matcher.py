@@ -34,6 +34,7 @@ from . import language as languages
 from .errors import KnowledgeError
 from .knowledge import Entry, Knowledge
 from .language import Language
+from .patterns import compile_quick
 
 ADULT_AGE = 18
 
@@ -253,7 +254,7 @@ class Matcher:
                         if not any(self._content_stems(self.lang.words(p)) <= a for a in about))
         self._related = _cue_patterns({"other_condition": related}, self.lang) \
             if related else {}
-        self._not_personal = re.compile("|".join(
+        self._not_personal = compile_quick("|".join(
             rf"\b{re.escape(self.lang.normalise(p))}\b" for p in self.lang.not_personal)) \
             if self.lang.not_personal else None
 
@@ -791,7 +792,7 @@ def _cue_patterns(table: dict[str, tuple[str, ...]], lang: Language, *,
         # word being absent rules it out without running the (long) alternation.
         keys = [min((w for w in f.split() if w != "*"), key=lambda w: lang.common.get(w, 0.0),
                     default=None) for f in forms if f]
-        patterns[category] = (re.compile(rf"\b(?:{alternation})\b"),
+        patterns[category] = (compile_quick(rf"\b(?:{alternation})\b"),
                               None if None in keys else frozenset(keys))
     return patterns
 
@@ -814,7 +815,7 @@ class _OwnCase:
         norm = lambda ws: sorted({lang.normalise(w) for w in ws} - {""}, key=len,  # noqa: E731
                                  reverse=True)
         alt = lambda ws: "|".join(re.escape(w) for w in norm(ws))  # noqa: E731
-        words_of = lambda key, end=r"\b": re.compile(  # noqa: E731
+        words_of = lambda key, end=r"\b": compile_quick(  # noqa: E731
             rf"\b(?:{alt(data[key])}){end}") if data.get(key) else None
         self._self = words_of("self")
         self._opinion = words_of("opinion")
@@ -822,7 +823,7 @@ class _OwnCase:
         self._body = words_of("body", end="")  # "knees", "ağrıyor": any ending
         # A body word with a first-person ending ("dizim", "kalçamda", "ayağımın").
         endings = alt(data.get("possessive", []))
-        self._possessive = re.compile(rf"\b(?:{alt(body)})(?:{endings})[a-z]{{0,4}}\b") \
+        self._possessive = compile_quick(rf"\b(?:{alt(body)})(?:{endings})[a-z]{{0,4}}\b") \
             if endings else None
         self._person = tuple(lang.normalise(e) for e in data.get("first_person_endings", []))
         # The topics and their last words ("edema", "ödemi") name a condition, as do the
@@ -836,29 +837,28 @@ class _OwnCase:
         gaps = {"*": r" (?:[a-z0-9]+ ){0,4}", "+": r" (?:[a-z0-9]+ ){1,4}"}
         ending = "[a-z]{0,6}" if lang.cues_by_stem else ""  # "ilacı", "ödemim"
 
-        def frame(pattern: str) -> str:
-            """A frame as a regex: "{slot}" for any of the slot's words, "*" for a gap of up
-            to four words, "+" for one to four ("is my + {condition}": not "is my edema")."""
-            out, after_gap = "", True
+        def frame(pattern: str) -> tuple[str, ...]:
+            """A frame as regex pieces: "{slot}" for any of the slot's words, "*" for a gap of
+            up to four words, "+" for one to four ("is my + {condition}": not "is my edema")."""
+            out, after_gap = [], True
             for token in pattern.split():
                 if token in gaps:
-                    out, after_gap = out + gaps[token], True
+                    out, after_gap = [*out, gaps[token]], True
                     continue
                 if token.startswith("{") and token.strip("{}") in slots:
                     piece = f"(?:{'|'.join(map(re.escape, slots[token.strip('{}')]))}){ending}"
                 else:
                     piece = re.escape(lang.normalise(token))
-                out, after_gap = out + (piece if after_gap else " " + piece), False
-            return out
+                out, after_gap = [*out, piece if after_gap else " " + piece], False
+            return tuple(out)
 
         self._standalone = frozenset(data.get("without_own_case", []))
-        self._frames = {kind: re.compile(r"\b(?:" + "|".join(frame(p) for p in phrases)
-                                         + r")\b")
+        self._frames = {kind: compile_quick(rf"\b{_trie([frame(p) for p in phrases])}\b")
                         for kind, phrases in data.get("frames", {}).items() if phrases}
         units, grades = alt(data.get("units", [])), alt(data.get("grades", []))
-        self._measure = re.compile(rf"\b(?:\d+(?:[.,]\d+)? ?(?:{units})|(?:{grades}) ?\d+)\b") \
+        self._measure = compile_quick(rf"\b(?:\d+(?:[.,]\d+)? ?(?:{units})|(?:{grades}) ?\d+)\b") \
             if units and grades else None
-        self._record = re.compile(rf"\b(?:{alt(slots['record'])})") if slots["record"] else None
+        self._record = compile_quick(rf"\b(?:{alt(slots['record'])})") if slots["record"] else None
 
     def own(self, words: list[str], text: str) -> bool:
         """Whether the message speaks of the visitor's own body, symptoms or records."""
@@ -885,6 +885,23 @@ class _OwnCase:
             elif kind in self._standalone or self.own(words, typed):
                 out.append(kind)
         return tuple(out)
+
+
+def _trie(sequences: list[tuple[str, ...]]) -> str:
+    """One regex for several sequences of regex pieces, those that begin alike sharing their
+    beginning: "{condition} mi sizce|{condition} mi acaba|..." tries the (long) condition
+    alternation once at each position, not once per frame. Whether a text matches is as
+    with the plain alternation (order decides only which match is found)."""
+    groups: dict[str, list[tuple[str, ...]]] = {}
+    for sequence in sequences:
+        if sequence:
+            groups.setdefault(sequence[0], []).append(sequence[1:])
+    branches = []
+    for first, rests in groups.items():
+        optional = any(not rest for rest in rests)
+        rest = _trie(rests) if any(rests) else ""
+        branches.append(first + (f"{rest}?" if optional and rest else rest))
+    return "(?:" + "|".join(branches) + ")" if branches else ""
 
 
 def _found(patterns: dict[str, tuple[re.Pattern, frozenset[str] | None]],

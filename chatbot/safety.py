@@ -44,6 +44,8 @@ from importlib import resources
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from .patterns import class_chars, compile_quick, parse
+
 # Most important first: the first category that matches wins. Crisis comes first because its
 # reply is its own (calm, with the crisis line); the others share the urgent-care reply.
 URGENT_CATEGORIES = ("crisis", "cardiac", "neuro", "circulation", "infection", "injury")
@@ -214,13 +216,8 @@ class Language:
 
     def _regex(self, pattern: str, *, filtered: bool = False) -> re.Pattern:
         pattern = self._expand(pattern)
-        first = _first_chars(pattern)
         needles = _needles(pattern) if filtered else None
-        # Told which characters a match can start with, the regex engine skips the rest of the
-        # text quickly instead of trying the whole pattern at every position (2x on a message).
-        if first and not re.match(r"\(\?[aiLmsux]+\)", pattern):
-            pattern = f"(?=[{''.join(re.escape(ch) for ch in sorted(first))}])(?:{pattern})"
-        compiled = re.compile(pattern)
+        compiled = compile_quick(pattern)
         if filtered:
             self._needles[compiled] = needles
         return compiled
@@ -263,76 +260,6 @@ class Language:
         return _nearest(word, self.fuzzy)
 
 
-@lru_cache(maxsize=2)
-def _parse(pattern: str):
-    """The regex module's own parse of a pattern (read twice per rule: first characters and
-    needles; parsing is most of loading the rules)."""
-    from re import _parser
-    return _parser.parse(pattern)
-
-
-def _first_chars(pattern: str) -> set[str] | None:
-    """Return the characters any match of a regex starts with, or None if that is not known."""
-    try:
-        from re import _constants as c
-        first, nullable = _first_of(_parse(pattern).data, c)
-    except Exception:  # a private module of the standard library changed: go without
-        return None
-    return None if nullable else first
-
-
-def _class_chars(items, c, *, widest: int, digits: bool) -> set[str] | None:
-    """The characters a parsed class ("[a-z0-9']") can match, or None when it is too wide to
-    list: a range of `widest` characters or more, a negation, a category (\\d only if
-    `digits`)."""
-    chars: set[str] = set()
-    for kind, value in items:
-        if kind is c.LITERAL:
-            chars.add(chr(value))
-        elif kind is c.RANGE and value[1] - value[0] < widest:
-            chars.update(map(chr, range(value[0], value[1] + 1)))
-        elif digits and kind is c.CATEGORY and value is c.CATEGORY_DIGIT:
-            chars.update("0123456789")
-        else:
-            return None
-    return chars
-
-
-def _first_of(items, c) -> tuple[set[str] | None, bool]:
-    """First characters of a parsed regex sequence, and whether it can match nothing."""
-    found: set[str] = set()
-    for op, av in items:
-        if op is c.LITERAL:
-            return found | {chr(av)}, False
-        if op is c.IN:
-            chars = _class_chars(av, c, widest=128, digits=True)
-            return (None, False) if chars is None else (found | chars, False)
-        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
-            continue  # zero width: what follows starts the match
-        if op is c.SUBPATTERN:
-            sub, nullable = _first_of(av[-1].data, c)
-        elif op is c.ATOMIC_GROUP:
-            sub, nullable = _first_of(av.data, c)
-        elif op is c.BRANCH:
-            sub, nullable = set(), False
-            for branch in av[1]:
-                one, empty = _first_of(branch.data, c)
-                if one is None:
-                    return None, False
-                sub, nullable = sub | one, nullable or empty
-        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-            sub, nullable = _first_of(av[2].data, c)
-            nullable = nullable or av[0] == 0
-        else:
-            return None, False
-        if sub is None:
-            return None, False
-        found |= sub
-        if not nullable:
-            return found, False
-    return found, True
-
-
 KEY = 4  # characters a needle is found by (see Language.possible)
 NEEDLES_MAX = 64  # strings in a set of alternatives before it stops being spelt out
 
@@ -344,7 +271,7 @@ def _needles(pattern: str) -> frozenset[str] | None:
     phrases "my leg", "my arm"... (the longest strings the parse allows are the rarest)."""
     try:
         from re import _constants as c
-        parsed = _parse(pattern)
+        parsed = parse(pattern)
         if parsed.state.flags & c.SRE_FLAG_IGNORECASE:
             return None
         _, needed = _literal_of(parsed.data, c)
@@ -388,7 +315,7 @@ def _literal_node(op, av, c) -> tuple[set[str] | None, set[str] | None]:
     if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
         return {""}, None  # zero width: the stretch around it goes on
     if op is c.IN:
-        return _class_chars(av, c, widest=16, digits=False), None
+        return class_chars(av, c, widest=16, digits=False), None
     if op is c.SUBPATTERN:
         if av[1] & c.SRE_FLAG_IGNORECASE:
             raise ValueError("case-insensitive group")

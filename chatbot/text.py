@@ -94,7 +94,9 @@ def _words(text: str, apostrophe: str, spelling: str | None) -> list[str]:
             word = found[:-2]  # possessive: "knee's" -> "knee"
         else:
             word = found.replace("'", "")
-        parts = (p for p in _SPLIT_ALNUM.split(word) if p)
+        # "mr3" -> "mr", "3"; most words are all letters or all digits, with nothing to split
+        parts = (word,) if word.isalpha() or word.isdigit() else \
+            (p for p in _SPLIT_ALNUM.split(word) if p)
         out.extend(americanise(p) if spelling == "american" else p for p in parts)
     return out
 
