@@ -661,8 +661,8 @@ class _Message:
         if category not in lang.conditional and lang.not_now.search(whole):
             return False  # "I get a tight chest before the dentist (not now)"
         if frame:
-            # "protez ameliyatı 2 hafta önce": a frame is meant to be past (a recent one, not
-            # years past)
+            # "protez ameliyatı 2 hafta önce": a frame is meant to be past; a (?#recent) one
+            # not long past ("in 2021 my face drooped for a few minutes" is history)
             return not (recent and lang.distant.search(whole))
         if self._verb_is(last, lang.past_form):
             return False  # "omzu çıkmıştı": the verb itself says it is over
