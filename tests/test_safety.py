@@ -240,15 +240,16 @@ def test_look_alikes_of_the_new_kinds_do_not_fire(message):
     # ...the same told years ago is medical history.
     ("in 2021 I had a TIA, my face drooped for a few minutes. Can I stop aspirin before surgery?",
      None),
-    ("babam geçen yıl hafif inme geçirdi, konuşması 10 dakika bozuldu sonra düzeldi, protez olur mu",
-     None),
+    ("babam geçen yıl hafif inme geçirdi, konuşması 10 dakika bozuldu sonra düzeldi, "
+     "protez olur mu", None),
 ])
 def test_a_recent_frame_may_be_past_but_not_long_past(message, category):
     assert red_flag(message) == category
 
 
 def test_turkish_degil_denies_what_comes_before_it():
-    assert red_flag("baş dönmesi değil dünya dönüyor, çift görüyorum, konuşmam yavaşladı") == "neuro"
+    message = "baş dönmesi değil dünya dönüyor, çift görüyorum, konuşmam yavaşladı"
+    assert red_flag(message) == "neuro"
     assert red_flag("göğüs ağrısı değil, sadece bel ağrım var") is None
 
 
