@@ -54,6 +54,7 @@ WINDOW = 40  # ...and words
 FUZZY_MIN_LENGTH = 6  # shorter words have too many real neighbours ("numb"/"dumb")
 NEVER = r"(?!x)x"  # a context a language leaves out matches nothing
 FRAME = "(?#frame)"  # marks a rule part that is the setting, not the symptom
+RECENT = "(?#recent)"  # ...a setting that may be past, but not long past (see `distant`)
 
 _TOKEN = re.compile(r"[a-z0-9]+|[.!?;:\n]|,")
 _LETTERS = str.maketrans({"ı": "i", "İ": "i", "’": "'", "‘": "'", "`": "'", "ʼ": "'", "ß": "ss"})
@@ -109,8 +110,10 @@ class Language:
         self.story_break = self._regex(ctx.get("story_break", NEVER))
         self.not_now = self._regex(ctx.get("not_now", NEVER))
         self.past_form = self._regex(ctx.get("past_form", NEVER))
+        self.distant = self._regex(ctx.get("distant", NEVER))
         self.idioms = self._regex("|".join(ctx.get("idioms", ())) or NEVER)
         self.frames: set[int] = set()  # id() of the rule parts that are frames
+        self.recent: set[int] = set()  # ...of the frames that must not be long past
         # Rule parts and signals with the literal strings one of which each match holds: a
         # pattern none of whose strings is in a message is not run on it (see `possible`).
         self._needles: dict[re.Pattern, frozenset[str] | None] = {}
@@ -229,7 +232,11 @@ class Language:
         # A part marked (?#frame) is the setting, not the symptom ("since the operation two
         # weeks ago"): it may be past.
         self.frames.update(id(p) for p, source in zip(parts, sources, strict=True)
-                           if source.startswith(FRAME))
+                           if source.startswith((FRAME, RECENT)))
+        # A part marked (?#recent) may be past too, but not long past: a stroke sign that came
+        # and went this morning is a warning, one "in 2021" is medical history.
+        self.recent.update(id(p) for p, source in zip(parts, sources, strict=True)
+                           if source.startswith(RECENT))
         return parts
 
     @staticmethod
@@ -553,7 +560,7 @@ class _Message:
         return end is not None and not self.lang.story_break.search(before, end)
 
     def describes(self, match: re.Match, category: str, asking: bool = False,
-                  frame: bool = False) -> bool:
+                  frame: bool = False, recent: bool = False) -> bool:
         """Tell whether a match is said about a real, present situation (see module doc)."""
         self._lay_out()
         first, last = self._word_at(match.start()), self._word_at(max(match.end() - 1, 0))
@@ -581,7 +588,9 @@ class _Message:
         if category not in lang.conditional and lang.not_now.search(whole):
             return False  # "I get a tight chest before the dentist (not now)"
         if frame:
-            return True  # "protez ameliyatı 2 hafta önce": a frame is meant to be past
+            # "protez ameliyatı 2 hafta önce": a frame is meant to be past; a (?#recent) one
+            # not long past ("in 2021 my face drooped for a few minutes" is history)
+            return not (recent and lang.distant.search(whole))
         if self._verb_is(last, lang.past_form):
             return False  # "omzu çıkmıştı": the verb itself says it is over
         if self._history(first, last, whole):
@@ -619,7 +628,8 @@ def check(text: str) -> Flag | None:
             if situation is None and any(kind == "happening" for _, kind in rules):
                 situation = bool(lang.situation.search(message.text))
             if any((kind != "happening" or situation) and all(any(
-                        message.describes(m, category, kind == "asking", id(part) in lang.frames)
+                        message.describes(m, category, kind == "asking", id(part) in lang.frames,
+                                          id(part) in lang.recent)
                         for m in part.finditer(message.text)) for part in parts)
                    for parts, kind in rules) or message.signalled(category):
                 hits[category] = lang.code

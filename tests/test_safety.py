@@ -232,6 +232,33 @@ def test_look_alikes_of_the_new_kinds_do_not_fire(message):
     assert red_flag(message) is None
 
 
+@pytest.mark.parametrize("message, category", [
+    # Stroke signs that came and went this morning or yesterday are the warning (a TIA)...
+    ("yesterday my mum's face dropped on one side for a few minutes, then it went back to normal",
+     "neuro"),
+    ("bu sabah yarım saat kadar sol gözüm görmedi sonra düzeldi, önemli mi", "neuro"),
+    # ...the same told years ago is medical history.
+    ("in 2021 I had a TIA, my face drooped for a few minutes. Can I stop aspirin before surgery?",
+     None),
+    ("babam geçen yıl hafif inme geçirdi, konuşması 10 dakika bozuldu sonra düzeldi, "
+     "protez olur mu", None),
+])
+def test_a_recent_frame_may_be_past_but_not_long_past(message, category):
+    assert red_flag(message) == category
+
+
+def test_turkish_degil_denies_what_comes_before_it():
+    message = "baş dönmesi değil dünya dönüyor, çift görüyorum, konuşmam yavaşladı"
+    assert red_flag(message) == "neuro"
+    assert red_flag("göğüs ağrısı değil, sadece bel ağrım var") is None
+
+
+def test_turkish_siyon_nouns_are_not_a_spoken_ending():
+    turkish = next(lang for lang in safety.languages() if lang.code == "tr")
+    assert turkish.correct("enjeksiyon") == "enjeksiyon"  # not "enjeksiyorsun"
+    assert turkish.correct("geliyon") == "geliyorsun"
+
+
 def test_colloquial_turkish_endings_are_rewritten_by_the_language_file():
     turkish = next(lang for lang in safety.languages() if lang.code == "tr")
     english = next(lang for lang in safety.languages() if lang.code == "en")
