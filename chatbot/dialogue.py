@@ -226,7 +226,7 @@ class Chatbot:
                                         self._rank_story(sp, message,
                                                          matcher.rank(analysis, limit=12)))
         page = self.knowledge.article_for(article)
-        ranked, topics = self._by_article(sp, analysis, ranked, page)
+        ranked, topics, about = self._by_article(sp, analysis, ranked, page)
         best = Match.of(ranked[0], sp.code) if ranked else None
         if analysis.out_of_scope and self._asks_out_of_scope(sp, message):
             return self._out_of_scope(sp, analysis, ranked, best)
@@ -242,6 +242,12 @@ class Chatbot:
         if analysis.anchors == frozenset() and any(t in sp.lang.courtesy for t in analysis.terms):
             # "thanks, that's clear": courtesy and nothing topical is small talk.
             ranked = sorted(ranked, key=lambda c: c.entry.kind != "smalltalk")
+        elif analysis.anchors:
+            # A message raising a topic its small talk does not know ("what surgery is there
+            # if nothing else works": goodbye's "that's all") is about the topic.
+            ranked = sorted(ranked, key=lambda c: c.entry.kind == "smalltalk" and sum(
+                analysis.weights[t] for t in analysis.anchors - matcher.terms_of(c.entry))
+                >= p.smalltalk_uncovered)
         if ranked and self._confident(sp, ranked[0], analysis):
             top = ranked[0]
             others = [c for c in ranked[1:] if c.score >= top.score - p.margin]
@@ -251,6 +257,8 @@ class Chatbot:
                          suggestions=self._suggest(sp, others), best=best, lang=sp.code)
         plausible = [c for c in ranked if c.score >= p.suggest_threshold
                      and c.coverage >= p.suggest_coverage]
+        if about:  # the article in question's own entries, not another's, are the suggestions
+            plausible = [c for c in plausible if c.entry.article in (None, *about)]
         if plausible:
             return Reply(False, sp.lang.text("suggest"), suggestions=self._suggest(sp, plausible),
                          reason="suggest", best=best, lang=sp.code)
@@ -302,9 +310,10 @@ class Chatbot:
         return hit + [c for c in ranked if c.entry is not closest]
 
     def _by_article(self, sp: Speaker, analysis: Analysis, ranked: list[Candidate],
-                    page) -> tuple[list[Candidate], list[Candidate]]:
+                    page) -> tuple[list[Candidate], list[Candidate], frozenset[str]]:
         """Put the entries of the article the message is about first; when it could be about
-        several, return the best entry of each as the topics to ask about.
+        several, return the best entry of each as the topics to ask about; and the articles it
+        is about (none when that is not known).
 
         A message is about an article when it uses words only that article uses ("heel",
         "sling"), else about the page's article when the widget says which page it is on.
@@ -312,7 +321,7 @@ class Chatbot:
         is a question for the visitor, not a guess.
         """
         if len(self.knowledge.articles) < 2 or not ranked:
-            return ranked, []
+            return ranked, [], frozenset()
         named = sp.matcher.articles_named(analysis)
         if page is not None and (not named or page.slug in named):
             named = frozenset({page.slug})
@@ -321,16 +330,20 @@ class Chatbot:
         among = named or sp.matcher.articles_named(analysis, shared=True)
         if among:
             first = [c for c in ranked if c.entry.article is None or c.entry.article in among]
+            if not any(c.entry.article in among for c in first):
+                # The article in question has no entry among the best of all: its best come
+                # first all the same (a story's everyday words can favour another article).
+                first = sp.matcher.rank(analysis, limit=len(ranked), articles=among)
             ranked = first + [c for c in ranked if c not in first]
         top = ranked[0]
         if named or top.entry.article is None or top.score < self.policy.suggest_threshold:
-            return ranked, []
+            return ranked, [], named
         per_article: dict[str, Candidate] = {}
         for c in ranked:
             if c.entry.article and c.score >= top.score - self.policy.topic_margin and \
                     (not among or c.entry.article in among):
                 per_article.setdefault(c.entry.article, c)
-        return ranked, (list(per_article.values()) if len(per_article) > 1 else [])
+        return ranked, (list(per_article.values()) if len(per_article) > 1 else []), named
 
     def _asks_out_of_scope(self, sp: Speaker, message: str) -> bool:
         """In a story, only the sentence that asks decides what is asked for."""

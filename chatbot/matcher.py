@@ -615,8 +615,10 @@ class Matcher:
 
     # -- ranking ----------------------------------------------------------------------------
 
-    def rank(self, message: str | Analysis, *, limit: int | None = None) -> list[Candidate]:
-        """Score every entry for a message; return candidates best first."""
+    def rank(self, message: str | Analysis, *, limit: int | None = None,
+             articles: frozenset[str] | None = None) -> list[Candidate]:
+        """Score every entry for a message; return candidates best first (`articles`: only
+        the entries of these articles and of none)."""
         analysis = message if isinstance(message, Analysis) else self.analyse(message)
         if analysis.total_weight <= 0:
             return []
@@ -625,7 +627,13 @@ class Matcher:
             analysis.memo[key] = self._scores(analysis)
         score, dice_e, coverage, fuzzy_e, anchored, coverage_own = analysis.memo[key]
         entries = self.knowledge.entries
-        order = np.argsort(-score, kind="stable")[: limit or len(entries)]
+        order = np.argsort(-score, kind="stable")
+        if articles is not None:
+            slugs = [a.slug for a in self.knowledge.articles]
+            keep = np.array([i == len(slugs) or slugs[i] in articles
+                             for i in range(len(slugs) + 1)])
+            order = order[keep[self._ent_article[order]]]
+        order = order[: limit or len(entries)]
         return [Candidate(entry=entries[i], score=float(score[i]), dice=float(dice_e[i]),
                           coverage=float(coverage[i]), fuzzy=float(fuzzy_e[i]),
                           anchored=bool(anchored[i]), own_coverage=float(coverage_own[i]))
@@ -704,6 +712,8 @@ class Matcher:
         a word shares ("shoulder": every shoulder article)."""
         named: set[str] = set()
         for t in analysis.anchors:
+            if self._term_zipf.get(t, 0.0) >= self.weights.anchor_zipf:
+                continue  # a common word, anchor by its synonym group ("works": effect)
             owners = self._naming.get(t, frozenset())
             # One article's own word that another uses once ("kendiliğinden") names neither.
             if owners and (len(self._term_articles[t]) == 1 or shared and len(owners) > 1):
