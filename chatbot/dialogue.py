@@ -228,8 +228,12 @@ class Chatbot:
         page = self.knowledge.article_for(article)
         ranked, topics, about = self._by_article(sp, analysis, ranked, page)
         best = Match.of(ranked[0], sp.code) if ranked else None
-        if analysis.out_of_scope and self._asks_out_of_scope(sp, message):
-            return self._out_of_scope(sp, analysis, ranked, best)
+        # The article in question: the one named or the page's, else the best entry's.
+        subject = next(iter(about)) if len(about) == 1 else \
+            ranked[0].entry.article if ranked else None
+        out_of_scope = matcher.out_of_scope(analysis, subject)
+        if out_of_scope and self._asks_out_of_scope(sp, message, subject):
+            return self._out_of_scope(sp, out_of_scope, ranked, best)
         if analysis.personal:
             return self._personal(sp, analysis, ranked, best, page)
         if self._is_vague(sp, analysis):
@@ -345,10 +349,11 @@ class Chatbot:
                 per_article.setdefault(c.entry.article, c)
         return ranked, (list(per_article.values()) if len(per_article) > 1 else []), named
 
-    def _asks_out_of_scope(self, sp: Speaker, message: str) -> bool:
+    def _asks_out_of_scope(self, sp: Speaker, message: str, subject: str | None) -> bool:
         """In a story, only the sentence that asks decides what is asked for."""
         asking = self._asking_sentences(sp, message)
-        return not asking or any(sp.matcher.analyse(s).out_of_scope for s in asking)
+        return not asking or any(sp.matcher.out_of_scope(sp.matcher.analyse(s), subject)
+                                 for s in asking)
 
     @staticmethod
     def _asking_sentences(sp: Speaker, message: str) -> list[str]:
@@ -475,8 +480,8 @@ class Chatbot:
         return Reply(False, self._with_contact(sp, body), reason="personal", best=best,
                      category=kind, lang=sp.code, suggestions=suggestions)
 
-    def _out_of_scope(self, sp: Speaker, analysis: Analysis, ranked, best) -> Reply:
-        category = analysis.out_of_scope[0]
+    def _out_of_scope(self, sp: Speaker, categories: tuple[str, ...], ranked, best) -> Reply:
+        category = categories[0]
         # Some requests deserve their own words ("is it cancer?", a question about a child).
         own = sp.lang.replies.get("out_of_scope_own", {}).get(category)
         names = sp.lang.replies["out_of_scope_what"]
@@ -486,7 +491,7 @@ class Chatbot:
                      reason="out_of_scope", best=best, lang=sp.code,
                      suggestions=self._suggest(sp, [c for c in ranked
                                                     if c.score >= self.policy.answer_threshold]),
-                     category=analysis.out_of_scope[0])
+                     category=category)
 
     # -- texts ------------------------------------------------------------------------------
 

@@ -223,10 +223,20 @@ class Matcher:
         # A request is out of scope only if the knowledge base never speaks of it: a clinic
         # whose entries mention prices answers price questions, and an article about the
         # shoulder makes "shoulder" its topic, not another body part.
-        self._cues = _cue_patterns({
-            category: tuple(p for p in phrases if not self._covers(p))
-            for category, phrases in merged(self.lang.out_of_scope,
-                                            self.vocabulary.out_of_scope).items()}, self.lang)
+        cues = merged(self.lang.out_of_scope, self.vocabulary.out_of_scope)
+        self._cues = _cue_patterns({category: tuple(p for p in phrases if not self._covers(p))
+                                    for category, phrases in cues.items()}, self.lang)
+        # What one article speaks of is still out of scope on another's page: "would a
+        # cortisone injection help" is no question for the bone marrow edema article because
+        # the plantar fasciitis article covers cortisone. Per article, the cues only the others
+        # cover.
+        self._cues_beside: dict[str, dict] = {}
+        if len(self.knowledge.articles) > 1:
+            for slug in self._scopes:
+                extra = {category: tuple(p for p in phrases if self._covers(p)
+                                         and not self._covers(p, slug))
+                         for category, phrases in cues.items()}
+                self._cues_beside[slug] = _cue_patterns(extra, self.lang)
         # Personal cues are matched as written: "ödemim" (my edema) is not "ödem". "{topic}"
         # stands for each article's topic ("is it {topic}" -> "is it plantar fasciitis").
         topics = [a.topic(self.lang.code) for a in self.knowledge.articles] or \
@@ -255,19 +265,21 @@ class Matcher:
             rf"\b{re.escape(self.lang.normalise(p))}\b" for p in self.lang.not_personal)) \
             if self.lang.not_personal else None
 
-    def _covers(self, phrase: str) -> bool:
+    def _covers(self, phrase: str, scope: str | None = None) -> bool:
         """Whether the knowledge speaks of a cue: its words as written (or run together,
         "shockwave" for "shock wave"), a word of ours in another spelling, or all its content
         words in one of an entry's questions ("steroid injection": "Are steroid injections
-        safe?")."""
+        safe?"). `scope`: one article's entries (and those of no article) only."""
+        corpus, joined, known, phr_sets = self._scopes[scope] if scope else (
+            self._corpus, self._joined, self._term_ids.keys(), self._phr_sets)
         typed = self.lang.normalise(phrase)
-        if not typed or f" {typed} " in self._corpus or typed.replace(" ", "") in self._joined:
+        if not typed or f" {typed} " in corpus or typed.replace(" ", "") in joined:
             return True
         words = self.lang.words(phrase)
         terms = set(self._terms(words))
         if len(words) == 1:  # one word, another spelling of ours ("tendonitis", "tendinitis")
-            return bool(terms) and terms <= self._term_ids.keys()
-        return len(terms) >= 2 and any(terms <= ts for ts in self._phr_sets)
+            return bool(terms) and terms <= known
+        return len(terms) >= 2 and any(terms <= ts for ts in phr_sets)
 
     def _content_stems(self, words: list[str]) -> set[str]:
         """The stems of a text's content words, before synonyms ("meniscus tear" keeps
@@ -423,7 +435,7 @@ class Matcher:
             out_of_scope += ("other_condition",)  # "meniscus tear recovery time"
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
                         corrections=corrections, anchors=anchors,
-                        out_of_scope=out_of_scope, personal=personal)
+                        out_of_scope=out_of_scope, personal=personal, memo={"joined": joined})
 
     def _query_weight(self, term: str, zipf: float) -> float:
         w = self.weights
@@ -495,6 +507,22 @@ class Matcher:
             answer_terms.append(set(self._terms(ws)))
             corpus.append(" ".join(ws))
         self._corpus = " " + " ".join(phrasing_words + corpus) + " "
+        # The same per article, with the entries of no article (the clinic's contact), for
+        # the cues an article speaks of (see _build_cues).
+        self._scopes: dict[str, tuple] = {}
+        if len(self.knowledge.articles) > 1:
+            for article in self.knowledge.articles:
+                inside = [i for i, e in enumerate(entries) if e.article in (None, article.slug)]
+                phr = [k for k, e_idx in enumerate(phrasing_entry) if e_idx in set(inside)]
+                words = " " + " ".join([phrasing_words[k] for k in phr]
+                                       + [corpus[i] for i in inside]) + " "
+                split = words.split()
+                pairs = {a + b for a, b in zip(split, split[1:], strict=False)
+                         if min(len(a), len(b)) >= 3 and not {a, b} & self._stopwords}
+                known = {t for k in phr for t in phrasing_terms[k]} | set().union(
+                    *(answer_terms[i] for i in inside)) | self._topics.get(article.slug, set())
+                self._scopes[article.slug] = (words, set(split) | pairs, known, [
+                    set(phrasing_terms[k]) | implied[k] for k in phr])
         corpus_words = self._corpus.split()
         self._pairs = {a + b: (a, b) for a, b in zip(corpus_words, corpus_words[1:],
                                                      strict=False)
@@ -719,6 +747,19 @@ class Matcher:
             if owners and (len(self._term_articles[t]) == 1 or shared and len(owners) > 1):
                 named |= owners
         return frozenset(named)
+
+    def out_of_scope(self, analysis: Analysis, article: str | None) -> tuple[str, ...]:
+        """The out-of-scope requests of a message about an article: what no entry covers,
+        and what only other articles do."""
+        beside = self._cues_beside.get(article or "")
+        if not beside or "joined" not in analysis.memo:
+            return analysis.out_of_scope
+        key = ("out_of_scope", article)
+        if key not in analysis.memo:
+            found = _found(beside, analysis.memo["joined"])
+            analysis.memo[key] = analysis.out_of_scope + tuple(
+                c for c in found if c not in analysis.out_of_scope)
+        return analysis.memo[key]
 
     def is_vague(self, word: str) -> bool:
         """Whether a folded word alone says too little to answer ("bone", "pain", "kemigim")."""
