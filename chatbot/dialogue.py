@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -53,6 +54,7 @@ class Policy:
     smalltalk_uncovered: float = 0.5  # ...and leave no topic word heavier than this out
     foreign_ratio: float = 1.0      # a foreign word this heavy beside a single shared word
     language_margin: float = 0.05   # another language must match this much better to win
+    article_alone: bool = True      # a message about one known article is read as in it alone
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ class Chatbot:
                 lang=lang, matcher=Matcher(kb, vocabulary.get(code), weights=weights,
                                            language=lang),
                 clinic=kb.clinic.in_language(code), topics=tuple(kb.topic_names(code)))
+        self._alone_speakers: dict[tuple[str, str], Speaker] = {}
+        self._alone_lock = threading.Lock()
         # Words of the clinic's own texts in each language tell short messages apart.
         self._own_words = {code: sp.matcher.words_known() for code, sp in self.speakers.items()}
         self._remember_votes()
@@ -140,10 +144,12 @@ class Chatbot:
             lambda word: language._vote(word, languages, self._own_words))
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_vote"}
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_vote", "_alone_lock", "_alone_speakers")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        self._alone_speakers, self._alone_lock = {}, threading.Lock()
         self._remember_votes()
 
     @classmethod
@@ -227,6 +233,16 @@ class Chatbot:
                                                          matcher.rank(analysis, limit=12)))
         page = self.knowledge.article_for(article)
         ranked, topics, about = self._by_article(sp, analysis, ranked, page)
+        if len(about) == 1 and self.policy.article_alone:
+            # The article in question is known: read the message as that article alone would
+            # (with the clinic's entries of no article). Its words weigh what they weigh in
+            # it, so a second article neither makes its topic words heavy nor its everyday
+            # words rare, and another article's alternates do not compete.
+            sp = self._alone(sp, next(iter(about)))
+            matcher = sp.matcher
+            analysis = matcher.analyse(message)
+            ranked = self._promote_verbatim(sp, analysis, self._rank_story(
+                sp, message, matcher.rank(analysis, limit=12)))
         best = Match.of(ranked[0], sp.code) if ranked else None
         # The article in question: the one named or the page's, else the best entry's.
         subject = next(iter(about)) if len(about) == 1 else \
@@ -273,6 +289,21 @@ class Chatbot:
                      reason="no_match", best=best, lang=sp.code)
 
     # -- decisions --------------------------------------------------------------------------
+
+    def _alone(self, sp: Speaker, slug: str) -> Speaker:
+        """The speaker of one article of a knowledge file of several (built on first use)."""
+        key = (sp.code, slug)
+        if key not in self._alone_speakers:
+            with self._alone_lock:
+                if key not in self._alone_speakers:
+                    kb = self.knowledge
+                    alone = replace(kb, entries=tuple(e for e in kb.entries
+                                                      if e.article in (None, slug)),
+                                    articles=tuple(a for a in kb.articles if a.slug == slug))
+                    self._alone_speakers[key] = replace(sp, matcher=Matcher(
+                        alone, sp.matcher.vocabulary, weights=sp.matcher.weights,
+                        language=sp.lang))
+        return self._alone_speakers[key]
 
     def _confident(self, sp: Speaker, top: Candidate, analysis: Analysis) -> bool:
         """Whether the best candidate is good enough to answer with."""
