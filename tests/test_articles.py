@@ -210,11 +210,35 @@ def test_the_clinics_figures_hold_with_two_articles(two):
     en = figures(two, DEV_SET, page=BME)
     tr = figures(two, DATA / "dev_tr.jsonl", page=BME)
     print({k: (en[k], tr[k]) for k in ("overall", "top1", "shown")})
-    assert en["overall"] >= 0.89 and en["top1"] >= 0.92 and en["declined_correct"] >= 0.80
-    assert tr["overall"] >= 0.88 and tr["top1"] >= 0.90 and tr["declined_correct"] >= 0.90
+    assert en["overall"] >= 0.92 and en["top1"] >= 0.93 and en["declined_correct"] >= 0.89
+    assert tr["overall"] >= 0.92 and tr["top1"] >= 0.93 and tr["declined_correct"] >= 0.94
     # With no page, what could be either article is a question back, its first suggestion
     # most often the clinic's entry.
     assert figures(two, DEV_SET)["shown"] >= 0.90
+
+
+def test_on_its_page_the_clinics_article_reads_as_if_alone(two, two_path):
+    """A second article changes no reply on the clinic's page, except where the message names
+    what only the second article speaks of ("shockwave therapy"): the second article's words
+    neither weigh down the clinic's topic words nor make its everyday words rare."""
+    alone = Chatbot.from_file(FAQ, vocabulary_path=two_path.with_name("vocabulary.json"))
+    for case in read_cases(DEV_SET):
+        with_two, one = two.ask(case.query, article=BME), alone.ask(case.query, article=BME)
+        if (with_two.answered, with_two.match and with_two.match.id) != \
+                (one.answered, one.match and one.match.id):
+            assert with_two.match is not None and \
+                two.knowledge.get(with_two.match.id).article == PLANTAR[0], (case.query, with_two)
+
+
+def test_what_another_article_covers_is_still_declined_on_this_page(two):
+    """The plantar fasciitis article speaks of cortisone and grows every word's weight; on
+    the bone marrow edema page neither makes its off-topic questions answerable."""
+    for question in ("would a cortisone injection help", "can bone marrow edema cause a fever",
+                     "is bone marrow edema hereditary"):
+        reply = two.ask(question, article=BME)
+        assert not reply.answered, (question, reply)
+    reply = two.ask("would a cortisone injection help", article=PLANTAR[0])
+    assert reply.answered and two.knowledge.get(reply.match.id).article == PLANTAR[0], reply
 
 
 def test_chat_with_the_page_and_faq_by_article_over_http(two_path, tmp_path):
