@@ -472,16 +472,20 @@ class Matcher:
         # fasciitis?". The topic is implied, not written: it counts where the message names
         # it and costs nothing where the message does not ("what causes it?").
         self._topics: dict[str, frozenset[str]] = {}
+        self._topic_names: dict[str, list[frozenset[str]]] = {}  # each name's terms
         for article in self.knowledge.articles:
             ws = self.lang.words(article.topic(self.lang.code))
             if self.lang.code in article.topics or article.lang == self.lang.code:
                 domain_words.update(ws)
             self._topics[article.slug] = frozenset(self._terms(ws))
+            self._topic_names.setdefault(article.slug, []).append(self._topics[article.slug])
             # The title's other name for the topic ("Frozen Shoulder (Adhesive Capsulitis)")
             # is the topic too.
             if article.lang == self.lang.code:
                 for aside in re.findall(r"\(([^()]*)\)", article.title):
-                    self._topics[article.slug] |= frozenset(self._terms(self.lang.words(aside)))
+                    other = frozenset(self._terms(self.lang.words(aside)))
+                    self._topics[article.slug] |= other
+                    self._topic_names[article.slug].append(other)
         implied: list[frozenset[str]] = []
         for e_idx, entry in enumerate(entries):
             own = entry.text(self.lang.code)
@@ -513,7 +517,8 @@ class Matcher:
         if len(self.knowledge.articles) > 1:
             for article in self.knowledge.articles:
                 inside = [i for i, e in enumerate(entries) if e.article in (None, article.slug)]
-                phr = [k for k, e_idx in enumerate(phrasing_entry) if e_idx in set(inside)]
+                members = set(inside)
+                phr = [k for k, e_idx in enumerate(phrasing_entry) if e_idx in members]
                 words = " " + " ".join([phrasing_words[k] for k in phr]
                                        + [corpus[i] for i in inside]) + " "
                 split = words.split()
@@ -738,7 +743,15 @@ class Matcher:
         """The articles a message names with words only one article makes its own ("heel":
         plantar fasciitis); none for "what are the symptoms?". `shared`: also the articles
         a word shares ("shoulder": every shoulder article)."""
-        named: set[str] = set()
+        # An article's topic named in full ("frozen shoulder", "adhesive capsulitis") names
+        # it, though another article mentions it once ("Can it turn into a frozen shoulder?").
+        named = {slug for slug, names in self._topic_names.items()
+                 if any(name and name <= analysis.weights.keys() for name in names)}
+        if len(named) > 1:  # "frozen shoulder" holds the shoulder article's "shoulder" too
+            named = {a for a in named if not any(
+                set().union(*self._topic_names[a]) < set().union(*self._topic_names[b])
+                and all(n <= analysis.weights.keys() for n in self._topic_names[a][:1])
+                for b in named if b != a)}
         for t in analysis.anchors:
             if self._term_zipf.get(t, 0.0) >= self.weights.anchor_zipf:
                 continue  # a common word, anchor by its synonym group ("works": effect)
