@@ -45,6 +45,7 @@ class Weights:
     fuzzy: float = 0.20
     topic_share: float = 0.3       # an article's topic words, choosing among its own entries
     answer_discount: float = 0.5   # a word only in the answer counts this much for coverage
+    section_answer: float = 1.0    # ...in a section's text, when no alternates ask it otherwise
     courtesy_weight: float = 0.3   # "hi", "thanks"
     number_weight: float = 0.2
     oov_slope: float = 1.1         # weight of an unseen word = slope * (oov_zipf_top - zipf)
@@ -640,6 +641,11 @@ class Matcher:
         self._fuzzy_words = _Distinct(self._phr_words)
         self._entry_terms = [p | a for p, a in zip(entry_phr_terms, answer_terms, strict=True)]
         self._entry_index = {e.id: i for i, e in enumerate(entries)}
+        # A section's heading is a title ("Physical Therapy"), not a question: what it answers
+        # is in its text. Without alternates (a fresh import), its text is its best phrasing.
+        self._answer_weight = np.array([
+            w.section_answer if e.kind == "section" and not e.text(self.lang.code).alternates
+            else w.answer_discount for e in entries])
         self._post_phr = _postings(in_phrasing, n_terms, self._term_ids)
         self._post_ent = _postings(entry_phr_terms, n_terms, self._term_ids)
         self._post_ans = _postings([a - p for a, p in zip(answer_terms, entry_phr_terms,
@@ -707,7 +713,7 @@ class Matcher:
         dice_e = np.maximum.reduceat(dice, self._entry_starts)
 
         covered = _accumulate(self._post_ent, ids, qw, n_entries)
-        covered += self.weights.answer_discount * _accumulate(self._post_ans, ids, qw, n_entries)
+        covered += self._answer_weight * _accumulate(self._post_ans, ids, qw, n_entries)
         coverage = np.minimum(covered / total, 1.0)
         # The same with an article's own topic terms at their weight inside it, for the
         # decision (see _build_index).
