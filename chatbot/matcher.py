@@ -46,6 +46,7 @@ class Weights:
     topic_share: float = 0.3       # an article's topic words, choosing among its own entries
     answer_discount: float = 0.5   # a word only in the answer counts this much for coverage
     section_answer: float = 1.0    # ...in a section's text, when no alternates ask it otherwise
+    twin_share: float = 0.75       # a FAQ whose answer is this much in a section is its twin
     courtesy_weight: float = 0.3   # "hi", "thanks"
     number_weight: float = 0.2
     oov_slope: float = 1.1         # weight of an unseen word = slope * (oov_zipf_top - zipf)
@@ -641,6 +642,7 @@ class Matcher:
         self._fuzzy_words = _Distinct(self._phr_words)
         self._entry_terms = [p | a for p, a in zip(entry_phr_terms, answer_terms, strict=True)]
         self._entry_index = {e.id: i for i, e in enumerate(entries)}
+        self._twins = self._find_twins(answer_terms)
         # A section's heading is a title ("Physical Therapy"), not a question: what it answers
         # is in its text. Without alternates (a fresh import), its text is its best phrasing.
         self._answer_weight = np.array([
@@ -651,6 +653,30 @@ class Matcher:
         self._post_ans = _postings([a - p for a, p in zip(answer_terms, entry_phr_terms,
                                                           strict=True)],
                                    n_terms, self._term_ids)
+
+    def _find_twins(self, answer_terms: list[set[str]]) -> np.ndarray:
+        """Pairs of an article's FAQ and the section that answers the same thing: most of the
+        FAQ's answer (by weight, its topic aside) is in the section's text, as an article's FAQ
+        sums up its sections ("What is hydrodilatation?" and "Hydrodilatation (Joint
+        Distension)"). A pair ranks as one candidate."""
+        entries, pairs = self.knowledge.entries, []
+        weight = lambda ts: sum(self._idf[self._term_ids[t]] for t in ts)  # noqa: E731
+        for article in self.knowledge.articles:
+            # Alternates already say what each of a pair answers: only entries without any
+            # (a fresh import) are paired.
+            own = [i for i, e in enumerate(entries) if e.article == article.slug
+                   and e.has(self.lang.code) and not e.text(self.lang.code).alternates]
+            sections = [i for i in own if entries[i].kind == "section"]
+            topic = self._topics.get(article.slug, frozenset())
+            for f in (i for i in own if entries[i].kind == "faq"):
+                terms = answer_terms[f] - topic
+                total = weight(terms)
+                if not sections or total <= 0:
+                    continue
+                share, best = max((weight(terms & answer_terms[s]) / total, s) for s in sections)
+                if share >= self.weights.twin_share:
+                    pairs.append((f, best))
+        return np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
     # -- ranking ----------------------------------------------------------------------------
 
@@ -741,7 +767,19 @@ class Matcher:
                                   n_entries)) > 0
 
         w = self.weights
-        score = w.dice * dice_e + w.coverage * coverage + w.fuzzy * fuzzy_e
+        own = w.dice * dice_e + w.coverage * coverage + w.fuzzy * fuzzy_e
+        if len(self._twins):
+            # A FAQ and its section twin rank as one: each signal is the better of the two,
+            # so the pair does not split its vote and let a third entry win; the one that
+            # reads more like the message comes first. Whether to answer is read from the
+            # entry's own coverage.
+            a, b = self._twins[:, 0], self._twins[:, 1]
+            coverage = coverage.copy()  # the decision reads each entry's own (coverage_own)
+            for signal in (dice_e, coverage, fuzzy_e):
+                best = np.maximum(signal[a], signal[b])
+                np.maximum.at(signal, a, best)
+                np.maximum.at(signal, b, best)
+        score = w.dice * dice_e + w.coverage * coverage + w.fuzzy * fuzzy_e + 1e-6 * own
         return score, dice_e, coverage, fuzzy_e, anchored, coverage_own
 
 
