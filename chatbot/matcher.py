@@ -241,7 +241,11 @@ class Matcher:
                 self._cues_beside[slug] = _cue_patterns(extra, self.lang)
         # Personal cues are matched as written: "ödemim" (my edema) is not "ödem". "{topic}"
         # stands for each article's topic ("is it {topic}" -> "is it plantar fasciitis").
-        topics = [a.topic(self.lang.code) for a in self.knowledge.articles] or \
+        # Each article's topic and the other name its title gives it ("Frozen Shoulder
+        # (Adhesive Capsulitis)": "do you think I have adhesive capsulitis?").
+        topics = [name for a in self.knowledge.articles for name in (
+            a.topic(self.lang.code), *(re.findall(r"\(([^()]*)\)", a.title)
+                                       if a.lang == self.lang.code else ()))] or \
             [self.knowledge.topic_in(self.lang.code)]
         personal = {kind: tuple(dict.fromkeys(p.replace("{topic}", t) for p in phrases
                                               for t in (topics if "{topic}" in p else [""])))
@@ -789,13 +793,11 @@ class Matcher:
         a word shares ("shoulder": every shoulder article)."""
         # An article's topic named in full ("frozen shoulder", "adhesive capsulitis") names
         # it, though another article mentions it once ("Can it turn into a frozen shoulder?").
-        named = {slug for slug, names in self._topic_names.items()
-                 if any(name and name <= analysis.weights.keys() for name in names)}
-        if len(named) > 1:  # "frozen shoulder" holds the shoulder article's "shoulder" too
-            named = {a for a in named if not any(
-                set().union(*self._topic_names[a]) < set().union(*self._topic_names[b])
-                and all(n <= analysis.weights.keys() for n in self._topic_names[a][:1])
-                for b in named if b != a)}
+        said = {slug: frozenset().union(*found) for slug, names in self._topic_names.items()
+                if (found := [n for n in names if n and n <= analysis.weights.keys()])}
+        # A topic inside another one named ("knee pain" in "knee pain in runners") is not
+        # named on its own.
+        named = {a for a in said if not any(said[a] < said[b] for b in said)}
         for t in analysis.anchors:
             if self._term_zipf.get(t, 0.0) >= self.weights.anchor_zipf:
                 continue  # a common word, anchor by its synonym group ("works": effect)
