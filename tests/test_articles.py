@@ -171,8 +171,8 @@ def test_personal_questions_suggest_the_articles_own_general_answer(two):
 # Floors: the figures reached (docs/benchmarks.md) less a margin. "shown" is what the visitor
 # sees first: the answer, or the first suggestion when the bot does not answer.
 @pytest.mark.parametrize("dev, floors", [
-    ("dev_plantar.jsonl", {"shown": 0.75, "overall": 0.74, "declined_correct": 0.80}),
-    ("dev_rotator.jsonl", {"shown": 0.74, "overall": 0.76, "declined_correct": 0.85}),
+    ("dev_plantar.jsonl", {"shown": 0.85, "overall": 0.82, "declined_correct": 0.90}),
+    ("dev_rotator.jsonl", {"shown": 0.82, "overall": 0.82, "declined_correct": 0.85}),
 ])
 def test_imported_articles_are_answered_without_hand_work(three, dev, floors):
     summary = figures(three, DATA / dev)
@@ -182,13 +182,14 @@ def test_imported_articles_are_answered_without_hand_work(three, dev, floors):
 
 
 def test_a_blind_article_beside_one_on_the_same_joint(four):
-    """Frozen shoulder, imported beside rotator cuff tendinopathy (docs/benchmarks.md): far
-    from the issue's 0.75 on first contact; these floors keep what it reaches."""
+    """Frozen shoulder, imported beside rotator cuff tendinopathy (docs/benchmarks.md): 0.535
+    shown on its page on first contact, near the issue's 0.75 now; these floors keep what it
+    reaches."""
     on_page = figures(four, DATA / "dev_frozen.jsonl", page=FROZEN[0])
     anywhere = figures(four, DATA / "dev_frozen.jsonl")
     rotator = figures(four, DATA / "dev_rotator.jsonl")
     print({k: (on_page[k], anywhere[k], rotator[k]) for k in ("top1", "shown", "overall")})
-    assert on_page["shown"] >= 0.55 and anywhere["shown"] >= 0.47 and rotator["shown"] >= 0.62
+    assert on_page["shown"] >= 0.70 and anywhere["shown"] >= 0.58 and rotator["shown"] >= 0.68
 
 
 def test_the_topic_words_choose_the_article_and_the_other_words_its_entry(four):
