@@ -228,12 +228,9 @@ class Chatbot:
             return self._urgent(urgent, sp.code)
         matcher, p = sp.matcher, self.policy
         analysis = matcher.analyse(message)
-        ranked = self._promote_verbatim(sp, analysis,
-                                        self._rank_story(sp, message,
-                                                         matcher.rank(analysis, limit=12)))
         page = self.knowledge.article_for(article)
-        ranked, topics, about = self._by_article(sp, analysis, ranked, page)
-        if len(about) == 1 and self.policy.article_alone:
+        about = self._named(sp, analysis, page)
+        if len(about) == 1 and p.article_alone:
             # The article in question is known: read the message as that article alone would
             # (with the clinic's entries of no article). Its words weigh what they weigh in
             # it, so a second article neither makes its topic words heavy nor its everyday
@@ -241,8 +238,12 @@ class Chatbot:
             sp = self._alone(sp, next(iter(about)))
             matcher = sp.matcher
             analysis = matcher.analyse(message)
-            ranked = self._promote_verbatim(sp, analysis, self._rank_story(
-                sp, message, matcher.rank(analysis, limit=12)))
+        ranked = self._promote_verbatim(sp, analysis,
+                                        self._rank_story(sp, message,
+                                                         matcher.rank(analysis, limit=12)))
+        topics: list[Candidate] = []
+        if sp.matcher is self.speakers[sp.code].matcher:
+            ranked, topics, about = self._by_article(sp, analysis, ranked, page)
         best = Match.of(ranked[0], sp.code) if ranked else None
         # The article in question: the one named or the page's, else the best entry's.
         subject = next(iter(about)) if len(about) == 1 else \
@@ -344,6 +345,16 @@ class Chatbot:
             return ranked
         return hit + [c for c in ranked if c.entry is not closest]
 
+    def _named(self, sp: Speaker, analysis: Analysis, page) -> frozenset[str]:
+        """The articles a message is about: those it names, else the page's (and the page's
+        alone when it names it among others)."""
+        if len(self.knowledge.articles) < 2:
+            return frozenset()
+        named = sp.matcher.articles_named(analysis)
+        if page is not None and (not named or page.slug in named):
+            return frozenset({page.slug})
+        return named
+
     def _by_article(self, sp: Speaker, analysis: Analysis, ranked: list[Candidate],
                     page) -> tuple[list[Candidate], list[Candidate], frozenset[str]]:
         """Put the entries of the article the message is about first; when it could be about
@@ -357,9 +368,7 @@ class Chatbot:
         """
         if len(self.knowledge.articles) < 2 or not ranked:
             return ranked, [], frozenset()
-        named = sp.matcher.articles_named(analysis)
-        if page is not None and (not named or page.slug in named):
-            named = frozenset({page.slug})
+        named = self._named(sp, analysis, page)
         # A word several articles share ("shoulder") narrows the choice to them when nothing
         # else does; the visitor's page stands.
         among = named or sp.matcher.articles_named(analysis, shared=True)
