@@ -318,8 +318,7 @@ class Chatbot:
             uncovered = analysis.anchors - matcher.terms_of(top.entry)
             return top.coverage >= p.smalltalk_coverage and \
                 sum(analysis.weights[t] for t in uncovered) < p.smalltalk_uncovered
-        coverage = top.coverage if top.own_coverage is None else top.own_coverage
-        if not (top.score >= p.answer_threshold and coverage >= p.answer_coverage
+        if not (top.score >= p.answer_threshold and top.coverage >= p.answer_coverage
                 and top.anchored):
             return False
         # "How do I treat a cold?": one word in common with the entry and a foreign topic

@@ -122,10 +122,6 @@ class Candidate:
     coverage: float
     fuzzy: float
     anchored: bool = True   # the entry shares a topic word with the message (not just "bad")
-    # `coverage` with the entry's article's topic words weighing what they weigh inside the
-    # article ("bone marrow edema", in all its entries, next to nothing), however many
-    # articles the knowledge holds: what the decision reads.
-    own_coverage: float | None = None
 
 
 @dataclass(frozen=True)
@@ -597,24 +593,9 @@ class Matcher:
         slugs = {a.slug: i for i, a in enumerate(self.knowledge.articles)}
         self._phr_article = np.array([slugs.get(entries[e].article or "", len(slugs))
                                       for e in phrasing_entry], dtype=np.int64)
-        # Each article's topic terms as they weigh inside the article (its entries and the
-        # entries of no article, as if it were the only one): in every entry of it, they weigh
-        # next to nothing there. Coverage reads them so for the article's own entries, so that
-        # a second article, which makes "bone marrow edema" rare over all entries, does not
-        # make "can bone marrow edema cause a fever" covered by the causes entry.
+        # Each entry's article (its index; len(slugs) for none), to rank within some.
         self._ent_article = np.array([slugs.get(e.article or "", len(slugs)) for e in entries],
                                      dtype=np.int64)
-        self._topic_local: list[dict[int, float]] = []
-        for a_idx, article in enumerate(self.knowledge.articles):
-            members = [e for e in range(n_entries) if self._ent_article[e] in (a_idx, len(slugs))]
-            local = {}
-            for t in self._topics.get(article.slug, ()):
-                t_id = self._term_ids[t]
-                df_local = sum(t in entry_phr_terms[e] or t in answer_terms[e] for e in members)
-                n_local = sum(entries[e].has(self.lang.code) for e in members) or len(members)
-                local[t_id] = float(np.log1p((max(n_local - df_local, 0) + 0.5)
-                                             / (df_local + 0.5)) * damp[t_id])
-            self._topic_local.append(local)
         self._phr_weight_topic = np.array([sum(self._idf[self._term_ids[t]] *
                                                self._topic_factor[self._term_ids[t]]
                                                for t in ts) for ts in in_phrasing])
@@ -694,7 +675,7 @@ class Matcher:
         key = (self, "scores")
         if key not in analysis.memo:  # the dialogue ranks a message more than once
             analysis.memo[key] = self._scores(analysis)
-        score, dice_e, coverage, fuzzy_e, anchored, coverage_own = analysis.memo[key]
+        score, dice_e, coverage, fuzzy_e, anchored = analysis.memo[key]
         entries = self.knowledge.entries
         order = np.argsort(-score, kind="stable")
         if articles is not None:
@@ -705,7 +686,7 @@ class Matcher:
         order = order[: limit or len(entries)]
         return [Candidate(entry=entries[i], score=float(score[i]), dice=float(dice_e[i]),
                           coverage=float(coverage[i]), fuzzy=float(fuzzy_e[i]),
-                          anchored=bool(anchored[i]), own_coverage=float(coverage_own[i]))
+                          anchored=bool(anchored[i]))
                 for i in order]
 
     def _scores(self, analysis: Analysis) -> tuple[np.ndarray, ...]:
@@ -745,16 +726,6 @@ class Matcher:
         covered = _accumulate(self._post_ent, ids, qw, n_entries)
         covered += self._answer_weight * _accumulate(self._post_ans, ids, qw, n_entries)
         coverage = np.minimum(covered / total, 1.0)
-        # The same with an article's own topic terms at their weight inside it, for the
-        # decision (see _build_index).
-        excess = np.zeros(len(self._topic_local) + 1)
-        for a_idx, local in enumerate(self._topic_local):
-            excess[a_idx] = sum(max(analysis.weights[t] - local[self._term_ids[t]], 0.0)
-                                for t in analysis.weights if self._term_ids.get(t, -1) in local)
-        cut = excess[self._ent_article]
-        coverage_own = np.minimum(np.maximum(covered - cut, 0.0)
-                                  / np.maximum(total - cut, 1e-9), 1.0) if excess.any() \
-            else coverage
 
         query_text = " ".join(analysis.terms)
         if self._topics and any(t in topic for t in analysis.weights
@@ -775,16 +746,14 @@ class Matcher:
         if len(self._twins):
             # A FAQ and its section twin rank as one: each signal is the better of the two,
             # so the pair does not split its vote and let a third entry win; the one that
-            # reads more like the message comes first. Whether to answer is read from the
-            # entry's own coverage.
+            # reads more like the message comes first.
             a, b = self._twins[:, 0], self._twins[:, 1]
-            coverage = coverage.copy()  # the decision reads each entry's own (coverage_own)
             for signal in (dice_e, coverage, fuzzy_e):
                 best = np.maximum(signal[a], signal[b])
                 np.maximum.at(signal, a, best)
                 np.maximum.at(signal, b, best)
         score = w.dice * dice_e + w.coverage * coverage + w.fuzzy * fuzzy_e + 1e-6 * own
-        return score, dice_e, coverage, fuzzy_e, anchored, coverage_own
+        return score, dice_e, coverage, fuzzy_e, anchored
 
 
     def articles_named(self, analysis: Analysis, *, shared: bool = False) -> frozenset[str]:
