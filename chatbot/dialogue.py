@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -61,6 +62,7 @@ class Policy:
     topic_check: bool = True        # (topicality.py)
     # Out-of-scope cues that are the visitor's circumstances, not what they ask the clinic for
     circumstances: tuple[str, ...] = ("lifestyle",)
+    article_alone: bool = True      # a message about one known article is read as in it alone
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,8 @@ class Chatbot:
                 lang=lang, matcher=matcher, clinic=kb.clinic.in_language(code),
                 topics=tuple(kb.topic_names(code)),
                 topicality=Topicality(lang, matcher.topic_terms()))
+        self._alone_speakers: dict[tuple[str, str], Speaker] = {}
+        self._alone_lock = threading.Lock()
         # Words of the clinic's own texts in each language tell short messages apart.
         self._own_words = {code: sp.matcher.words_known() for code, sp in self.speakers.items()}
         self._remember_votes()
@@ -154,10 +158,12 @@ class Chatbot:
             lambda word: language._vote(word, languages, self._own_words))
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_vote"}
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_vote", "_alone_lock", "_alone_speakers")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        self._alone_speakers, self._alone_lock = {}, threading.Lock()
         self._remember_votes()
 
     @classmethod
@@ -237,14 +243,30 @@ class Chatbot:
         matcher, p = sp.matcher, self.policy
         analysis = matcher.analyse(message)
         page = self.knowledge.article_for(article)
+        about = self._named(sp, analysis, page)
+        if len(about) == 1 and p.article_alone:
+            # The article in question is known: read the message as that article alone would
+            # (with the clinic's entries of no article). Its words weigh what they weigh in
+            # it, so a second article neither makes its topic words heavy nor its everyday
+            # words rare, and another article's alternates do not compete.
+            sp = self._alone(sp, next(iter(about)))
+            matcher = sp.matcher
+            analysis = matcher.analyse(message)
+        whole = sp.matcher is self.speakers[sp.code].matcher
         ranked = self._promote_verbatim(sp, analysis, self._rank_story(
             sp, message, matcher.rank(analysis, limit=12),
-            lambda r: self._by_article(sp, analysis, r, page)[0]))
-        ranked, topics = self._by_article(sp, analysis, ranked, page)
+            (lambda r: self._by_article(sp, analysis, r, page)[0]) if whole else (lambda r: r)))
+        topics: list[Candidate] = []
+        if whole:
+            ranked, topics, about = self._by_article(sp, analysis, ranked, page)
         best = Match.of(ranked[0], sp.code) if ranked else None
-        if analysis.out_of_scope and self._asks_out_of_scope(sp, message) and \
-                not self._clinic_request(sp, analysis, ranked):
-            return self._out_of_scope(sp, analysis, ranked, best)
+        # The article in question: the one named or the page's, else the best entry's.
+        subject = next(iter(about)) if len(about) == 1 else \
+            ranked[0].entry.article if ranked else None
+        out_of_scope = matcher.out_of_scope(analysis, subject)
+        if out_of_scope and self._asks_out_of_scope(sp, message, subject) and \
+                not self._clinic_request(sp, analysis, out_of_scope, ranked):
+            return self._out_of_scope(sp, out_of_scope, ranked, best)
         if analysis.personal:
             return self._personal(sp, analysis, ranked, best, page)
         if self._is_vague(sp, analysis):
@@ -257,6 +279,12 @@ class Chatbot:
         if analysis.anchors == frozenset() and any(t in sp.lang.courtesy for t in analysis.terms):
             # "thanks, that's clear": courtesy and nothing topical is small talk.
             ranked = sorted(ranked, key=lambda c: c.entry.kind != "smalltalk")
+        elif analysis.anchors:
+            # A message raising a topic its small talk does not know ("what surgery is there
+            # if nothing else works": goodbye's "that's all") is about the topic.
+            ranked = sorted(ranked, key=lambda c: c.entry.kind == "smalltalk" and sum(
+                analysis.weights[t] for t in analysis.anchors - matcher.terms_of(c.entry))
+                >= p.smalltalk_uncovered)
         if ranked and self._confident(sp, ranked[0], analysis):
             if self.semantic:
                 ranked = self._semantic_order(sp, message, analysis, ranked)
@@ -272,6 +300,8 @@ class Chatbot:
             best = Match.of(ranked[0], sp.code)
         plausible = [c for c in ranked if c.score >= p.suggest_threshold
                      and c.coverage >= p.suggest_coverage]
+        if about:  # the article in question's own entries, not another's, are the suggestions
+            plausible = [c for c in plausible if c.entry.article in (None, *about)]
         if plausible:
             return Reply(False, sp.lang.text("suggest"),
                          suggestions=self._suggest(sp, self._rescue(sp, message, plausible)),
@@ -284,6 +314,21 @@ class Chatbot:
                      reason="no_match", best=best, lang=sp.code)
 
     # -- decisions --------------------------------------------------------------------------
+
+    def _alone(self, sp: Speaker, slug: str) -> Speaker:
+        """The speaker of one article of a knowledge file of several (built on first use)."""
+        key = (sp.code, slug)
+        if key not in self._alone_speakers:
+            with self._alone_lock:
+                if key not in self._alone_speakers:
+                    kb = self.knowledge
+                    alone = replace(kb, entries=tuple(e for e in kb.entries
+                                                      if e.article in (None, slug)),
+                                    articles=tuple(a for a in kb.articles if a.slug == slug))
+                    self._alone_speakers[key] = replace(sp, matcher=Matcher(
+                        alone, sp.matcher.vocabulary, weights=sp.matcher.weights,
+                        language=sp.lang))
+        return self._alone_speakers[key]
 
     def _confident(self, sp: Speaker, top: Candidate, analysis: Analysis) -> bool:
         """Whether the best candidate is good enough to answer with."""
@@ -351,10 +396,21 @@ class Chatbot:
             return ranked
         return hit + [c for c in ranked if c.entry is not closest]
 
+    def _named(self, sp: Speaker, analysis: Analysis, page) -> frozenset[str]:
+        """The articles a message is about: those it names, else the page's (and the page's
+        alone when it names it among others)."""
+        if len(self.knowledge.articles) < 2:
+            return frozenset()
+        named = sp.matcher.articles_named(analysis)
+        if page is not None and (not named or page.slug in named):
+            return frozenset({page.slug})
+        return named
+
     def _by_article(self, sp: Speaker, analysis: Analysis, ranked: list[Candidate],
-                    page) -> tuple[list[Candidate], list[Candidate]]:
+                    page) -> tuple[list[Candidate], list[Candidate], frozenset[str]]:
         """Put the entries of the article the message is about first; when it could be about
-        several, return the best entry of each as the topics to ask about.
+        several, return the best entry of each as the topics to ask about; and the articles it
+        is about (none when that is not known).
 
         A message is about an article when it uses words only that article uses ("heel",
         "sling"), else about the page's article when the widget says which page it is on.
@@ -362,41 +418,45 @@ class Chatbot:
         is a question for the visitor, not a guess.
         """
         if len(self.knowledge.articles) < 2 or not ranked:
-            return ranked, []
-        named = sp.matcher.articles_named(analysis)
-        if page is not None and (not named or page.slug in named):
-            named = frozenset({page.slug})
+            return ranked, [], frozenset()
+        named = self._named(sp, analysis, page)
         # A word several articles share ("shoulder") narrows the choice to them when nothing
         # else does; the visitor's page stands.
         among = named or sp.matcher.articles_named(analysis, shared=True)
         if among:
             first = [c for c in ranked if c.entry.article is None or c.entry.article in among]
+            if not any(c.entry.article in among for c in first):
+                # The article in question has no entry among the best of all: its best come
+                # first all the same (a story's everyday words can favour another article).
+                first = sp.matcher.rank(analysis, limit=len(ranked), articles=among)
             ranked = first + [c for c in ranked if c not in first]
         top = ranked[0]
         if named or top.entry.article is None or top.score < self.policy.suggest_threshold:
-            return ranked, []
+            return ranked, [], named
         per_article: dict[str, Candidate] = {}
         for c in ranked:
             if c.entry.article and c.score >= top.score - self.policy.topic_margin and \
                     (not among or c.entry.article in among):
                 per_article.setdefault(c.entry.article, c)
-        return ranked, (list(per_article.values()) if len(per_article) > 1 else [])
+        return ranked, (list(per_article.values()) if len(per_article) > 1 else []), named
 
-    def _clinic_request(self, sp: Speaker, analysis: Analysis, ranked) -> bool:
+    def _clinic_request(self, sp: Speaker, analysis: Analysis, out_of_scope: tuple[str, ...],
+                        ranked) -> bool:
         """Whether a message asks the clinic for something (a consultation, its hours) and
         its out-of-scope words are only the visitor's circumstances ("before I fly to
         Turkey"): advice on those would be out of scope, the request is not."""
         # A medical word says the request is for care ("a consultation with the doctor"),
         # not for the circumstance ("book me a flight").
         return bool(ranked) and ranked[0].entry.kind == "clinic" and \
-            set(analysis.out_of_scope) <= set(self.policy.circumstances) and \
+            set(out_of_scope) <= set(self.policy.circumstances) and \
             bool(sp.topicality.carriers(analysis, sp.matcher.knows)) and \
             self._confident(sp, ranked[0], analysis)
 
-    def _asks_out_of_scope(self, sp: Speaker, message: str) -> bool:
+    def _asks_out_of_scope(self, sp: Speaker, message: str, subject: str | None) -> bool:
         """In a story, only the sentence that asks decides what is asked for."""
         asking = self._asking_sentences(sp, message)
-        return not asking or any(sp.matcher.analyse(s).out_of_scope for s in asking)
+        return not asking or any(sp.matcher.out_of_scope(sp.matcher.analyse(s), subject)
+                                 for s in asking)
 
     @staticmethod
     def _asking_sentences(sp: Speaker, message: str) -> list[str]:
@@ -528,8 +588,8 @@ class Chatbot:
         return Reply(False, self._with_contact(sp, body), reason="personal", best=best,
                      category=kind, lang=sp.code, suggestions=suggestions)
 
-    def _out_of_scope(self, sp: Speaker, analysis: Analysis, ranked, best) -> Reply:
-        category = analysis.out_of_scope[0]
+    def _out_of_scope(self, sp: Speaker, categories: tuple[str, ...], ranked, best) -> Reply:
+        category = categories[0]
         if category == "everyday":  # the weather, a recipe: no clinic's subject, as no match
             return Reply(False, self._fallback_text(sp), reason="no_match", best=best,
                          lang=sp.code)
@@ -542,7 +602,7 @@ class Chatbot:
                      reason="out_of_scope", best=best, lang=sp.code,
                      suggestions=self._suggest(sp, [c for c in ranked
                                                     if c.score >= self.policy.answer_threshold]),
-                     category=analysis.out_of_scope[0])
+                     category=category)
 
     # -- texts ------------------------------------------------------------------------------
 

@@ -48,6 +48,8 @@ class Weights:
     fuzzy: float = 0.20
     topic_share: float = 0.3       # an article's topic words, choosing among its own entries
     answer_discount: float = 0.5   # a word only in the answer counts this much for coverage
+    section_answer: float = 1.0    # ...in a section's text, when no alternates ask it otherwise
+    twin_share: float = 0.75       # a FAQ whose answer is this much in a section is its twin
     courtesy_weight: float = 0.3   # "hi", "thanks"
     number_weight: float = 0.2
     oov_slope: float = 1.1         # weight of an unseen word = slope * (oov_zipf_top - zipf)
@@ -223,13 +225,27 @@ class Matcher:
         # A request is out of scope only if the knowledge base never speaks of it: a clinic
         # whose entries mention prices answers price questions, and an article about the
         # shoulder makes "shoulder" its topic, not another body part.
-        self._cues = _cue_patterns({
-            category: tuple(p for p in phrases if not self._covers(p))
-            for category, phrases in merged(self.lang.out_of_scope,
-                                            self.vocabulary.out_of_scope).items()}, self.lang)
+        cues = merged(self.lang.out_of_scope, self.vocabulary.out_of_scope)
+        self._cues = _cue_patterns({category: tuple(p for p in phrases if not self._covers(p))
+                                    for category, phrases in cues.items()}, self.lang)
+        # What one article speaks of is still out of scope on another's page: "would a
+        # cortisone injection help" is no question for the bone marrow edema article because
+        # the plantar fasciitis article covers cortisone. Per article, the cues only the others
+        # cover.
+        self._cues_beside: dict[str, dict] = {}
+        if len(self.knowledge.articles) > 1:
+            for slug in self._scopes:
+                extra = {category: tuple(p for p in phrases if self._covers(p)
+                                         and not self._covers(p, slug))
+                         for category, phrases in cues.items()}
+                self._cues_beside[slug] = _cue_patterns(extra, self.lang)
         # Personal cues are matched as written: "ödemim" (my edema) is not "ödem". "{topic}"
         # stands for each article's topic ("is it {topic}" -> "is it plantar fasciitis").
-        topics = [a.topic(self.lang.code) for a in self.knowledge.articles] or \
+        # Each article's topic and the other name its title gives it ("Frozen Shoulder
+        # (Adhesive Capsulitis)": "do you think I have adhesive capsulitis?").
+        topics = [name for a in self.knowledge.articles for name in (
+            a.topic(self.lang.code), *(re.findall(r"\(([^()]*)\)", a.title)
+                                       if a.lang == self.lang.code else ()))] or \
             [self.knowledge.topic_in(self.lang.code)]
         personal = {kind: tuple(dict.fromkeys(p.replace("{topic}", t) for p in phrases
                                               for t in (topics if "{topic}" in p else [""])))
@@ -258,13 +274,15 @@ class Matcher:
             rf"\b{re.escape(self.lang.normalise(p))}\b" for p in self.lang.not_personal)) \
             if self.lang.not_personal else None
 
-    def _covers(self, phrase: str) -> bool:
+    def _covers(self, phrase: str, scope: str | None = None) -> bool:
         """Whether the knowledge speaks of a cue: its words as written (or run together,
         "shockwave" for "shock wave"), a word of ours in another spelling, or all its content
         words in one of an entry's questions ("steroid injection": "Are steroid injections
-        safe?")."""
+        safe?"). `scope`: one article's entries (and those of no article) only."""
+        corpus, joined, known, phr_sets = self._scopes[scope] if scope else (
+            self._corpus, self._joined, self._term_ids.keys(), self._phr_sets)
         typed = self.lang.normalise(phrase)
-        if not typed or f" {typed} " in self._corpus or typed.replace(" ", "") in self._joined:
+        if not typed or f" {typed} " in corpus or typed.replace(" ", "") in joined:
             return True
         words = self.lang.words(phrase)
         terms = set(self._terms(words))
@@ -272,8 +290,8 @@ class Matcher:
         # one synonym group's name for a thing we speak of ("kapalı ameliyat": "Endoskopik
         # (Kapalı) Karpal Tünel Gevşetme", both closed surgery).
         if len(words) == 1 or len(terms) == 1 and terms <= self._canonical:
-            return bool(terms) and terms <= self._term_ids.keys()
-        return len(terms) >= 2 and any(terms <= ts for ts in self._phr_sets)
+            return bool(terms) and terms <= known
+        return len(terms) >= 2 and any(terms <= ts for ts in phr_sets)
 
     def _content_stems(self, words: list[str]) -> set[str]:
         """The stems of a text's content words, before synonyms ("meniscus tear" keeps
@@ -445,7 +463,7 @@ class Matcher:
             out_of_scope += ("other_condition",)  # "meniscus tear recovery time"
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
                         corrections=corrections, anchors=anchors, sources=sources,
-                        out_of_scope=out_of_scope, personal=personal)
+                        out_of_scope=out_of_scope, personal=personal, memo={"joined": joined})
 
     def _grown_up(self, typed: str) -> bool:
         """Whether the son or daughter a message speaks of is given an adult's age beside the
@@ -498,16 +516,20 @@ class Matcher:
         # fasciitis?". The topic is implied, not written: it counts where the message names
         # it and costs nothing where the message does not ("what causes it?").
         self._topics: dict[str, frozenset[str]] = {}
+        self._topic_names: dict[str, list[frozenset[str]]] = {}  # each name's terms
         for article in self.knowledge.articles:
             ws = self.lang.words(article.topic(self.lang.code))
             if self.lang.code in article.topics or article.lang == self.lang.code:
                 domain_words.update(ws)
             self._topics[article.slug] = frozenset(self._terms(ws))
+            self._topic_names.setdefault(article.slug, []).append(self._topics[article.slug])
             # The title's other name for the topic ("Frozen Shoulder (Adhesive Capsulitis)")
             # is the topic too.
             if article.lang == self.lang.code:
                 for aside in re.findall(r"\(([^()]*)\)", article.title):
-                    self._topics[article.slug] |= frozenset(self._terms(self.lang.words(aside)))
+                    other = frozenset(self._terms(self.lang.words(aside)))
+                    self._topics[article.slug] |= other
+                    self._topic_names[article.slug].append(other)
         implied: list[frozenset[str]] = []
         for e_idx, entry in enumerate(entries):
             own = entry.text(self.lang.code)
@@ -533,6 +555,23 @@ class Matcher:
             answer_terms.append(set(self._terms(ws)))
             corpus.append(" ".join(ws))
         self._corpus = " " + " ".join(phrasing_words + corpus) + " "
+        # The same per article, with the entries of no article (the clinic's contact), for
+        # the cues an article speaks of (see _build_cues).
+        self._scopes: dict[str, tuple] = {}
+        if len(self.knowledge.articles) > 1:
+            for article in self.knowledge.articles:
+                inside = [i for i, e in enumerate(entries) if e.article in (None, article.slug)]
+                members = set(inside)
+                phr = [k for k, e_idx in enumerate(phrasing_entry) if e_idx in members]
+                words = " " + " ".join([phrasing_words[k] for k in phr]
+                                       + [corpus[i] for i in inside]) + " "
+                split = words.split()
+                pairs = {a + b for a, b in zip(split, split[1:], strict=False)
+                         if min(len(a), len(b)) >= 3 and not {a, b} & self._stopwords}
+                known = {t for k in phr for t in phrasing_terms[k]} | set().union(
+                    *(answer_terms[i] for i in inside)) | self._topics.get(article.slug, set())
+                self._scopes[article.slug] = (words, set(split) | pairs, known, [
+                    set(phrasing_terms[k]) | implied[k] for k in phr])
         corpus_words = self._corpus.split()
         self._pairs = {a + b: (a, b) for a, b in zip(corpus_words, corpus_words[1:],
                                                      strict=False)
@@ -597,6 +636,9 @@ class Matcher:
         slugs = {a.slug: i for i, a in enumerate(self.knowledge.articles)}
         self._phr_article = np.array([slugs.get(entries[e].article or "", len(slugs))
                                       for e in phrasing_entry], dtype=np.int64)
+        # Each entry's article (its index; len(slugs) for none), to rank within some.
+        self._ent_article = np.array([slugs.get(e.article or "", len(slugs)) for e in entries],
+                                     dtype=np.int64)
         self._phr_weight_topic = np.array([sum(self._idf[self._term_ids[t]] *
                                                self._topic_factor[self._term_ids[t]]
                                                for t in ts) for ts in in_phrasing])
@@ -628,16 +670,48 @@ class Matcher:
         self._fuzzy_words = _Distinct(self._phr_words)
         self._entry_terms = [p | a for p, a in zip(entry_phr_terms, answer_terms, strict=True)]
         self._entry_index = {e.id: i for i, e in enumerate(entries)}
+        self._twins = self._find_twins(answer_terms)
+        # A section's heading is a title ("Physical Therapy"), not a question: what it answers
+        # is in its text. Without alternates (a fresh import), its text is its best phrasing.
+        self._answer_weight = np.array([
+            w.section_answer if e.kind == "section" and not e.text(self.lang.code).alternates
+            else w.answer_discount for e in entries])
         self._post_phr = _postings(in_phrasing, n_terms, self._term_ids)
         self._post_ent = _postings(entry_phr_terms, n_terms, self._term_ids)
         self._post_ans = _postings([a - p for a, p in zip(answer_terms, entry_phr_terms,
                                                           strict=True)],
                                    n_terms, self._term_ids)
 
+    def _find_twins(self, answer_terms: list[set[str]]) -> np.ndarray:
+        """Pairs of an article's FAQ and the section that answers the same thing: most of the
+        FAQ's answer (by weight, its topic aside) is in the section's text, as an article's FAQ
+        sums up its sections ("What is hydrodilatation?" and "Hydrodilatation (Joint
+        Distension)"). A pair ranks as one candidate."""
+        entries, pairs = self.knowledge.entries, []
+        weight = lambda ts: sum(self._idf[self._term_ids[t]] for t in ts)  # noqa: E731
+        for article in self.knowledge.articles:
+            # Alternates already say what each of a pair answers: only entries without any
+            # (a fresh import) are paired.
+            own = [i for i, e in enumerate(entries) if e.article == article.slug
+                   and e.has(self.lang.code) and not e.text(self.lang.code).alternates]
+            sections = [i for i in own if entries[i].kind == "section"]
+            topic = self._topics.get(article.slug, frozenset())
+            for f in (i for i in own if entries[i].kind == "faq"):
+                terms = answer_terms[f] - topic
+                total = weight(terms)
+                if not sections or total <= 0:
+                    continue
+                share, best = max((weight(terms & answer_terms[s]) / total, s) for s in sections)
+                if share >= self.weights.twin_share:
+                    pairs.append((f, best))
+        return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+
     # -- ranking ----------------------------------------------------------------------------
 
-    def rank(self, message: str | Analysis, *, limit: int | None = None) -> list[Candidate]:
-        """Score every entry for a message; return candidates best first."""
+    def rank(self, message: str | Analysis, *, limit: int | None = None,
+             articles: frozenset[str] | None = None) -> list[Candidate]:
+        """Score every entry for a message; return candidates best first (`articles`: only
+        the entries of these articles and of none)."""
         analysis = message if isinstance(message, Analysis) else self.analyse(message)
         if analysis.total_weight <= 0:
             return []
@@ -646,7 +720,13 @@ class Matcher:
             analysis.memo[key] = self._scores(analysis)
         score, dice_e, coverage, fuzzy_e, anchored = analysis.memo[key]
         entries = self.knowledge.entries
-        order = np.argsort(-score, kind="stable")[: limit or len(entries)]
+        order = np.argsort(-score, kind="stable")
+        if articles is not None:
+            slugs = [a.slug for a in self.knowledge.articles]
+            keep = np.array([i == len(slugs) or slugs[i] in articles
+                             for i in range(len(slugs) + 1)])
+            order = order[keep[self._ent_article[order]]]
+        order = order[: limit or len(entries)]
         return [Candidate(entry=entries[i], score=float(score[i]), dice=float(dice_e[i]),
                           coverage=float(coverage[i]), fuzzy=float(fuzzy_e[i]),
                           anchored=bool(anchored[i]))
@@ -687,7 +767,7 @@ class Matcher:
         dice_e = np.maximum.reduceat(dice, self._entry_starts)
 
         covered = _accumulate(self._post_ent, ids, qw, n_entries)
-        covered += self.weights.answer_discount * _accumulate(self._post_ans, ids, qw, n_entries)
+        covered += self._answer_weight * _accumulate(self._post_ans, ids, qw, n_entries)
         coverage = np.minimum(covered / total, 1.0)
 
         query_text = " ".join(analysis.terms)
@@ -705,7 +785,17 @@ class Matcher:
                                   n_entries)) > 0
 
         w = self.weights
-        score = w.dice * dice_e + w.coverage * coverage + w.fuzzy * fuzzy_e
+        own = w.dice * dice_e + w.coverage * coverage + w.fuzzy * fuzzy_e
+        if len(self._twins):
+            # A FAQ and its section twin rank as one: each signal is the better of the two,
+            # so the pair does not split its vote and let a third entry win; the one that
+            # reads more like the message comes first.
+            a, b = self._twins[:, 0], self._twins[:, 1]
+            for signal in (dice_e, coverage, fuzzy_e):
+                best = np.maximum(signal[a], signal[b])
+                np.maximum.at(signal, a, best)
+                np.maximum.at(signal, b, best)
+        score = w.dice * dice_e + w.coverage * coverage + w.fuzzy * fuzzy_e + 1e-6 * own
         return score, dice_e, coverage, fuzzy_e, anchored
 
 
@@ -713,13 +803,34 @@ class Matcher:
         """The articles a message names with words only one article makes its own ("heel":
         plantar fasciitis); none for "what are the symptoms?". `shared`: also the articles
         a word shares ("shoulder": every shoulder article)."""
-        named: set[str] = set()
+        # An article's topic named in full ("frozen shoulder", "adhesive capsulitis") names
+        # it, though another article mentions it once ("Can it turn into a frozen shoulder?").
+        said = {slug: frozenset().union(*found) for slug, names in self._topic_names.items()
+                if (found := [n for n in names if n and n <= analysis.weights.keys()])}
+        # A topic inside another one named ("knee pain" in "knee pain in runners") is not
+        # named on its own.
+        named = {a for a in said if not any(said[a] < said[b] for b in said)}
         for t in analysis.anchors:
+            if self._term_zipf.get(t, 0.0) >= self.weights.anchor_zipf:
+                continue  # a common word, anchor by its synonym group ("works": effect)
             owners = self._naming.get(t, frozenset())
             # One article's own word that another uses once ("kendiliğinden") names neither.
             if owners and (len(self._term_articles[t]) == 1 or shared and len(owners) > 1):
                 named |= owners
         return frozenset(named)
+
+    def out_of_scope(self, analysis: Analysis, article: str | None) -> tuple[str, ...]:
+        """The out-of-scope requests of a message about an article: what no entry covers,
+        and what only other articles do."""
+        beside = self._cues_beside.get(article or "")
+        if not beside or "joined" not in analysis.memo:
+            return analysis.out_of_scope
+        key = ("out_of_scope", article)
+        if key not in analysis.memo:
+            found = _found(beside, analysis.memo["joined"])
+            analysis.memo[key] = analysis.out_of_scope + tuple(
+                c for c in found if c not in analysis.out_of_scope)
+        return analysis.memo[key]
 
     def is_vague(self, word: str) -> bool:
         """Whether a folded word alone says too little to answer ("bone", "pain", "kemigim")."""

@@ -205,8 +205,9 @@ def test_a_storys_question_is_answered_from_the_article_the_story_is_about(karpa
     the numb hands at night before it say which article it asks."""
     reply = karpal.ask("Gece uykudan elim uyuşarak uyanıyorum, silkeleyince geçiyor. "
                        "Bu neden oluyor?", lang="tr", article=KARPAL[0])
-    assert reply.answered and reply.match.id in (
-        "sec-karpal-tunel-sendromunun-belirtileri", "faq-neden-gece-artar"), reply
+    assert reply.answered and reply.match.id in (  # why it happens: its causes will do
+        "sec-karpal-tunel-sendromunun-belirtileri", "faq-neden-gece-artar",
+        "sec-karpal-tunel-sendromunun-nedenleri"), reply
 
 
 @pytest.mark.parametrize("question", [
@@ -230,8 +231,8 @@ def test_personal_questions_suggest_the_articles_own_general_answer(two):
 # Floors: the figures reached (docs/benchmarks.md) less a margin. "shown" is what the visitor
 # sees first: the answer, or the first suggestion when the bot does not answer.
 @pytest.mark.parametrize("dev, floors", [
-    ("dev_plantar.jsonl", {"shown": 0.75, "overall": 0.74, "declined_correct": 0.80}),
-    ("dev_rotator.jsonl", {"shown": 0.74, "overall": 0.76, "declined_correct": 0.85}),
+    ("dev_plantar.jsonl", {"shown": 0.85, "overall": 0.82, "declined_correct": 0.90}),
+    ("dev_rotator.jsonl", {"shown": 0.82, "overall": 0.82, "declined_correct": 0.85}),
 ])
 def test_imported_articles_are_answered_without_hand_work(three, dev, floors):
     summary = figures(three, DATA / dev)
@@ -253,13 +254,14 @@ def test_a_blind_turkish_article(karpal):
 
 
 def test_a_blind_article_beside_one_on_the_same_joint(four):
-    """Frozen shoulder, imported beside rotator cuff tendinopathy (docs/benchmarks.md): far
-    from the issue's 0.75 on first contact; these floors keep what it reaches."""
+    """Frozen shoulder, imported beside rotator cuff tendinopathy (docs/benchmarks.md): 0.535
+    shown on its page on first contact, near the issue's 0.75 now; these floors keep what it
+    reaches."""
     on_page = figures(four, DATA / "dev_frozen.jsonl", page=FROZEN[0])
     anywhere = figures(four, DATA / "dev_frozen.jsonl")
     rotator = figures(four, DATA / "dev_rotator.jsonl")
     print({k: (on_page[k], anywhere[k], rotator[k]) for k in ("top1", "shown", "overall")})
-    assert on_page["shown"] >= 0.55 and anywhere["shown"] >= 0.47 and rotator["shown"] >= 0.62
+    assert on_page["shown"] >= 0.70 and anywhere["shown"] >= 0.58 and rotator["shown"] >= 0.68
 
 
 def test_the_topic_words_choose_the_article_and_the_other_words_its_entry(four):
@@ -281,11 +283,35 @@ def test_the_clinics_figures_hold_with_two_articles(two):
     en = figures(two, DEV_SET, page=BME)
     tr = figures(two, DATA / "dev_tr.jsonl", page=BME)
     print({k: (en[k], tr[k]) for k in ("overall", "top1", "shown")})
-    assert en["overall"] >= 0.89 and en["top1"] >= 0.92 and en["declined_correct"] >= 0.80
-    assert tr["overall"] >= 0.88 and tr["top1"] >= 0.90 and tr["declined_correct"] >= 0.90
+    assert en["overall"] >= 0.92 and en["top1"] >= 0.93 and en["declined_correct"] >= 0.89
+    assert tr["overall"] >= 0.92 and tr["top1"] >= 0.93 and tr["declined_correct"] >= 0.94
     # With no page, what could be either article is a question back, its first suggestion
     # most often the clinic's entry.
     assert figures(two, DEV_SET)["shown"] >= 0.90
+
+
+def test_on_its_page_the_clinics_article_reads_as_if_alone(two, two_path):
+    """A second article changes no reply on the clinic's page, except where the message names
+    what only the second article speaks of ("shockwave therapy"): the second article's words
+    neither weigh down the clinic's topic words nor make its everyday words rare."""
+    alone = Chatbot.from_file(FAQ, vocabulary_path=two_path.with_name("vocabulary.json"))
+    for case in read_cases(DEV_SET):
+        with_two, one = two.ask(case.query, article=BME), alone.ask(case.query, article=BME)
+        if (with_two.answered, with_two.match and with_two.match.id) != \
+                (one.answered, one.match and one.match.id):
+            assert with_two.match is not None and \
+                two.knowledge.get(with_two.match.id).article == PLANTAR[0], (case.query, with_two)
+
+
+def test_what_another_article_covers_is_still_declined_on_this_page(two):
+    """The plantar fasciitis article speaks of cortisone and grows every word's weight; on
+    the bone marrow edema page neither makes its off-topic questions answerable."""
+    for question in ("would a cortisone injection help", "can bone marrow edema cause a fever",
+                     "is bone marrow edema hereditary"):
+        reply = two.ask(question, article=BME)
+        assert not reply.answered, (question, reply)
+    reply = two.ask("would a cortisone injection help", article=PLANTAR[0])
+    assert reply.answered and two.knowledge.get(reply.match.id).article == PLANTAR[0], reply
 
 
 def test_chat_with_the_page_and_faq_by_article_over_http(two_path, tmp_path):

@@ -125,9 +125,12 @@ def test_a_request_to_the_clinic_is_answered_whatever_the_visitors_circumstances
 
 def test_tennis_elbow_questions_floor(tennis):
     """172 questions written blind on the tennis elbow article, asked on its page: first
-    contact 0.576 overall (declined 0.581); the decline of everyday messages lifted it."""
+    contact 0.576 overall (declined 0.581); the decline of everyday messages lifted it, and
+    reading a message about one article as that article alone would lifted the answers (0.634
+    overall) at some cost in declines (0.565: more of what the article does not cover is
+    answered from it)."""
     cases = [replace(c, article=TENNIS)
              for c in read_cases(ROOT / "tests" / "data" / "dev_tennis.jsonl")]
     summary = evaluate(tennis, cases).summary()
     print(summary)
-    assert summary["overall"] >= 0.58 and summary["declined_correct"] >= 0.62
+    assert summary["overall"] >= 0.62 and summary["declined_correct"] >= 0.55
