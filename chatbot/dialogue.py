@@ -50,7 +50,6 @@ class Policy:
     # An entry with no alternates (a fresh import) is asked one way only, so what a message
     # adds beyond it is nothing it was written to answer: it must cover more of the message.
     bare_answer_coverage: float = 0.45
-    bare_answer_threshold: float = 0.34
     suggest_threshold: float = 0.25
     suggest_coverage: float = 0.5   # a suggestion must cover this share of the message's weight
     margin: float = 0.05            # a runner-up this close is offered as a suggestion
@@ -346,10 +345,9 @@ class Chatbot:
             uncovered = analysis.anchors - matcher.terms_of(top.entry)
             return top.coverage >= p.smalltalk_coverage and \
                 sum(analysis.weights[t] for t in uncovered) < p.smalltalk_uncovered
-        bare = not top.entry.text(sp.code).alternates
-        if not (top.score >= (p.bare_answer_threshold if bare else p.answer_threshold)
-                and top.coverage >= (p.bare_answer_coverage if bare else p.answer_coverage)
-                and top.anchored):
+        coverage = p.answer_coverage if top.entry.text(sp.code).alternates else \
+            p.bare_answer_coverage
+        if not (top.score >= p.answer_threshold and top.coverage >= coverage and top.anchored):
             return False
         # "visa application" shares only "application" with "Ice Application". (The clinic's
         # own entries, hours and contact, are everyday words by nature.)
