@@ -47,6 +47,9 @@ class Policy:
 
     answer_threshold: float = 0.34
     answer_coverage: float = 0.35   # ...and the entry must cover this share of the message
+    # An entry with no alternates (a fresh import) is asked one way only, so what a message
+    # adds beyond it is nothing it was written to answer: it must cover more of the message.
+    bare_answer_coverage: float = 0.45
     suggest_threshold: float = 0.25
     suggest_coverage: float = 0.5   # a suggestion must cover this share of the message's weight
     margin: float = 0.05            # a runner-up this close is offered as a suggestion
@@ -299,7 +302,7 @@ class Chatbot:
             ranked = self._semantic_order(sp, message, analysis, ranked)
             best = Match.of(ranked[0], sp.code)
         plausible = [c for c in ranked if c.score >= p.suggest_threshold
-                     and c.coverage >= p.suggest_coverage]
+                     and (c.coverage >= p.suggest_coverage or self._bare_only(sp, c))]
         if about:  # the article in question's own entries, not another's, are the suggestions
             plausible = [c for c in plausible if c.entry.article in (None, *about)]
         if plausible:
@@ -342,8 +345,9 @@ class Chatbot:
             uncovered = analysis.anchors - matcher.terms_of(top.entry)
             return top.coverage >= p.smalltalk_coverage and \
                 sum(analysis.weights[t] for t in uncovered) < p.smalltalk_uncovered
-        if not (top.score >= p.answer_threshold and top.coverage >= p.answer_coverage
-                and top.anchored):
+        coverage = p.answer_coverage if top.entry.text(sp.code).alternates else \
+            p.bare_answer_coverage
+        if not (top.score >= p.answer_threshold and top.coverage >= coverage and top.anchored):
             return False
         # "visa application" shares only "application" with "Ice Application". (The clinic's
         # own entries, hours and contact, are everyday words by nature.)
@@ -357,6 +361,13 @@ class Chatbot:
                                default=0.0)
         return not (len(shared) == 1 and
                     heaviest_foreign >= p.foreign_ratio * analysis.weights[shared[0]])
+
+    def _bare_only(self, sp: Speaker, c: Candidate) -> bool:
+        """Whether only the stricter bar of an entry with no alternates kept it from being
+        the answer: it is then still the first thing to offer."""
+        p = self.policy
+        return not c.entry.text(sp.code).alternates and c.anchored and \
+            c.score >= p.answer_threshold and c.coverage >= p.answer_coverage
 
     def _semantic_order(self, sp: Speaker, message: str, analysis: Analysis,
                         ranked: list[Candidate]) -> list[Candidate]:

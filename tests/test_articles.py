@@ -217,6 +217,17 @@ def test_everyday_and_other_subjects_are_declined_beside_a_turkish_article(karpa
     assert not karpal.ask(question, lang="tr", article=KARPAL[0]).answered
 
 
+def test_what_an_imported_entry_answers_only_in_part_is_offered_not_answered(karpal):
+    """A section with no alternates was written to answer one thing: a message that adds
+    much it does not cover (driving after the operation) gets it as a suggestion."""
+    reply = karpal.ask("ameliyattan sonra araba kullanabilir miyim ne zaman", lang="tr",
+                       article=KARPAL[0])
+    assert not reply.answered and reply.reason == "suggest", reply
+    assert reply.suggestions[0].id == "faq-ameliyat-sonrasi-ne-zaman-ise-donulur"
+    assert karpal.ask("karpal tünel ameliyatı sonrası ne zaman işe dönülür", lang="tr",
+                      article=KARPAL[0]).answered
+
+
 def test_personal_questions_suggest_the_articles_own_general_answer(two):
     reply = two.ask("do I have plantar fasciitis?")
     assert reply.reason == "personal" and "whether it is plantar fasciitis" in reply.text
@@ -250,7 +261,7 @@ def test_a_blind_turkish_article(karpal):
                                                   "declined_correct")})
     assert on_page["shown"] >= 0.54 and on_page["overall"] >= 0.58
     assert anywhere["shown"] >= 0.45 and anywhere["overall"] >= 0.51
-    assert on_page["declined_correct"] >= 0.77
+    assert on_page["declined_correct"] >= 0.82
 
 
 def test_a_blind_article_beside_one_on_the_same_joint(four):
