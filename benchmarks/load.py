@@ -23,8 +23,8 @@ import argparse
 import http.client
 import itertools
 import json
-import re
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -142,9 +142,9 @@ class UniqueMessages:
 
     @classmethod
     def typo(cls, question: str, k: int) -> str:
-        words = [m for m in re.finditer(r"[^\W\d_]{4,}", question)]
+        words = list(re.finditer(r"[^\W\d_]{4,}", question))
         if not words:   # no word long enough: a letter doubled where there is one
-            words = [m for m in re.finditer(r"[^\W\d_]+", question)] or \
+            words = list(re.finditer(r"[^\W\d_]+", question)) or \
                 [re.match(r"(?s).*", question)]
         word = words[k % len(words)]
         w, at = word.group(), word.start()
