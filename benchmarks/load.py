@@ -6,7 +6,7 @@
 
 For each database: starts `chatbot serve` (rate limit off), then alternates a health phase
 and a chat phase `--rounds` times, each `--requests` requests from `--clients` threads over
-keep-alive connections. Chats are dev-set questions made unique by a suffix (no two alike,
+keep-alive connections. Chats are dev-set questions made unique by a typo (no two alike,
 as from real visitors). Reports p50/p99 latency and throughput per endpoint, the ratio of
 chat to health throughput, and the rows: replies received, rows stored, missing, extra.
 
@@ -24,6 +24,7 @@ import http.client
 import itertools
 import json
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -120,17 +121,60 @@ def phase(connect, kind: str, requests: int, clients: int, messages, on_chat=Non
 
 
 class UniqueMessages:
-    """Dev-set questions, each made unique by a suffix; safe to share between threads."""
+    """Dev-set questions, each made unique by a typo, as real visitors' messages are; safe to
+    share between threads.
+
+    The n-th use of a question changes one of its words of four letters or more: a letter
+    dropped, doubled, two swapped, or a neighbouring key struck instead. A suffix ("(visitor
+    n)") made them unique before, but no visitor writes one: it is a second sentence of
+    unknown words, which the story logic reads and ranks apart from the question.
+    """
+
+    KINDS = ("drop", "double", "swap", "neighbour")
+    KEYS = "qwertyuiop asdfghjkl zxcvbnm"
 
     def __init__(self):
         self.pool = [json.loads(line)["query"] for line in DEV_SET.read_text().splitlines()
                      if line]
-        self.run = uuid.uuid4().hex[:6]
         self.count = itertools.count()   # next() on it is atomic in CPython
+        self.seen: set[str] = set(self.pool)
+        self.lock = threading.Lock()
+
+    @classmethod
+    def typo(cls, question: str, k: int) -> str:
+        words = list(re.finditer(r"[^\W\d_]{4,}", question))
+        if not words:   # no word long enough: a letter doubled where there is one
+            words = list(re.finditer(r"[^\W\d_]+", question)) or \
+                [re.match(r"(?s).*", question)]
+        word = words[k % len(words)]
+        w, at = word.group(), word.start()
+        kind = cls.KINDS[(k // len(words)) % len(cls.KINDS)]
+        i = 1 + (k // (len(words) * len(cls.KINDS))) % max(1, len(w) - 2)
+        i = min(i, max(0, len(w) - 1))
+        if kind == "drop" and len(w) > 2:
+            w = w[:i] + w[i + 1:]
+        elif kind == "swap" and len(w) > 2 and i + 1 < len(w):
+            w = w[:i] + w[i + 1] + w[i] + w[i + 2:]
+        elif kind == "neighbour" and w[i:i + 1].lower() in cls.KEYS.replace(" ", ""):
+            row = next(r for r in cls.KEYS.split() if w[i].lower() in r)
+            j = row.index(w[i].lower())
+            w = w[:i] + row[j + 1 if j + 1 < len(row) else j - 1] + w[i + 1:]
+        else:
+            w = w[:i + 1] + w[i:]
+        return question[:at] + w + question[at + len(word.group()):]
 
     def __next__(self) -> str:
         n = next(self.count)
-        return f"{self.pool[n % len(self.pool)]} (visitor {self.run}-{n})"
+        question = self.pool[n % len(self.pool)]
+        with self.lock:   # the next typo not sent yet (two typos can give the same text)
+            for k in itertools.count(n // len(self.pool)):
+                # A short question runs out of single typos: then two.
+                message = self.typo(question, k) if k < 64 else \
+                    self.typo(self.typo(question, k % 64), k // 64)
+                if message not in self.seen:
+                    self.seen.add(message)
+                    return message
+        raise AssertionError("unreachable")
 
 
 def database(kind: str):

@@ -144,6 +144,9 @@ class LiveBot:
             vocabularies[code] = Vocabulary.loads(data, local, language.load(code)) \
                 if data is not None else None
         bot = Chatbot(kb, vocabularies, **self._options)
+        # Before it serves (at start, before the fork; on a reload, on the request that found
+        # the change, which already waits for the whole bot), not on visitors' first messages.
+        bot.prepare()
         # The redactor keeps the clinic's own doctor's name where a visitor names them.
         clinic = kb.clinic
         redact.serve(clinic.name, clinic.doctor, *(local.get(key) for local in

@@ -717,7 +717,12 @@ class Matcher:
             return []
         key = (self, "scores")
         if key not in analysis.memo:  # the dialogue ranks a message more than once
-            analysis.memo[key] = self._scores(analysis)
+            score, *signals = self._scores(analysis)
+            # Weights summed in a set's order differ in the last bits from process to process
+            # (string hashing is seeded per process): two entries, or two sentences of a
+            # message, that score alike must tie in every worker, not win by 1e-16 in one
+            # and lose in another.
+            analysis.memo[key] = (np.round(score, 9), *signals)
         score, dice_e, coverage, fuzzy_e, anchored = analysis.memo[key]
         entries = self.knowledge.entries
         order = np.argsort(-score, kind="stable")

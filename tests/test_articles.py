@@ -6,7 +6,10 @@ were written before the bot was tuned on them (docs/benchmarks.md has the first-
 figures). The clinic's own questions must not suffer from the new articles.
 """
 
+import os
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
@@ -349,3 +352,20 @@ def test_chat_with_the_page_and_faq_by_article_over_http(two_path, tmp_path):
             len(listing["entries"]) == len(kb.entries)
     finally:
         stop_server(server)
+
+
+def test_every_worker_gives_the_same_reply(tmp_path):
+    """Workers hash strings with different seeds: sums taken in a set's order differ in their
+    last bits, and two sentences that score alike must not win in one worker and lose in
+    another ("How long does it take to heal? Will I need crutches?" -> recovery in one,
+    rest in the next)."""
+    script = ("import sys; from chatbot import Chatbot; r = Chatbot.from_file(sys.argv[1])"
+              ".ask('How long does it take to heal? Will I need crutches?'); print(r.match.id)")
+    path = imported(tmp_path, PLANTAR, ROTATOR, FROZEN, *(
+        (slug, f"https://clinic.example/post/{slug}")
+        for slug in ("menisku-yirtigi", "tennis-elbow-lateral-epicondylitis")))
+    replies = {subprocess.run([sys.executable, "-c", script, str(path)], cwd=ROOT,
+                              env={**os.environ, "PYTHONHASHSEED": seed}, check=True,
+                              capture_output=True, text=True).stdout.strip()
+               for seed in ("1", "2", "3", "4")}
+    assert len(replies) == 1, replies
