@@ -51,12 +51,16 @@ def fold(text: str) -> str:
     return text.lower()
 
 
+_BRITISH_AE = re.compile(r"(?<!a)ae")
+
+
 def americanise(word: str) -> str:
     """Map common British spellings to American ones (oedema -> edema, -ise -> -ize)."""
     if word.startswith("oe") and len(word) > 4:
         word = "e" + word[2:]
     if "ae" in word and len(word) > 4:
-        word = word.replace("ae", "e")
+        # Not after another "a": "aaae" would lose an "a" on every pass (normalise is idempotent).
+        word = _BRITISH_AE.sub("e", word)
     for british, american in (("isation", "ization"), ("ising", "izing"), ("ised", "ized"),
                               ("ise", "ize"), ("ises", "izes")):
         if word.endswith(british) and len(word) > len(british) + 2:

@@ -1,6 +1,6 @@
 """Normalisation shared by the index and the query."""
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from chatbot.text import fold, normalise, stem, words
@@ -30,6 +30,7 @@ def test_stemming_removes_plurals_and_inflections():
 
 
 @given(st.text())
+@example("AAAAÆ")  # a British "ae" after another "a" lost an "a" on each pass
 def test_normalise_never_crashes_and_is_idempotent(s):
     once = normalise(s)
     assert normalise(once) == once
