@@ -123,7 +123,7 @@ CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "s
             "phone_cue", "id_cue", "passport_cue", "plate_cue", "iban_cue", "card_cue",
             "handle_cue", "email_at", "email_dot", "email_joiner", "card_expiry",
             "name_here", "room_cue", "room_owned", "card_last", "self_the", "self_after",
-            "employer_cue")
+            "employer_cue", "id_after")
 WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
              "name_origin", "year_words", "institution", "name_correction", "phone_extension",
@@ -131,7 +131,7 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "relation_after", "name_and", "number_glue", "birth_abbrev", "name_quote",
              "occupation", "occupation_suffixes", "workplace_at", "work_verb", "workplace_end",
              "workplace_nouns", "role_verbs", "media", "carer_jobs", "possessive",
-             "light_verbs")
+             "light_verbs", "capitalised_words", "word_phrase", "states")
 
 
 @lru_cache(maxsize=1)
@@ -1678,9 +1678,15 @@ def names(view: View, lex: Lexicon) -> None:
         # mid-sentence or in a form's field ("Hastanın adı: Can Erdem"), or a given name alone
         # right after an introduction ("ismim can, 12 yaşındayım").
         # (or before a title that follows names: "komşumuz can amca")
+        # A capital says nothing of a word written so by rule ("see you on Sunday"), and a stop
+        # word before another in lower case is a word ("Dr. Can you help", "Will it heal").
         titled = k + 1 < n and bool(tokens[k + 1].cues) and "title_after" in tokens[k + 1].cues
         if (t.fold in stop or t.stem in stop) and not (
-                t.capital and known(k) and (labelled or not _sentence_start(view, t))
+                t.capital and known(k) and (labelled or not _sentence_start(view, t)) and (
+                    t.fold not in lex.words["capitalised_words"] and t.fold not in lex.words[
+                        "states"] or labelled and not cued)
+                and not (k + 1 < n and tokens[k + 1].text.islower() and tokens[k + 1].fold in stop
+                         and re.fullmatch(r"[ \t]{1,3}", view.text[t.end:tokens[k + 1].start]))
                 or cued and "first" in kinds(k) and (delimited(k) or tailed(k, "name_quote")
                                                      or titled)):
             return False
@@ -1737,6 +1743,9 @@ def names(view: View, lex: Lexicon) -> None:
         # its dot ends no sentence. ("Hello. Will you ..." asks.)
         formal = title and tokens[k - 1].fold not in lex.words["greeting"]
         if not usable(k, labelled=explicit or formal, cued=not title):
+            return False
+        # After "I'm"/"ben" a word for how one is is no name, whatever its case: "I'm ok-ish".
+        if not explicit and t.fold in lex.words["states"]:
             return False
         # A name that is also a word ("ben yagmur,", "it's peter btw"), standing alone after an
         # introduction or before "btw"/"from"; not an English word ("I'm done."). Under a
