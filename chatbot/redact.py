@@ -131,7 +131,7 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "relation_after", "name_and", "number_glue", "birth_abbrev", "name_quote",
              "occupation", "occupation_suffixes", "workplace_at", "work_verb", "workplace_end",
              "workplace_nouns", "role_verbs", "media", "carer_jobs", "possessive",
-             "light_verbs", "capitalised_words", "word_phrase", "states")
+             "light_verbs", "capitalised_words", "word_phrase", "states", "verb_names", "relation_is")
 
 
 @lru_cache(maxsize=1)
@@ -1722,6 +1722,15 @@ def names(view: View, lex: Lexicon) -> None:
         return k + 1 < n and tokens[k + 1].fold in lex.words[key] and bool(
             re.fullmatch(r"[ \t]{1,3}", view.text[tokens[k].end:tokens[k + 1].start]))
 
+    def phrased(k: int) -> bool:
+        """Does a name that is also a word make a phrase with the next word, in lower case: "my
+        mother rose from the chair", "annem deniz kenarında"? Then it is the word. In English
+        only a verb does so ("my son hunter from school" is a name)."""
+        return tokens[k].text.islower() and "word" in kinds(k) and (
+            "enword" not in kinds(k) or tokens[k].fold in lex.words["verb_names"]) and (
+            k + 1 < n and tokens[k + 1].fold.startswith(tuple(lex.words["word_phrase"]))) and bool(
+            re.fullmatch(r"[ \t]{1,3}", view.text[tokens[k].end:tokens[k + 1].start]))
+
     def take(k: int, *, explicit: bool, title: bool = False, greeted: bool = False,
              related: bool = False, signed: bool = False) -> bool:
         """Mark the name that starts at token k (after a cue) and the name words after it.
@@ -1755,11 +1764,14 @@ def names(view: View, lex: Lexicon) -> None:
             "enword" not in kinds(k) or not kinds(k) & {"rare"} and "lang:en" in kinds(k)) or (
             "first" in kinds(k) and (t.stem_end != t.end or tailed(k, "name_quote"))) or (
             greeted and (delimited(k) or tailed(k)))
+        if phrased(k):
+            alone = False
         # After a relative's word a given name that is also a word is a name ("eşim deniz",
         # "my daughter grace fell"), unless it makes a verb with the next word ("babam umut
         # etmiyor"); a stop word only alone ("my son will play").
         if related and "first" in kinds(k) and "rare" not in kinds(k) and len(t.stem) > 2 and not (
-                k + 1 < n and tokens[k + 1].fold.startswith(tuple(lex.words["light_verbs"]))):
+                k + 1 < n and tokens[k + 1].fold.startswith(tuple(lex.words["light_verbs"]))
+                or phrased(k)):
             alone = True
         # In capitals a known name or a form's field ("KIZIM JILETLE ..." is shouting); after a
         # title only a word long enough to be no acronym ("MR CD'si").
@@ -1828,6 +1840,10 @@ def names(view: View, lex: Lexicon) -> None:
             if not size:
                 continue
             k = i + size
+            # A relative named with a copula: "my twin is poppy".
+            if key == "relation" and k + 1 < n and tokens[k].fold in lex.words["relation_is"] \
+                    and not (tokens[k + 1].cues and NAME_CUES & tokens[k + 1].cues.keys()):
+                k += 1
             # Titles in a row are one: "Sayın Op. Dr. Utku Erdem Özer" ("Op." is no name).
             while key == "title_before" and k < n and tokens[k].fold in titles and \
                     TITLE_GAP.fullmatch(view.text[tokens[k - 1].end:tokens[k].start]):
