@@ -1630,6 +1630,7 @@ def names(view: View, lex: Lexicon) -> None:
     n = len(tokens)
     mark = [False] * n
     blocked = [False] * n   # a cue that introduced a name is not one ("Ben" in "Ben Ayşe")
+    cued = [False] * n      # found after a cue: its repeats are the name in any case
     cache: dict[int, frozenset[str]] = {}
     # A note in brackets may follow a signature: "- Derya (hasta yakını)", "T. Şen (tennis elbow)".
     note = re.search(r"\([^()]*\)[\s.!]*$", view.text)
@@ -1779,7 +1780,7 @@ def names(view: View, lex: Lexicon) -> None:
         if not (explicit or t.capital or shouted or plain_name(k) or alone):
             return False
         for m in range(initial, k + 1):
-            mark[m] = True
+            mark[m] = cued[m] = True
         # A name begun in capitals goes on in capitals, short words too: "ELIF SU BAYRAKTAR".
         in_caps = t.text[:t.stem_end - t.start].isupper() and len(t.stem) > 1
         last = min(n, k + 3)
@@ -1903,7 +1904,7 @@ def names(view: View, lex: Lexicon) -> None:
             taken = range(k + 1, last + 1)
             if taken and (key == "title_after" or any("first" in kinds(t) for t in taken)):
                 for t in taken:
-                    mark[t] = True
+                    mark[t] = cued[t] = True
                 for b in range(i, i + size):
                     blocked[b] = True
 
@@ -2025,9 +2026,16 @@ def names(view: View, lex: Lexicon) -> None:
     found_names = {tokens[k].stem for k in range(n) if mark[k] and "word" not in kinds(k)}
     found_words = {tokens[k].stem for k in range(n) if mark[k]} - found_names
     found_lower = {tokens[k].stem for k in range(n) if mark[k] and tokens[k].text.islower()}
+    # A name a cue vouched for repeats in any case ("Şükran Hanım (şükran ekinci)"), unless it
+    # makes a phrase or a verb with the next word there ("Adım Umut ... umut ediyorum"); an
+    # English word only as it was found ("My name is Faith. I have faith in ...").
+    found_cued = {tokens[k].stem for k in range(n) if cued[k]}
     for k in range(n):
         t = tokens[k]
-        if not mark[k] and (t.stem in found_names or t.stem in found_words and (
+        if not mark[k] and (t.stem in found_names or t.stem in found_cued and not (
+                "enword" in kinds(k) and t.stem not in found_lower) and not (
+                phrased(k) or k + 1 < n and tokens[k + 1].fold.startswith(
+                    tuple(lex.words["light_verbs"]))) or t.stem in found_words and (
                 not _sentence_start(view, t) and (t.capital or t.stem in found_lower)
                 or t.stem_end != t.end or t.capital and (everyday_tr(k) <= (delimited(k) or (
                     k + 1 < n and adjacent(k, k + 1) and (mark[k + 1] or tokens[k + 1].capital)))
