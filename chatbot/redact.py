@@ -1908,6 +1908,13 @@ def names(view: View, lex: Lexicon) -> None:
                 for b in range(i, i + size):
                     blocked[b] = True
 
+    # A message that opens with a given name and an age introduces its writer, whatever the
+    # name's case: "sunny, 34, lower back", "Deniz - 27 - dizim".
+    first = 1 if n > 1 and tokens[0].fold in lex.words["greeting"] else 0
+    if first < n and "first" in kinds(first) and usable(first, cued=True) and not re.search(
+            r"[^\W\d_]", view.text[tokens[first - 1].end if first else 0:tokens[first].start]) \
+            and re.match(r"\s*[,\-–—(]\s*\d{1,2}(?!\d)", view.text[tokens[first].end:]):
+        mark[first] = True
     for i, t in enumerate(tokens):
         found = kinds(i)
         if mark[i] or "first" not in found or not usable(i):
