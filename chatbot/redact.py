@@ -292,6 +292,8 @@ class View:
             self.words = self._tokenise()
         self.masked = [c == MASK for c in self.text]
         self.spans: list[tuple[int, int, str]] = []  # in original coordinates
+        # Given names inside a claimed handle ("@fizyo.melis"): the message may name them too.
+        self.handle_names: set[str] = set()
         # Every cue phrase, found once: the longest of each kind starting at each word. Which
         # kinds the message holds at all lets a recogniser skip its cue-driven search.
         self.cue_kinds: set[str] = set()
@@ -768,7 +770,7 @@ def handles(view: View, lex: Lexicon) -> None:
     """Social-media handles: '@ayse.kaya', or a user name after 'instagram:' / 'insta hesabım'."""
     for pattern in (HANDLE, NETWORK_HANDLE):
         for m in pattern.finditer(view.text):
-            view.claim(m.start(), m.end(), "[handle]")
+            _claim_handle(view, lex, m.start(), m.end())
     if "handle_cue" not in view.cue_kinds:
         return
     fillers, stop = lex.words["handle_filler"], lex.words["name_stop"]
@@ -784,7 +786,7 @@ def handles(view: View, lex: Lexicon) -> None:
         if before and re.search(r"[._\d]", before.group(1)) and re.search(
                 r"[^\W\d_]", before.group(1)) and MASK not in before.group(1) and (
                 before.group(2) is None or fold(before.group(2)) in fillers):
-            view.claim(before.start(1), before.end(1), "[handle]")
+            _claim_handle(view, lex, before.start(1), before.end(1))
         words = HANDLE_WORD.finditer(view.text, pos)
         named = False
         for _ in range(4):      # "insta hesabım: ...", "instagram'dan takip edin: ..."
@@ -805,8 +807,16 @@ def handles(view: View, lex: Lexicon) -> None:
             if len(core) >= 3 and (looks_like or strong and not named) \
                     and re.search(r"[^\W\d_]", core) \
                     and MASK not in core and fold(core) not in stop:
-                view.claim(m.start(), m.start() + len(core), "[handle]")
+                _claim_handle(view, lex, m.start(), m.start() + len(core))
             break
+
+
+def _claim_handle(view: View, lex: Lexicon, start: int, end: int) -> None:
+    """Claim a handle and remember the given names in it ("@fizyo.melis", "ayse_kaya92")."""
+    for part in re.findall(r"[^\W\d_]{3,}", view.text[start:end]):
+        if "first" in lex.names.get(fold(part), ()):
+            view.handle_names.add(fold(part))
+    view.claim(start, end, "[handle]")
 
 
 IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")
@@ -2036,7 +2046,7 @@ def names(view: View, lex: Lexicon) -> None:
     # A name a cue vouched for repeats in any case ("Şükran Hanım (şükran ekinci)"), unless it
     # makes a phrase or a verb with the next word there ("Adım Umut ... umut ediyorum"); an
     # English word only as it was found ("My name is Faith. I have faith in ...").
-    found_cued = {tokens[k].stem for k in range(n) if cued[k]}
+    found_cued = {tokens[k].stem for k in range(n) if cued[k]} | view.handle_names
     for k in range(n):
         t = tokens[k]
         if not mark[k] and (t.stem in found_names or t.stem in found_cued and not (
