@@ -1613,6 +1613,22 @@ def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozen
         tokens[i].text.isupper() and len(tokens[i].text) > 3)
 
 
+@lru_cache(maxsize=1)
+def _word_zipf() -> dict[str, float]:
+    """How common each folded word is in any language the app speaks (wordfreq's Zipf scale,
+    chatbot/data/<lang>/common_words.tsv); read only when a rare case asks."""
+    zipf: dict[str, float] = {}
+    for path in sorted(DATA.glob("*/common_words.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            word, _, value = line.partition("\t")
+            if value and word[0] != "#":
+                zipf[word] = max(zipf.get(word, 0.0), float(value))
+    return zipf
+
+
+NICKNAME_ZIPF = 5.5     # "bana pamuk derler" is a nickname; "bana hep derler" ("hep": 5.7) is not
+
+
 def _sentence_start(view: View, t: Token) -> bool:
     # (a bounded look back keeps a message of many names linear)
     before = view.text[max(0, t.start - 40):t.start].rstrip(" \t\"'(«“-")
@@ -1775,6 +1791,10 @@ def names(view: View, lex: Lexicon) -> None:
             "enword" not in kinds(k) or not kinds(k) & {"rare"} and "lang:en" in kinds(k)) or (
             "first" in kinds(k) and (t.stem_end != t.end or tailed(k, "name_quote"))) or (
             greeted and (delimited(k) or tailed(k)))
+        # A word quoted as what the writer is called is a nickname, known or not ("bana minnoş
+        # derler"), unless too common a word to be one ("bana hep derler").
+        if not title and tailed(k, "name_quote") and _word_zipf().get(t.fold, 0.0) < NICKNAME_ZIPF:
+            alone = True
         if phrased(k):
             alone = False
         # After a relative's word a given name that is also a word is a name ("eşim deniz",
