@@ -123,7 +123,7 @@ CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "s
             "phone_cue", "id_cue", "passport_cue", "plate_cue", "iban_cue", "card_cue",
             "handle_cue", "email_at", "email_dot", "email_joiner", "card_expiry",
             "name_here", "room_cue", "room_owned", "card_last", "self_the", "self_after",
-            "employer_cue", "id_after")
+            "employer_cue", "id_after", "id_short")
 WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
              "name_origin", "year_words", "institution", "name_correction", "phone_extension",
@@ -1065,6 +1065,11 @@ CUED_CODE = re.compile(r"(?<![\w/-])(?=[\w/ -]*\d)(?=[\w/-]*[^\W\d_])[^\W_]"
                        r"(?:[^\W_]|[/-](?=[^\W_])|(?<=\d) (?=\d{4})){4,19}(?!\w)")
 
 
+SHORT_ID = re.compile(r"[\s:#.]{0,3}(?:no\b[\s:.]*)?(\d{2,8}[A-Za-z]?)(?![\w.,]\d)", re.IGNORECASE)
+# (Turkish courts write "E." and "K." before the file's and the ruling's numbers.)
+FILE_NUMBER = re.compile(r"(?<![\w/.])(?:([EK])\.\s?)?(?:19|20)\d\d\s?/\s?\d{1,7}(?![\w/]|[.,]\d)")
+
+
 def documents(view: View, lex: Lexicon) -> None:
     """Passport numbers, UK National Insurance and US Social Security numbers, and any code
     with digits right after a passport or id cue ('pasaport no: U12345678', 'file no 48213')."""
@@ -1074,6 +1079,19 @@ def documents(view: View, lex: Lexicon) -> None:
         view.claim(m.start(), m.end(), "[national-id]")
     for m in PASSPORT.finditer(view.text):
         view.claim(m.start(), m.end(), "[passport]")
+    # A short number after a cue that names one: "okul numarası 1472", "student no 318".
+    for t in view.words if "id_short" in view.cue_kinds else ():
+        size = t.cues.get("id_short", 0) if t.cues else 0
+        m = size and SHORT_ID.match(view.text, view.words[t.n + size - 1].end)
+        if m:
+            view.claim(m.start(1), m.end(1), "[id]")
+    # A court's file number: a year, a slash and a serial, before or after its cue ("2023/118
+    # esas sayılı dosya", "case no 2024/55", "E. 2023/118").
+    if "/" in view.text:
+        for m in FILE_NUMBER.finditer(view.text):
+            if m.group(1) or _cue_after(view, m.end(), "id_after", lex) or _cue_before(
+                    view, m.start(), "id_cue", lex, window=24, last=3):
+                view.claim(m.start(), m.end(), "[id]")
     if not view.cue_kinds & {"passport_cue", "id_cue"}:
         return
     for m in CUED_CODE.finditer(view.text):
