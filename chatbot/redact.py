@@ -131,7 +131,7 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "relation_after", "name_and", "number_glue", "birth_abbrev", "name_quote",
              "occupation", "occupation_suffixes", "workplace_at", "work_verb", "workplace_end",
              "workplace_nouns", "role_verbs", "media", "carer_jobs", "possessive",
-             "light_verbs", "capitalised_words", "word_phrase", "states", "verb_names", "relation_is")
+             "light_verbs", "phone_correction", "pronouns", "capitalised_words", "word_phrase", "states", "verb_names", "relation_is")
 
 
 @lru_cache(maxsize=1)
@@ -1110,7 +1110,7 @@ def documents(view: View, lex: Lexicon) -> None:
 
 
 # Digit groups as people type them: "+90", "(0212)", "4567".
-GROUP = re.compile(r"\+?\(?\d+\)?")
+GROUP = re.compile(r"\+?(?:\d{0,2}\(\d+\)\d*|\(?\d+\)?)")    # also "0(532)000"
 # Between groups: a few characters that are neither letters, digits nor line breaks, so
 # "0532 ☎️ 123-45-67" is one run (an emoji can be several code points); a colon is never one
 # (hours: "09:00").
@@ -1292,6 +1292,20 @@ def numbers(view: View, lex: Lexicon) -> None:
             m = extension.match(folded, end) if words else None
             if m:
                 view.claim(end, m.end(), "[phone]")
+    # A digit corrected after the number is the number's: "..., son rakam 3 değil 4", "sorry,
+    # the last digit is 7" (both digits of "3 değil 4": either may be right).
+    if split.phone_ends and lex.words["phone_correction"]:
+        words = "|".join(sorted(map(re.escape, lex.words["phone_correction"]), key=len,
+                                reverse=True))
+        fix = re.compile(rf"(?i)(?<!\w)(?:{words})(?!\w)(?:\W{{1,3}}[^\W\d]+){{0,3}}?\W{{1,3}}"
+                         rf"(\d{{1,4}})(?:\W{{1,3}}(?:[^\W\d]+\W{{1,3}}){{1,2}}?(\d{{1,4}}))?(?![\d.,]\d)")
+        folded = _folded(view)
+        for end in split.phone_ends:
+            m = fix.search(folded, end, end + 80)
+            if m and not re.search(r"[.!?\n]\s", view.text[end:m.start()]):
+                view.claim(m.start(1), m.end(1), "[phone]")
+                if m.group(2) and len(m.group(2)) == len(m.group(1)):
+                    view.claim(m.start(2), m.end(2), "[phone]")
     for end in split.card_ends:
         m = CARD_EXPIRY.search(view.text, end, end + 24)
         if m and not re.search(r"[^\W\d_]{3}|[.!?]\s", view.text[end:m.start()]):
@@ -1724,13 +1738,14 @@ def names(view: View, lex: Lexicon) -> None:
         # right after an introduction ("ismim can, 12 yaşındayım").
         # (or before a title that follows names: "komşumuz can amca")
         # A capital says nothing of a word written so by rule ("see you on Sunday"), and a stop
-        # word before another in lower case is a word ("Dr. Can you help", "Will it heal").
+        # word before a pronoun is a word ("Dr. Can you help", "Will it heal").
         titled = k + 1 < n and bool(tokens[k + 1].cues) and "title_after" in tokens[k + 1].cues
         if (t.fold in stop or t.stem in stop) and not (
                 t.capital and known(k) and (labelled or not _sentence_start(view, t)) and (
                     t.fold not in lex.words["capitalised_words"] and t.fold not in lex.words[
                         "states"] or labelled and not cued)
-                and not (k + 1 < n and tokens[k + 1].text.islower() and tokens[k + 1].fold in stop
+                and not (k + 1 < n and tokens[k + 1].text.islower()
+                         and tokens[k + 1].fold in lex.words["pronouns"]
                          and re.fullmatch(r"[ \t]{1,3}", view.text[t.end:tokens[k + 1].start]))
                 or cued and "first" in kinds(k) and (delimited(k) or tailed(k, "name_quote")
                                                      or titled)):
@@ -1767,11 +1782,13 @@ def names(view: View, lex: Lexicon) -> None:
         return k + 1 < n and tokens[k + 1].fold in lex.words[key] and bool(
             re.fullmatch(r"[ \t]{1,3}", view.text[tokens[k].end:tokens[k + 1].start]))
 
-    def phrased(k: int) -> bool:
+    def phrased(k: int, opening: bool = False) -> bool:
         """Does a name that is also a word make a phrase with the next word, in lower case: "my
         mother rose from the chair", "annem deniz kenarında"? Then it is the word. In English
-        only a verb does so ("my son hunter from school" is a name)."""
-        return tokens[k].text.islower() and "word" in kinds(k) and (
+        only a verb does so ("my son hunter from school" is a name). `opening`: also capitalised
+        opening a sentence, where a capital says nothing ("Deniz ben. Deniz kenarında")."""
+        return (tokens[k].text.islower() or opening and _sentence_start(view, tokens[k])) and (
+            "word" in kinds(k)) and (
             "enword" not in kinds(k) or tokens[k].fold in lex.words["verb_names"]) and (
             k + 1 < n and tokens[k + 1].fold.startswith(tuple(lex.words["word_phrase"]))) and bool(
             re.fullmatch(r"[ \t]{1,3}", view.text[tokens[k].end:tokens[k + 1].start]))
@@ -2089,7 +2106,7 @@ def names(view: View, lex: Lexicon) -> None:
         t = tokens[k]
         if not mark[k] and (t.stem in found_names or t.stem in found_cued and not (
                 "enword" in kinds(k) and t.stem not in found_lower) and not (
-                phrased(k) or k + 1 < n and tokens[k + 1].fold.startswith(
+                phrased(k, opening=True) or k + 1 < n and tokens[k + 1].fold.startswith(
                     tuple(lex.words["light_verbs"]))) or t.stem in found_words and (
                 not _sentence_start(view, t) and (t.capital or t.stem in found_lower)
                 or t.stem_end != t.end or t.capital and (everyday_tr(k) <= (delimited(k) or (
