@@ -1957,6 +1957,12 @@ def names(view: View, lex: Lexicon) -> None:
         # here") one with a known given name ("Edema here can ..." is no introduction).
         for key in ("title_after", "name_here"):
             size = _match_phrase(tokens, i, key, lex)
+            if size and key == "title_after" and view.text[max(0, tokens[i].start - 3):tokens[
+                    i].start].rstrip(" \t").endswith(MASK):
+                # The title of a name an earlier pass took ("[name] Hanım"): no name itself.
+                for b in range(i, i + size):
+                    blocked[b] = True
+                continue
             if not size or not i or mark[i]:
                 continue
             k = i - 1
@@ -2329,6 +2335,9 @@ def _locative(t: Token) -> bool:
 ROOM = re.compile(r"[\s:.#]{0,3}(?:no\b[\s:.]*)?\d{1,4}[A-Za-z]?(?![\w.,]\d)", re.IGNORECASE)
 
 
+CLASS_BEFORE = re.compile(r"(?<![\w.,/-])\d{1,2}[-/ ]?[^\W\d_](?=[ \t]+$)")
+
+
 def rooms(view: View, lex: Lexicon) -> None:
     """A room or bed number that places a person: right after their name ("hastamızın adı
     [name] oda 204") or said to be theirs ("my room 412", "annemin odası 305"). The clinic's
@@ -2342,6 +2351,11 @@ def rooms(view: View, lex: Lexicon) -> None:
         end = view.words[t.n + size - 1].end
         m = ROOM.match(view.text, end)
         if not m:
+            # A class written before its word, as Turkish does: "[name] 7C sınıfında".
+            code = CLASS_BEFORE.search(view.text, max(0, t.start - 12), t.start)
+            if code and view.text[max(0, code.start() - 4):code.start()].rstrip(" ,").endswith(
+                    MASK):
+                view.claim(code.start(), code.end(), "[address]")
             continue
         before = view.text[max(0, t.start - 4):t.start].rstrip(" ,")
         owned = tuple(w.fold for w in view.words[t.n:t.n + size]) in lex.cues["room_owned"]
