@@ -1065,7 +1065,7 @@ CUED_CODE = re.compile(r"(?<![\w/-])(?=[\w/ -]*\d)(?=[\w/-]*[^\W\d_])[^\W_]"
                        r"(?:[^\W_]|[/-](?=[^\W_])|(?<=\d) (?=\d{4})){4,19}(?!\w)")
 
 
-SHORT_ID = re.compile(r"[\s:#.]{0,3}(?:no\b[\s:.]*)?(\d{2,8}[A-Za-z]?)(?![\w.,]\d)", re.IGNORECASE)
+SHORT_ID = re.compile(r"[\s:#.]{0,3}(?:no\b[\s:.]*)?(\d{2,8}[A-Za-z]?)(?![\w.,/]\d)", re.IGNORECASE)
 # (Turkish courts write "E." and "K." before the file's and the ruling's numbers.)
 FILE_NUMBER = re.compile(r"(?<![\w/.])(?:([EK])\.\s?)?(?:19|20)\d\d\s?/\s?\d{1,7}(?![\w/]|[.,]\d)")
 
@@ -1079,12 +1079,6 @@ def documents(view: View, lex: Lexicon) -> None:
         view.claim(m.start(), m.end(), "[national-id]")
     for m in PASSPORT.finditer(view.text):
         view.claim(m.start(), m.end(), "[passport]")
-    # A short number after a cue that names one: "okul numarası 1472", "student no 318".
-    for t in view.words if "id_short" in view.cue_kinds else ():
-        size = t.cues.get("id_short", 0) if t.cues else 0
-        m = size and SHORT_ID.match(view.text, view.words[t.n + size - 1].end)
-        if m:
-            view.claim(m.start(1), m.end(1), "[id]")
     # A court's file number: a year, a slash and a serial, before or after its cue ("2023/118
     # esas sayılı dosya", "case no 2024/55", "E. 2023/118").
     if "/" in view.text:
@@ -1092,6 +1086,12 @@ def documents(view: View, lex: Lexicon) -> None:
             if m.group(1) or _cue_after(view, m.end(), "id_after", lex) or _cue_before(
                     view, m.start(), "id_cue", lex, window=24, last=3):
                 view.claim(m.start(), m.end(), "[id]")
+    # A short number after a cue that names one: "okul numarası 1472", "student no 318".
+    for t in view.words if "id_short" in view.cue_kinds else ():
+        size = t.cues.get("id_short", 0) if t.cues else 0
+        m = size and SHORT_ID.match(view.text, view.words[t.n + size - 1].end)
+        if m:
+            view.claim(m.start(1), m.end(1), "[id]")
     if not view.cue_kinds & {"passport_cue", "id_cue"}:
         return
     for m in CUED_CODE.finditer(view.text):
@@ -1298,7 +1298,7 @@ def numbers(view: View, lex: Lexicon) -> None:
         words = "|".join(sorted(map(re.escape, lex.words["phone_correction"]), key=len,
                                 reverse=True))
         fix = re.compile(rf"(?i)(?<!\w)(?:{words})(?!\w)(?:\W{{1,3}}[^\W\d]+){{0,3}}?\W{{1,3}}"
-                         rf"(\d{{1,4}})(?:\W{{1,3}}(?:[^\W\d]+\W{{1,3}}){{1,2}}?(\d{{1,4}}))?(?![\d.,]\d)")
+                         rf"(\d{{1,4}})(?:(?:[ \t]+[^\W\d]+){{1,2}}?[ \t]+(\d{{1,4}}))?(?![\d.,]\d)")
         folded = _folded(view)
         for end in split.phone_ends:
             m = fix.search(folded, end, end + 80)
@@ -2123,6 +2123,12 @@ def names(view: View, lex: Lexicon) -> None:
             while j + 1 < n and j - k < 3 and grows(j, j + 1):
                 mark[j + 1] = True
                 j += 1
+    # A name spelled out in brackets is all name: "Nurten Hanım (nurten aydoğdu)".
+    for k in range(n - 1):
+        if mark[k] and not mark[k + 1] and adjacent(k, k + 1) and usable(k + 1) and re.search(
+                r"\(\s*$", view.text[max(0, tokens[k].start - 3):tokens[k].start]) and re.match(
+                r"\s*\)", view.text[tokens[k + 1].end:]):
+            mark[k + 1] = True
 
     i = 0
     while i < n:
