@@ -131,7 +131,8 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "relation_after", "name_and", "number_glue", "birth_abbrev", "name_quote",
              "occupation", "occupation_suffixes", "workplace_at", "work_verb", "workplace_end",
              "workplace_nouns", "role_verbs", "media", "carer_jobs", "possessive",
-             "light_verbs", "phone_correction", "pronouns", "capitalised_words", "word_phrase", "states", "verb_names", "relation_is")
+             "light_verbs", "phone_correction", "pronouns", "capitalised_words", "word_phrase",
+             "states", "verb_names", "relation_is")
 
 
 @lru_cache(maxsize=1)
@@ -1298,7 +1299,8 @@ def numbers(view: View, lex: Lexicon) -> None:
         words = "|".join(sorted(map(re.escape, lex.words["phone_correction"]), key=len,
                                 reverse=True))
         fix = re.compile(rf"(?i)(?<!\w)(?:{words})(?!\w)(?:\W{{1,3}}[^\W\d]+){{0,3}}?\W{{1,3}}"
-                         rf"(\d{{1,4}})(?:(?:[ \t]+[^\W\d]+){{1,2}}?[ \t]+(\d{{1,4}}))?(?![\d.,]\d)")
+                         rf"(\d{{1,4}})(?:(?:[ \t]+[^\W\d]+){{1,2}}?[ \t]+(\d{{1,4}}))?"
+                         rf"(?![\d.,]\d)")
         folded = _folded(view)
         for end in split.phone_ends:
             m = fix.search(folded, end, end + 80)

@@ -503,7 +503,8 @@ def test_log_lines_are_redacted_message_and_traceback():
     ("2021/5532 esas sayılı dava", "[id] esas sayılı dava"),
     ("E. 2022/14 K. 2023/9", "[id] [id]"),
     ("docket no 2020/118, my back", "docket no [id], my back"),
-    ("oğlum Ali, okul numarası 812, 3A sınıfında", "oğlum [name], okul numarası [id], [address] sınıfında"),
+    ("oğlum Ali, okul numarası 812, 3A sınıfında",
+     "oğlum [name], okul numarası [id], [address] sınıfında"),
     # Still numbers: a season, a surgery's month, an age with a class year.
     ("2019/2020 sezonunda sakatlandım", "2019/2020 sezonunda sakatlandım"),
     ("ameliyat 2023/5 ayında oldu", "ameliyat 2023/5 ayında oldu"),
