@@ -1690,7 +1690,7 @@ def names(view: View, lex: Lexicon) -> None:
     n = len(tokens)
     mark = [False] * n
     blocked = [False] * n   # a cue that introduced a name is not one ("Ben" in "Ben Ayşe")
-    cued = [False] * n      # found after a cue: its repeats are the name in any case
+    vouched = [False] * n   # found after a cue: its repeats are the name in any case
     cache: dict[int, frozenset[str]] = {}
     # A note in brackets may follow a signature: "- Derya (hasta yakını)", "T. Şen (tennis elbow)".
     note = re.search(r"\([^()]*\)[\s.!]*$", view.text)
@@ -1847,7 +1847,7 @@ def names(view: View, lex: Lexicon) -> None:
         if not (explicit or t.capital or shouted or plain_name(k) or alone):
             return False
         for m in range(initial, k + 1):
-            mark[m] = cued[m] = True
+            mark[m] = vouched[m] = True
         # A name begun in capitals goes on in capitals, short words too: "ELIF SU BAYRAKTAR".
         in_caps = t.text[:t.stem_end - t.start].isupper() and len(t.stem) > 1
         last = min(n, k + 3)
@@ -1977,17 +1977,20 @@ def names(view: View, lex: Lexicon) -> None:
             taken = range(k + 1, last + 1)
             if taken and (key == "title_after" or any("first" in kinds(t) for t in taken)):
                 for t in taken:
-                    mark[t] = cued[t] = True
+                    mark[t] = vouched[t] = True
                 for b in range(i, i + size):
                     blocked[b] = True
 
-    # A message that opens with a given name and an age introduces its writer, whatever the
-    # name's case: "sunny, 34, lower back", "Deniz - 27 - dizim".
-    first = 1 if n > 1 and tokens[0].fold in lex.words["greeting"] else 0
-    if first < n and "first" in kinds(first) and usable(first, cued=True) and not re.search(
-            r"[^\W\d_]", view.text[tokens[first - 1].end if first else 0:tokens[first].start]) \
-            and re.match(r"\s*[,\-–—(]\s*\d{1,2}(?!\d)", view.text[tokens[first].end:]):
-        mark[first] = True
+    # A sentence that opens with a given name and an age introduces its writer, whatever the
+    # name's case: "sunny, 34, lower back", "Merhaba, deniz - 27 - dizim".
+    for k in range(n):
+        if "first" in kinds(k) and re.match(r"\s*[,\-–—(]\s*\d{1,2}(?!\d)",
+                                            view.text[tokens[k].end:tokens[k].end + 8]) and (
+                _sentence_start(view, tokens[k]) or k and tokens[k - 1].fold in lex.words[
+                    "greeting"] and _sentence_start(view, tokens[k - 1]) and re.fullmatch(
+                    r"[\s,!.]{1,3}", view.text[tokens[k - 1].end:tokens[k].start])) and usable(
+                k, cued=True):
+            mark[k] = True
     for i, t in enumerate(tokens):
         found = kinds(i)
         if mark[i] or "first" not in found or not usable(i):
@@ -2109,7 +2112,7 @@ def names(view: View, lex: Lexicon) -> None:
     # A name a cue vouched for repeats in any case ("Şükran Hanım (şükran ekinci)"), unless it
     # makes a phrase or a verb with the next word there ("Adım Umut ... umut ediyorum"); an
     # English word only as it was found ("My name is Faith. I have faith in ...").
-    found_cued = {tokens[k].stem for k in range(n) if cued[k]} | view.handle_names
+    found_cued = {tokens[k].stem for k in range(n) if vouched[k]} | view.handle_names
     for k in range(n):
         t = tokens[k]
         if not mark[k] and (t.stem in found_names or t.stem in found_cued and not (
