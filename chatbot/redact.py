@@ -123,7 +123,7 @@ CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "s
             "phone_cue", "id_cue", "passport_cue", "plate_cue", "iban_cue", "card_cue",
             "handle_cue", "email_at", "email_dot", "email_joiner", "card_expiry",
             "name_here", "room_cue", "room_owned", "card_last", "self_the", "self_after",
-            "employer_cue")
+            "employer_cue", "id_after", "id_short")
 WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler",
              "name_particles", "residence_filler", "street_suffixes", "year_suffixes",
              "name_origin", "year_words", "institution", "name_correction", "phone_extension",
@@ -131,7 +131,8 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "relation_after", "name_and", "number_glue", "birth_abbrev", "name_quote",
              "occupation", "occupation_suffixes", "workplace_at", "work_verb", "workplace_end",
              "workplace_nouns", "role_verbs", "media", "carer_jobs", "possessive",
-             "light_verbs")
+             "light_verbs", "phone_correction", "pronouns", "capitalised_words", "word_phrase",
+             "states", "verb_names", "relation_is")
 
 
 @lru_cache(maxsize=1)
@@ -292,6 +293,8 @@ class View:
             self.words = self._tokenise()
         self.masked = [c == MASK for c in self.text]
         self.spans: list[tuple[int, int, str]] = []  # in original coordinates
+        # Given names inside a claimed handle ("@fizyo.melis"): the message may name them too.
+        self.handle_names: set[str] = set()
         # Every cue phrase, found once: the longest of each kind starting at each word. Which
         # kinds the message holds at all lets a recogniser skip its cue-driven search.
         self.cue_kinds: set[str] = set()
@@ -768,7 +771,7 @@ def handles(view: View, lex: Lexicon) -> None:
     """Social-media handles: '@ayse.kaya', or a user name after 'instagram:' / 'insta hesabım'."""
     for pattern in (HANDLE, NETWORK_HANDLE):
         for m in pattern.finditer(view.text):
-            view.claim(m.start(), m.end(), "[handle]")
+            _claim_handle(view, lex, m.start(), m.end())
     if "handle_cue" not in view.cue_kinds:
         return
     fillers, stop = lex.words["handle_filler"], lex.words["name_stop"]
@@ -784,7 +787,7 @@ def handles(view: View, lex: Lexicon) -> None:
         if before and re.search(r"[._\d]", before.group(1)) and re.search(
                 r"[^\W\d_]", before.group(1)) and MASK not in before.group(1) and (
                 before.group(2) is None or fold(before.group(2)) in fillers):
-            view.claim(before.start(1), before.end(1), "[handle]")
+            _claim_handle(view, lex, before.start(1), before.end(1))
         words = HANDLE_WORD.finditer(view.text, pos)
         named = False
         for _ in range(4):      # "insta hesabım: ...", "instagram'dan takip edin: ..."
@@ -805,8 +808,16 @@ def handles(view: View, lex: Lexicon) -> None:
             if len(core) >= 3 and (looks_like or strong and not named) \
                     and re.search(r"[^\W\d_]", core) \
                     and MASK not in core and fold(core) not in stop:
-                view.claim(m.start(), m.start() + len(core), "[handle]")
+                _claim_handle(view, lex, m.start(), m.start() + len(core))
             break
+
+
+def _claim_handle(view: View, lex: Lexicon, start: int, end: int) -> None:
+    """Claim a handle and remember the given names in it ("@fizyo.melis", "ayse_kaya92")."""
+    for part in re.findall(r"[^\W\d_]{3,}", view.text[start:end]):
+        if "first" in lex.names.get(fold(part), ()):
+            view.handle_names.add(fold(part))
+    view.claim(start, end, "[handle]")
 
 
 IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)")
@@ -1055,6 +1066,11 @@ CUED_CODE = re.compile(r"(?<![\w/-])(?=[\w/ -]*\d)(?=[\w/-]*[^\W\d_])[^\W_]"
                        r"(?:[^\W_]|[/-](?=[^\W_])|(?<=\d) (?=\d{4})){4,19}(?!\w)")
 
 
+SHORT_ID = re.compile(r"[\s:#.]{0,3}(?:no\b[\s:.]*)?(\d{2,8}[A-Za-z]?)(?![\w.,/]\d)", re.IGNORECASE)
+# (Turkish courts write "E." and "K." before the file's and the ruling's numbers.)
+FILE_NUMBER = re.compile(r"(?<![\w/.])(?:([EK])\.\s?)?(?:19|20)\d\d\s?/\s?\d{1,7}(?![\w/]|[.,]\d)")
+
+
 def documents(view: View, lex: Lexicon) -> None:
     """Passport numbers, UK National Insurance and US Social Security numbers, and any code
     with digits right after a passport or id cue ('pasaport no: U12345678', 'file no 48213')."""
@@ -1064,6 +1080,19 @@ def documents(view: View, lex: Lexicon) -> None:
         view.claim(m.start(), m.end(), "[national-id]")
     for m in PASSPORT.finditer(view.text):
         view.claim(m.start(), m.end(), "[passport]")
+    # A court's file number: a year, a slash and a serial, before or after its cue ("2023/118
+    # esas sayılı dosya", "case no 2024/55", "E. 2023/118").
+    if "/" in view.text:
+        for m in FILE_NUMBER.finditer(view.text):
+            if m.group(1) or _cue_after(view, m.end(), "id_after", lex) or _cue_before(
+                    view, m.start(), "id_cue", lex, window=24, last=3):
+                view.claim(m.start(), m.end(), "[id]")
+    # A short number after a cue that names one: "okul numarası 1472", "student no 318".
+    for t in view.words if "id_short" in view.cue_kinds else ():
+        size = t.cues.get("id_short", 0) if t.cues else 0
+        m = size and SHORT_ID.match(view.text, view.words[t.n + size - 1].end)
+        if m:
+            view.claim(m.start(1), m.end(1), "[id]")
     if not view.cue_kinds & {"passport_cue", "id_cue"}:
         return
     for m in CUED_CODE.finditer(view.text):
@@ -1082,7 +1111,7 @@ def documents(view: View, lex: Lexicon) -> None:
 
 
 # Digit groups as people type them: "+90", "(0212)", "4567".
-GROUP = re.compile(r"\+?\(?\d+\)?")
+GROUP = re.compile(r"\+?(?:\d{0,2}\(\d+\)\d*|\(?\d+\)?)")    # also "0(532)000"
 # Between groups: a few characters that are neither letters, digits nor line breaks, so
 # "0532 ☎️ 123-45-67" is one run (an emoji can be several code points); a colon is never one
 # (hours: "09:00").
@@ -1264,6 +1293,21 @@ def numbers(view: View, lex: Lexicon) -> None:
             m = extension.match(folded, end) if words else None
             if m:
                 view.claim(end, m.end(), "[phone]")
+    # A digit corrected after the number is the number's: "..., son rakam 3 değil 4", "sorry,
+    # the last digit is 7" (both digits of "3 değil 4": either may be right).
+    if split.phone_ends and lex.words["phone_correction"]:
+        words = "|".join(sorted(map(re.escape, lex.words["phone_correction"]), key=len,
+                                reverse=True))
+        fix = re.compile(rf"(?i)(?<!\w)(?:{words})(?!\w)(?:\W{{1,3}}[^\W\d]+){{0,3}}?\W{{1,3}}"
+                         rf"(\d{{1,4}})(?:(?:[ \t]+[^\W\d]+){{1,2}}?[ \t]+(\d{{1,4}}))?"
+                         rf"(?![\d.,]\d)")
+        folded = _folded(view)
+        for end in split.phone_ends:
+            m = fix.search(folded, end, end + 80)
+            if m and not re.search(r"[.!?\n]\s", view.text[end:m.start()]):
+                view.claim(m.start(1), m.end(1), "[phone]")
+                if m.group(2) and len(m.group(2)) == len(m.group(1)):
+                    view.claim(m.start(2), m.end(2), "[phone]")
     for end in split.card_ends:
         m = CARD_EXPIRY.search(view.text, end, end + 24)
         if m and not re.search(r"[^\W\d_]{3}|[.!?]\s", view.text[end:m.start()]):
@@ -1603,6 +1647,22 @@ def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozen
         tokens[i].text.isupper() and len(tokens[i].text) > 3)
 
 
+@lru_cache(maxsize=1)
+def _word_zipf() -> dict[str, float]:
+    """How common each folded word is in any language the app speaks (wordfreq's Zipf scale,
+    chatbot/data/<lang>/common_words.tsv); read only when a rare case asks."""
+    zipf: dict[str, float] = {}
+    for path in sorted(DATA.glob("*/common_words.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            word, _, value = line.partition("\t")
+            if value and word[0] != "#":
+                zipf[word] = max(zipf.get(word, 0.0), float(value))
+    return zipf
+
+
+NICKNAME_ZIPF = 5.5     # "bana pamuk derler" is a nickname; "bana hep derler" ("hep": 5.7) is not
+
+
 def _sentence_start(view: View, t: Token) -> bool:
     # (a bounded look back keeps a message of many names linear)
     before = view.text[max(0, t.start - 40):t.start].rstrip(" \t\"'(«“-")
@@ -1630,6 +1690,7 @@ def names(view: View, lex: Lexicon) -> None:
     n = len(tokens)
     mark = [False] * n
     blocked = [False] * n   # a cue that introduced a name is not one ("Ben" in "Ben Ayşe")
+    vouched = [False] * n   # found after a cue: its repeats are the name in any case
     cache: dict[int, frozenset[str]] = {}
     # A note in brackets may follow a signature: "- Derya (hasta yakını)", "T. Şen (tennis elbow)".
     note = re.search(r"\([^()]*\)[\s.!]*$", view.text)
@@ -1678,9 +1739,16 @@ def names(view: View, lex: Lexicon) -> None:
         # mid-sentence or in a form's field ("Hastanın adı: Can Erdem"), or a given name alone
         # right after an introduction ("ismim can, 12 yaşındayım").
         # (or before a title that follows names: "komşumuz can amca")
+        # A capital says nothing of a word written so by rule ("see you on Sunday"), and a stop
+        # word before a pronoun is a word ("Dr. Can you help", "Will it heal").
         titled = k + 1 < n and bool(tokens[k + 1].cues) and "title_after" in tokens[k + 1].cues
         if (t.fold in stop or t.stem in stop) and not (
-                t.capital and known(k) and (labelled or not _sentence_start(view, t))
+                t.capital and known(k) and (labelled or not _sentence_start(view, t)) and (
+                    t.fold not in lex.words["capitalised_words"] and t.fold not in lex.words[
+                        "states"] or labelled and not cued)
+                and not (k + 1 < n and tokens[k + 1].text.islower()
+                         and tokens[k + 1].fold in lex.words["pronouns"]
+                         and re.fullmatch(r"[ \t]{1,3}", view.text[t.end:tokens[k + 1].start]))
                 or cued and "first" in kinds(k) and (delimited(k) or tailed(k, "name_quote")
                                                      or titled)):
             return False
@@ -1716,6 +1784,17 @@ def names(view: View, lex: Lexicon) -> None:
         return k + 1 < n and tokens[k + 1].fold in lex.words[key] and bool(
             re.fullmatch(r"[ \t]{1,3}", view.text[tokens[k].end:tokens[k + 1].start]))
 
+    def phrased(k: int, opening: bool = False) -> bool:
+        """Does a name that is also a word make a phrase with the next word, in lower case: "my
+        mother rose from the chair", "annem deniz kenarında"? Then it is the word. In English
+        only a verb does so ("my son hunter from school" is a name). `opening`: also capitalised
+        opening a sentence, where a capital says nothing ("Deniz ben. Deniz kenarında")."""
+        return (tokens[k].text.islower() or opening and _sentence_start(view, tokens[k])) and (
+            "word" in kinds(k)) and (
+            "enword" not in kinds(k) or tokens[k].fold in lex.words["verb_names"]) and (
+            k + 1 < n and tokens[k + 1].fold.startswith(tuple(lex.words["word_phrase"]))) and bool(
+            re.fullmatch(r"[ \t]{1,3}", view.text[tokens[k].end:tokens[k + 1].start]))
+
     def take(k: int, *, explicit: bool, title: bool = False, greeted: bool = False,
              related: bool = False, signed: bool = False) -> bool:
         """Mark the name that starts at token k (after a cue) and the name words after it.
@@ -1738,6 +1817,9 @@ def names(view: View, lex: Lexicon) -> None:
         formal = title and tokens[k - 1].fold not in lex.words["greeting"]
         if not usable(k, labelled=explicit or formal, cued=not title):
             return False
+        # After "I'm"/"ben" a word for how one is is no name, whatever its case: "I'm ok-ish".
+        if not explicit and t.fold in lex.words["states"]:
+            return False
         # A name that is also a word ("ben yagmur,", "it's peter btw"), standing alone after an
         # introduction or before "btw"/"from"; not an English word ("I'm done."). Under a
         # Turkish apostrophe ending a given name is a name ("kız kardeşim nehir'i").
@@ -1746,11 +1828,18 @@ def names(view: View, lex: Lexicon) -> None:
             "enword" not in kinds(k) or not kinds(k) & {"rare"} and "lang:en" in kinds(k)) or (
             "first" in kinds(k) and (t.stem_end != t.end or tailed(k, "name_quote"))) or (
             greeted and (delimited(k) or tailed(k)))
+        # A word quoted as what the writer is called is a nickname, known or not ("bana minnoş
+        # derler"), unless too common a word to be one ("bana hep derler").
+        if not title and tailed(k, "name_quote") and _word_zipf().get(t.fold, 0.0) < NICKNAME_ZIPF:
+            alone = True
+        if phrased(k):
+            alone = False
         # After a relative's word a given name that is also a word is a name ("eşim deniz",
         # "my daughter grace fell"), unless it makes a verb with the next word ("babam umut
         # etmiyor"); a stop word only alone ("my son will play").
         if related and "first" in kinds(k) and "rare" not in kinds(k) and len(t.stem) > 2 and not (
-                k + 1 < n and tokens[k + 1].fold.startswith(tuple(lex.words["light_verbs"]))):
+                k + 1 < n and tokens[k + 1].fold.startswith(tuple(lex.words["light_verbs"]))
+                or phrased(k)):
             alone = True
         # In capitals a known name or a form's field ("KIZIM JILETLE ..." is shouting); after a
         # title only a word long enough to be no acronym ("MR CD'si").
@@ -1758,7 +1847,7 @@ def names(view: View, lex: Lexicon) -> None:
         if not (explicit or t.capital or shouted or plain_name(k) or alone):
             return False
         for m in range(initial, k + 1):
-            mark[m] = True
+            mark[m] = vouched[m] = True
         # A name begun in capitals goes on in capitals, short words too: "ELIF SU BAYRAKTAR".
         in_caps = t.text[:t.stem_end - t.start].isupper() and len(t.stem) > 1
         last = min(n, k + 3)
@@ -1819,6 +1908,10 @@ def names(view: View, lex: Lexicon) -> None:
             if not size:
                 continue
             k = i + size
+            # A relative named with a copula: "my twin is poppy".
+            if key == "relation" and k + 1 < n and tokens[k].fold in lex.words["relation_is"] \
+                    and not (tokens[k + 1].cues and NAME_CUES & tokens[k + 1].cues.keys()):
+                k += 1
             # Titles in a row are one: "Sayın Op. Dr. Utku Erdem Özer" ("Op." is no name).
             while key == "title_before" and k < n and tokens[k].fold in titles and \
                     TITLE_GAP.fullmatch(view.text[tokens[k - 1].end:tokens[k].start]):
@@ -1866,6 +1959,12 @@ def names(view: View, lex: Lexicon) -> None:
         # here") one with a known given name ("Edema here can ..." is no introduction).
         for key in ("title_after", "name_here"):
             size = _match_phrase(tokens, i, key, lex)
+            if size and key == "title_after" and view.text[max(0, tokens[i].start - 3):tokens[
+                    i].start].rstrip(" \t").endswith(MASK):
+                # The title of a name an earlier pass took ("[name] Hanım"): no name itself.
+                for b in range(i, i + size):
+                    blocked[b] = True
+                continue
             if not size or not i or mark[i]:
                 continue
             k = i - 1
@@ -1878,10 +1977,20 @@ def names(view: View, lex: Lexicon) -> None:
             taken = range(k + 1, last + 1)
             if taken and (key == "title_after" or any("first" in kinds(t) for t in taken)):
                 for t in taken:
-                    mark[t] = True
+                    mark[t] = vouched[t] = True
                 for b in range(i, i + size):
                     blocked[b] = True
 
+    # A sentence that opens with a given name and an age introduces its writer, whatever the
+    # name's case: "sunny, 34, lower back", "Merhaba, deniz - 27 - dizim".
+    for k in range(n):
+        if "first" in kinds(k) and re.match(r"\s*[,\-–—(]\s*\d{1,2}(?!\d)",
+                                            view.text[tokens[k].end:tokens[k].end + 8]) and (
+                _sentence_start(view, tokens[k]) or k and tokens[k - 1].fold in lex.words[
+                    "greeting"] and _sentence_start(view, tokens[k - 1]) and re.fullmatch(
+                    r"[\s,!.]{1,3}", view.text[tokens[k - 1].end:tokens[k].start])) and usable(
+                k, cued=True):
+            mark[k] = True
     for i, t in enumerate(tokens):
         found = kinds(i)
         if mark[i] or "first" not in found or not usable(i):
@@ -2000,9 +2109,16 @@ def names(view: View, lex: Lexicon) -> None:
     found_names = {tokens[k].stem for k in range(n) if mark[k] and "word" not in kinds(k)}
     found_words = {tokens[k].stem for k in range(n) if mark[k]} - found_names
     found_lower = {tokens[k].stem for k in range(n) if mark[k] and tokens[k].text.islower()}
+    # A name a cue vouched for repeats in any case ("Şükran Hanım (şükran ekinci)"), unless it
+    # makes a phrase or a verb with the next word there ("Adım Umut ... umut ediyorum"); an
+    # English word only as it was found ("My name is Faith. I have faith in ...").
+    found_cued = {tokens[k].stem for k in range(n) if vouched[k]} | view.handle_names
     for k in range(n):
         t = tokens[k]
-        if not mark[k] and (t.stem in found_names or t.stem in found_words and (
+        if not mark[k] and (t.stem in found_names or t.stem in found_cued and not (
+                "enword" in kinds(k) and t.stem not in found_lower) and not (
+                phrased(k, opening=True) or k + 1 < n and tokens[k + 1].fold.startswith(
+                    tuple(lex.words["light_verbs"]))) or t.stem in found_words and (
                 not _sentence_start(view, t) and (t.capital or t.stem in found_lower)
                 or t.stem_end != t.end or t.capital and (everyday_tr(k) <= (delimited(k) or (
                     k + 1 < n and adjacent(k, k + 1) and (mark[k + 1] or tokens[k + 1].capital)))
@@ -2012,6 +2128,12 @@ def names(view: View, lex: Lexicon) -> None:
             while j + 1 < n and j - k < 3 and grows(j, j + 1):
                 mark[j + 1] = True
                 j += 1
+    # A name spelled out in brackets is all name: "Nurten Hanım (nurten aydoğdu)".
+    for k in range(n - 1):
+        if mark[k] and not mark[k + 1] and adjacent(k, k + 1) and usable(k + 1) and re.search(
+                r"\(\s*$", view.text[max(0, tokens[k].start - 3):tokens[k].start]) and re.match(
+                r"\s*\)", view.text[tokens[k + 1].end:]):
+            mark[k + 1] = True
 
     i = 0
     while i < n:
@@ -2224,6 +2346,9 @@ def _locative(t: Token) -> bool:
 ROOM = re.compile(r"[\s:.#]{0,3}(?:no\b[\s:.]*)?\d{1,4}[A-Za-z]?(?![\w.,]\d)", re.IGNORECASE)
 
 
+CLASS_BEFORE = re.compile(r"(?<![\w.,/-])\d{1,2}[-/ ]?[^\W\d_](?=[ \t]+$)")
+
+
 def rooms(view: View, lex: Lexicon) -> None:
     """A room or bed number that places a person: right after their name ("hastamızın adı
     [name] oda 204") or said to be theirs ("my room 412", "annemin odası 305"). The clinic's
@@ -2237,6 +2362,11 @@ def rooms(view: View, lex: Lexicon) -> None:
         end = view.words[t.n + size - 1].end
         m = ROOM.match(view.text, end)
         if not m:
+            # A class written before its word, as Turkish does: "[name] 7C sınıfında".
+            code = CLASS_BEFORE.search(view.text, max(0, t.start - 12), t.start)
+            if code and view.text[max(0, code.start() - 4):code.start()].rstrip(" ,").endswith(
+                    MASK):
+                view.claim(code.start(), code.end(), "[address]")
             continue
         before = view.text[max(0, t.start - 4):t.start].rstrip(" ,")
         owned = tuple(w.fold for w in view.words[t.n:t.n + size]) in lex.cues["room_owned"]

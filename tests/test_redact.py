@@ -315,6 +315,23 @@ def test_red_team_list_keeps_what_staff_need():
     ("I had surgery in March 2023", "I had surgery in March 2023"),
     ("KIZIM JILETLE KOLUNU KESMIS", "KIZIM JILETLE KOLUNU KESMIS"),
     ("Selamlar, Deniz ben. Deniz kenarında koştum", "Selamlar, [name] ben. Deniz kenarında koştum"),
+    # A capital says nothing of a word written so by rule; a state after "I'm" is no name; a stop
+    # word before a pronoun asks; a name that is also a word makes a phrase with the next word.
+    ("see you on Tuesday, my wrist clicks", "see you on Tuesday, my wrist clicks"),
+    ("I'm okay, it's my ankle", "I'm okay, it's my ankle"),
+    ("Dr. Can you look at my x-ray?", "Dr. Can you look at my x-ray?"),
+    ("my aunt rose up from bed and fell", "my aunt rose up from bed and fell"),
+    ("babam deniz kıyısında yürüyor", "babam deniz kıyısında yürüyor"),
+    ("my son hunter from school fell", "my son [name] from school fell"),
+    # A name after a lower-case introduction or a relative's copula, opening with an age, repeated
+    # in another case, quoted as a nickname, or inside a handle.
+    ("hi im violet and my twin is poppy", "hi im [name] and my twin is [name]"),
+    ("hazel, 29, runner's knee", "[name], 29, runner's knee"),
+    ("Gülten Hanım (gülten ekinci) geldi", "[name] Hanım ([name]) geldi"),
+    ("the lads call me Spud, shin pain", "the lads call me [name], shin pain"),
+    ("bana tontiş derler, dizim ağrıyor", "bana [name] derler, dizim ağrıyor"),
+    ("bana hep derler ki", "bana hep derler ki"),
+    ("@dr.selin önerdi, selin'in hastasıyım", "[handle] önerdi, [name]'in hastasıyım"),
     # Context makes them names: capitals on a form, an initial, an ending on the title.
     ("patient: SMITH John, name: o'connor", "patient: [name], name: [name]"),
     ("Thanks, T. Şen (tennis elbow)", "Thanks, [name]. [name] (tennis elbow)"),
@@ -476,3 +493,28 @@ def test_log_lines_are_redacted_message_and_traceback():
     assert "request from [ip] by [name]" in out and "ValueError: no entry for [email], [phone]" \
         in out
     assert not any(x in out for x in ("192.168", "Mehmet", "ayse.kaya", "0532"))
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A messenger's user name after its platform word.
+    ("WeChat: liwei_sz2020", "WeChat: [handle]"),
+    ("line id: hana.k77", "line id: [handle]"),
+    # A court's file number before or after its cue, a school's number and a class by a child.
+    ("2021/5532 esas sayılı dava", "[id] esas sayılı dava"),
+    ("E. 2022/14 K. 2023/9", "[id] [id]"),
+    ("docket no 2020/118, my back", "docket no [id], my back"),
+    ("oğlum Ali, okul numarası 812, 3A sınıfında",
+     "oğlum [name], okul numarası [id], [address] sınıfında"),
+    # Still numbers: a season, a surgery's month, an age with a class year.
+    ("2019/2020 sezonunda sakatlandım", "2019/2020 sezonunda sakatlandım"),
+    ("ameliyat 2023/5 ayında oldu", "ameliyat 2023/5 ayında oldu"),
+    ("oğlum 3 yaşında, 2 sınıfında değil", "oğlum 3 yaşında, 2 sınıfında değil"),
+    # A card's last digits after "ending"; a phone with a trunk 0 before brackets, and a digit
+    # corrected after it (both digits go); a later number of weeks stays.
+    ("my visa ending 4417", "my visa ending [card]"),
+    ("0(532)000 11 23, son rakam 3 değil 4", "[phone], son rakam [phone] değil [phone]"),
+    ("tel 07700 900123, last digit is 5, pain for 2 weeks",
+     "tel [phone], last digit is [phone], pain for 2 weeks"),
+])
+def test_numbers_people_give_about_themselves(text, expected):
+    assert redact(text) == expected
