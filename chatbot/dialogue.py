@@ -258,10 +258,10 @@ class Chatbot:
         whole = sp.matcher is self.speakers[sp.code].matcher
         ranked = self._promote_verbatim(sp, analysis, self._rank_story(
             sp, message, matcher.rank(analysis, limit=12),
-            (lambda r: self._by_article(sp, analysis, r, page)[0]) if whole else (lambda r: r)))
+            (lambda r: self._by_article(sp, analysis, r, about)[0]) if whole else (lambda r: r)))
         topics: list[Candidate] = []
         if whole:
-            ranked, topics, about = self._by_article(sp, analysis, ranked, page)
+            ranked, topics, about = self._by_article(sp, analysis, ranked, about)
         best = Match.of(ranked[0], sp.code) if ranked else None
         # The article in question: the one named or the page's, else the best entry's.
         subject = next(iter(about)) if len(about) == 1 else \
@@ -429,10 +429,11 @@ class Chatbot:
         return named
 
     def _by_article(self, sp: Speaker, analysis: Analysis, ranked: list[Candidate],
-                    page) -> tuple[list[Candidate], list[Candidate], frozenset[str]]:
-        """Put the entries of the article the message is about first; when it could be about
-        several, return the best entry of each as the topics to ask about; and the articles it
-        is about (none when that is not known).
+                    named: frozenset[str]) -> tuple[list[Candidate], list[Candidate],
+                                                    frozenset[str]]:
+        """Put the entries of the article the message is about (`named`, as `_named` found
+        them) first; when it could be about several, return the best entry of each as the
+        topics to ask about; and the articles it is about (none when that is not known).
 
         A message is about an article when it uses words only that article uses ("heel",
         "sling"), else about the page's article when the widget says which page it is on.
@@ -441,7 +442,6 @@ class Chatbot:
         """
         if len(self.knowledge.articles) < 2 or not ranked:
             return ranked, [], frozenset()
-        named = self._named(sp, analysis, page)
         # A word several articles share ("shoulder") narrows the choice to them when nothing
         # else does; the visitor's page stands.
         among = named or sp.matcher.articles_named(analysis, shared=True)
