@@ -305,7 +305,11 @@ class Matcher:
             w.startswith(t) for w in words for t in self._topic_terms if len(t) >= 3)
 
     def _stems(self, phrase: str) -> list[str]:
-        return [w if w in self._stopwords else self.lang.stem(w) for w in self.lang.words(phrase)]
+        return self._word_stems(self.lang.words(phrase))
+
+    def _word_stems(self, words: list[str]) -> list[str]:
+        """Each word's stem; function words stay as they are (synonym phrases hold them)."""
+        return [w if w in self._stopwords else self.lang.stem(w) for w in words]
 
     def _apply_synonyms(self, stems: list[str]) -> list[tuple[str, slice]]:
         """Map stems to canonical terms; each term with the span of stems it stands for."""
@@ -323,14 +327,13 @@ class Matcher:
         return out
 
     def _terms(self, words: list[str]) -> list[str]:
-        stems = [w if w in self._stopwords else self.lang.stem(w) for w in words]
-        return [t for t, _ in self._apply_synonyms(stems) if t not in self._stopwords]
+        return [t for t, _ in self._apply_synonyms(self._word_stems(words))
+                if t not in self._stopwords]
 
     def _sourced_terms(self, words: list[str]) -> list[tuple[str, tuple[str, ...]]]:
         """The content terms of words, each with the words it was read from ("last" for
         "chronic")."""
-        stems = [w if w in self._stopwords else self.lang.stem(w) for w in words]
-        return [(t, tuple(words[span])) for t, span in self._apply_synonyms(stems)
+        return [(t, tuple(words[span])) for t, span in self._apply_synonyms(self._word_stems(words))
                 if t not in self._stopwords]
 
     def _is_known(self, word: str) -> bool:
