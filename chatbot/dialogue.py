@@ -143,7 +143,8 @@ class Chatbot:
             self.speakers[code] = Speaker(
                 lang=lang, matcher=matcher, clinic=kb.clinic.in_language(code),
                 topics=tuple(kb.topic_names(code)),
-                topicality=Topicality(lang, matcher.topic_terms()))
+                topicality=Topicality(lang, matcher.topic_terms(),
+                                      word_weights=matcher.weights))
         self._alone_speakers: dict[tuple[str, str], Speaker] = {}
         self._alone_lock = threading.Lock()
         # Words of the clinic's own texts in each language tell short messages apart.

@@ -67,6 +67,10 @@ class Weights:
     typo_cutoff: float = 75        # rapidfuzz ratio (0-100) to accept a correction
     typo_cutoff_short: float = 85  # the same for words of four letters or fewer
 
+    def unseen(self, zipf: float) -> float:
+        """The weight of a word the knowledge never uses, by how common it is (Zipf)."""
+        return min(self.oov_max, max(self.oov_min, self.oov_slope * (self.oov_zipf_top - zipf)))
+
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -499,7 +503,7 @@ class Matcher:
             ceiling = max(w.oov_min, w.oov_slope * (w.known_zipf_top - zipf)) if zipf > 0 \
                 else np.inf
             return min(float(self._idf[term_id]), ceiling)
-        weight = min(w.oov_max, max(w.oov_min, w.oov_slope * (w.oov_zipf_top - zipf)))
+        weight = w.unseen(zipf)
         if zipf == 0.0 and len(term) <= 4:
             return min(weight, w.oov_short_max)  # an uncorrectable scrap, not a topic
         return weight

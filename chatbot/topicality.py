@@ -25,6 +25,7 @@ import json
 from dataclasses import dataclass
 
 from .language import DATA, Language
+from .matcher import Weights
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,6 @@ class TopicWeights:
     # is its own vocabulary ("virus" in a covid FAQ, "elbow" in an elbow article).
     own_entries: int = 3
     own_zipf: float = 5.0
-    # Everyday words weigh slope * (zipf_top - Zipf), within [weight_min, weight_max]: the
-    # matcher's weights for words the knowledge never uses (docs/matching.md, "Scores").
-    slope: float = 1.1
-    zipf_top: float = 6.2
-    weight_min: float = 0.25
-    weight_max: float = 3.5
 
 
 def lexicon(lang: Language) -> tuple[str, ...]:
@@ -63,9 +58,12 @@ class Topicality:
     """Which terms of a message carry a medical topic, in one language."""
 
     def __init__(self, lang: Language, topic_terms: frozenset[str], *,
-                 weights: TopicWeights | None = None):
+                 weights: TopicWeights | None = None, word_weights: Weights | None = None):
         self.lang = lang
         self.weights = weights or TopicWeights()
+        # Everyday words weigh what the matcher gives words the knowledge never uses
+        # (`Weights.unseen`, docs/matching.md "Scores").
+        self.word_weights = word_weights or Weights()
         self._topic_terms = topic_terms
         self._words: set[str] = set()
         self._stems: set[str] = set()
@@ -93,8 +91,7 @@ class Topicality:
     def rare(self, word: str, below: float | None = None) -> bool:
         """Whether a typed word is rarer than `below` (default `rare_zipf`) in the language
         (an unknown word is rare)."""
-        zipf = max(self.lang.common.get(word, 0.0), self.lang.zipf(word))
-        return zipf < (self.weights.rare_zipf if below is None else below)
+        return self._zipf(word) < (self.weights.rare_zipf if below is None else below)
 
     def carriers(self, analysis, known) -> frozenset[str]:
         """The terms of an analysed message that carry a topic (see the module's docstring).
@@ -144,7 +141,10 @@ class Topicality:
     def _everyday_weight(self, typed: tuple[str, ...]) -> float:
         """How much a typed word (a phrase: its rarest word) says, by its frequency: "last"
         little, "arsenal" a lot."""
-        zipf = min((max(self.lang.common.get(w, 0.0), self.lang.zipf(w)) for w in typed
-                    if w not in self.lang.stopwords), default=self.weights.zipf_top)
-        w = self.weights
-        return min(w.weight_max, max(w.weight_min, w.slope * (w.zipf_top - zipf)))
+        zipf = min((self._zipf(w) for w in typed if w not in self.lang.stopwords),
+                   default=self.word_weights.oov_zipf_top)
+        return self.word_weights.unseen(zipf)
+
+    def _zipf(self, word: str) -> float:
+        """How common a typed word is in the language (0 when unknown)."""
+        return max(self.lang.common.get(word, 0.0), self.lang.zipf(word))
