@@ -132,7 +132,7 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "occupation", "occupation_suffixes", "workplace_at", "work_verb", "workplace_end",
              "workplace_nouns", "role_verbs", "media", "carer_jobs", "possessive",
              "light_verbs", "phone_correction", "pronouns", "capitalised_words", "word_phrase",
-             "states", "verb_names", "relation_is")
+             "states", "verb_names", "relation_is", "indefinite")
 
 
 @lru_cache(maxsize=1)
@@ -1439,8 +1439,9 @@ def addresses(view: View, lex: Lexicon) -> None:
         near = view.text[max(0, tokens[i - 1].start - 8) if i else 0:t.end + 10]
         strong = _match_phrase(tokens, i, "street_strong", lex)
         # A strong street word with a capital, a number or a residence cue by it: "Bağdat
-        # Caddesi", "bagdat caddesi 145", "adresim gul sokak"; not "the cliff road tonight".
-        if strong and (t.capital or named or DIGIT.search(near) or any(
+        # Caddesi", "bagdat caddesi 145", "adresim gul sokak"; not "the cliff road tonight",
+        # nor a sentence's first word with no name before it ("Sokakta yürürken").
+        if strong and (t.capital and not _sentence_start(view, t) or named or DIGIT.search(near) or any(
                 u.cues and "residence" in u.cues for u in tokens[max(0, i - 4):i])):
             return strong
         weak = _match_phrase(tokens, i, "street", lex)
@@ -1488,8 +1489,18 @@ def addresses(view: View, lex: Lexicon) -> None:
         digits_before = re.search(r"\d+[A-Za-z]?\s*$", view.text[max(0, start - 8):start])
         if digits_before:
             start -= len(view.text[max(0, start - 8):start]) - digits_before.start()
-        claimed.append((start, _extend_address(view, tokens, i + size - 1, lex)))
-        reached = claimed[-1][1]
+        end = _extend_address(view, tokens, i + size - 1, lex)
+        # A street said with "a"/"bir" and no number is any such street, no one's address:
+        # "there is a Dr. Jekyll street near my house", "her şehirde bir Atatürk Caddesi var".
+        b = k
+        while b >= 0 and tokens[b].cues and "title_before" in tokens[b].cues:
+            b -= 1
+        if not digits_before and b >= 0 and tokens[b].fold in lex.words["indefinite"] and \
+                not DIGIT.search(view.text, start, end) and not any(
+                    _match_phrase(tokens, j, "street", lex) for j in range(k + 1, i)):
+            continue
+        claimed.append((start, end))
+        reached = end
     # Two places joined by a slash, or a postcode with a place: "Kadıköy/İstanbul", "34710 Kadıköy".
     for m in re.finditer(r"(?<!\w)(?:\d{5}\s+)?([^\W\d_]+)\s*/\s*([^\W\d_]+)", view.text):
         if fold(m.group(1)) in lex.places and fold(m.group(2)) in lex.places:
@@ -1635,7 +1646,8 @@ def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozen
     """Is token i a medical eponym here: "Baker's cyst", "Patrick test", "Osgood-Schlatter"?"""
     nouns = lex.words["eponym_nouns"]
     for k in range(i + 1, min(i + 3, len(tokens))):
-        if not re.fullmatch(r"[\s-]{1,3}", view.text[tokens[k - 1].end:tokens[k].start]):
+        # (a plural's bare apostrophe too: "Graves' disease")
+        if not re.fullmatch(r"['’]?[\s-]{1,3}", view.text[tokens[k - 1].end:tokens[k].start]):
             break       # "I'm Ethan, 42, surgery on ..." names nobody's surgery
         if tokens[k].fold in nouns or tokens[k].stem in nouns:
             return True
@@ -1812,6 +1824,15 @@ def names(view: View, lex: Lexicon) -> None:
         if len(t.text) == 1 and t.text.isupper() and k + 1 < n and re.fullmatch(
                 r"\.\s{1,2}", view.text[t.end:tokens[k + 1].start]) and tokens[k + 1].capital:
             k, t = k + 1, tokens[k + 1]     # an initial first: "T. Şen"
+        # A title's name before a street word names the street: "a Dr. Jekyll street", "Dr.
+        # Sadık Ahmet Caddesi" (the address, if it is one, is the addresses' to take).
+        if title:
+            m = k
+            while m + 1 < n and m - k < 3 and adjacent(m, m + 1):
+                if _match_phrase(tokens, m + 1, "street", lex) or _match_phrase(
+                        tokens, m + 1, "street_strong", lex):
+                    return False
+                m += 1
         # A title that is no greeting labels what follows ("attn. Will Bennett", "Dear Will"):
         # its dot ends no sentence. ("Hello. Will you ..." asks.)
         formal = title and tokens[k - 1].fold not in lex.words["greeting"]
