@@ -1193,8 +1193,13 @@ class _Numbers:
             return {"id_cue": "[national-id]" if len(digits) == 11 else "[id]",
                     "iban_cue": "[iban]", "passport_cue": "[passport]",
                     "card_cue": "[card]"}.get(cue, "[phone]")
-        # After an id cue a code with a leading zero is no quantity: "group 0045".
-        if by_cue and cue and (len(digits) >= (5 if cue in ("id_cue", "passport_cue") else 7)
+        # After an id cue a code with a leading zero is no quantity: "group 0045". What a cue
+        # names may go on after a comma with codes ("..., 11/26, 372"), not with a count
+        # ("Kredi kartı: 4543-6012-8877-1093, 3 taksit").
+        counted = listed and any(
+            "," in self.view.text[a.end():b.start()] and sizes[k + 1] == 1
+            for k, (a, b) in enumerate(zip(groups, groups[1:], strict=False)))
+        if by_cue and cue and not counted and (len(digits) >= (5 if cue in ("id_cue", "passport_cue") else 7)
                                or cue == "id_cue" and len(digits) >= 4 and digits[0] == "0") \
                 and not self.amount(raw, groups):
             return {"date_cue": "[date]" if _compact_date(digits) else None,
@@ -1234,7 +1239,16 @@ class _Numbers:
                 for j in range(min(len(groups), i + LONGEST), i, -1):
                     label = self.label(groups[i:j], by_cue=by_cue)
                     if label:
-                        self.view.claim(groups[i].start(), groups[j - 1].end(), label)
+                        first = i
+                        # A card's digits in the groups before it are its own: "5500 0055 5555
+                        # 4421" whose last twelve pass Luhn.
+                        while label == "[card]" and rest and first - 1 >= 0 and re.fullmatch(
+                                r"[ .-]", self.view.text[groups[first - 1].end():
+                                                         groups[first].start()]) and \
+                                groups[first - 1] is rest[-1] and first > i - 4:
+                            rest.pop()
+                            first -= 1
+                        self.view.claim(groups[first].start(), groups[j - 1].end(), label)
                         if label == "[card]":
                             self.card_ends.append(groups[j - 1].end())
                         elif label == "[phone]":
@@ -1570,11 +1584,15 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
     while k < len(tokens) and tokens[k].start < pos:
         k += 1
     words_taken, comma, placed = 0, False, False
+    # A street word seen; a door number with it (after it, or before it: "14 Oak Road").
+    streeted = numbered = had_number = False
     while True:
         # Numbers and their punctuation: " No:12/3", " 221B", ", 34710", " D:5", " 114 51".
         m = re.match(r"[\s,:./-]{0,3}\d+[A-Za-z]?(?:\s?[/-]\s?\d+[A-Za-z]?)?", view.text[pos:])
         if m and MASK not in m.group() and not (
                 re.search(r"[.!?]\s", m.group()) and not _abbreviation(tokens, k - 1, lex)):
+            numbered = numbered or streeted or bool(_match_phrase(tokens, k - 1, "street", lex))
+            had_number = True
             pos = end = pos + m.end()
             while k < len(tokens) and tokens[k].start < pos:
                 k += 1
@@ -1598,6 +1616,8 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
             k += unit       # "No: 12", "D:5", and after its number: "3. kat"
         elif street or t.stem in lex.places:
             placed = placed or not street
+            streeted = streeted or bool(street)
+            numbered = numbered or bool(street) and had_number
             k += max(street, 1)
         elif t.fold in lex.words["name_particles"] and not t.capital and k + 1 < len(tokens) \
                 and tokens[k + 1].capital and re.fullmatch(
@@ -1619,10 +1639,12 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
         elif t.capital and comma and DIGIT.search(view.text, tokens[i].start, pos) and re.match(
                 r"[ \t]*(?:[.!?\n]|$)", view.text[t.end:]):
             k += 1          # a town or country closing the address: "..., 10563 Athens, Greece."
-        elif t.capital and (loose or (k + 1 < len(tokens) and (
+        # Once a street has its door number, only places and codes follow (not "... No 9
+        # Ambulans gönderin").
+        elif t.capital and (loose and not numbered or (k + 1 < len(tokens) and (
                 _match_phrase(tokens, k + 1, "street", lex) or tokens[k + 1].stem in lex.places))):
             k += 1          # the next street's name: "Moda Mah. Bahariye Cad."
-        elif loose and not comma and words_taken < 4 and not placed:
+        elif loose and not comma and words_taken < 4 and not placed and not numbered:
             # (a town or city ends a Turkish address: "... Ödemiş oraya rapor gönderilsin")
             k += 1          # typed in lowercase after a cue: "adresim bagdat caddesi ..."
             words_taken += 1
