@@ -132,7 +132,8 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "occupation", "occupation_suffixes", "workplace_at", "work_verb", "workplace_end",
              "workplace_nouns", "role_verbs", "media", "carer_jobs", "possessive",
              "light_verbs", "phone_correction", "pronouns", "capitalised_words", "word_phrase",
-             "states", "verb_names", "relation_is", "indefinite")
+             "states", "verb_names", "relation_is", "indefinite", "occupation_of", "definite",
+             "letter_nouns")
 
 
 @lru_cache(maxsize=1)
@@ -1199,8 +1200,13 @@ class _Numbers:
         counted = listed and any(
             "," in self.view.text[a.end():b.start()] and sizes[k + 1] == 1
             for k, (a, b) in enumerate(zip(groups, groups[1:], strict=False)))
-        if by_cue and cue and not counted and (len(digits) >= (5 if cue in ("id_cue", "passport_cue") else 7)
-                               or cue == "id_cue" and len(digits) >= 4 and digits[0] == "0") \
+        # A second number of the same record after an id is one too: "member ID: AXA 88 341
+        # 902 77, group 4410", "poliçe no ..., grup 0412".
+        follows_id = cue == "id_cue" and len(digits) >= 3 and bool(FOLLOWS_CODE.search(
+            self.view.text, max(0, start - 40), start))
+        if by_cue and cue and not counted and (
+                len(digits) >= (5 if cue in ("id_cue", "passport_cue") else 7)
+                or cue == "id_cue" and len(digits) >= 4 and digits[0] == "0" or follows_id) \
                 and not self.amount(raw, groups):
             return {"date_cue": "[date]" if _compact_date(digits) else None,
                     "phone_cue": "[phone]", "id_cue": "[id]", "iban_cue": "[iban]",
@@ -1264,6 +1270,11 @@ class _Numbers:
             if rest:
                 left.append(rest)
         return left
+
+
+# A code just claimed, a comma and one or two words (the cue) before a number.
+FOLLOWS_CODE = re.compile("\ufffc" + r"[ \t]?[,;][ \t]{0,2}(?:[^\W\d_]{2,20}[ \t]){0,2}[^\W\d_]{2,20}"
+                          r"[ \t]?(?:no\b|#)?[\s:.#]{0,3}$")
 
 
 # A phone number with filler letters typed to dodge filters: "05 3 2 x 4 4 8 x 1 9 x 0 3",
@@ -1630,9 +1641,10 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
         elif t.capital and re.search(r"(?<![\d.,])\d{4,5}(?:-\d{3})?\s{1,2}$",
                                      view.text[max(0, pos - 11):t.start]):
             k += 1          # a town after its postcode: "80331 München", "1012 Amsterdam"
-        elif t.capital and re.match(
-                r"[ \t]+(?:[A-Z]{2,3}[ \t]+\d{5}|[A-Z]{1,2}\d[A-Z\d]?)(?!\w)", view.text[t.end:]):
-            k += 1          # a town before its state and ZIP or postcode: "Dayton OH 45402"
+        elif t.capital and re.match(r"(?:[ \t]+[A-Z][^\W\d_]+){0,2}[ \t]+(?:[A-Z]{2,3}[ \t]+\d{5}|"
+                                    r"[A-Z]{1,2}\d[A-Z\d]?)(?!\w)", view.text[t.end:]):
+            k += 1          # a town before its state and ZIP or postcode: "Dayton OH 45402",
+            #                 "New York NY 10019"
         elif t.text.isupper() and len(t.text) <= 2 and re.match(r"\d[A-Z\d]?(?!\w)",
                                                                 view.text[t.end:]):
             k += 1          # a British postcode's first half: "BS1"
@@ -1694,6 +1706,7 @@ def _word_zipf() -> dict[str, float]:
     return zipf
 
 
+INITIAL_ZIPF = 3.5      # "K. Nakamura" (3.1), not "B. Patients" ("patients": 4.5)
 NICKNAME_ZIPF = 5.5     # "bana pamuk derler" is a nickname; "bana hep derler" ("hep": 5.7) is not
 
 
@@ -2070,6 +2083,20 @@ def names(view: View, lex: Lexicon) -> None:
                 and p.fold not in titles and p.stem not in lex.places:
             mark[i - 1] = mark[i] = True
 
+    # An initial and a capitalised word no list knows ("should be K. Nakamura", "- M. Okonkwo"):
+    # an initial before a word is a name's; not a letter a noun takes ("vitamin D. Nakamura
+    # said", "B blok. Kat 3"), a common word ("type B. Patients"), a place or an eponym.
+    for i in range(1, n):
+        t, p = tokens[i], tokens[i - 1]
+        if mark[i] or not t.capital or len(p.text) != 1 or not p.text.isupper() or kinds(i) \
+                or not re.fullmatch(r"\.[ \t]{1,2}", view.text[p.end:t.start]) \
+                or t.stem in lex.places or _word_zipf().get(t.fold, 0.0) >= INITIAL_ZIPF:
+            continue
+        before = view.text[max(0, p.start - 3):p.start]
+        if (i < 2 or tokens[i - 2].fold not in lex.words["letter_nouns"]
+                or re.search(r"[-—–,;:(\n]\s*$|^\s*$", before)) and usable(i):
+            mark[i - 1] = mark[i] = True
+
     # Names before a word for siblings: "umut ve deniz ikizler", "Tom and Ben are twins".
     joiners = lex.words["name_and"]
     for i in range(1, n):
@@ -2215,8 +2242,10 @@ def workplaces(view: View, lex: Lexicon) -> None:
                                                            gap(a, b)))     # ("U17 takımında")
 
     def job(k: int, kinds: frozenset[str] = occupations) -> bool:
-        """An occupation word, with a Turkish possessive or copula ending ("şefiyim")."""
-        return _occupation(tokens[k].fold, kinds, endings)
+        """An occupation word, with a Turkish possessive or copula ending ("şefiyim"); a role
+        that needs its "of" ("head of procurement at ...")."""
+        return _occupation(tokens[k].fold, kinds, endings) or (
+            tokens[k].fold in words["occupation_of"] and k + 1 < n and tokens[k + 1].fold == "of")
 
     def carer(k: int) -> bool:
         """Someone who treats the visitor, not the visitor's own job: "my physio at ...",
@@ -2228,6 +2257,8 @@ def workplaces(view: View, lex: Lexicon) -> None:
     def named(a: int, b: int) -> bool:
         """Does tokens[a..b] name a place or an organisation: a capital not opening a
         sentence, or an acronym that is no exam and ends a name ("at IBM"; not "ACL patients")?"""
+        if a == b and tokens[a].fold in words["capitalised_words"]:
+            return False    # "a teacher of English"
         return any(tokens[k].capital and (not _sentence_start(view, tokens[k])
                                           or tokens[k].stem_end != tokens[k].end)   # "Koç'ta"
                    or tokens[k].text[:tokens[k].stem_end - tokens[k].start].isupper()
@@ -2235,10 +2266,27 @@ def workplaces(view: View, lex: Lexicon) -> None:
                        k == b or tokens[k + 1].capital) and not _medical_word(tokens[k].fold, lex)
                    for k in range(a, b + 1))
 
+    # A named workplace ("the Shell station", "Migros market"): the sentences that name one.
+    named_places = [tokens[k].start for k in range(n - 1) if plain(k, k + 1) and any(
+        tokens[k + 1].stem.startswith(w) for w in words["workplace_nouns"]) and named(k, k)]
     claimed: list[tuple[int, int]] = []
     for o in range(n):
         if not job(o):
             continue
+        # A job one person holds at a place the sentence names: "Dave from the Shell station on
+        # Bağdat Caddesi — the night manager".
+        the = next((k for k in range(o - 1, max(-1, o - 4), -1) if tokens[k].fold in
+                    words["definite"]), None)
+        if the is not None and named_places and not carer(o) and all(
+                plain(j, j + 1) for j in range(the, o)):
+            sentence = re.compile(r"[.!?\n](?:\s|$)")
+            left = max((m.end() for m in sentence.finditer(view.text, 0, tokens[the].start)),
+                       default=0)
+            right = sentence.search(view.text, tokens[o].end)
+            right = right.start() if right else len(view.text)
+            if any(left <= p < right for p in named_places):
+                claimed.append((tokens[the].start, tokens[o].end))
+                continue
         # English: the job, "at/in/for" and the employer up to the clause's end.
         if o + 2 < n and tokens[o + 1].fold in words["workplace_at"] and plain(o, o + 1):
             end = _workplace_end(view, tokens, o + 2, lex)
@@ -2386,7 +2434,8 @@ def _locative(t: Token) -> bool:
     return len(f) >= 6 and f.endswith(("nde", "nda", "sinde", "sinda", "inde", "inda"))
 
 
-ROOM = re.compile(r"[\s:.#]{0,3}(?:no\b[\s:.]*)?\d{1,4}[A-Za-z]?(?![\w.,]\d)", re.IGNORECASE)
+ROOM = re.compile(r"[\s:.#]{0,3}(?:no\b[\s:.]*)?\d{1,4}(?:-\d{1,4})?[A-Za-z]?(?![\w.,-]\d)",
+                  re.IGNORECASE)     # (also a floor and a desk: "desk 4-112")
 
 
 CLASS_BEFORE = re.compile(r"(?<![\w.,/-])\d{1,2}[-/ ]?[^\W\d_](?=[ \t]+$)")
@@ -2413,7 +2462,9 @@ def rooms(view: View, lex: Lexicon) -> None:
             continue
         before = view.text[max(0, t.start - 4):t.start].rstrip(" ,")
         owned = tuple(w.fold for w in view.words[t.n:t.n + size]) in lex.cues["room_owned"]
-        if before.endswith(MASK) or owned:
+        # (or right before the job that places its holder: "desk 4-112, head of ... at ...")
+        after = view.text[m.end():m.end() + 4].lstrip(" ,")
+        if before.endswith(MASK) or owned or after.startswith(MASK):
             view.claim(t.start, m.end(), "[address]")
 
 
