@@ -1050,6 +1050,14 @@ def plates(view: View, lex: Lexicon) -> None:
             view.claim(m.start(), m.end(), "[plate]")
     if "plate_cue" not in view.cue_kinds:
         return
+    # A plate read out a character at a time, beside a plate cue: "three four ABC one two
+    # three" (the view reads "3 4 ABC 1 2 3"), "otuz dört, K, L, M, beş altı yedi".
+    for m in SPELLED_PLATE.finditer(view.text):
+        chars = re.sub(r"[^A-Z0-9]", "", m.group())
+        if 5 <= len(chars) <= 9 and re.search(r"\d", chars) and re.search(r"[A-Z]", chars) and (
+                _cue_before(view, m.start(), "plate_cue", lex, window=24)
+                or _cue_after(view, m.end(), "plate_cue", lex)):
+            view.claim(m.start(), m.end(), "[plate]")
     # Any other country's plate, beside a plate cue: capitals and digits ("7ABC123", "B-MW 1234").
     for m in re.finditer(r"(?<!\w)(?=[A-Z0-9 -]{4,10}(?!\w))(?=[^\s]*\d)[A-Z0-9]+"
                          r"(?:[ -][A-Z0-9]+){0,2}(?!\w)", view.text):
@@ -1058,6 +1066,9 @@ def plates(view: View, lex: Lexicon) -> None:
             view.claim(m.start(), m.end(), "[plate]")
 
 
+# (a capital before a word in lower case opens a sentence: "..., 1 2 3, I parked")
+SPELLED_PLATE = re.compile(r"(?<!\w)(?:\d{1,4}|[A-Z]{1,3})(?:[ \t]*[,-]?[ \t]*(?:\d{1,4}|[A-Z]{1,3}"
+                           r"(?![ \t]+[^\W\d_]*[a-zçğıöşü]))){2,9}(?!\w)")
 PASSPORT = re.compile(r"(?<![\w-])[A-Za-z]{1,2}[ -]?\d{6,9}(?![\w-])")
 UK_NINO = re.compile(r"(?i)(?<!\w)[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?!\w)")
 SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
@@ -2316,7 +2327,9 @@ def workplaces(view: View, lex: Lexicon) -> None:
                 continue
         # Turkish: the employer under a locative ending, maybe a word or two, then the job.
         loc = next((k for k in range(o - 1, max(-1, o - 4), -1)
-                    if all(plain(j, j + 1) for j in range(k, o)) and _locative(tokens[k])), None)
+                    if all(plain(j, j + 1) for j in range(k, o)) and (
+                        _locative(tokens[k]) or _genitive(tokens[k], words["workplace_nouns"]))),
+                   None)
         if loc is None:
             continue
         # Back to the farthest capital of the employer's name ("Kuleli askeri lisesinde").
@@ -2330,8 +2343,10 @@ def workplaces(view: View, lex: Lexicon) -> None:
         if not named(first, loc):
             # In lower case only a workplace word with its name before it ("antalyaspor
             # altyapısında"); "hastanede" alone is anywhere.
+            # (not a whose: "Kızımın okulunun müdürü" is anyone's principal)
             if carer(o) or not (generic and loc > 0 and plain(loc - 1, loc)
-                    and tokens[loc - 1].fold not in stop and not job(loc - 1)):
+                    and tokens[loc - 1].fold not in stop and not job(loc - 1)
+                    and not tokens[loc - 1].fold.endswith(("in", "un"))):
                 continue
             first = loc - 1
         last = o
@@ -2432,6 +2447,13 @@ def _locative(t: Token) -> bool:
     if "'" in f:    # (or a name's genitive: "Fenerbahçe'nin kalecisiyim")
         return f.split("'")[-1] in ("de", "da", "te", "ta", "nde", "nda", "nin", "in", "un", "nun")
     return len(f) >= 6 and f.endswith(("nde", "nda", "sinde", "sinda", "inde", "inda"))
+
+
+def _genitive(t: Token, nouns: frozenset[str]) -> bool:
+    """A Turkish workplace word under a genitive ending: "istasyonunun (gece müdürü)",
+    "otelinin", "camisinin"."""
+    f = t.fold
+    return len(f) >= 7 and f.endswith(("nin", "nun")) and f.startswith(tuple(nouns))
 
 
 ROOM = re.compile(r"[\s:.#]{0,3}(?:no\b[\s:.]*)?\d{1,4}(?:-\d{1,4})?[A-Za-z]?(?![\w.,-]\d)",
