@@ -133,7 +133,7 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "workplace_nouns", "role_verbs", "media", "carer_jobs", "possessive",
              "light_verbs", "phone_correction", "pronouns", "capitalised_words", "word_phrase",
              "states", "verb_names", "relation_is", "indefinite", "occupation_of", "definite",
-             "letter_nouns")
+             "letter_nouns", "culture_works")
 
 
 @lru_cache(maxsize=1)
@@ -2224,6 +2224,13 @@ def names(view: View, lex: Lexicon) -> None:
         j = i
         while j + 1 < n and mark[j + 1] and (adjacent(j, j + 1) or tokens[j + 1].fold in particles):
             j += 1
+        # A full name before its works, that no cue gave, is an artist's: "Kemal Sunal
+        # filmlerini izlerken", "Yunus Emre'nin şiirleri", "Orhan Pamuk's novels".
+        if j > i and j + 1 < n and tokens[j + 1].fold in lex.words["culture_works"] and not any(
+                vouched[i:j + 1]) and re.fullmatch(r"(?:['’][^\W\d_]{1,4})?[ \t]{1,2}", view.text[
+                    tokens[j].stem_end:tokens[j + 1].start]):
+            i = j + 1
+            continue
         end = tokens[j].stem_end
         # An initial after the name: "Ayşe Y." (the dot stays as punctuation).
         m = re.match(r"[ \t]+[A-ZÇĞİÖŞÜ](?=\.)", view.text[end:])
