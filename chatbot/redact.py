@@ -881,7 +881,8 @@ def _date_patterns() -> tuple[list[re.Pattern], re.Pattern, list[re.Pattern]]:
                         rf"({year})(?!\d)"),
              re.compile(rf"(?<![\d.,/-])((?:19|20)\d{{2}})\s+(?:(?:{of_year})\s+)?(\d{{1,2}})"
                         rf"{ordinal}\s+({months})[^\W\d_]*")]
-    numeric = re.compile(r"(?<![\d.])(\d{1,4})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{2,4})"
+    # (not inside a longer chain: "Ataköy 7-8-9-10. Kısım" numbers a housing estate's parts)
+    numeric = re.compile(r"(?<![\d.])(?<!\d[/-])(\d{1,4})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{2,4})"
                          r"(?!\d|[./-]\d)")
     # Day and month alone, or month and year: a birth date only beside a birth cue.
     partial = [re.compile(rf"(?<!\d)\d{{1,2}}{ordinal}{sep}(?:{months})\b(?!\s*\d)"),
@@ -1472,7 +1473,9 @@ def addresses(view: View, lex: Lexicon) -> None:
         """Words in the street word at token i that anchor an address here, or 0."""
         t = tokens[i]
         named = i > 0 and tokens[i - 1].capital and tokens[i - 1].fold not in stop
-        near = view.text[max(0, tokens[i - 1].start - 8) if i else 0:t.end + 10]
+        # (a number in the sentence before says nothing: "3 sessions. Street lights hurt")
+        near = view.text[t.start if _sentence_start(view, t) else max(
+            0, tokens[i - 1].start - 8) if i else 0:t.end + 10]
         strong = _match_phrase(tokens, i, "street_strong", lex)
         # A strong street word with a capital, a number or a residence cue by it: "Bağdat
         # Caddesi", "bagdat caddesi 145", "adresim gul sokak"; not "the cliff road tonight",
@@ -1509,7 +1512,9 @@ def addresses(view: View, lex: Lexicon) -> None:
         while k >= 0 and i - k <= 3:
             prev = tokens[k]
             gap = view.text[prev.end:tokens[k + 1].start]
-            if not re.fullmatch(r"[\s\d/.,-]{0,8}", gap) or MASK in gap or "." in gap.strip():
+            # (a full stop ends the address, not an ordinal's: "Ataköy 7-8-9-10. Kısım")
+            if not re.fullmatch(r"[\s\d/.,-]{0,12}", gap) or MASK in gap or "." in gap.strip() \
+                    and not re.fullmatch(r"\s*\d+(?:-\d+)*\.\s*", gap):
                 break
             if prev.fold in stop or prev.cues and prev.cues.keys() & {"residence", "intro"}:
                 break
@@ -2285,26 +2290,12 @@ def workplaces(view: View, lex: Lexicon) -> None:
                    for k in range(a, b + 1))
 
     # A named workplace ("the Shell station", "Migros market"): the sentences that name one.
-    named_places = [tokens[k].start for k in range(n - 1) if plain(k, k + 1) and any(
+    named_places = [k for k in range(n - 1) if plain(k, k + 1) and any(
         tokens[k + 1].stem.startswith(w) for w in words["workplace_nouns"]) and named(k, k)]
     claimed: list[tuple[int, int]] = []
     for o in range(n):
         if not job(o):
             continue
-        # A job one person holds at a place the sentence names: "Dave from the Shell station on
-        # Bağdat Caddesi — the night manager".
-        the = next((k for k in range(o - 1, max(-1, o - 4), -1) if tokens[k].fold in
-                    words["definite"]), None)
-        if the is not None and named_places and not carer(o) and all(
-                plain(j, j + 1) for j in range(the, o)):
-            sentence = re.compile(r"[.!?\n](?:\s|$)")
-            left = max((m.end() for m in sentence.finditer(view.text, 0, tokens[the].start)),
-                       default=0)
-            right = sentence.search(view.text, tokens[o].end)
-            right = right.start() if right else len(view.text)
-            if any(left <= p < right for p in named_places):
-                claimed.append((tokens[the].start, tokens[o].end))
-                continue
         # English: the job, "at/in/for" and the employer up to the clause's end.
         if o + 2 < n and tokens[o + 1].fold in words["workplace_at"] and plain(o, o + 1):
             end = _workplace_end(view, tokens, o + 2, lex)
@@ -2317,6 +2308,22 @@ def workplaces(view: View, lex: Lexicon) -> None:
                         tokens[start - 1].fold not in stop:
                     start -= 1
                 claimed.append((tokens[start].start, tokens[end].end))
+                continue
+        # A job one person holds at a place the sentence names: "Dave from the Shell station on
+        # Bağdat Caddesi — the night manager".
+        the = next((k for k in range(o - 1, max(-1, o - 4), -1) if tokens[k].fold in
+                    words["definite"]), None)
+        if the is not None and named_places and not carer(o) and all(
+                plain(j, j + 1) for j in range(the, o)):
+            sentence = re.compile(r"[.!?\n](?:\s|$)")
+            left = max((m.end() for m in sentence.finditer(view.text, 0, tokens[the].start)),
+                       default=0)
+            right = sentence.search(view.text, tokens[o].end)
+            right = right.start() if right else len(view.text)
+            places = [k for k in named_places if left <= tokens[k].start < right]
+            if places:      # the role and the place: either tells who it is
+                claimed.append((tokens[the].start, tokens[o].end))
+                claimed += [(tokens[k].start, tokens[k + 1].end) for k in places]
                 continue
         # A signature's line: the job, a comma and where ("Senior Nurse, Ward 7B, St Thomas'
         # Hospital"): to the line's end when a capitalised workplace word closes it.
