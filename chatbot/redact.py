@@ -1657,7 +1657,7 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
         elif t.capital and re.search(r"(?<![\d.,])\d{4,5}(?:-\d{3})?\s{1,2}$",
                                      view.text[max(0, pos - 11):t.start]):
             k += 1          # a town after its postcode: "80331 München", "1012 Amsterdam"
-        elif t.capital and re.match(r"(?:[ \t]+[A-Z][^\W\d_]+){0,2}[ \t]+(?:[A-Z]{2,3}[ \t]+\d{5}|"
+        elif t.capital and re.match(r"(?:[ \t]+[A-Z][^\W\d_]+){0,2},?[ \t]+(?:[A-Z]{2,3}[ \t]+\d{5}|"
                                     r"[A-Z]{1,2}\d[A-Z\d]?)(?!\w)", view.text[t.end:]):
             k += 1          # a town before its state and ZIP or postcode: "Dayton OH 45402",
             #                 "New York NY 10019"
@@ -2104,9 +2104,10 @@ def names(view: View, lex: Lexicon) -> None:
     # said", "B blok. Kat 3"), a common word ("type B. Patients"), a place or an eponym.
     for i in range(1, n):
         t, p = tokens[i], tokens[i - 1]
-        if mark[i] or not t.capital or len(p.text) != 1 or not p.text.isupper() or kinds(i) \
+        if mark[i] or not t.capital or len(p.text) != 1 or not p.text.isupper() or (
+                "word" in kinds(i) if kinds(i) else _word_zipf().get(t.fold, 0.0) >= INITIAL_ZIPF) \
                 or not re.fullmatch(r"\.[ \t]{1,2}", view.text[p.end:t.start]) \
-                or t.stem in lex.places or _word_zipf().get(t.fold, 0.0) >= INITIAL_ZIPF:
+                or t.stem in lex.places:
             continue
         before = view.text[max(0, p.start - 3):p.start]
         if (i < 2 or tokens[i - 2].fold not in lex.words["letter_nouns"]
@@ -2340,10 +2341,13 @@ def workplaces(view: View, lex: Lexicon) -> None:
                 claimed.append((tokens[start].start, tokens[last].end))
                 continue
         # Turkish: the employer under a locative ending, maybe a word or two, then the job.
+        # (or a workplace word right before the job, as a compound: "Süleymaniye Camii
+        # imamıyım", "Kadıköy Belediye Başkanı")
         loc = next((k for k in range(o - 1, max(-1, o - 4), -1)
                     if all(plain(j, j + 1) for j in range(k, o)) and (
-                        _locative(tokens[k]) or _genitive(tokens[k], words["workplace_nouns"]))),
-                   None)
+                        _locative(tokens[k]) or _genitive(tokens[k], words["workplace_nouns"])
+                        or k == o - 1 and tokens[k].capital and tokens[k].fold.startswith(
+                            tuple(words["workplace_nouns"])))), None)
         if loc is None:
             continue
         # Back to the farthest capital of the employer's name ("Kuleli askeri lisesinde").
@@ -2354,6 +2358,13 @@ def workplaces(view: View, lex: Lexicon) -> None:
                 first = k
         head = tokens[loc].stem if tokens[loc].stem != tokens[loc].fold else tokens[loc].fold
         generic = any(head.startswith(w) for w in words["workplace_nouns"])
+        compound = not _locative(tokens[loc]) and not _genitive(tokens[loc],
+                                                                 words["workplace_nouns"])
+        # A compound is named by the words before its workplace word ("Süleymaniye Camii"), and
+        # a carer there is medical history ("Devlet Hastanesi doktoru dedi ki").
+        if compound and (carer(o) or first == loc or not (
+                named(first, loc - 1) or tokens[first].capital and tokens[loc].capital)):
+            continue
         if not named(first, loc):
             # In lower case only a workplace word with its name before it ("antalyaspor
             # altyapısında"); "hastanede" alone is anywhere.
