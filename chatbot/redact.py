@@ -1704,9 +1704,13 @@ def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozen
         if tokens[k].stem not in lex.eponyms:
             break
     # A known eponym that is nobody's name needs no noun: "Achilles", "Osgood-Schlatter"; in
-    # capitals it is a name on a form ("MÜLLER-WEISS").
+    # capitals it is a name on a form ("MÜLLER-WEISS"), and after a given name a surname ("My
+    # name is James Parkinson").
     return tokens[i].stem in lex.eponyms and not kinds & {"first", "last"} and not (
-        tokens[i].text.isupper() and len(tokens[i].text) > 3)
+        tokens[i].text.isupper() and len(tokens[i].text) > 3) and not (
+        i > 0 and tokens[i - 1].capital and "first" in lex.names.get(tokens[i - 1].stem, ())
+        and re.fullmatch(r"[ \t]", view.text[tokens[i - 1].end:tokens[i].start])
+        and view.text[tokens[i].end:tokens[i].end + 1] != "-")
 
 
 @lru_cache(maxsize=1)
@@ -2232,6 +2236,22 @@ def names(view: View, lex: Lexicon) -> None:
             j += 1
         # A full name before its works, that no cue gave, is an artist's: "Kemal Sunal
         # filmlerini izlerken", "Yunus Emre'nin şiirleri", "Orhan Pamuk's novels".
+        # A name before a street word, said with "a"/"bir", names any such street: "there is
+        # a Sherlock Holmes street in our town", "bir Nasreddin Hoca sokağı var".
+        def street(m: int) -> bool:
+            return bool(_match_phrase(tokens, m, "street", lex)
+                        or _match_phrase(tokens, m, "street_strong", lex))
+
+        # (the street word may have joined the name: "Street" is a surname too)
+        after = next((m for m in range(i + 1, j + 1) if street(m)), j + 1)
+        while after < n and tokens[after].cues and "title_after" in tokens[after].cues:
+            after += 1
+        if i > 0 and after < n and tokens[i - 1].fold in lex.words["indefinite"] and street(
+                after) and all(
+                NAME_GAP.fullmatch(view.text[tokens[m].end:tokens[m + 1].start])
+                for m in range(i - 1, after)):
+            i = j + 1
+            continue
         if j > i and j + 1 < n and tokens[j + 1].fold in lex.words["culture_works"] and not any(
                 vouched[i:j + 1]) and re.fullmatch(r"(?:['’][^\W\d_]{1,4})?[ \t]{1,2}", view.text[
                     tokens[j].stem_end:tokens[j + 1].start]):
