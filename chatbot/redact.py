@@ -1285,8 +1285,8 @@ class _Numbers:
 
 
 # A code just claimed, a comma and one or two words (the cue) before a number.
-FOLLOWS_CODE = re.compile("\ufffc" + r"[ \t]?[,;][ \t]{0,2}(?:[^\W\d_]{2,20}[ \t]){0,2}[^\W\d_]{2,20}"
-                          r"[ \t]?(?:no\b|#)?[\s:.#]{0,3}$")
+FOLLOWS_CODE = re.compile("\ufffc" + r"[ \t]?[,;][ \t]{0,2}(?:[^\W\d_]{2,20}[ \t]){0,2}"
+                          r"[^\W\d_]{2,20}[ \t]?(?:no\b|#)?[\s:.#]{0,3}$")
 
 
 # A phone number with filler letters typed to dodge filters: "05 3 2 x 4 4 8 x 1 9 x 0 3",
@@ -1480,8 +1480,8 @@ def addresses(view: View, lex: Lexicon) -> None:
         # A strong street word with a capital, a number or a residence cue by it: "Bağdat
         # Caddesi", "bagdat caddesi 145", "adresim gul sokak"; not "the cliff road tonight",
         # nor a sentence's first word with no name before it ("Sokakta yürürken").
-        if strong and (t.capital and not _sentence_start(view, t) or named or DIGIT.search(near) or any(
-                u.cues and "residence" in u.cues for u in tokens[max(0, i - 4):i])):
+        if strong and (t.capital and not _sentence_start(view, t) or named or DIGIT.search(near)
+                       or any(u.cues and "residence" in u.cues for u in tokens[max(0, i - 4):i])):
             return strong
         weak = _match_phrase(tokens, i, "street", lex)
         if weak and named and DIGIT.search(near):
@@ -1657,8 +1657,8 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
         elif t.capital and re.search(r"(?<![\d.,])\d{4,5}(?:-\d{3})?\s{1,2}$",
                                      view.text[max(0, pos - 11):t.start]):
             k += 1          # a town after its postcode: "80331 München", "1012 Amsterdam"
-        elif t.capital and re.match(r"(?:[ \t]+[A-Z][^\W\d_]+){0,2},?[ \t]+(?:[A-Z]{2,3}[ \t]+\d{5}|"
-                                    r"[A-Z]{1,2}\d[A-Z\d]?)(?!\w)", view.text[t.end:]):
+        elif t.capital and re.match(r"(?:[ \t]+[A-Z][^\W\d_]+){0,2},?[ \t]+(?:[A-Z]{2,3}[ \t]+"
+                                    r"\d{5}|[A-Z]{1,2}\d[A-Z\d]?)(?!\w)", view.text[t.end:]):
             k += 1          # a town before its state and ZIP or postcode: "Dayton OH 45402",
             #                 "New York NY 10019"
         elif t.text.isupper() and len(t.text) <= 2 and re.match(r"\d[A-Z\d]?(?!\w)",
