@@ -1473,17 +1473,19 @@ def addresses(view: View, lex: Lexicon) -> None:
         """Words in the street word at token i that anchor an address here, or 0."""
         t = tokens[i]
         named = i > 0 and tokens[i - 1].capital and tokens[i - 1].fold not in stop
-        # (a number in the sentence before says nothing: "3 sessions. Street lights hurt")
-        near = view.text[t.start if _sentence_start(view, t) else max(
-            0, tokens[i - 1].start - 8) if i else 0:t.end + 10]
         strong = _match_phrase(tokens, i, "street_strong", lex)
+        weak = _match_phrase(tokens, i, "street", lex)
+        if strong or weak:
+            # (a number in the sentence before says nothing: "3 sessions. Street lights hurt")
+            opening = _sentence_start(view, t)
+            near = view.text[t.start if opening else max(0, tokens[i - 1].start - 8) if i else 0:
+                             t.end + 10]
         # A strong street word with a capital, a number or a residence cue by it: "Bağdat
         # Caddesi", "bagdat caddesi 145", "adresim gul sokak"; not "the cliff road tonight",
         # nor a sentence's first word with no name before it ("Sokakta yürürken").
-        if strong and (t.capital and not _sentence_start(view, t) or named or DIGIT.search(near)
+        if strong and (t.capital and not opening or named or DIGIT.search(near)
                        or any(u.cues and "residence" in u.cues for u in tokens[max(0, i - 4):i])):
             return strong
-        weak = _match_phrase(tokens, i, "street", lex)
         if weak and named and DIGIT.search(near):
             return weak     # "Elm Close 5", "Seaview Hotel, room 412": a name and a number
         if weak and t.capital and re.search(r"\d(?:st|nd|rd|th)[ \t]{1,2}$",
@@ -2310,9 +2312,17 @@ def workplaces(view: View, lex: Lexicon) -> None:
                        k == b or tokens[k + 1].capital) and not _medical_word(tokens[k].fold, lex)
                    for k in range(a, b + 1))
 
-    # A named workplace ("the Shell station", "Migros market"): the sentences that name one.
-    named_places = [k for k in range(n - 1) if plain(k, k + 1) and any(
-        tokens[k + 1].stem.startswith(w) for w in words["workplace_nouns"]) and named(k, k)]
+    nouns = tuple(words["workplace_nouns"])
+    named_places: list[int] | None = None      # found when a role first asks for them
+
+    def places() -> list[int]:
+        """Named workplaces ("the Shell station", "Migros market"): their first words."""
+        nonlocal named_places
+        if named_places is None:
+            named_places = [k for k in range(n - 1) if tokens[k + 1].stem.startswith(nouns)
+                            and plain(k, k + 1) and named(k, k)]
+        return named_places
+
     claimed: list[tuple[int, int]] = []
     for o in range(n):
         if not job(o):
@@ -2334,17 +2344,17 @@ def workplaces(view: View, lex: Lexicon) -> None:
         # Bağdat Caddesi — the night manager".
         the = next((k for k in range(o - 1, max(-1, o - 4), -1) if tokens[k].fold in
                     words["definite"]), None)
-        if the is not None and named_places and not carer(o) and all(
-                plain(j, j + 1) for j in range(the, o)):
+        if the is not None and not carer(o) and all(plain(j, j + 1) for j in range(the, o)) \
+                and places():
             sentence = re.compile(r"[.!?\n](?:\s|$)")
             left = max((m.end() for m in sentence.finditer(view.text, 0, tokens[the].start)),
                        default=0)
             right = sentence.search(view.text, tokens[o].end)
             right = right.start() if right else len(view.text)
-            places = [k for k in named_places if left <= tokens[k].start < right]
-            if places:      # the role and the place: either tells who it is
+            near = [k for k in places() if left <= tokens[k].start < right]
+            if near:        # the role and the place: either tells who it is
                 claimed.append((tokens[the].start, tokens[o].end))
-                claimed += [(tokens[k].start, tokens[k + 1].end) for k in places]
+                claimed += [(tokens[k].start, tokens[k + 1].end) for k in near]
                 continue
         # A signature's line: the job, a comma and where ("Senior Nurse, Ward 7B, St Thomas'
         # Hospital"): to the line's end when a capitalised workplace word closes it.
@@ -2365,9 +2375,9 @@ def workplaces(view: View, lex: Lexicon) -> None:
         # imamıyım", "Kadıköy Belediye Başkanı")
         loc = next((k for k in range(o - 1, max(-1, o - 4), -1)
                     if all(plain(j, j + 1) for j in range(k, o)) and (
-                        _locative(tokens[k]) or _genitive(tokens[k], words["workplace_nouns"])
+                        _locative(tokens[k]) or _genitive(tokens[k], nouns)
                         or k == o - 1 and tokens[k].capital and tokens[k].fold.startswith(
-                            tuple(words["workplace_nouns"])))), None)
+                            nouns))), None)
         if loc is None:
             continue
         # Back to the farthest capital of the employer's name ("Kuleli askeri lisesinde").
@@ -2378,8 +2388,7 @@ def workplaces(view: View, lex: Lexicon) -> None:
                 first = k
         head = tokens[loc].stem if tokens[loc].stem != tokens[loc].fold else tokens[loc].fold
         generic = any(head.startswith(w) for w in words["workplace_nouns"])
-        compound = not _locative(tokens[loc]) and not _genitive(tokens[loc],
-                                                                 words["workplace_nouns"])
+        compound = not _locative(tokens[loc]) and not _genitive(tokens[loc], nouns)
         # A compound is named by the words before its workplace word ("Süleymaniye Camii"), and
         # a carer there is medical history ("Devlet Hastanesi doktoru dedi ki").
         if compound and (carer(o) or first == loc or not (
@@ -2494,11 +2503,11 @@ def _locative(t: Token) -> bool:
     return len(f) >= 6 and f.endswith(("nde", "nda", "sinde", "sinda", "inde", "inda"))
 
 
-def _genitive(t: Token, nouns: frozenset[str]) -> bool:
+def _genitive(t: Token, nouns: tuple[str, ...]) -> bool:
     """A Turkish workplace word under a genitive ending: "istasyonunun (gece müdürü)",
     "otelinin", "camisinin"."""
     f = t.fold
-    return len(f) >= 7 and f.endswith(("nin", "nun")) and f.startswith(tuple(nouns))
+    return len(f) >= 7 and f.endswith(("nin", "nun")) and f.startswith(nouns)
 
 
 ROOM = re.compile(r"[\s:.#]{0,3}(?:no\b[\s:.]*)?\d{1,4}(?:-\d{1,4})?[A-Za-z]?(?![\w.,-]\d)",
