@@ -2346,11 +2346,12 @@ def workplaces(view: View, lex: Lexicon) -> None:
                     words["definite"]), None)
         if the is not None and not carer(o) and all(plain(j, j + 1) for j in range(the, o)) \
                 and places():
-            sentence = re.compile(r"[.!?\n](?:\s|$)")
-            left = max((m.end() for m in sentence.finditer(view.text, 0, tokens[the].start)),
-                       default=0)
-            right = sentence.search(view.text, tokens[o].end)
-            right = right.start() if right else len(view.text)
+            # (the sentence within 200 characters either side: a long message stays linear)
+            base = max(0, tokens[the].start - 200)
+            left = max((m.end() for m in SENTENCE_END.finditer(view.text, base,
+                                                                tokens[the].start)), default=base)
+            right = SENTENCE_END.search(view.text, tokens[o].end, tokens[o].end + 200)
+            right = right.start() if right else tokens[o].end + 200
             near = [k for k in places() if left <= tokens[k].start < right]
             if near:        # the role and the place: either tells who it is
                 claimed.append((tokens[the].start, tokens[o].end))
@@ -2501,6 +2502,9 @@ def _locative(t: Token) -> bool:
     if "'" in f:    # (or a name's genitive: "Fenerbahçe'nin kalecisiyim")
         return f.split("'")[-1] in ("de", "da", "te", "ta", "nde", "nda", "nin", "in", "un", "nun")
     return len(f) >= 6 and f.endswith(("nde", "nda", "sinde", "sinda", "inde", "inda"))
+
+
+SENTENCE_END = re.compile(r"[.!?\n](?:\s|$)")
 
 
 def _genitive(t: Token, nouns: tuple[str, ...]) -> bool:
