@@ -133,7 +133,7 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "workplace_nouns", "role_verbs", "media", "carer_jobs", "possessive",
              "light_verbs", "phone_correction", "pronouns", "capitalised_words", "word_phrase",
              "states", "verb_names", "relation_is", "indefinite", "occupation_of", "definite",
-             "letter_nouns", "culture_works")
+             "letter_nouns", "culture_works", "letter_names")
 
 
 @lru_cache(maxsize=1)
@@ -1059,6 +1059,16 @@ def plates(view: View, lex: Lexicon) -> None:
                 _cue_before(view, m.start(), "plate_cue", lex, window=24)
                 or _cue_after(view, m.end(), "plate_cue", lex)):
             view.claim(m.start(), m.end(), "[plate]")
+    # A Turkish plate with its letters said by name: "otuz dört ka el em beş altı yedi" (the
+    # view reads "34 ka el em 5 6 7").
+    names = "|".join(sorted(map(re.escape, lex.words["letter_names"]), key=len, reverse=True))
+    if names:
+        said = re.compile(rf"(?i)(?<![\w.,])(0[1-9]|[1-7]\d|8[01])[ \t,-]+((?:(?:{names}|"
+                          rf"[^\W\d_])[ \t,-]+){{1,3}})(\d(?:[ \t,-]?\d){{1,3}})(?![\w.,]\d|\w)")
+        for m in said.finditer(_folded(view)):
+            if _cue_before(view, m.start(), "plate_cue", lex, window=24) or _cue_after(
+                    view, m.end(), "plate_cue", lex):
+                view.claim(m.start(), m.end(), "[plate]")
     # Any other country's plate, beside a plate cue: capitals and digits ("7ABC123", "B-MW 1234").
     for m in re.finditer(r"(?<!\w)(?=[A-Z0-9 -]{4,10}(?!\w))(?=[^\s]*\d)[A-Z0-9]+"
                          r"(?:[ -][A-Z0-9]+){0,2}(?!\w)", view.text):
@@ -2377,8 +2387,7 @@ def workplaces(view: View, lex: Lexicon) -> None:
         loc = next((k for k in range(o - 1, max(-1, o - 4), -1)
                     if all(plain(j, j + 1) for j in range(k, o)) and (
                         _locative(tokens[k]) or _genitive(tokens[k], nouns)
-                        or k == o - 1 and tokens[k].capital and tokens[k].fold.startswith(
-                            nouns))), None)
+                        or k == o - 1 and tokens[k].fold.startswith(nouns))), None)
         if loc is None:
             continue
         # Back to the farthest capital of the employer's name ("Kuleli askeri lisesinde").

@@ -543,6 +543,11 @@ def test_numbers_people_give_about_themselves(text, expected):
     # A plate read out in words beside its cue.
     ("my plate is three four ABC one two three", "my plate is [plate]"),
     ("plakam otuz dört AB yüz yirmi üç", "plakam [plate]"),
+    ("plakam otuz dört ka el em beş altı yedi", "plakam [plate]"),
+    # A branch of a named employer.
+    ("Ben Migros Kadıköy şubesinin müdürüyüm", "Ben [work]"),
+    ("Ziraat Bankası Moda şubesi müdürüyüm", "[work]"),
+    ("kızımın okul müdürü aradı", "kızımın okul müdürü aradı"),
     # A state and ZIP after a town of two words; a group number after an insurance id.
     ("to 221 West 57th Street, Apt 12F, New York NY 10019", "to [address]"),
     ("member ID: AXA 88 341 902 77, group 4410. Covered?",
