@@ -1852,6 +1852,10 @@ def names(view: View, lex: Lexicon) -> None:
         return tokens[a].stem_end == tokens[a].end and bool(
             NAME_GAP.fullmatch(view.text[tokens[a].end:tokens[b].start]))
 
+    def street(k: int) -> bool:
+        return bool(_match_phrase(tokens, k, "street", lex)
+                    or _match_phrase(tokens, k, "street_strong", lex))
+
     def delimited(k: int) -> bool:
         """Does the word stand alone: punctuation, a number or the end after it ("ben yagmur,")?"""
         return bool(re.match(r"\s*(?:[,.;:!?)\-–—\ufffc\u2600-\u27bf\U0001f000-\U0001faff]|\d|$)",
@@ -1896,8 +1900,7 @@ def names(view: View, lex: Lexicon) -> None:
         if title:
             m = k
             while m + 1 < n and m - k < 3 and adjacent(m, m + 1):
-                if _match_phrase(tokens, m + 1, "street", lex) or _match_phrase(
-                        tokens, m + 1, "street_strong", lex):
+                if street(m + 1):
                     return False
                 m += 1
         # A title that is no greeting labels what follows ("attn. Will Bennett", "Dear Will"):
@@ -2246,15 +2249,9 @@ def names(view: View, lex: Lexicon) -> None:
         j = i
         while j + 1 < n and mark[j + 1] and (adjacent(j, j + 1) or tokens[j + 1].fold in particles):
             j += 1
-        # A full name before its works, that no cue gave, is an artist's: "Kemal Sunal
-        # filmlerini izlerken", "Yunus Emre'nin şiirleri", "Orhan Pamuk's novels".
         # A name before a street word, said with "a"/"bir", names any such street: "there is
-        # a Sherlock Holmes street in our town", "bir Nasreddin Hoca sokağı var".
-        def street(m: int) -> bool:
-            return bool(_match_phrase(tokens, m, "street", lex)
-                        or _match_phrase(tokens, m, "street_strong", lex))
-
-        # (the street word may have joined the name: "Street" is a surname too)
+        # a Sherlock Holmes street in our town", "bir Nasreddin Hoca sokağı var". (The street
+        # word may have joined the name: "Street" is a surname too.)
         after = next((m for m in range(i + 1, j + 1) if street(m)), j + 1)
         while after < n and tokens[after].cues and "title_after" in tokens[after].cues:
             after += 1
@@ -2264,6 +2261,8 @@ def names(view: View, lex: Lexicon) -> None:
                 for m in range(i - 1, after)):
             i = j + 1
             continue
+        # A full name before its works, that no cue gave, is an artist's: "Kemal Sunal
+        # filmlerini izlerken", "Yunus Emre'nin şiirleri", "Orhan Pamuk's novels".
         if j > i and j + 1 < n and tokens[j + 1].fold in lex.words["culture_works"] and not any(
                 vouched[i:j + 1]) and re.fullmatch(r"(?:['’][^\W\d_]{1,4})?[ \t]{1,2}", view.text[
                     tokens[j].stem_end:tokens[j + 1].start]):
@@ -2407,7 +2406,7 @@ def workplaces(view: View, lex: Lexicon) -> None:
         if not named(first, loc):
             # In lower case only a workplace word with its name before it ("antalyaspor
             # altyapısında"); "hastanede" alone is anywhere.
-            # (not a whose: "Kızımın okulunun müdürü" is anyone's principal)
+            # (nor after a possessor: "Kızımın okulunun müdürü" is her school's principal)
             if carer(o) or not (generic and loc > 0 and plain(loc - 1, loc)
                     and tokens[loc - 1].fold not in stop and not job(loc - 1)
                     and not tokens[loc - 1].fold.endswith(("in", "un"))):
