@@ -57,6 +57,10 @@ ADVERSARIAL = {
     "digits on lines": "0 5\n" * 125,
     "jobs at employers": "nurse at Kenmare Hospital and " * 17,
     "news clauses": "I'm the one from the news, " * 19,
+    "roles at named places": "the night manager of the Shell station and " * 12,
+    "a plate read out": "plate 3 4 A B C 1 2 " * 25,
+    "initials before unlisted surnames": "K. Nakamura and " * 31,
+    "full names before works": "Kemal Sunal filmleri " * 24,
 }
 
 

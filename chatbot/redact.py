@@ -132,7 +132,8 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "occupation", "occupation_suffixes", "workplace_at", "work_verb", "workplace_end",
              "workplace_nouns", "role_verbs", "media", "carer_jobs", "possessive",
              "light_verbs", "phone_correction", "pronouns", "capitalised_words", "word_phrase",
-             "states", "verb_names", "relation_is")
+             "states", "verb_names", "relation_is", "indefinite", "occupation_of", "definite",
+             "letter_nouns", "culture_works", "letter_names")
 
 
 @lru_cache(maxsize=1)
@@ -880,7 +881,8 @@ def _date_patterns() -> tuple[list[re.Pattern], re.Pattern, list[re.Pattern]]:
                         rf"({year})(?!\d)"),
              re.compile(rf"(?<![\d.,/-])((?:19|20)\d{{2}})\s+(?:(?:{of_year})\s+)?(\d{{1,2}})"
                         rf"{ordinal}\s+({months})[^\W\d_]*")]
-    numeric = re.compile(r"(?<![\d.])(\d{1,4})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{2,4})"
+    # (not inside a longer chain: "Ataköy 7-8-9-10. Kısım" numbers a housing estate's parts)
+    numeric = re.compile(r"(?<![\d.])(?<!\d[/-])(\d{1,4})\s?([./-])\s?(\d{1,2})\s?\2\s?(\d{2,4})"
                          r"(?!\d|[./-]\d)")
     # Day and month alone, or month and year: a birth date only beside a birth cue.
     partial = [re.compile(rf"(?<!\d)\d{{1,2}}{ordinal}{sep}(?:{months})\b(?!\s*\d)"),
@@ -1049,6 +1051,24 @@ def plates(view: View, lex: Lexicon) -> None:
             view.claim(m.start(), m.end(), "[plate]")
     if "plate_cue" not in view.cue_kinds:
         return
+    # A plate read out a character at a time, beside a plate cue: "three four ABC one two
+    # three" (the view reads "3 4 ABC 1 2 3"), "otuz dört, K, L, M, beş altı yedi".
+    for m in SPELLED_PLATE.finditer(view.text):
+        chars = re.sub(r"[^A-Z0-9]", "", m.group())
+        if 5 <= len(chars) <= 9 and re.search(r"\d", chars) and re.search(r"[A-Z]", chars) and (
+                _cue_before(view, m.start(), "plate_cue", lex, window=24)
+                or _cue_after(view, m.end(), "plate_cue", lex)):
+            view.claim(m.start(), m.end(), "[plate]")
+    # A Turkish plate with its letters said by name: "otuz dört ka el em beş altı yedi" (the
+    # view reads "34 ka el em 5 6 7").
+    names = "|".join(sorted(map(re.escape, lex.words["letter_names"]), key=len, reverse=True))
+    if names:
+        said = re.compile(rf"(?i)(?<![\w.,])(0[1-9]|[1-7]\d|8[01])[ \t,-]+((?:(?:{names}|"
+                          rf"[^\W\d_])[ \t,-]+){{1,3}})(\d(?:[ \t,-]?\d){{1,3}})(?![\w.,]\d|\w)")
+        for m in said.finditer(_folded(view)):
+            if _cue_before(view, m.start(), "plate_cue", lex, window=24) or _cue_after(
+                    view, m.end(), "plate_cue", lex):
+                view.claim(m.start(), m.end(), "[plate]")
     # Any other country's plate, beside a plate cue: capitals and digits ("7ABC123", "B-MW 1234").
     for m in re.finditer(r"(?<!\w)(?=[A-Z0-9 -]{4,10}(?!\w))(?=[^\s]*\d)[A-Z0-9]+"
                          r"(?:[ -][A-Z0-9]+){0,2}(?!\w)", view.text):
@@ -1057,6 +1077,9 @@ def plates(view: View, lex: Lexicon) -> None:
             view.claim(m.start(), m.end(), "[plate]")
 
 
+# (a capital before a word in lower case opens a sentence: "..., 1 2 3, I parked")
+SPELLED_PLATE = re.compile(r"(?<!\w)(?:\d{1,4}|[A-Z]{1,3})(?:[ \t]*[,-]?[ \t]*(?:\d{1,4}|[A-Z]{1,3}"
+                           r"(?![ \t]+[^\W\d_]*[a-zçğıöşü]))){2,9}(?!\w)")
 PASSPORT = re.compile(r"(?<![\w-])[A-Za-z]{1,2}[ -]?\d{6,9}(?![\w-])")
 UK_NINO = re.compile(r"(?i)(?<!\w)[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D](?!\w)")
 SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
@@ -1193,9 +1216,19 @@ class _Numbers:
             return {"id_cue": "[national-id]" if len(digits) == 11 else "[id]",
                     "iban_cue": "[iban]", "passport_cue": "[passport]",
                     "card_cue": "[card]"}.get(cue, "[phone]")
-        # After an id cue a code with a leading zero is no quantity: "group 0045".
-        if by_cue and cue and (len(digits) >= (5 if cue in ("id_cue", "passport_cue") else 7)
-                               or cue == "id_cue" and len(digits) >= 4 and digits[0] == "0") \
+        # After an id cue a code with a leading zero is no quantity: "group 0045". What a cue
+        # names may go on after a comma with codes ("..., 11/26, 372"), not with a count
+        # ("Kredi kartı: 4543-6012-8877-1093, 3 taksit").
+        counted = listed and any(
+            "," in self.view.text[a.end():b.start()] and sizes[k + 1] == 1
+            for k, (a, b) in enumerate(zip(groups, groups[1:], strict=False)))
+        # A second number of the same record after an id is one too: "member ID: AXA 88 341
+        # 902 77, group 4410", "poliçe no ..., grup 0412".
+        follows_id = cue == "id_cue" and len(digits) >= 3 and bool(FOLLOWS_CODE.search(
+            self.view.text, max(0, start - 40), start))
+        if by_cue and cue and not counted and (
+                len(digits) >= (5 if cue in ("id_cue", "passport_cue") else 7)
+                or cue == "id_cue" and len(digits) >= 4 and digits[0] == "0" or follows_id) \
                 and not self.amount(raw, groups):
             return {"date_cue": "[date]" if _compact_date(digits) else None,
                     "phone_cue": "[phone]", "id_cue": "[id]", "iban_cue": "[iban]",
@@ -1234,7 +1267,16 @@ class _Numbers:
                 for j in range(min(len(groups), i + LONGEST), i, -1):
                     label = self.label(groups[i:j], by_cue=by_cue)
                     if label:
-                        self.view.claim(groups[i].start(), groups[j - 1].end(), label)
+                        first = i
+                        # A card's digits in the groups before it are its own: "5500 0055 5555
+                        # 4421" whose last twelve pass Luhn.
+                        while label == "[card]" and rest and first - 1 >= 0 and re.fullmatch(
+                                r"[ .-]", self.view.text[groups[first - 1].end():
+                                                         groups[first].start()]) and \
+                                groups[first - 1] is rest[-1] and first > i - 4:
+                            rest.pop()
+                            first -= 1
+                        self.view.claim(groups[first].start(), groups[j - 1].end(), label)
                         if label == "[card]":
                             self.card_ends.append(groups[j - 1].end())
                         elif label == "[phone]":
@@ -1250,6 +1292,11 @@ class _Numbers:
             if rest:
                 left.append(rest)
         return left
+
+
+# A code just claimed, a comma and one or two words (the cue) before a number.
+FOLLOWS_CODE = re.compile("\ufffc" + r"[ \t]?[,;][ \t]{0,2}(?:[^\W\d_]{2,20}[ \t]){0,2}"
+                          r"[^\W\d_]{2,20}[ \t]?(?:no\b|#)?[\s:.#]{0,3}$")
 
 
 # A phone number with filler letters typed to dodge filters: "05 3 2 x 4 4 8 x 1 9 x 0 3",
@@ -1436,14 +1483,19 @@ def addresses(view: View, lex: Lexicon) -> None:
         """Words in the street word at token i that anchor an address here, or 0."""
         t = tokens[i]
         named = i > 0 and tokens[i - 1].capital and tokens[i - 1].fold not in stop
-        near = view.text[max(0, tokens[i - 1].start - 8) if i else 0:t.end + 10]
         strong = _match_phrase(tokens, i, "street_strong", lex)
-        # A strong street word with a capital, a number or a residence cue by it: "Bağdat
-        # Caddesi", "bagdat caddesi 145", "adresim gul sokak"; not "the cliff road tonight".
-        if strong and (t.capital or named or DIGIT.search(near) or any(
-                u.cues and "residence" in u.cues for u in tokens[max(0, i - 4):i])):
-            return strong
         weak = _match_phrase(tokens, i, "street", lex)
+        if strong or weak:
+            # (a number in the sentence before says nothing: "3 sessions. Street lights hurt")
+            opening = _sentence_start(view, t)
+            near = view.text[t.start if opening else max(0, tokens[i - 1].start - 8) if i else 0:
+                             t.end + 10]
+        # A strong street word with a capital, a number or a residence cue by it: "Bağdat
+        # Caddesi", "bagdat caddesi 145", "adresim gul sokak"; not "the cliff road tonight",
+        # nor a sentence's first word with no name before it ("Sokakta yürürken").
+        if strong and (t.capital and not opening or named or DIGIT.search(near)
+                       or any(u.cues and "residence" in u.cues for u in tokens[max(0, i - 4):i])):
+            return strong
         if weak and named and DIGIT.search(near):
             return weak     # "Elm Close 5", "Seaview Hotel, room 412": a name and a number
         if weak and t.capital and re.search(r"\d(?:st|nd|rd|th)[ \t]{1,2}$",
@@ -1472,7 +1524,9 @@ def addresses(view: View, lex: Lexicon) -> None:
         while k >= 0 and i - k <= 3:
             prev = tokens[k]
             gap = view.text[prev.end:tokens[k + 1].start]
-            if not re.fullmatch(r"[\s\d/.,-]{0,8}", gap) or MASK in gap or "." in gap.strip():
+            # (a full stop ends the address, not an ordinal's: "Ataköy 7-8-9-10. Kısım")
+            if not re.fullmatch(r"[\s\d/.,-]{0,12}", gap) or MASK in gap or "." in gap.strip() \
+                    and not re.fullmatch(r"\s*\d+(?:-\d+)*\.\s*", gap):
                 break
             if prev.fold in stop or prev.cues and prev.cues.keys() & {"residence", "intro"}:
                 break
@@ -1488,8 +1542,18 @@ def addresses(view: View, lex: Lexicon) -> None:
         digits_before = re.search(r"\d+[A-Za-z]?\s*$", view.text[max(0, start - 8):start])
         if digits_before:
             start -= len(view.text[max(0, start - 8):start]) - digits_before.start()
-        claimed.append((start, _extend_address(view, tokens, i + size - 1, lex)))
-        reached = claimed[-1][1]
+        end = _extend_address(view, tokens, i + size - 1, lex)
+        # A street said with "a"/"bir" and no number is any such street, no one's address:
+        # "there is a Dr. Jekyll street near my house", "her şehirde bir Atatürk Caddesi var".
+        b = k
+        while b >= 0 and tokens[b].cues and "title_before" in tokens[b].cues:
+            b -= 1
+        if not digits_before and b >= 0 and tokens[b].fold in lex.words["indefinite"] and \
+                not DIGIT.search(view.text, start, end) and not any(
+                    _match_phrase(tokens, j, "street", lex) for j in range(k + 1, i)):
+            continue
+        claimed.append((start, end))
+        reached = end
     # Two places joined by a slash, or a postcode with a place: "Kadıköy/İstanbul", "34710 Kadıköy".
     for m in re.finditer(r"(?<!\w)(?:\d{5}\s+)?([^\W\d_]+)\s*/\s*([^\W\d_]+)", view.text):
         if fold(m.group(1)) in lex.places and fold(m.group(2)) in lex.places:
@@ -1559,11 +1623,15 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
     while k < len(tokens) and tokens[k].start < pos:
         k += 1
     words_taken, comma, placed = 0, False, False
+    # A street word seen; a door number with it (after it, or before it: "14 Oak Road").
+    streeted = numbered = had_number = False
     while True:
         # Numbers and their punctuation: " No:12/3", " 221B", ", 34710", " D:5", " 114 51".
         m = re.match(r"[\s,:./-]{0,3}\d+[A-Za-z]?(?:\s?[/-]\s?\d+[A-Za-z]?)?", view.text[pos:])
         if m and MASK not in m.group() and not (
                 re.search(r"[.!?]\s", m.group()) and not _abbreviation(tokens, k - 1, lex)):
+            numbered = numbered or streeted or bool(_match_phrase(tokens, k - 1, "street", lex))
+            had_number = True
             pos = end = pos + m.end()
             while k < len(tokens) and tokens[k].start < pos:
                 k += 1
@@ -1587,6 +1655,8 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
             k += unit       # "No: 12", "D:5", and after its number: "3. kat"
         elif street or t.stem in lex.places:
             placed = placed or not street
+            streeted = streeted or bool(street)
+            numbered = numbered or bool(street) and had_number
             k += max(street, 1)
         elif t.fold in lex.words["name_particles"] and not t.capital and k + 1 < len(tokens) \
                 and tokens[k + 1].capital and re.fullmatch(
@@ -1599,19 +1669,22 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
         elif t.capital and re.search(r"(?<![\d.,])\d{4,5}(?:-\d{3})?\s{1,2}$",
                                      view.text[max(0, pos - 11):t.start]):
             k += 1          # a town after its postcode: "80331 München", "1012 Amsterdam"
-        elif t.capital and re.match(
-                r"[ \t]+(?:[A-Z]{2,3}[ \t]+\d{5}|[A-Z]{1,2}\d[A-Z\d]?)(?!\w)", view.text[t.end:]):
-            k += 1          # a town before its state and ZIP or postcode: "Dayton OH 45402"
+        elif t.capital and re.match(r"(?:[ \t]+[A-Z][^\W\d_]+){0,2},?[ \t]+(?:[A-Z]{2,3}[ \t]+"
+                                    r"\d{5}|[A-Z]{1,2}\d[A-Z\d]?)(?!\w)", view.text[t.end:]):
+            k += 1          # a town before its state and ZIP or postcode: "Dayton OH 45402",
+            #                 "New York NY 10019"
         elif t.text.isupper() and len(t.text) <= 2 and re.match(r"\d[A-Z\d]?(?!\w)",
                                                                 view.text[t.end:]):
             k += 1          # a British postcode's first half: "BS1"
         elif t.capital and comma and DIGIT.search(view.text, tokens[i].start, pos) and re.match(
                 r"[ \t]*(?:[.!?\n]|$)", view.text[t.end:]):
             k += 1          # a town or country closing the address: "..., 10563 Athens, Greece."
-        elif t.capital and (loose or (k + 1 < len(tokens) and (
+        # Once a street has its door number, only places and codes follow (not "... No 9
+        # Ambulans gönderin").
+        elif t.capital and (loose and not numbered or (k + 1 < len(tokens) and (
                 _match_phrase(tokens, k + 1, "street", lex) or tokens[k + 1].stem in lex.places))):
             k += 1          # the next street's name: "Moda Mah. Bahariye Cad."
-        elif loose and not comma and words_taken < 4 and not placed:
+        elif loose and not comma and words_taken < 4 and not placed and not numbered:
             # (a town or city ends a Turkish address: "... Ödemiş oraya rapor gönderilsin")
             k += 1          # typed in lowercase after a cue: "adresim bagdat caddesi ..."
             words_taken += 1
@@ -1635,16 +1708,21 @@ def _eponym(view: View, tokens: list[Token], i: int, lex: Lexicon, kinds: frozen
     """Is token i a medical eponym here: "Baker's cyst", "Patrick test", "Osgood-Schlatter"?"""
     nouns = lex.words["eponym_nouns"]
     for k in range(i + 1, min(i + 3, len(tokens))):
-        if not re.fullmatch(r"[\s-]{1,3}", view.text[tokens[k - 1].end:tokens[k].start]):
+        # (a plural's bare apostrophe too: "Graves' disease")
+        if not re.fullmatch(r"['’]?[\s-]{1,3}", view.text[tokens[k - 1].end:tokens[k].start]):
             break       # "I'm Ethan, 42, surgery on ..." names nobody's surgery
         if tokens[k].fold in nouns or tokens[k].stem in nouns:
             return True
         if tokens[k].stem not in lex.eponyms:
             break
     # A known eponym that is nobody's name needs no noun: "Achilles", "Osgood-Schlatter"; in
-    # capitals it is a name on a form ("MÜLLER-WEISS").
+    # capitals it is a name on a form ("MÜLLER-WEISS"), and after a given name a surname ("My
+    # name is James Parkinson").
     return tokens[i].stem in lex.eponyms and not kinds & {"first", "last"} and not (
-        tokens[i].text.isupper() and len(tokens[i].text) > 3)
+        tokens[i].text.isupper() and len(tokens[i].text) > 3) and not (
+        i > 0 and tokens[i - 1].capital and "first" in lex.names.get(tokens[i - 1].stem, ())
+        and re.fullmatch(r"[ \t]", view.text[tokens[i - 1].end:tokens[i].start])
+        and view.text[tokens[i].end:tokens[i].end + 1] != "-")
 
 
 @lru_cache(maxsize=1)
@@ -1660,6 +1738,7 @@ def _word_zipf() -> dict[str, float]:
     return zipf
 
 
+INITIAL_ZIPF = 3.5      # "K. Nakamura" (3.1), not "B. Patients" ("patients": 4.5)
 NICKNAME_ZIPF = 5.5     # "bana pamuk derler" is a nickname; "bana hep derler" ("hep": 5.7) is not
 
 
@@ -1773,6 +1852,10 @@ def names(view: View, lex: Lexicon) -> None:
         return tokens[a].stem_end == tokens[a].end and bool(
             NAME_GAP.fullmatch(view.text[tokens[a].end:tokens[b].start]))
 
+    def street(k: int) -> bool:
+        return bool(_match_phrase(tokens, k, "street", lex)
+                    or _match_phrase(tokens, k, "street_strong", lex))
+
     def delimited(k: int) -> bool:
         """Does the word stand alone: punctuation, a number or the end after it ("ben yagmur,")?"""
         return bool(re.match(r"\s*(?:[,.;:!?)\-–—\ufffc\u2600-\u27bf\U0001f000-\U0001faff]|\d|$)",
@@ -1812,6 +1895,14 @@ def names(view: View, lex: Lexicon) -> None:
         if len(t.text) == 1 and t.text.isupper() and k + 1 < n and re.fullmatch(
                 r"\.\s{1,2}", view.text[t.end:tokens[k + 1].start]) and tokens[k + 1].capital:
             k, t = k + 1, tokens[k + 1]     # an initial first: "T. Şen"
+        # A title's name before a street word names the street: "a Dr. Jekyll street", "Dr.
+        # Sadık Ahmet Caddesi" (the address, if it is one, is the addresses' to take).
+        if title:
+            m = k
+            while m + 1 < n and m - k < 3 and adjacent(m, m + 1):
+                if street(m + 1):
+                    return False
+                m += 1
         # A title that is no greeting labels what follows ("attn. Will Bennett", "Dear Will"):
         # its dot ends no sentence. ("Hello. Will you ..." asks.)
         formal = title and tokens[k - 1].fold not in lex.words["greeting"]
@@ -2027,6 +2118,21 @@ def names(view: View, lex: Lexicon) -> None:
                 and p.fold not in titles and p.stem not in lex.places:
             mark[i - 1] = mark[i] = True
 
+    # An initial and a capitalised word no list knows ("should be K. Nakamura", "- M. Okonkwo"):
+    # an initial before a word is a name's; not a letter a noun takes ("vitamin D. Nakamura
+    # said", "B blok. Kat 3"), a common word ("type B. Patients"), a place or an eponym.
+    for i in range(1, n):
+        t, p = tokens[i], tokens[i - 1]
+        if mark[i] or not t.capital or len(p.text) != 1 or not p.text.isupper() or (
+                "word" in kinds(i) if kinds(i) else _word_zipf().get(t.fold, 0.0) >= INITIAL_ZIPF) \
+                or not re.fullmatch(r"\.[ \t]{1,2}", view.text[p.end:t.start]) \
+                or t.stem in lex.places:
+            continue
+        before = view.text[max(0, p.start - 3):p.start]
+        if (i < 2 or tokens[i - 2].fold not in lex.words["letter_nouns"]
+                or re.search(r"[-—–,;:(\n]\s*$|^\s*$", before)) and usable(i):
+            mark[i - 1] = mark[i] = True
+
     # Names before a word for siblings: "umut ve deniz ikizler", "Tom and Ben are twins".
     joiners = lex.words["name_and"]
     for i in range(1, n):
@@ -2143,6 +2249,25 @@ def names(view: View, lex: Lexicon) -> None:
         j = i
         while j + 1 < n and mark[j + 1] and (adjacent(j, j + 1) or tokens[j + 1].fold in particles):
             j += 1
+        # A name before a street word, said with "a"/"bir", names any such street: "there is
+        # a Sherlock Holmes street in our town", "bir Nasreddin Hoca sokağı var". (The street
+        # word may have joined the name: "Street" is a surname too.)
+        after = next((m for m in range(i + 1, j + 1) if street(m)), j + 1)
+        while after < n and tokens[after].cues and "title_after" in tokens[after].cues:
+            after += 1
+        if i > 0 and after < n and tokens[i - 1].fold in lex.words["indefinite"] and street(
+                after) and all(
+                NAME_GAP.fullmatch(view.text[tokens[m].end:tokens[m + 1].start])
+                for m in range(i - 1, after)):
+            i = j + 1
+            continue
+        # A full name before its works, that no cue gave, is an artist's: "Kemal Sunal
+        # filmlerini izlerken", "Yunus Emre'nin şiirleri", "Orhan Pamuk's novels".
+        if j > i and j + 1 < n and tokens[j + 1].fold in lex.words["culture_works"] and not any(
+                vouched[i:j + 1]) and re.fullmatch(r"(?:['’][^\W\d_]{1,4})?[ \t]{1,2}", view.text[
+                    tokens[j].stem_end:tokens[j + 1].start]):
+            i = j + 1
+            continue
         end = tokens[j].stem_end
         # An initial after the name: "Ayşe Y." (the dot stays as punctuation).
         m = re.match(r"[ \t]+[A-ZÇĞİÖŞÜ](?=\.)", view.text[end:])
@@ -2172,8 +2297,10 @@ def workplaces(view: View, lex: Lexicon) -> None:
                                                            gap(a, b)))     # ("U17 takımında")
 
     def job(k: int, kinds: frozenset[str] = occupations) -> bool:
-        """An occupation word, with a Turkish possessive or copula ending ("şefiyim")."""
-        return _occupation(tokens[k].fold, kinds, endings)
+        """An occupation word, with a Turkish possessive or copula ending ("şefiyim"); a role
+        that needs its "of" ("head of procurement at ...")."""
+        return _occupation(tokens[k].fold, kinds, endings) or (
+            tokens[k].fold in words["occupation_of"] and k + 1 < n and tokens[k + 1].fold == "of")
 
     def carer(k: int) -> bool:
         """Someone who treats the visitor, not the visitor's own job: "my physio at ...",
@@ -2185,12 +2312,25 @@ def workplaces(view: View, lex: Lexicon) -> None:
     def named(a: int, b: int) -> bool:
         """Does tokens[a..b] name a place or an organisation: a capital not opening a
         sentence, or an acronym that is no exam and ends a name ("at IBM"; not "ACL patients")?"""
+        if a == b and tokens[a].fold in words["capitalised_words"]:
+            return False    # "a teacher of English"
         return any(tokens[k].capital and (not _sentence_start(view, tokens[k])
                                           or tokens[k].stem_end != tokens[k].end)   # "Koç'ta"
                    or tokens[k].text[:tokens[k].stem_end - tokens[k].start].isupper()
                    and len(tokens[k].stem) > 2 and (
                        k == b or tokens[k + 1].capital) and not _medical_word(tokens[k].fold, lex)
                    for k in range(a, b + 1))
+
+    nouns = tuple(words["workplace_nouns"])
+    named_places: list[int] | None = None      # found when a role first asks for them
+
+    def places() -> list[int]:
+        """Named workplaces ("the Shell station", "Migros market"): their first words."""
+        nonlocal named_places
+        if named_places is None:
+            named_places = [k for k in range(n - 1) if tokens[k + 1].stem.startswith(nouns)
+                            and plain(k, k + 1) and named(k, k)]
+        return named_places
 
     claimed: list[tuple[int, int]] = []
     for o in range(n):
@@ -2209,6 +2349,23 @@ def workplaces(view: View, lex: Lexicon) -> None:
                     start -= 1
                 claimed.append((tokens[start].start, tokens[end].end))
                 continue
+        # A job one person holds at a place the sentence names: "Dave from the Shell station on
+        # Bağdat Caddesi — the night manager".
+        the = next((k for k in range(o - 1, max(-1, o - 4), -1) if tokens[k].fold in
+                    words["definite"]), None)
+        if the is not None and not carer(o) and all(plain(j, j + 1) for j in range(the, o)) \
+                and places():
+            # (the sentence within 200 characters either side: a long message stays linear)
+            base = max(0, tokens[the].start - 200)
+            left = max((m.end() for m in SENTENCE_END.finditer(view.text, base,
+                                                                tokens[the].start)), default=base)
+            right = SENTENCE_END.search(view.text, tokens[o].end, tokens[o].end + 200)
+            right = right.start() if right else tokens[o].end + 200
+            near = [k for k in places() if left <= tokens[k].start < right]
+            if near:        # the role and the place: either tells who it is
+                claimed.append((tokens[the].start, tokens[o].end))
+                claimed += [(tokens[k].start, tokens[k + 1].end) for k in near]
+                continue
         # A signature's line: the job, a comma and where ("Senior Nurse, Ward 7B, St Thomas'
         # Hospital"): to the line's end when a capitalised workplace word closes it.
         line = view.text[tokens[o].end:].split("\n", 1)[0]
@@ -2224,8 +2381,12 @@ def workplaces(view: View, lex: Lexicon) -> None:
                 claimed.append((tokens[start].start, tokens[last].end))
                 continue
         # Turkish: the employer under a locative ending, maybe a word or two, then the job.
+        # (or a workplace word right before the job, as a compound: "Süleymaniye Camii
+        # imamıyım", "Kadıköy Belediye Başkanı")
         loc = next((k for k in range(o - 1, max(-1, o - 4), -1)
-                    if all(plain(j, j + 1) for j in range(k, o)) and _locative(tokens[k])), None)
+                    if all(plain(j, j + 1) for j in range(k, o)) and (
+                        _locative(tokens[k]) or _genitive(tokens[k], nouns)
+                        or k == o - 1 and tokens[k].fold.startswith(nouns))), None)
         if loc is None:
             continue
         # Back to the farthest capital of the employer's name ("Kuleli askeri lisesinde").
@@ -2236,11 +2397,19 @@ def workplaces(view: View, lex: Lexicon) -> None:
                 first = k
         head = tokens[loc].stem if tokens[loc].stem != tokens[loc].fold else tokens[loc].fold
         generic = any(head.startswith(w) for w in words["workplace_nouns"])
+        compound = not _locative(tokens[loc]) and not _genitive(tokens[loc], nouns)
+        # A compound is named by the words before its workplace word ("Süleymaniye Camii"), and
+        # a carer there is medical history ("Devlet Hastanesi doktoru dedi ki").
+        if compound and (carer(o) or first == loc or not (
+                named(first, loc - 1) or tokens[first].capital and tokens[loc].capital)):
+            continue
         if not named(first, loc):
             # In lower case only a workplace word with its name before it ("antalyaspor
             # altyapısında"); "hastanede" alone is anywhere.
+            # (nor after a possessor: "Kızımın okulunun müdürü" is her school's principal)
             if carer(o) or not (generic and loc > 0 and plain(loc - 1, loc)
-                    and tokens[loc - 1].fold not in stop and not job(loc - 1)):
+                    and tokens[loc - 1].fold not in stop and not job(loc - 1)
+                    and not tokens[loc - 1].fold.endswith(("in", "un"))):
                 continue
             first = loc - 1
         last = o
@@ -2343,7 +2512,18 @@ def _locative(t: Token) -> bool:
     return len(f) >= 6 and f.endswith(("nde", "nda", "sinde", "sinda", "inde", "inda"))
 
 
-ROOM = re.compile(r"[\s:.#]{0,3}(?:no\b[\s:.]*)?\d{1,4}[A-Za-z]?(?![\w.,]\d)", re.IGNORECASE)
+SENTENCE_END = re.compile(r"[.!?\n](?:\s|$)")
+
+
+def _genitive(t: Token, nouns: tuple[str, ...]) -> bool:
+    """A Turkish workplace word under a genitive ending: "istasyonunun (gece müdürü)",
+    "otelinin", "camisinin"."""
+    f = t.fold
+    return len(f) >= 7 and f.endswith(("nin", "nun")) and f.startswith(nouns)
+
+
+ROOM = re.compile(r"[\s:.#]{0,3}(?:no\b[\s:.]*)?\d{1,4}(?:-\d{1,4})?[A-Za-z]?(?![\w.,-]\d)",
+                  re.IGNORECASE)     # (also a floor and a desk: "desk 4-112")
 
 
 CLASS_BEFORE = re.compile(r"(?<![\w.,/-])\d{1,2}[-/ ]?[^\W\d_](?=[ \t]+$)")
@@ -2370,7 +2550,9 @@ def rooms(view: View, lex: Lexicon) -> None:
             continue
         before = view.text[max(0, t.start - 4):t.start].rstrip(" ,")
         owned = tuple(w.fold for w in view.words[t.n:t.n + size]) in lex.cues["room_owned"]
-        if before.endswith(MASK) or owned:
+        # (or right before the job that places its holder: "desk 4-112, head of ... at ...")
+        after = view.text[m.end():m.end() + 4].lstrip(" ,")
+        if before.endswith(MASK) or owned or after.startswith(MASK):
             view.claim(t.start, m.end(), "[address]")
 
 

@@ -518,3 +518,74 @@ def test_log_lines_are_redacted_message_and_traceback():
 ])
 def test_numbers_people_give_about_themselves(text, expected):
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A role at a named organisation identifies its holder, in both languages.
+    ("I'm the CFO of Trendyol and need a check-up", "I'm the [work] and need a check-up"),
+    ("desk 4-112, head of procurement at Koç Holding, can your doctor visit",
+     "[address], [work], can your doctor visit"),
+    ("my brother is the imam of the Süleymaniye mosque", "my brother is the [work]"),
+    ("Dave from the Shell station on Bağdat Caddesi, the night manager. Need a note.",
+     "[name] from the [work] on [address], [work]. Need a note."),
+    ("Süleymaniye Camii imamıyım, fıtığım var", "[work], fıtığım var"),
+    ("Hilton otelinin gece müdürüyüm", "[work]"),
+    ("Trendyol'da CFO'yum", "[work]"),
+    # Still no one in particular: a carer, anyone's principal, a language, a body part.
+    ("Devlet Hastanesi doktoru dedi ki", "Devlet Hastanesi doktoru dedi ki"),
+    ("Kızımın okulunun müdürü aradı", "Kızımın okulunun müdürü aradı"),
+    ("a teacher of English", "a teacher of English"),
+    ("the head of the femur is flattened", "the head of the femur is flattened"),
+    # An initial with a surname no list has; not a letter a noun takes.
+    ("name on booking should be K. Nakamura", "name on booking should be [name]. [name]"),
+    ("I take vitamin D. Nakamura said so", "I take vitamin D. Nakamura said so"),
+    ("it is type B. Patients like me", "it is type B. Patients like me"),
+    # A plate read out in words beside its cue.
+    ("my plate is three four ABC one two three", "my plate is [plate]"),
+    ("plakam otuz dört AB yüz yirmi üç", "plakam [plate]"),
+    ("plakam otuz dört ka el em beş altı yedi", "plakam [plate]"),
+    # A branch of a named employer.
+    ("Ben Migros Kadıköy şubesinin müdürüyüm", "Ben [work]"),
+    ("Ziraat Bankası Moda şubesi müdürüyüm", "[work]"),
+    ("kızımın okul müdürü aradı", "kızımın okul müdürü aradı"),
+    # A state and ZIP after a town of two words; a group number after an insurance id.
+    ("to 221 West 57th Street, Apt 12F, New York NY 10019", "to [address]"),
+    ("member ID: AXA 88 341 902 77, group 4410. Covered?",
+     "member ID: AXA [id], group [id]. Covered?"),
+    # A match stops where the card or the address ends.
+    ("Kredi karti: 4543-6012-8877-1093, 3 taksit yapin", "Kredi karti: [card], 3 taksit yapin"),
+    ("adresim Moda Cad. No 5 Ambulans çağırın", "adresim [address] Ambulans çağırın"),
+    ("I live at 14 Oak Road Ambulance please", "I live at [address] Ambulance please"),
+])
+def test_roles_initials_and_where_a_match_ends(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # An eponym after a name that was removed stays a disease.
+    ("I'm Tom Graves. I actually have Graves' disease too",
+     "I'm [name]. I actually have Graves' disease too"),
+    ("Adım Ayşe Behçet, Behçet hastalığım var", "Adım [name], Behçet hastalığım var"),
+    ("My name is James Parkinson, no Parkinson's disease",
+     "My name is [name], no Parkinson's disease"),
+    # A street word as an ordinary word, and a street said with "a"/"bir": any such street.
+    ("Sokakta yürürken dizim kilitleniyor", "Sokakta yürürken dizim kilitleniyor"),
+    ("Sokak köpeği ısırdı, kuduz aşısı gerekir mi", "Sokak köpeği ısırdı, kuduz aşısı gerekir mi"),
+    ("I had 3 sessions. Street lights hurt", "I had 3 sessions. Street lights hurt"),
+    ("There is a Dr. Jekyll street near my house lol",
+     "There is a Dr. Jekyll street near my house lol"),
+    ("there is a Sherlock Holmes street here", "there is a Sherlock Holmes street here"),
+    ("bizim orada bir Nasreddin Hoca sokağı var", "bizim orada bir Nasreddin Hoca sokağı var"),
+    ("Gül Sokakta oturuyorum", "[address] oturuyorum"),
+    # An artist before their works; a relative or an introduction is still a person.
+    ("Kemal Sunal filmlerini izlerken güldüm", "Kemal Sunal filmlerini izlerken güldüm"),
+    ("Yunus Emre'nin şiirlerini okurken", "Yunus Emre'nin şiirlerini okurken"),
+    ("oğlum Yunus Emre'nin şiirleri güzel", "oğlum [name]'nin şiirleri güzel"),
+    ("Benim adım Yunus Emre, şiirlerimi okur musunuz",
+     "Benim adım [name], şiirlerimi okur musunuz"),
+    # A city alone stays; within an address line it may go with the address.
+    ("I live at 5 Oak Road. Leeds is cold", "I live at [address]. Leeds is cold"),
+    ("Ankara'da yaşıyorum", "Ankara'da yaşıyorum"),
+])
+def test_words_beside_personal_data_stay(text, expected):
+    assert redact(text) == expected
