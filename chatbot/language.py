@@ -210,8 +210,9 @@ class Language:
     def topic_of(self, title: str) -> str:
         """Name an article's topic from its title: the part before a colon, dash or bracket,
         without the question's words around it ("What is Bone Marrow Edema?" -> "bone marrow
-        edema", "Menisküs Yırtığı Nedir?" -> "menisküs yırtığı")."""
-        head = re.split(r"\s*(?::|\s[-–—|]\s|\()", title.strip(), maxsplit=1)[0]
+        edema", "Menisküs Yırtığı Nedir?" -> "menisküs yırtığı"); a question ends it too
+        ("Karpal Tünel Sendromu Nedir? Belirtileri ve Tedavi Yöntemleri")."""
+        head = re.split(r"\s*(?::|\?|\s[-–—|]\s|\()", title.strip(), maxsplit=1)[0]
         tokens = re.findall(r"[\w'’]+", head)
         folded = [text.fold(t) for t in tokens]
         while len(tokens) > 1 and folded[0] in self.stopwords:

@@ -130,6 +130,7 @@ class Candidate:
     coverage: float
     fuzzy: float
     anchored: bool = True   # the entry shares a topic word with the message (not just "bad")
+    asked: float = 0.0      # the best Dice of the phrasings of its section's kind (kinds.json)
 
 
 @dataclass(frozen=True)
@@ -782,7 +783,7 @@ class Matcher:
             # message, that score alike must tie in every worker, not win by 1e-16 in one
             # and lose in another.
             analysis.memo[key] = (np.round(score, 9), *signals)
-        score, dice_e, coverage, fuzzy_e, anchored = analysis.memo[key]
+        score, dice_e, coverage, fuzzy_e, anchored, asked = analysis.memo[key]
         entries = self.knowledge.entries
         order = np.argsort(-score, kind="stable")
         if articles is not None:
@@ -793,11 +794,12 @@ class Matcher:
         order = order[: limit or len(entries)]
         return [Candidate(entry=entries[i], score=float(score[i]), dice=float(dice_e[i]),
                           coverage=float(coverage[i]), fuzzy=float(fuzzy_e[i]),
-                          anchored=bool(anchored[i]))
+                          anchored=bool(anchored[i]), asked=float(asked[i]))
                 for i in order]
 
     def _scores(self, analysis: Analysis) -> tuple[np.ndarray, ...]:
-        """Each entry's score for a message, and its parts: dice, coverage, fuzzy, anchored."""
+        """Each entry's score for a message, and its parts: dice, coverage, fuzzy, anchored,
+        and the Dice of its kind's phrasings."""
         n_entries, n_phr = len(self.knowledge.entries), len(self._phr_entry)
         total = analysis.total_weight
         ids = [self._term_ids[t] for t in analysis.weights if t in self._term_ids]
@@ -828,7 +830,9 @@ class Matcher:
             scale = np.divide(best, best_fair, out=np.ones_like(best), where=best_fair > 0)
             dice = np.where(self._phr_article < n_art,
                             np.minimum(fair * scale[self._phr_article], 1.0), dice)
-        dice_e = np.maximum.reduceat(dice * self._phr_share, self._entry_starts)
+        dice *= self._phr_share
+        dice_e = np.maximum.reduceat(dice, self._entry_starts)
+        asked_e = np.maximum.reduceat(np.where(self._asked, dice, 0.0), self._entry_starts)
 
         covered = _accumulate(self._post_ent, ids, qw, n_entries)
         covered += self._answer_weight * _accumulate(self._post_ans, ids, qw, n_entries)
@@ -856,12 +860,12 @@ class Matcher:
             # so the pair does not split its vote and let a third entry win; the one that
             # reads more like the message comes first.
             a, b = self._twins[:, 0], self._twins[:, 1]
-            for signal in (dice_e, coverage, fuzzy_e):
+            for signal in (dice_e, coverage, fuzzy_e, asked_e):
                 best = np.maximum(signal[a], signal[b])
                 np.maximum.at(signal, a, best)
                 np.maximum.at(signal, b, best)
         score = w.dice * dice_e + w.coverage * coverage + w.fuzzy * fuzzy_e + 1e-6 * own
-        return score, dice_e, coverage, fuzzy_e, anchored
+        return score, dice_e, coverage, fuzzy_e, anchored, asked_e
 
 
     def articles_named(self, analysis: Analysis, *, shared: bool = False) -> frozenset[str]:
