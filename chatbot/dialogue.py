@@ -309,6 +309,12 @@ class Chatbot:
                           or c.asked >= p.suggest_asked)]
         if about:  # the article in question's own entries, not another's, are the suggestions
             plausible = [c for c in plausible if c.entry.article in (None, *about)]
+        if about and plausible and ranked[0] is not plausible[0] and ranked[0].anchored \
+                and ranked[0].entry.article in about:
+            # The best entry of the article in question outranks every plausible one: it is
+            # the first to offer, though it covers less of the message (a long section's
+            # text covers everyday words by chance).
+            plausible = [ranked[0], *plausible]
         if plausible:
             return Reply(False, sp.lang.text("suggest"),
                          suggestions=self._suggest(sp, self._rescue(sp, message, plausible)),
