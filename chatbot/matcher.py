@@ -50,6 +50,7 @@ class Weights:
     answer_discount: float = 0.5   # a word only in the answer counts this much for coverage
     section_answer: float = 1.0    # ...in a section's text, when no alternates ask it otherwise
     kind_share: float = 0.7        # a phrasing of a section's kind, in Dice and fuzzy
+    bare_recall: float = 1.5       # an entry asked one way: recall over precision in its Dice
     twin_share: float = 0.75       # a FAQ whose answer is this much in a section is its twin
     courtesy_weight: float = 0.3   # "hi", "thanks"
     number_weight: float = 0.2
@@ -655,6 +656,9 @@ class Matcher:
 
         self._phr_entry = np.asarray(phrasing_entry, dtype=np.int64)
         self._asked = np.asarray(asked, dtype=bool)
+        self._phr_recall = np.array([
+            w.bare_recall if entries[e].kind in ("faq", "section")
+            and not entries[e].text(self.lang.code).alternates else 1.0 for e in phrasing_entry])
         self._phr_share = np.where(self._asked, w.kind_share, 1.0)
         self._entry_starts = np.searchsorted(self._phr_entry, np.arange(n_entries))
         self._phr_weight = np.array([sum(self._idf[self._term_ids[t]] for t in ts)
@@ -809,18 +813,23 @@ class Matcher:
         implied = _accumulate(self._post_imp, ids, self._idf[ids], n_phr)
         inter = _accumulate(self._post_phr, ids, qw, n_phr) + \
             _accumulate(self._post_imp, ids, qw, n_phr)
-        dice = 2.0 * inter / (self._phr_weight + implied + total)
+        # Dice for an entry asked several ways; for one asked one way only, recall (how much
+        # of the message the phrasing explains) weighs `bare_recall` times its precision: its
+        # one phrasing's own extra words ("Can my dog/cat/pet/animal get COVID-19?") are the
+        # writer's, not what a visitor must say.
+        b2 = self._phr_recall
+        dice = (1 + b2) * inter / (self._phr_weight + implied + b2 * total)
         # An article's topic words are in all its entries: they choose the article (coverage,
         # articles_named), and weigh `topic_share` in choosing among its entries, so "stages
         # of adhesive capsulitis" reads as "stages", not as the heading that holds the name.
         factor = self._topic_factor[ids]
         if (factor < 1.0).any():
             qd = qw * factor
-            fair = 2.0 * (_accumulate(self._post_phr, ids, qd, n_phr)
+            fair = (1 + b2) * (_accumulate(self._post_phr, ids, qd, n_phr)
                           + _accumulate(self._post_imp, ids, qd, n_phr)) / (
                 self._phr_weight_topic + _accumulate(self._post_imp, ids,
                                                      self._idf[ids] * factor, n_phr)
-                + total - (qw - qd).sum())
+                + b2 * (total - (qw - qd).sum()))
             # How well each article answers is unchanged: its best phrasing keeps its Dice
             # (the entries of no article keep theirs), the others follow in the fair order.
             n_art = len(self.knowledge.articles)
