@@ -7,8 +7,9 @@ Pipeline, shared by index and query (query only: typo correction):
 Each entry is scored from three signals, all in 0..1, fused with fixed weights:
 
 - `dice`: best weighted Dice overlap between the message and one of the entry's phrasings
-  (question + alternates); weights are IDF over entries, so "bone marrow edema", which is
-  everywhere, counts for little and "crutches" for a lot;
+  (question + alternates; a fresh section's kind adds its own at a discount, kinds.json); weights
+  are IDF over entries, so "bone marrow edema", which is everywhere, counts for little and
+  "crutches" for a lot;
 - `coverage`: how much of the message's weight the entry covers anywhere (phrasings, or answer at
   a discount). Words the knowledge base never uses weigh by how rare they are in general English,
   so "covid" drags coverage down and "necessary" barely does;
@@ -826,7 +827,7 @@ class Matcher:
         if (factor < 1.0).any():
             qd = qw * factor
             fair = (1 + b2) * (_accumulate(self._post_phr, ids, qd, n_phr)
-                          + _accumulate(self._post_imp, ids, qd, n_phr)) / (
+                               + _accumulate(self._post_imp, ids, qd, n_phr)) / (
                 self._phr_weight_topic + _accumulate(self._post_imp, ids,
                                                      self._idf[ids] * factor, n_phr)
                 + b2 * (total - (qw - qd).sum()))
@@ -863,7 +864,6 @@ class Matcher:
 
         w = self.weights
         own = w.dice * dice_e + w.coverage * coverage + w.fuzzy * fuzzy_e
-
         if len(self._twins):
             # A FAQ and its section twin rank as one: each signal is the better of the two,
             # so the pair does not split its vote and let a third entry win; the one that
