@@ -227,8 +227,8 @@ def test_everyday_and_other_subjects_are_declined_beside_a_turkish_article(karpa
 def test_what_an_imported_entry_answers_only_in_part_is_offered_not_answered(karpal):
     """A section with no alternates was written to answer one thing: a message that adds
     much it does not cover (driving after the operation) gets it as a suggestion: the time
-    after the operation, the FAQ's or the section's (a recovery-after-surgery heading is asked
-    "when can I drive?" as a kind, see test_a_heading_of_a_known_kind_...)."""
+    after the operation, the FAQ's or the section on recovery after surgery (a kind whose
+    asks say when the hand is used again, see test_a_heading_of_a_known_kind_...)."""
     reply = karpal.ask("ameliyattan sonra araba kullanabilir miyim ne zaman", lang="tr",
                        article=KARPAL[0])
     assert not reply.answered and reply.reason == "suggest", reply
