@@ -52,6 +52,8 @@ class Policy:
     bare_answer_coverage: float = 0.45
     suggest_threshold: float = 0.25
     suggest_coverage: float = 0.5   # a suggestion must cover this share of the message's weight
+    # ...or read this much like one of the ways its section's kind is asked (kinds.json)
+    suggest_asked: float = 0.5
     margin: float = 0.05            # a runner-up this close is offered as a suggestion
     topic_margin: float = 0.1       # another article's best this close: ask which topic
     max_suggestions: int = 3
@@ -303,9 +305,16 @@ class Chatbot:
             ranked = self._semantic_order(sp, message, analysis, ranked)
             best = Match.of(ranked[0], sp.code)
         plausible = [c for c in ranked if c.score >= p.suggest_threshold
-                     and (c.coverage >= p.suggest_coverage or self._bare_only(sp, c))]
+                     and (c.coverage >= p.suggest_coverage or self._bare_only(sp, c)
+                          or c.asked >= p.suggest_asked)]
         if about:  # the article in question's own entries, not another's, are the suggestions
             plausible = [c for c in plausible if c.entry.article in (None, *about)]
+        if about and plausible and ranked[0] is not plausible[0] and ranked[0].anchored \
+                and ranked[0].entry.article in about:
+            # The best entry of the article in question outranks every plausible one: it is
+            # the first to offer, though it covers less of the message (a long section's
+            # text covers everyday words by chance).
+            plausible = [ranked[0], *plausible]
         if plausible:
             return Reply(False, sp.lang.text("suggest"),
                          suggestions=self._suggest(sp, self._rescue(sp, message, plausible)),

@@ -13,6 +13,8 @@ Everything that differs between languages lives in `chatbot/data/<code>/`:
     cues.json          what visitors ask for, for any clinic: vague words, out-of-scope
                        requests (prices, other conditions...), personal diagnosis or dose
     domain.json        medical vocabulary: words that carry a topic (topicality.py)
+    kinds.json         kinds of article sections (symptoms, causes, recovery...): the heading
+                       words that name each and the ways patients ask for it
 
 Adding a language is adding such a folder (and the clinic's texts and vocabulary in it).
 `detect` tells which of a knowledge file's languages a message is written in.
@@ -55,6 +57,9 @@ class Language:
     stemmer: str = "none"                   # snowball:<name> | suffixes | prefix:<n> | none
     stem_min_length: int = 4                # shorter words are left as they are
     stem_exceptions: dict[str, str] = field(default_factory=dict)
+    # Words the suffix rules would cut into another word ("belirti", symptom, into "bel",
+    # the lower back): a word that begins with one (any ending) stems to it.
+    stem_keep: tuple[str, ...] = ()
     suffixes: tuple[tuple[str, str, int], ...] = ()  # "suffixes" stemmer: (suffix, after, min)
     stem_rounds: int = 3
     stem_min_stem: int = 3
@@ -75,6 +80,10 @@ class Language:
     respell_endings: tuple[tuple[str, str, int], ...] = ()   # (ending, replacement, min stem)
     particles: tuple[str, ...] = ()         # question particles typed onto a word: "gecermi"
     synonyms: tuple[tuple[str, ...], ...] = ()   # general lay synonyms (synonyms.json)
+    # kinds.json: kinds of article sections (symptoms, causes...), each the heading words
+    # that name it and the ways patients ask for it; and words that name no kind
+    kinds: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
+    kind_filler: tuple[str, ...] = ()
     lower_case: dict[int, str] = field(default_factory=dict)  # "I" -> "ı" before lower()
     # cues.json: general vague words and cues; a clinic's vocabulary adds its own
     vague: frozenset[str] = frozenset()
@@ -101,6 +110,10 @@ class Language:
         kind, _, arg = self.stemmer.partition(":")
         snowball = text.SharedStemmer(arg) if kind == "snowball" else None
         ordered = tuple(sorted(self.suffixes, key=lambda rule: len(rule[0]), reverse=True))
+        # Each word to keep, with its softened form before an ending ("parmak": "parmağı").
+        object.__setattr__(self, "_keep", tuple(
+            (k, (k, *(k[:-1] + soft for soft, hard in self.softening.items() if hard == k[-1])))
+            for k in self.stem_keep))
         object.__setattr__(self, "_stem", lru_cache(maxsize=65536)(
             lambda w: self._stem_word(w, kind, arg, snowball, ordered)))
         # A message is split by detection, the matcher and the dialogue (sentence by
@@ -158,6 +171,9 @@ class Language:
     def _stem_word(self, word, kind, arg, snowball, suffixes) -> str:
         if word in self.stem_exceptions:
             return self.stem_exceptions[word]
+        for keep, prefixes in self._keep:
+            if word.startswith(prefixes):
+                return keep
         if word.isdigit() or len(word) < self.stem_min_length:
             return word
         if snowball is not None:
@@ -194,8 +210,9 @@ class Language:
     def topic_of(self, title: str) -> str:
         """Name an article's topic from its title: the part before a colon, dash or bracket,
         without the question's words around it ("What is Bone Marrow Edema?" -> "bone marrow
-        edema", "Menisküs Yırtığı Nedir?" -> "menisküs yırtığı")."""
-        head = re.split(r"\s*(?::|\s[-–—|]\s|\()", title.strip(), maxsplit=1)[0]
+        edema", "Menisküs Yırtığı Nedir?" -> "menisküs yırtığı"); a question ends it too
+        ("Karpal Tünel Sendromu Nedir? Belirtileri ve Tedavi Yöntemleri")."""
+        head = re.split(r"\s*(?::|\?|\s[-–—|]\s|\()", title.strip(), maxsplit=1)[0]
         tokens = re.findall(r"[\w'’]+", head)
         folded = [text.fold(t) for t in tokens]
         while len(tokens) > 1 and folded[0] in self.stopwords:
@@ -246,6 +263,8 @@ def _load(code: str) -> Language:
     synonyms_file = folder / "synonyms.json"
     synonyms = json.loads(synonyms_file.read_text(encoding="utf-8")).get("synonyms", []) \
         if synonyms_file.exists() else []
+    kinds_file = folder / "kinds.json"
+    kinds = json.loads(kinds_file.read_text(encoding="utf-8")) if kinds_file.exists() else {}
     cues_file = folder / "cues.json"
     cues = json.loads(cues_file.read_text(encoding="utf-8")) if cues_file.exists() else {}
     return Language(
@@ -257,6 +276,7 @@ def _load(code: str) -> Language:
         apostrophe=spec.get("apostrophe", "join"), spelling=spec.get("spelling"),
         stemmer=spec.get("stemmer", "none"), stem_min_length=spec.get("stem_min_length", 4),
         stem_exceptions=spec.get("stem_exceptions", {}),
+        stem_keep=tuple(text.fold(w) for w in spec.get("stem_keep", [])),
         suffixes=tuple(_suffix_rule(s) for s in spec.get("suffixes", [])),
         stem_rounds=spec.get("stem_rounds", 3), stem_min_stem=spec.get("stem_min_stem", 3),
         softening=spec.get("softening", {}), letters=spec.get("letters", ""),
@@ -269,6 +289,9 @@ def _load(code: str) -> Language:
         particles=tuple(sorted({text.fold(p) for p in spec.get("particles", [])}, key=len,
                                reverse=True)),
         synonyms=tuple(tuple(group) for group in synonyms),
+        kinds=tuple((k["kind"], tuple(k["headings"]), tuple(k["asks"]))
+                    for k in kinds.get("kinds", [])),
+        kind_filler=tuple(kinds.get("filler", [])),
         lower_case=str.maketrans(spec.get("lower_case", {})),
         vague=frozenset(cues.get("vague", [])),
         out_of_scope={k: tuple(v) for k, v in cues.get("out_of_scope", {}).items()},
@@ -283,8 +306,8 @@ def _load(code: str) -> Language:
 
 STEM_ZIPF = "stem_zipf.tsv"
 # What the stem families depend on: the stemming rules and the word list.
-_STEMMING_KEYS = ("stemmer", "stem_min_length", "stem_exceptions", "suffixes", "stem_rounds",
-                  "stem_min_stem", "softening", "known_zipf", "successors")
+_STEMMING_KEYS = ("stemmer", "stem_min_length", "stem_exceptions", "stem_keep", "suffixes",
+                  "stem_rounds", "stem_min_stem", "softening", "known_zipf", "successors")
 
 
 def stemming_fingerprint(code: str) -> str:

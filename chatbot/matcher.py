@@ -7,8 +7,9 @@ Pipeline, shared by index and query (query only: typo correction):
 Each entry is scored from three signals, all in 0..1, fused with fixed weights:
 
 - `dice`: best weighted Dice overlap between the message and one of the entry's phrasings
-  (question + alternates); weights are IDF over entries, so "bone marrow edema", which is
-  everywhere, counts for little and "crutches" for a lot;
+  (question + alternates; a fresh section's kind adds its own at a discount, kinds.json); weights
+  are IDF over entries, so "bone marrow edema", which is everywhere, counts for little and
+  "crutches" for a lot;
 - `coverage`: how much of the message's weight the entry covers anywhere (phrasings, or answer at
   a discount). Words the knowledge base never uses weigh by how rare they are in general English,
   so "covid" drags coverage down and "necessary" barely does;
@@ -49,6 +50,8 @@ class Weights:
     topic_share: float = 0.3       # an article's topic words, choosing among its own entries
     answer_discount: float = 0.5   # a word only in the answer counts this much for coverage
     section_answer: float = 1.0    # ...in a section's text, when no alternates ask it otherwise
+    kind_share: float = 0.7        # a phrasing of a section's kind, in Dice and fuzzy
+    bare_recall: float = 1.5       # an entry asked one way: recall over precision in its Dice
     twin_share: float = 0.75       # a FAQ whose answer is this much in a section is its twin
     courtesy_weight: float = 0.3   # "hi", "thanks"
     number_weight: float = 0.2
@@ -129,6 +132,7 @@ class Candidate:
     coverage: float
     fuzzy: float
     anchored: bool = True   # the entry shares a topic word with the message (not just "bad")
+    asked: float = 0.0      # the best Dice of the phrasings of its section's kind (kinds.json)
 
 
 @dataclass(frozen=True)
@@ -284,7 +288,7 @@ class Matcher:
         words in one of an entry's questions ("steroid injection": "Are steroid injections
         safe?"). `scope`: one article's entries (and those of no article) only."""
         corpus, joined, known, phr_sets = self._scopes[scope] if scope else (
-            self._corpus, self._joined, self._term_ids.keys(), self._phr_sets)
+            self._corpus, self._joined, self._own_terms, self._phr_sets)
         typed = self.lang.normalise(phrase)
         if not typed or f" {typed} " in corpus or typed.replace(" ", "") in joined:
             return True
@@ -455,7 +459,7 @@ class Matcher:
         joined = " | ".join((" ".join(fixed), " ".join(raw),
                              " ".join(self._cue_stem(w) for w in fixed),
                              " ".join(self._cue_stem(w) for w in raw)))
-        anchors = frozenset(t for t in weights if t in self._term_ids
+        anchors = frozenset(t for t in weights if t in self._own_terms
                             and t not in self.lang.courtesy and (t in self._canonical
                                  or self._term_zipf.get(t, 0.0) < self.weights.anchor_zipf))
         personal = _found(self._personal, self._not_personal.sub(" ~ ", joined)
@@ -494,7 +498,7 @@ class Matcher:
             return w.courtesy_weight
         if term.isdigit():
             return w.number_weight
-        term_id = self._term_ids.get(term)
+        term_id = self._term_ids.get(term) if term in self._own_terms else None
         if term_id is not None:
             if term in self._vague_stems:  # "this disease", "bu rahatsızlık": the topic itself
                 return min(float(self._idf[term_id]), w.vague_max)
@@ -537,7 +541,10 @@ class Matcher:
                     other = frozenset(self._terms(self.lang.words(aside)))
                     self._topics[article.slug] |= other
                     self._topic_names[article.slug].append(other)
+        self._build_kinds()
         implied: list[frozenset[str]] = []
+        asked: list[bool] = []   # a phrasing of the entry's kind, not of the entry itself
+        ask_words: set[str] = set()
         for e_idx, entry in enumerate(entries):
             own = entry.text(self.lang.code)
             topic = self._topics.get(entry.article or "", frozenset())
@@ -549,19 +556,30 @@ class Matcher:
             # diagnosed?") is asked the parent's way too.
             if entry.kind == "section" and own.source and own.source != own.question:
                 headings.append(own.source)
-            for phrasing in headings:
+            # A fresh import's entry is asked one way, its heading; a heading of a known kind
+            # ("Symptoms of X") is asked the ways patients ask that kind of thing too (see
+            # _kind_asks): ranking only, at a discount, never coverage or a verbatim answer.
+            asks = self._kind_asks(own.question, topic) if (
+                entry.article and not own.alternates and entry.kind in ("faq", "section")
+                and entry.has(self.lang.code)) else ()
+            for k, phrasing in enumerate([*headings, *asks]):
                 ws = self.lang.words(phrasing)
-                seen.update(ws)
                 terms = self._terms(ws)
                 phrasing_terms.append(terms)
                 implied.append(topic - set(terms))
                 phrasing_entry.append(e_idx)
+                asked.append(k >= len(headings))
+                if asked[-1]:
+                    ask_words.update(ws)
+                else:
+                    seen.update(ws)
                 phrasing_words.append(" ".join(ws))
             ws = self.lang.words(own.answer)
             seen.update(ws)
             answer_terms.append(set(self._terms(ws)))
             corpus.append(" ".join(ws))
-        self._corpus = " " + " ".join(phrasing_words + corpus) + " "
+        own_words = [w for w, a in zip(phrasing_words, asked, strict=True) if not a]
+        self._corpus = " " + " ".join(own_words + corpus) + " "
         # The same per article, with the entries of no article (the clinic's contact), for
         # the cues an article speaks of (see _build_cues).
         self._scopes: dict[str, tuple] = {}
@@ -569,7 +587,8 @@ class Matcher:
             for article in self.knowledge.articles:
                 inside = [i for i, e in enumerate(entries) if e.article in (None, article.slug)]
                 members = set(inside)
-                phr = [k for k, e_idx in enumerate(phrasing_entry) if e_idx in members]
+                phr = [k for k, e_idx in enumerate(phrasing_entry) if e_idx in members
+                       and not asked[k]]
                 words = " " + " ".join([phrasing_words[k] for k in phr]
                                        + [corpus[i] for i in inside]) + " "
                 split = words.split()
@@ -584,19 +603,24 @@ class Matcher:
                                                      strict=False)
                        if min(len(a), len(b)) >= 3 and not {a, b} & self._stopwords}
         self._joined = set(corpus_words) | set(self._pairs)
-        self._phr_sets = [set(ts) | imp for ts, imp in zip(phrasing_terms, implied,
-                                                            strict=True)]
+        self._phr_sets = [set(ts) | imp for ts, imp, a in zip(phrasing_terms, implied, asked,
+                                                               strict=True) if not a]
         self._domain_words = {w for w in domain_words if not w.isdigit()}
         # Function words are candidates too: "waht" is "what", not an unknown rare word.
         self._domain_list = sorted(self._domain_words | self._stopwords)
 
-        vocab = sorted({t for ts in phrasing_terms for t in ts} | set().union(*answer_terms)
-                       | set().union(*self._topics.values()))
+        own_vocab = sorted({t for ts, a in zip(phrasing_terms, asked, strict=True) if not a
+                            for t in ts} | set().union(*answer_terms)
+                           | set().union(*self._topics.values()))
+        # Terms only a kind's phrasings use are matched, but are no words of the knowledge
+        # (a message's word weighs, anchors and corrects as before).
+        self._own_terms = frozenset(own_vocab)
+        vocab = own_vocab + sorted({t for ts in phrasing_terms for t in ts} - self._own_terms)
         self._term_ids = {t: i for i, t in enumerate(vocab)}
         # Zipf of a stem: the most frequent surface word that produced it.
         self._term_zipf: dict[str, float] = {}
         common = self.lang.common
-        for word in domain_words:
+        for word in domain_words | ask_words:
             stem = self.lang.stem(word)
             self._term_zipf[stem] = max(self._term_zipf.get(stem, 0.0), common.get(word, 0.0),
                                         self.lang.stem_zipf(stem))
@@ -604,14 +628,21 @@ class Matcher:
         n_entries, n_terms = len(entries), len(vocab)
         in_phrasing = [set(ts) for ts in phrasing_terms]
         entry_phr_terms: list[set[str]] = [set() for _ in entries]
-        for terms, e_idx in zip(in_phrasing, phrasing_entry, strict=True):
-            entry_phr_terms[e_idx] |= terms
+        asked_terms: list[set[str]] = [set() for _ in entries]
+        for terms, e_idx, a in zip(in_phrasing, phrasing_entry, asked, strict=True):
+            (asked_terms if a else entry_phr_terms)[e_idx].update(terms)
         for e_idx, entry in enumerate(entries):
             entry_phr_terms[e_idx] |= self._topics.get(entry.article or "", frozenset())
         df = np.zeros(n_terms)
         for e_idx in range(n_entries):
             for t in entry_phr_terms[e_idx] | answer_terms[e_idx]:
                 df[self._term_ids[t]] += 1
+        # A term only kinds' phrasings use is as rare as the entries that are asked with it.
+        asked_df = np.zeros(n_terms)
+        for ts in asked_terms:
+            for t in ts:
+                asked_df[self._term_ids[t]] += 1
+        idf_df = np.where(df > 0, df, asked_df)
         # BM25's IDF: positive, near zero for a term in every entry. A small knowledge base
         # makes everyday words look rare ("become" is in one entry), so words frequent in
         # general English are damped.
@@ -621,10 +652,15 @@ class Matcher:
         # Counted over the entries written in this language: untranslated ones (indexed in
         # their own language) must not make this language's words look rarer than they are.
         n_own = sum(e.has(self.lang.code) for e in entries) or n_entries
-        self._idf = np.log1p((np.maximum(n_own - df, 0) + 0.5) / (df + 0.5)) * damp
+        self._idf = np.log1p((np.maximum(n_own - idf_df, 0) + 0.5) / (idf_df + 0.5)) * damp
         self._df = df
 
         self._phr_entry = np.asarray(phrasing_entry, dtype=np.int64)
+        self._asked = np.asarray(asked, dtype=bool)
+        self._phr_recall = np.array([
+            w.bare_recall if entries[e].kind in ("faq", "section")
+            and not entries[e].text(self.lang.code).alternates else 1.0 for e in phrasing_entry])
+        self._phr_share = np.where(self._asked, w.kind_share, 1.0)
         self._entry_starts = np.searchsorted(self._phr_entry, np.arange(n_entries))
         self._phr_weight = np.array([sum(self._idf[self._term_ids[t]] for t in ts)
                                      for ts in in_phrasing])
@@ -689,6 +725,28 @@ class Matcher:
                                                           strict=True)],
                                    n_terms, self._term_ids)
 
+    def _build_kinds(self) -> None:
+        """Each kind of section as the terms of the headings that name it."""
+        terms = lambda text: frozenset(self._terms(self.lang.words(text)))  # noqa: E731
+        self._kind_filler = frozenset().union(*map(terms, self.lang.kind_filler))
+        self._kinds = [(kind, [h for h in map(terms, headings) if h],
+                        frozenset().union(*map(terms, headings)), asks)
+                       for kind, headings, asks in self.lang.kinds]
+
+    def _kind_asks(self, heading: str, topic: frozenset[str]) -> tuple[str, ...]:
+        """The ways patients ask for a section of a heading's kind (none if it has no kind).
+
+        A heading is of a kind when it holds one of the kind's headings and no other word but
+        the article's topic and filler ("Symptoms of Tennis Elbow"; not "Why does the pain get
+        worse at night?"); a heading of the topic alone ("What is Tennis Elbow?") defines it.
+        """
+        terms = set(self._terms(self.lang.words(heading))) - topic - self._kind_filler
+        for kind, headings, words, asks in self._kinds:
+            if (not terms and kind == "definition") or (
+                    terms and terms <= words and any(h <= terms for h in headings)):
+                return asks
+        return ()
+
     def _find_twins(self, answer_terms: list[set[str]]) -> np.ndarray:
         """Pairs of an article's FAQ and the section that answers the same thing: most of the
         FAQ's answer (by weight, its topic aside) is in the section's text, as an article's FAQ
@@ -730,7 +788,7 @@ class Matcher:
             # message, that score alike must tie in every worker, not win by 1e-16 in one
             # and lose in another.
             analysis.memo[key] = (np.round(score, 9), *signals)
-        score, dice_e, coverage, fuzzy_e, anchored = analysis.memo[key]
+        score, dice_e, coverage, fuzzy_e, anchored, asked = analysis.memo[key]
         entries = self.knowledge.entries
         order = np.argsort(-score, kind="stable")
         if articles is not None:
@@ -741,11 +799,12 @@ class Matcher:
         order = order[: limit or len(entries)]
         return [Candidate(entry=entries[i], score=float(score[i]), dice=float(dice_e[i]),
                           coverage=float(coverage[i]), fuzzy=float(fuzzy_e[i]),
-                          anchored=bool(anchored[i]))
+                          anchored=bool(anchored[i]), asked=float(asked[i]))
                 for i in order]
 
     def _scores(self, analysis: Analysis) -> tuple[np.ndarray, ...]:
-        """Each entry's score for a message, and its parts: dice, coverage, fuzzy, anchored."""
+        """Each entry's score for a message, and its parts: dice, coverage, fuzzy, anchored,
+        and the Dice of its kind's phrasings."""
         n_entries, n_phr = len(self.knowledge.entries), len(self._phr_entry)
         total = analysis.total_weight
         ids = [self._term_ids[t] for t in analysis.weights if t in self._term_ids]
@@ -755,18 +814,23 @@ class Matcher:
         implied = _accumulate(self._post_imp, ids, self._idf[ids], n_phr)
         inter = _accumulate(self._post_phr, ids, qw, n_phr) + \
             _accumulate(self._post_imp, ids, qw, n_phr)
-        dice = 2.0 * inter / (self._phr_weight + implied + total)
+        # Dice for an entry asked several ways; for one asked one way only, recall (how much
+        # of the message the phrasing explains) weighs `bare_recall` times its precision: its
+        # one phrasing's own extra words ("Can my dog/cat/pet/animal get COVID-19?") are the
+        # writer's, not what a visitor must say.
+        b2 = self._phr_recall
+        dice = (1 + b2) * inter / (self._phr_weight + implied + b2 * total)
         # An article's topic words are in all its entries: they choose the article (coverage,
         # articles_named), and weigh `topic_share` in choosing among its entries, so "stages
         # of adhesive capsulitis" reads as "stages", not as the heading that holds the name.
         factor = self._topic_factor[ids]
         if (factor < 1.0).any():
             qd = qw * factor
-            fair = 2.0 * (_accumulate(self._post_phr, ids, qd, n_phr)
-                          + _accumulate(self._post_imp, ids, qd, n_phr)) / (
+            fair = (1 + b2) * (_accumulate(self._post_phr, ids, qd, n_phr)
+                               + _accumulate(self._post_imp, ids, qd, n_phr)) / (
                 self._phr_weight_topic + _accumulate(self._post_imp, ids,
                                                      self._idf[ids] * factor, n_phr)
-                + total - (qw - qd).sum())
+                + b2 * (total - (qw - qd).sum()))
             # How well each article answers is unchanged: its best phrasing keeps its Dice
             # (the entries of no article keep theirs), the others follow in the fair order.
             n_art = len(self.knowledge.articles)
@@ -776,7 +840,9 @@ class Matcher:
             scale = np.divide(best, best_fair, out=np.ones_like(best), where=best_fair > 0)
             dice = np.where(self._phr_article < n_art,
                             np.minimum(fair * scale[self._phr_article], 1.0), dice)
+        dice *= self._phr_share
         dice_e = np.maximum.reduceat(dice, self._entry_starts)
+        asked_e = np.maximum.reduceat(np.where(self._asked, dice, 0.0), self._entry_starts)
 
         covered = _accumulate(self._post_ent, ids, qw, n_entries)
         covered += self._answer_weight * _accumulate(self._post_ans, ids, qw, n_entries)
@@ -789,7 +855,7 @@ class Matcher:
             fuzzy = np.maximum(both[:n_phr], both[n_phr:])
         else:
             fuzzy = self._fuzzy_plain.ratio(query_text, np.float32) / 100.0
-        fuzzy_e = np.maximum.reduceat(fuzzy, self._entry_starts)
+        fuzzy_e = np.maximum.reduceat(fuzzy * self._phr_share, self._entry_starts)
 
         anchor_ids = [self._term_ids[t] for t in analysis.anchors]
         anchored = (_accumulate(self._post_ent, anchor_ids, np.ones(len(anchor_ids)), n_entries)
@@ -803,12 +869,12 @@ class Matcher:
             # so the pair does not split its vote and let a third entry win; the one that
             # reads more like the message comes first.
             a, b = self._twins[:, 0], self._twins[:, 1]
-            for signal in (dice_e, coverage, fuzzy_e):
+            for signal in (dice_e, coverage, fuzzy_e, asked_e):
                 best = np.maximum(signal[a], signal[b])
                 np.maximum.at(signal, a, best)
                 np.maximum.at(signal, b, best)
         score = w.dice * dice_e + w.coverage * coverage + w.fuzzy * fuzzy_e + 1e-6 * own
-        return score, dice_e, coverage, fuzzy_e, anchored
+        return score, dice_e, coverage, fuzzy_e, anchored, asked_e
 
 
     def articles_named(self, analysis: Analysis, *, shared: bool = False) -> frozenset[str]:
@@ -874,7 +940,7 @@ class Matcher:
         "walk normally" is no other topic)."""
         adverbs = {self.lang.stem(w) for w in analysis.words
                    if w.endswith(self.lang.adverb_suffixes or ("\0",))}
-        return [t for t in analysis.weights if t not in self._term_ids and t not in adverbs
+        return [t for t in analysis.weights if t not in self._own_terms and t not in adverbs
                 and t not in self.lang.courtesy and not t.isdigit()]
 
     def closest_phrasing(self, analysis: Analysis) -> tuple[Entry | None, float]:
@@ -883,7 +949,7 @@ class Matcher:
         if not self._phr_words or not analysis.words:
             return None, 0.0
         if "closest" not in analysis.memo:  # the dialogue asks several times per message
-            sims = self._fuzzy_words.ratio(" ".join(analysis.words))
+            sims = np.where(self._asked, 0.0, self._fuzzy_words.ratio(" ".join(analysis.words)))
             best = int(np.argmax(sims))
             analysis.memo["closest"] = (self.knowledge.entries[self._phr_entry[best]],
                                         float(sims[best]) / 100.0)

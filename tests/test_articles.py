@@ -83,6 +83,10 @@ def test_topics_come_from_the_articles():
         "plantar fasciitis"
     assert en.topic_of("ACL Tear - What You Need to Know") == "ACL tear"
     assert tr.topic_of("Menisküs Yırtığı Nedir?") == "menisküs yırtığı"
+    # A question ends the topic: the rest of a Turkish blog title is what the article covers
+    # ("belirtileri", symptoms, was a topic word: every symptom question named the topic).
+    assert tr.topic_of("Karpal Tünel Sendromu Nedir? Belirtileri ve Tedavi Yöntemleri") == \
+        "karpal tünel sendromu"
 
 
 def test_import_names_the_topic_and_the_fallback_names_every_topic(two):
@@ -222,11 +226,14 @@ def test_everyday_and_other_subjects_are_declined_beside_a_turkish_article(karpa
 
 def test_what_an_imported_entry_answers_only_in_part_is_offered_not_answered(karpal):
     """A section with no alternates was written to answer one thing: a message that adds
-    much it does not cover (driving after the operation) gets it as a suggestion."""
+    much it does not cover (driving after the operation) gets it as a suggestion: the time
+    after the operation, the FAQ's or the section on recovery after surgery (a kind whose
+    asks say when the hand is used again, see test_a_heading_of_a_known_kind_...)."""
     reply = karpal.ask("ameliyattan sonra araba kullanabilir miyim ne zaman", lang="tr",
                        article=KARPAL[0])
     assert not reply.answered and reply.reason == "suggest", reply
-    assert reply.suggestions[0].id == "faq-ameliyat-sonrasi-ne-zaman-ise-donulur"
+    assert reply.suggestions[0].id in ("faq-ameliyat-sonrasi-ne-zaman-ise-donulur",
+                                       "sec-ameliyat-sonrasi-iyilesme-sureci")
     assert karpal.ask("karpal tünel ameliyatı sonrası ne zaman işe dönülür", lang="tr",
                       article=KARPAL[0]).answered
 
@@ -262,20 +269,61 @@ def test_a_blind_turkish_article(karpal):
     anywhere = figures(karpal, DATA / "dev_karpal.jsonl", hint=True)
     print({k: (on_page[k], anywhere[k]) for k in ("top1", "shown", "overall",
                                                   "declined_correct")})
-    assert on_page["shown"] >= 0.54 and on_page["overall"] >= 0.58
+    assert on_page["shown"] >= 0.72 and on_page["overall"] >= 0.68
     assert anywhere["shown"] >= 0.45 and anywhere["overall"] >= 0.51
     assert on_page["declined_correct"] >= 0.82
 
 
+@pytest.mark.parametrize(("question", "lang", "page", "kind"), [
+    # lay wordings with no word of the heading they belong to
+    ("how do I know if I have it", "en", FROZEN[0], "symptoms-of-frozen-shoulder"),
+    ("is it more common in women or men", "en", FROZEN[0], "risk-factors-for-frozen-shoulder"),
+    ("do they operate on it", "en", FROZEN[0], "surgical-options-for-frozen-shoulder"),
+    ("how long should I wait before seeing someone", "en", FROZEN[0],
+     "when-should-you-see-a-doctor"),
+    ("how do I stop it from happening", "en", "plantar-fasciitis",
+     "preventing-plantar-fasciitis"),
+    ("kadınlarda daha mı sık görülür", "tr", KARPAL[0], "risk-faktorleri-kimlerde"),
+    ("ameliyattan sonra elimi ne zaman kullanabilirim", "tr", KARPAL[0],
+     "ameliyat-sonrasi-iyilesme-sureci"),
+])
+def test_a_heading_of_a_known_kind_is_asked_the_ways_patients_ask_it(four, karpal, question,
+                                                                     lang, page, kind):
+    """A fresh import's sections have one phrasing, their heading; a heading of a kind the
+    package knows ("Symptoms of X", "Risk Factors", "Ameliyat Sonrası İyileşme Süreci") is
+    asked the ways patients ask that kind of thing (chatbot/data/<lang>/kinds.json)."""
+    bot = karpal if lang == "tr" else four
+    reply = bot.ask(question, lang=lang, article=page)
+    shown = reply.match if reply.answered else (reply.suggestions or (None,))[0]
+    assert shown is not None and kind in shown.id, (question, reply)
+
+
+def test_a_kinds_phrasings_rank_but_never_cover_or_repeat(four):
+    """A kind's phrasings help choose among the entries, but are no words of the article:
+    they cover nothing of a message (whether to answer reads the article's own words) and a
+    message repeating one word for word is no verbatim hit."""
+    matcher = four._alone(four.speakers["en"], FROZEN[0]).matcher
+    analysis = matcher.analyse("what should I look out for")  # no word of the article
+    symptoms = next(c for c in matcher.rank(analysis)
+                    if c.entry.id == "sec-symptoms-of-frozen-shoulder")
+    assert symptoms.asked >= 0.5 and symptoms.coverage == 0.0 and not symptoms.anchored
+    assert matcher.closest_phrasing(analysis)[0].id != symptoms.entry.id
+    reply = four.ask("what should I look out for", article=FROZEN[0])
+    assert not reply.answered and symptoms.entry.id in [s.id for s in reply.suggestions]
+    # The clinic's own entries, which have alternates, are asked only the clinic's ways.
+    clinic = four._alone(four.speakers["en"], BME).matcher
+    assert not any(c.asked for c in clinic.rank("what should I look out for"))
+
+
 def test_a_blind_article_beside_one_on_the_same_joint(four):
     """Frozen shoulder, imported beside rotator cuff tendinopathy (docs/benchmarks.md): 0.535
-    shown on its page on first contact, near the issue's 0.75 now; these floors keep what it
-    reaches."""
+    shown on its page on first contact, 0.825 now (section kinds, docs/benchmarks.md, seventh
+    round); these floors keep what it reaches."""
     on_page = figures(four, DATA / "dev_frozen.jsonl", page=FROZEN[0])
     anywhere = figures(four, DATA / "dev_frozen.jsonl")
     rotator = figures(four, DATA / "dev_rotator.jsonl")
     print({k: (on_page[k], anywhere[k], rotator[k]) for k in ("top1", "shown", "overall")})
-    assert on_page["shown"] >= 0.70 and anywhere["shown"] >= 0.58 and rotator["shown"] >= 0.68
+    assert on_page["shown"] >= 0.77 and anywhere["shown"] >= 0.64 and rotator["shown"] >= 0.68
 
 
 def test_the_topic_words_choose_the_article_and_the_other_words_its_entry(four):

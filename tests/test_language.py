@@ -134,6 +134,16 @@ def test_a_grown_up_son_or_daughter_is_no_child(bot):
     assert bot.ask("45 yaşındayım, oğlumun dizinde kemik ödemi var").reason == "out_of_scope"
 
 
+def test_a_word_the_suffix_rules_would_cut_into_another_keeps_its_stem():
+    """"belirti" (symptom) is no "bel" (the lower back) + endings, nor "parmak" (finger) a
+    "par": any ending, softened or not, stems to the word (`stem_keep`); "bel" stays itself."""
+    tr = language.load("tr")
+    stem = lambda text: [tr.stem(w) for w in tr.words(text)]  # noqa: E731
+    assert stem("belirti belirtileri belirtisi") == ["belirti"] * 3
+    assert stem("parmak parmağım parmaklarımda") == ["parmak"] * 3
+    assert stem("bel ağrısı") == ["bel", "agri"]
+
+
 def test_turkish_stem_families_ship_precomputed_and_current():
     # Stemming every common word at start takes seconds: the families ship as data, with a
     # fingerprint of the rules and words they come from (data/build_stem_zipf.py).
