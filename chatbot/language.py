@@ -59,6 +59,7 @@ class Language:
     stem_rounds: int = 3
     stem_min_stem: int = 3
     softening: dict[str, str] = field(default_factory=dict)  # final letter of a bare stem
+    buffers: str = ""                       # letters joining a vowel stem to a suffix ("y")
     known_zipf: float = 3.0                 # a stem this frequent is a real word (stemming)
     # ...and so is a stem that this many different letters follow in the common words
     # (successor variety: "iyileş" goes on as iyileşir, iyileşti, iyileşme, iyileşecek...;
@@ -167,7 +168,7 @@ class Language:
         if kind == "suffixes":
             return text.strip_suffixes(word, suffixes, rounds=self.stem_rounds,
                                        min_stem=self.stem_min_stem, softening=self.softening,
-                                       known=self._known)
+                                       buffers=self.buffers, known=self._known)
         return word
 
     def stem_families(self) -> dict[str, float]:
@@ -259,7 +260,8 @@ def _load(code: str) -> Language:
         stem_exceptions=spec.get("stem_exceptions", {}),
         suffixes=tuple(_suffix_rule(s) for s in spec.get("suffixes", [])),
         stem_rounds=spec.get("stem_rounds", 3), stem_min_stem=spec.get("stem_min_stem", 3),
-        softening=spec.get("softening", {}), letters=spec.get("letters", ""),
+        softening=spec.get("softening", {}), buffers=spec.get("buffers", ""),
+        letters=spec.get("letters", ""),
         zipf_by_stem=spec.get("zipf_by_stem", False), known_zipf=spec.get("known_zipf", 3.0),
         successors=spec.get("successors", 0),
         cues_by_stem=spec.get("cues_by_stem", False),
@@ -284,7 +286,7 @@ def _load(code: str) -> Language:
 STEM_ZIPF = "stem_zipf.tsv"
 # What the stem families depend on: the stemming rules and the word list.
 _STEMMING_KEYS = ("stemmer", "stem_min_length", "stem_exceptions", "suffixes", "stem_rounds",
-                  "stem_min_stem", "softening", "known_zipf", "successors")
+                  "stem_min_stem", "softening", "buffers", "known_zipf", "successors")
 
 
 def stemming_fingerprint(code: str) -> str:

@@ -79,6 +79,17 @@ def test_turkish_folding_apostrophes_and_suffixes():
     assert tr.stem("yarin") != tr.stem("yarar")
 
 
+def test_turkish_verb_forms_meet_one_stem():
+    tr = language.load("tr")
+    stem = lambda text: {tr.stem(w) for w in tr.words(text)}  # noqa: E731
+    # Ability, its negative and the aorist's first person; a buffer "y" after a vowel stem.
+    assert stem("yürümek yürürüm yürüyebilirim yürünebilir yürüyemiyorum") == {"yuru"}
+    assert stem("bükülebilir bükemiyorum") == {"buk"}
+    # A participle after a voiceless consonant ("koptuğunu") is the verb's, as "kopması" is.
+    assert stem("koptuğunu kopması") == {"kop"}
+    assert stem("yapayım yapmak") == {"yap"}   # the optative's first person
+
+
 def test_turkish_chat_spellings_particles_and_general_synonyms(bot):
     tr = language.load("tr")
     assert tr.words("napcam bi yapıyo, ağrıyo") == ["ne", "yapacagim", "bir", "yapiyor", "agriyor"]
