@@ -109,6 +109,13 @@ def test_turkish_chat_spellings_particles_and_general_synonyms(bot):
     # A painkiller is a medicine; an X-ray an imaging method.
     assert "ilac" in matcher.analyse("ağrı kesici").terms
     assert set(matcher.analyse("görüntüleme").terms) <= set(matcher.analyse("röntgen").terms)
+    # A torn ligament in lay words: "kopması" is "yırtığı", "ACL" the anterior cruciate.
+    assert matcher.analyse("bağ kopması").terms == matcher.analyse("bağ yırtığı").terms == \
+        matcher.analyse("bag yirtilmasi").terms
+    assert matcher.analyse("acl").terms == matcher.analyse("ön çapraz bağ").terms
+    assert matcher.analyse("dizim içe kaçıyor").terms == matcher.analyse("dizde boşalma").terms
+    assert matcher.analyse("kamerayla").terms == matcher.analyse("artroskopik").terms
+    assert matcher.analyse("alet takacaklar").terms == matcher.analyse("dizlik").terms
     # A typo that makes another real word is mended inside a known phrase.
     assert matcher.analyse("kemik ilgi ödemi nedir").words[:3] == ("kemik", "iligi", "odemi")
 
