@@ -193,10 +193,11 @@ class Language:
         return self.common.get(word, 0.0) >= self.known_zipf or word in self._stems
 
     def topic_of(self, title: str) -> str:
-        """Name an article's topic from its title: the part before a colon, dash or bracket,
-        without the question's words around it ("What is Bone Marrow Edema?" -> "bone marrow
-        edema", "Menisküs Yırtığı Nedir?" -> "menisküs yırtığı")."""
-        head = re.split(r"\s*(?::|\s[-–—|]\s|\()", title.strip(), maxsplit=1)[0]
+        """Name an article's topic from its title: the part before a colon, dash, bracket or
+        question mark, without the question's words around it ("What is Bone Marrow Edema?" ->
+        "bone marrow edema", "Ön Çapraz Bağ Yırtığı Nedir? Belirtileri, Tedavisi..." -> "ön
+        çapraz bağ yırtığı")."""
+        head = re.split(r"\s*(?::|\?|\s[-–—|]\s|\()", title.strip(), maxsplit=1)[0]
         tokens = re.findall(r"[\w'’]+", head)
         folded = [text.fold(t) for t in tokens]
         while len(tokens) > 1 and folded[0] in self.stopwords:

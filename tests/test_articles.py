@@ -83,6 +83,11 @@ def test_topics_come_from_the_articles():
         "plantar fasciitis"
     assert en.topic_of("ACL Tear - What You Need to Know") == "ACL tear"
     assert tr.topic_of("Menisküs Yırtığı Nedir?") == "menisküs yırtığı"
+    # A question mark ends the topic as a colon does: what follows it is the article's plan,
+    # not its subject ("ameliyat" and "tedavi" were read as the topic of every entry).
+    assert tr.topic_of("Ön Çapraz Bağ Yırtığı Nedir? Belirtileri, Tedavisi ve Ameliyat "
+                       "Sonrası Süreç") == "ön çapraz bağ yırtığı"
+    assert en.topic_of("What is an ACL Tear? Symptoms and Treatment") == "ACL tear"
 
 
 def test_import_names_the_topic_and_the_fallback_names_every_topic(two):
