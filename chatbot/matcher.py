@@ -465,12 +465,20 @@ class Matcher:
         out_of_scope = _found(self._cues, joined)
         if "children" in out_of_scope and self._grown_up(" ".join(raw)):
             out_of_scope = tuple(c for c in out_of_scope if c != "children")
-        if "other_condition" not in out_of_scope and not self._names_topic(fixed) and \
-                _found(self._related, joined):
+        if "other_condition" not in out_of_scope and _found(self._related, joined) and \
+                not self._names_topic(self._beside_related(fixed)):
             out_of_scope += ("other_condition",)  # "meniscus tear recovery time"
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
                         corrections=corrections, anchors=anchors, sources=sources,
                         out_of_scope=out_of_scope, personal=personal, memo={"joined": joined})
+
+    def _beside_related(self, words: list[str]) -> list[str]:
+        """The words of a message outside the related conditions it names that are more than
+        the topic: "arka çapraz bağ yırtığı" (the posterior cruciate) holds the words of "ön
+        çapraz bağ yırtığı" but does not name it; "çapraz bağım" does."""
+        pattern = self._related["other_condition"][0]
+        return pattern.sub(lambda m: m.group() if self._names_topic(m.group().split()) and all(
+            self._names_topic([w]) for w in m.group().split()) else " ", " ".join(words)).split()
 
     def _grown_up(self, typed: str) -> bool:
         """Whether the son or daughter a message speaks of is given an adult's age beside the
@@ -962,7 +970,8 @@ class _OwnCase:
 
         def frame(pattern: str) -> tuple[str, ...]:
             """A frame as regex pieces: "{slot}" for any of the slot's words, "*" for a gap of
-            up to four words, "+" for one to four ("is my + {condition}": not "is my edema")."""
+            up to four words, "+" for one to four ("is my + {condition}": not "is my edema"),
+            "-sam" for a word with that ending."""
             out, after_gap = [], True
             for token in pattern.split():
                 if token in gaps:
@@ -970,6 +979,10 @@ class _OwnCase:
                     continue
                 if token.startswith("{") and token.strip("{}") in slots:
                     piece = f"(?:{'|'.join(map(re.escape, slots[token.strip('{}')]))}){ending}"
+                elif token.startswith("-") and len(token) > 1:
+                    # A word with this ending: "-sam olur mu" (başlasam, dönsem: would it be
+                    # all right if I...), the first person asking leave for itself.
+                    piece = rf"[a-z]+{re.escape(lang.normalise(token[1:]))}"
                 else:
                     piece = re.escape(lang.normalise(token))
                 out, after_gap = [*out, piece if after_gap else " " + piece], False

@@ -31,6 +31,8 @@ FROZEN = ("what-is-frozen-shoulder-adhesive-capsulitis",
           "https://clinic.example/post/what-is-frozen-shoulder-adhesive-capsulitis")
 # A Turkish article written blind, with 155 patient questions (tests/data/dev_karpal.jsonl).
 KARPAL = ("karpal-tunel-sendromu", "https://clinic.example/post/karpal-tunel-sendromu")
+# Another, on the anterior cruciate ligament, with 161 questions (tests/data/dev_acl.jsonl).
+ACL = ("on-capraz-bag-yirtigi", "https://clinic.example/post/on-capraz-bag-yirtigi")
 
 
 def imported(folder, *articles):
@@ -67,6 +69,11 @@ def four(tmp_path_factory):
 @pytest.fixture(scope="module")
 def karpal(tmp_path_factory):
     return Chatbot.from_file(imported(tmp_path_factory.mktemp("karpal"), KARPAL))
+
+
+@pytest.fixture(scope="module")
+def acl(tmp_path_factory):
+    return Chatbot.from_file(imported(tmp_path_factory.mktemp("acl"), ACL))
 
 
 def figures(bot, path, page=None, **kwargs):
@@ -223,6 +230,46 @@ def test_a_storys_question_is_answered_from_the_article_the_story_is_about(karpa
     "kubital tunel sendromu nedir serce parmak uyusuyor"])
 def test_everyday_and_other_subjects_are_declined_beside_a_turkish_article(karpal, question):
     assert not karpal.ask(question, lang="tr", article=KARPAL[0]).answered
+
+
+@pytest.mark.parametrize("question", [
+    # The hours ("açık", "kapalı") and the contact ("ağrı") have thirty alternates each; a
+    # fresh entry one phrasing. The medical words say which is asked.
+    "Çapraz bağ ameliyatı kapalı mı açık mı yapılıyor?",
+    "Ameliyattan sonra diz tam bükülebiliyor mu?",
+    "Ameliyattan sonra ağrı çok olur mu?",
+])
+def test_the_clinics_own_entries_do_not_answer_an_articles_medical_question(acl, question):
+    reply = acl.ask(question, lang="tr", article=ACL[0])
+    shown = reply.match if reply.answered else reply.suggestions[0]
+    assert acl.knowledge.get(shown.id).article == ACL[0], reply
+
+
+def test_the_clinics_own_entries_still_answer_requests_beside_a_fresh_article(acl):
+    for question, expected in (("randevu almak istiyorum", "clinic-contact"),
+                               ("cumartesi açık mısınız", "clinic-hours")):
+        reply = acl.ask(question, lang="tr", article=ACL[0])
+        assert reply.answered and reply.match.id == expected, reply
+
+
+@pytest.mark.parametrize("question, reason", [
+    ("Arka çapraz bağ yırtığı nasıl tedavi edilir?", "out_of_scope"),  # not the anterior
+    ("Baker kisti nedir, tehlikeli mi?", "out_of_scope"),
+    ("35 yaşındayım, tam yırtığım var, sizce ameliyat olayım mı?", "personal"),
+    ("doktorum 6 ay sonra spora dönebilirsin dedi ama ben 4. ayda başlasam olur mu",
+     "personal"),
+    ("dizim 2 gündür şiş ve ağrıyor, çapraz bağım kopmuş olabilir mi", "personal"),
+])
+def test_other_conditions_and_decisions_are_declined_beside_the_acl_article(
+        acl, question, reason):
+    assert acl.ask(question, lang="tr", article=ACL[0]).reason == reason
+
+
+def test_the_topic_named_beside_a_related_condition_is_still_asked_about(acl):
+    reply = acl.ask("on capraz bag ile arka capraz bag ayni sey mi", lang="tr", article=ACL[0])
+    assert reply.reason != "out_of_scope", reply
+    assert acl.ask("Ön çapraz bağ ameliyatından sonra ne zaman yürüyebilirim?", lang="tr",
+                   article=ACL[0]).answered
 
 
 def test_what_an_imported_entry_answers_only_in_part_is_offered_not_answered(karpal):
