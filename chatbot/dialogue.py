@@ -50,6 +50,10 @@ class Policy:
     # An entry with no alternates (a fresh import) is asked one way only, so what a message
     # adds beyond it is nothing it was written to answer: it must cover more of the message.
     bare_answer_coverage: float = 0.45
+    # ...and reach this score (None: the language's `bare_answer_threshold`, else the
+    # answer threshold): one phrasing of a language that inflects its words meets a message's
+    # word forms less often, so the same coverage scores lower (Turkish: 0.30).
+    bare_answer_threshold: float | None = None
     suggest_threshold: float = 0.25
     suggest_coverage: float = 0.5   # a suggestion must cover this share of the message's weight
     margin: float = 0.05            # a runner-up this close is offered as a suggestion
@@ -358,9 +362,12 @@ class Chatbot:
             uncovered = analysis.anchors - matcher.terms_of(top.entry)
             return top.coverage >= p.smalltalk_coverage and \
                 sum(analysis.weights[t] for t in uncovered) < p.smalltalk_uncovered
-        coverage = p.answer_coverage if top.entry.text(sp.code).alternates else \
-            p.bare_answer_coverage
-        if not (top.score >= p.answer_threshold and top.coverage >= coverage and top.anchored):
+        bare = not top.entry.text(sp.code).alternates
+        coverage = p.bare_answer_coverage if bare else p.answer_coverage
+        threshold = p.answer_threshold if not bare else p.bare_answer_threshold \
+            if p.bare_answer_threshold is not None else \
+            sp.lang.bare_answer_threshold or p.answer_threshold
+        if not (top.score >= threshold and top.coverage >= coverage and top.anchored):
             return False
         # "visa application" shares only "application" with "Ice Application". (The clinic's
         # own entries, hours and contact, are everyday words by nature.)

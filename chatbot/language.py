@@ -70,6 +70,9 @@ class Language:
     # "ağrısı"...): weigh a word by its whole family, the forms sharing its stem.
     zipf_by_stem: bool = False
     cues_by_stem: bool = False              # a cue matches the inflected word too
+    # The score an entry with no alternates needs to answer (None: the dialogue's policy):
+    # its one phrasing meets an inflected language's word forms less often (Turkish: 0.30).
+    bare_answer_threshold: float | None = None
     # Chat spellings, whole words ("bi" -> "bir", "napcam" -> "ne yapacağım") and word endings
     # ("yapıyo" -> "yapıyor"): applied to every text, so only where the written form is no word.
     respell: dict[str, str] = field(default_factory=dict)
@@ -266,6 +269,7 @@ def _load(code: str) -> Language:
         zipf_by_stem=spec.get("zipf_by_stem", False), known_zipf=spec.get("known_zipf", 3.0),
         successors=spec.get("successors", 0),
         cues_by_stem=spec.get("cues_by_stem", False),
+        bare_answer_threshold=spec.get("bare_answer_threshold"),
         respell={text.fold(k): text.fold(v) for k, v in spec.get("respell", {}).items()},
         respell_endings=tuple((text.fold(e), text.fold(r), int(n))
                               for e, r, n in spec.get("respell_endings", [])),
