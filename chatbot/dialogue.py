@@ -325,9 +325,10 @@ class Chatbot:
     # -- decisions --------------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Build now what is otherwise built on first use: each article's own matcher (in a
-        knowledge file of several), so that no visitor's first message about an article waits
-        for it (0.1-0.3 s each)."""
+        """Build now what is otherwise built on first use: the red-flag rules (2-3 s) and each
+        article's own matcher (in a knowledge file of several; 0.1-0.3 s each), so that no
+        visitor's first message waits for them."""
+        safety.languages()
         if len(self.knowledge.articles) < 2 or not self.policy.article_alone:
             return
         for sp in self.speakers.values():
