@@ -290,9 +290,8 @@ class Chatbot:
         elif analysis.anchors:
             # A message raising a topic its small talk does not know ("what surgery is there
             # if nothing else works": goodbye's "that's all") is about the topic.
-            ranked = sorted(ranked, key=lambda c: c.entry.kind == "smalltalk" and sum(
-                analysis.weights[t] for t in analysis.anchors - matcher.terms_of(c.entry))
-                >= p.smalltalk_uncovered)
+            ranked = sorted(ranked, key=lambda c: c.entry.kind == "smalltalk" and
+                            self._raises_topic(sp, analysis, c.entry))
             ranked = self._generic_after(sp, analysis, ranked)
         if ranked and self._confident(sp, ranked[0], analysis):
             if self.semantic:
@@ -360,9 +359,8 @@ class Chatbot:
         if top.entry.kind == "smalltalk":
             # Small talk only when no topic was raised: "does it hurt a lot" is no "thanks a lot".
             # A light verb the entry lacks ("bu cevapları yapay zekâ mı veriyor") raises no topic.
-            uncovered = analysis.anchors - matcher.terms_of(top.entry)
             return top.coverage >= p.smalltalk_coverage and \
-                sum(analysis.weights[t] for t in uncovered) < p.smalltalk_uncovered
+                not self._raises_topic(sp, analysis, top.entry)
         bare = not top.entry.text(sp.code).alternates
         coverage = p.bare_answer_coverage if bare else p.answer_coverage
         threshold = p.answer_threshold if not bare else p.bare_answer_threshold \
@@ -382,6 +380,15 @@ class Chatbot:
                                default=0.0)
         return not (len(shared) == 1 and
                     heaviest_foreign >= p.foreign_ratio * analysis.weights[shared[0]])
+
+    def _raises_topic(self, sp: Speaker, analysis: Analysis, entry: Entry) -> bool:
+        """Whether a message raises a topic a small-talk entry does not know: topic words it
+        leaves out weigh `smalltalk_uncovered`, or one names an article's topic (in an
+        article read alone its topic words weigh next to nothing: "benim yırtığım kısmi mi,
+        anlayabilir misiniz" is no "thanks")."""
+        uncovered = analysis.anchors - sp.matcher.terms_of(entry)
+        return sum(analysis.weights[t] for t in uncovered) >= self.policy.smalltalk_uncovered \
+            or bool(uncovered & sp.matcher.topic_terms())
 
     def _generic_after(self, sp: Speaker, analysis: Analysis,
                        ranked: list[Candidate]) -> list[Candidate]:

@@ -283,12 +283,16 @@ class Matcher:
         "shockwave" for "shock wave"), a word of ours in another spelling, or all its content
         words in one of an entry's questions ("steroid injection": "Are steroid injections
         safe?"). `scope`: one article's entries (and those of no article) only."""
-        corpus, joined, known, phr_sets = self._scopes[scope] if scope else (
-            self._corpus, self._joined, self._term_ids.keys(), self._phr_sets)
+        corpus, joined, known, phr_sets, stemmed = self._scopes[scope] if scope else (
+            self._corpus, self._joined, self._term_ids.keys(), self._phr_sets,
+            self._stem_corpus)
         typed = self.lang.normalise(phrase)
         if not typed or f" {typed} " in corpus or typed.replace(" ", "") in joined:
             return True
         words = self.lang.words(phrase)
+        # Another form of a phrase of ours ("başarı oranları": "başarı oranı yüksektir").
+        if len(words) > 1 and f" {' '.join(map(self.lang.stem, words))} " in stemmed:
+            return True
         terms = set(self._terms(words))
         # One word, another spelling of ours ("tendonitis", "tendinitis"); or a phrase that is
         # one synonym group's name for a thing we speak of ("kapalı ameliyat": "Endoskopik
@@ -586,7 +590,8 @@ class Matcher:
                 known = {t for k in phr for t in phrasing_terms[k]} | set().union(
                     *(answer_terms[i] for i in inside)) | self._topics.get(article.slug, set())
                 self._scopes[article.slug] = (words, set(split) | pairs, known, [
-                    set(phrasing_terms[k]) | implied[k] for k in phr])
+                    set(phrasing_terms[k]) | implied[k] for k in phr], self._stemmed(words))
+        self._stem_corpus = self._stemmed(self._corpus)
         corpus_words = self._corpus.split()
         self._pairs = {a + b: (a, b) for a, b in zip(corpus_words, corpus_words[1:],
                                                      strict=False)
@@ -696,6 +701,10 @@ class Matcher:
         self._post_ans = _postings([a - p for a, p in zip(answer_terms, entry_phr_terms,
                                                           strict=True)],
                                    n_terms, self._term_ids)
+
+    def _stemmed(self, text: str) -> str:
+        """A normalised text as its words' stems, padded with spaces (for phrase lookups)."""
+        return " " + " ".join(map(self.lang.stem, text.split())) + " "
 
     def _find_twins(self, answer_terms: list[set[str]]) -> np.ndarray:
         """Pairs of an article's FAQ and the section that answers the same thing: most of the

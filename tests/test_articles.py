@@ -266,6 +266,26 @@ def test_other_conditions_and_decisions_are_declined_beside_the_acl_article(
     assert acl.ask(question, lang="tr", article=ACL[0]).reason == reason
 
 
+@pytest.mark.parametrize("question, expected", [
+    # "anlaşılıyor" (is it seen) is no "anlaşmalı" (contracted: insurance); "başarı oranı" is
+    # the article's own phrase, so its plural is no request for statistics either.
+    ("Ön çapraz bağ yırtığı MR ile mi anlaşılıyor?", "sec-manyetik-rezonans-mr"),
+    ("Ön çapraz bağ ameliyatının başarı oranı ne kadar?",
+     "sec-ameliyatin-riskleri-ve-olasi-komplikasyonlar"),
+])
+def test_an_articles_own_phrases_in_other_forms_are_no_foreign_request(acl, question, expected):
+    reply = acl.ask(question, lang="tr", article=ACL[0])
+    assert reply.answered and reply.match.id == expected, reply
+
+
+def test_small_talk_does_not_answer_a_message_naming_the_topic(acl):
+    reply = acl.ask("benim yırtığım kısmi mi tam mı, anlattıklarımdan anlayabilir misiniz",
+                    lang="tr", article=ACL[0])
+    assert not reply.answered, reply
+    assert acl.ask("çok teşekkür ederim", lang="tr", article=ACL[0]).match.id == \
+        "smalltalk-thanks"
+
+
 def test_the_topic_named_beside_a_related_condition_is_still_asked_about(acl):
     reply = acl.ask("on capraz bag ile arka capraz bag ayni sey mi", lang="tr", article=ACL[0])
     assert reply.reason != "out_of_scope", reply
