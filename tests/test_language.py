@@ -116,6 +116,8 @@ def test_turkish_chat_spellings_particles_and_general_synonyms(bot):
     assert matcher.analyse("dizim içe kaçıyor").terms == matcher.analyse("dizde boşalma").terms
     assert matcher.analyse("kamerayla").terms == matcher.analyse("artroskopik").terms
     assert matcher.analyse("alet takacaklar").terms == matcher.analyse("dizlik").terms
+    assert matcher.analyse("yaşlılarda").terms == matcher.analyse("ileri yaşta").terms
+    assert matcher.analyse("bacağın arkası").terms == matcher.analyse("hamstring").terms
     # Folded, "dön-" (return) is "don-" (freeze): "spora dönebilirim" is no stiffness.
     assert not set(matcher.analyse("dönebilirim").terms) & set(matcher.analyse("sertlik").terms)
     # A typo that makes another real word is mended inside a known phrase.
