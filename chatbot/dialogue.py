@@ -361,11 +361,11 @@ class Chatbot:
             # A light verb the entry lacks ("bu cevapları yapay zekâ mı veriyor") raises no topic.
             return top.coverage >= p.smalltalk_coverage and \
                 not self._raises_topic(sp, analysis, top.entry)
-        bare = not top.entry.text(sp.code).alternates
-        coverage = p.bare_answer_coverage if bare else p.answer_coverage
-        threshold = p.answer_threshold if not bare else p.bare_answer_threshold \
-            if p.bare_answer_threshold is not None else \
-            sp.lang.bare_answer_threshold or p.answer_threshold
+        coverage, threshold = p.answer_coverage, p.answer_threshold
+        if not top.entry.text(sp.code).alternates:
+            coverage = p.bare_answer_coverage
+            threshold = p.bare_answer_threshold if p.bare_answer_threshold is not None else \
+                sp.lang.bare_answer_threshold or p.answer_threshold
         if not (top.score >= threshold and top.coverage >= coverage and top.anchored):
             return False
         # "visa application" shares only "application" with "Ice Application". (The clinic's

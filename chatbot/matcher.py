@@ -481,7 +481,7 @@ class Matcher:
         the topic: "arka çapraz bağ yırtığı" (the posterior cruciate) holds the words of "ön
         çapraz bağ yırtığı" but does not name it; "çapraz bağım" does."""
         pattern = self._related["other_condition"][0]
-        return pattern.sub(lambda m: m.group() if self._names_topic(m.group().split()) and all(
+        return pattern.sub(lambda m: m.group() if all(
             self._names_topic([w]) for w in m.group().split()) else " ", " ".join(words)).split()
 
     def _grown_up(self, typed: str) -> bool:
