@@ -6,7 +6,8 @@ Knowledge files, each a copy of data/faq.json with test articles imported as `ch
 does: 1 article (the clinic's file itself), 2 (+ plantar fasciitis), 5 (+ rotator cuff
 tendinopathy, frozen shoulder and the Turkish meniscus article), 6 (+ tennis elbow, written
 blind with its questions, tests/data/dev_tennis.jsonl); and the clinic's file with the
-Turkish carpal tunnel article, whose questions were written blind. The clinic's questions are
+Turkish carpal tunnel article, or the Turkish anterior cruciate ligament article, whose
+questions were written blind (dev_karpal.jsonl, dev_acl.jsonl). The clinic's questions are
 asked on its article's page (as the widget says) and with no page; Turkish ones with the
 widget's language hint. "shown" is the answer, or the first suggestion when not answered.
 `--rerank` (needs the bench extra): the same with MiniLM re-ranking the lexical top 8, as
@@ -38,9 +39,10 @@ BME = "what-is-bone-marrow-edema"
 FROZEN = "what-is-frozen-shoulder-adhesive-capsulitis"
 KARPAL = "karpal-tunel-sendromu"
 TENNIS = "tennis-elbow-lateral-epicondylitis"
+ACL = "on-capraz-bag-yirtigi"
 ARTICLES = {1: [], 2: ["plantar-fasciitis"],
             5: ["plantar-fasciitis", "rotator-cuff-tendinopathy", FROZEN, "menisku-yirtigi"],
-            "karpal": [KARPAL]}
+            "karpal": [KARPAL], "acl": [ACL]}
 ARTICLES[6] = [*ARTICLES[5], TENNIS]
 # name, articles loaded (or a knowledge file), questions, page, language hint
 SETS = [
@@ -59,6 +61,8 @@ SETS = [
     ("frozen, 5 articles, page", 5, DATA / "dev_frozen.jsonl", FROZEN, False),
     ("karpal, 2 articles, page", "karpal", DATA / "dev_karpal.jsonl", KARPAL, True),
     ("karpal, 2 articles", "karpal", DATA / "dev_karpal.jsonl", None, True),
+    ("acl, 2 articles, page", "acl", DATA / "dev_acl.jsonl", ACL, True),
+    ("acl, 2 articles", "acl", DATA / "dev_acl.jsonl", None, True),
     ("tennis, 6 articles", 6, DATA / "dev_tennis.jsonl", None, False),
     ("tennis, 6 articles, page", 6, DATA / "dev_tennis.jsonl", TENNIS, False),
     ("clinic9, 1 article, page", 1, DATA / "dev_clinic9.jsonl", BME, True),

@@ -50,6 +50,10 @@ class Policy:
     # An entry with no alternates (a fresh import) is asked one way only, so what a message
     # adds beyond it is nothing it was written to answer: it must cover more of the message.
     bare_answer_coverage: float = 0.45
+    # ...and reach this score (None: the language's `bare_answer_threshold`, else the
+    # answer threshold): one phrasing of a language that inflects its words meets a message's
+    # word forms less often, so the same coverage scores lower (Turkish: 0.30).
+    bare_answer_threshold: float | None = None
     suggest_threshold: float = 0.25
     suggest_coverage: float = 0.5   # a suggestion must cover this share of the message's weight
     # ...or read this much like one of the ways its section's kind is asked (kinds.json)
@@ -288,9 +292,9 @@ class Chatbot:
         elif analysis.anchors:
             # A message raising a topic its small talk does not know ("what surgery is there
             # if nothing else works": goodbye's "that's all") is about the topic.
-            ranked = sorted(ranked, key=lambda c: c.entry.kind == "smalltalk" and sum(
-                analysis.weights[t] for t in analysis.anchors - matcher.terms_of(c.entry))
-                >= p.smalltalk_uncovered)
+            ranked = sorted(ranked, key=lambda c: c.entry.kind == "smalltalk" and
+                            self._raises_topic(sp, analysis, c.entry))
+            ranked = self._generic_after(sp, analysis, ranked)
         if ranked and self._confident(sp, ranked[0], analysis):
             if self.semantic:
                 ranked = self._semantic_order(sp, message, analysis, ranked)
@@ -329,9 +333,10 @@ class Chatbot:
     # -- decisions --------------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Build now what is otherwise built on first use: each article's own matcher (in a
-        knowledge file of several), so that no visitor's first message about an article waits
-        for it (0.1-0.3 s each)."""
+        """Build now what is otherwise built on first use: the red-flag rules (2-3 s) and each
+        article's own matcher (in a knowledge file of several; 0.1-0.3 s each), so that no
+        visitor's first message waits for them."""
+        safety.languages()
         if len(self.knowledge.articles) < 2 or not self.policy.article_alone:
             return
         for sp in self.speakers.values():
@@ -363,12 +368,14 @@ class Chatbot:
         if top.entry.kind == "smalltalk":
             # Small talk only when no topic was raised: "does it hurt a lot" is no "thanks a lot".
             # A light verb the entry lacks ("bu cevapları yapay zekâ mı veriyor") raises no topic.
-            uncovered = analysis.anchors - matcher.terms_of(top.entry)
             return top.coverage >= p.smalltalk_coverage and \
-                sum(analysis.weights[t] for t in uncovered) < p.smalltalk_uncovered
-        coverage = p.answer_coverage if top.entry.text(sp.code).alternates else \
-            p.bare_answer_coverage
-        if not (top.score >= p.answer_threshold and top.coverage >= coverage and top.anchored):
+                not self._raises_topic(sp, analysis, top.entry)
+        coverage, threshold = p.answer_coverage, p.answer_threshold
+        if not top.entry.text(sp.code).alternates:
+            coverage = p.bare_answer_coverage
+            threshold = p.bare_answer_threshold if p.bare_answer_threshold is not None else \
+                sp.lang.bare_answer_threshold or p.answer_threshold
+        if not (top.score >= threshold and top.coverage >= coverage and top.anchored):
             return False
         # "visa application" shares only "application" with "Ice Application". (The clinic's
         # own entries, hours and contact, are everyday words by nature.)
@@ -382,6 +389,37 @@ class Chatbot:
                                default=0.0)
         return not (len(shared) == 1 and
                     heaviest_foreign >= p.foreign_ratio * analysis.weights[shared[0]])
+
+    def _raises_topic(self, sp: Speaker, analysis: Analysis, entry: Entry) -> bool:
+        """Whether a message raises a topic a small-talk entry does not know: topic words it
+        leaves out weigh `smalltalk_uncovered`, or one names an article's topic (in an
+        article read alone its topic words weigh next to nothing: "benim yırtığım kısmi mi,
+        anlayabilir misiniz" is no "thanks")."""
+        uncovered = analysis.anchors - sp.matcher.terms_of(entry)
+        return sum(analysis.weights[t] for t in uncovered) >= self.policy.smalltalk_uncovered \
+            or bool(uncovered & sp.matcher.topic_terms())
+
+    def _generic_after(self, sp: Speaker, analysis: Analysis,
+                       ranked: list[Candidate]) -> list[Candidate]:
+        """Put the clinic's own entries (hours, contact) and small talk after an article's
+        entry that covers more of a medical message than they do.
+
+        Thirty alternates give such an entry a Dice and a fuzzy score a freshly imported
+        entry, asked one way only, never reaches: "ameliyat kapalı mı açık mı yapılıyor"
+        met the hours through "açık" and "kapalı", "ameliyattan sonra ağrı çok olur mu" the
+        contact through "ağrı". A medical word of the message that such an entry has and the
+        clinic's does not says the message is about the entry's subject, not a request to the
+        clinic ("I want to see the doctor about my knee" is one: the clinic's articles have
+        alternates, and their entries compete on equal terms).
+        """
+        rival = next((c for c in ranked if c.entry.article), None)
+        if rival is None or rival.entry.text(sp.code).alternates:
+            return ranked  # entries with alternates compete on equal terms
+        carriers = sp.topicality.carriers(analysis, sp.matcher.knows) & \
+            sp.matcher.terms_of(rival.entry)
+        return sorted(ranked, key=lambda c: c.entry.article is None and
+                      c.entry.kind in ("clinic", "smalltalk") and c.coverage < rival.coverage
+                      and bool(carriers - sp.matcher.terms_of(c.entry)))
 
     def _bare_only(self, sp: Speaker, c: Candidate) -> bool:
         """Whether only the stricter bar of an entry with no alternates kept it from being

@@ -102,6 +102,8 @@ def evaluate(bot, cases: list[Case], *, hint: bool = False) -> Result:
     """
     result = Result()
     default = bot.knowledge.default_language
+    if hasattr(bot, "prepare"):
+        bot.prepare()  # as the server does before it serves: ms/query is a visitor's wait
     for case in cases:
         lang = case.lang or default
         start = time.perf_counter()

@@ -64,6 +64,7 @@ class Language:
     stem_rounds: int = 3
     stem_min_stem: int = 3
     softening: dict[str, str] = field(default_factory=dict)  # final letter of a bare stem
+    buffers: str = ""                       # letters joining a vowel stem to a suffix ("y")
     known_zipf: float = 3.0                 # a stem this frequent is a real word (stemming)
     # ...and so is a stem that this many different letters follow in the common words
     # (successor variety: "iyileş" goes on as iyileşir, iyileşti, iyileşme, iyileşecek...;
@@ -74,6 +75,9 @@ class Language:
     # "ağrısı"...): weigh a word by its whole family, the forms sharing its stem.
     zipf_by_stem: bool = False
     cues_by_stem: bool = False              # a cue matches the inflected word too
+    # The score an entry with no alternates needs to answer (None: the dialogue's policy):
+    # its one phrasing meets an inflected language's word forms less often (Turkish: 0.30).
+    bare_answer_threshold: float | None = None
     # Chat spellings, whole words ("bi" -> "bir", "napcam" -> "ne yapacağım") and word endings
     # ("yapıyo" -> "yapıyor"): applied to every text, so only where the written form is no word.
     respell: dict[str, str] = field(default_factory=dict)
@@ -183,7 +187,7 @@ class Language:
         if kind == "suffixes":
             return text.strip_suffixes(word, suffixes, rounds=self.stem_rounds,
                                        min_stem=self.stem_min_stem, softening=self.softening,
-                                       known=self._known)
+                                       buffers=self.buffers, known=self._known)
         return word
 
     def stem_families(self) -> dict[str, float]:
@@ -208,10 +212,10 @@ class Language:
         return self.common.get(word, 0.0) >= self.known_zipf or word in self._stems
 
     def topic_of(self, title: str) -> str:
-        """Name an article's topic from its title: the part before a colon, dash or bracket,
-        without the question's words around it ("What is Bone Marrow Edema?" -> "bone marrow
-        edema", "Menisküs Yırtığı Nedir?" -> "menisküs yırtığı"); a question ends it too
-        ("Karpal Tünel Sendromu Nedir? Belirtileri ve Tedavi Yöntemleri")."""
+        """Name an article's topic from its title: the part before a colon, dash, bracket or
+        question mark, without the question's words around it ("What is Bone Marrow Edema?" ->
+        "bone marrow edema", "Ön Çapraz Bağ Yırtığı Nedir? Belirtileri, Tedavisi..." -> "ön
+        çapraz bağ yırtığı")."""
         head = re.split(r"\s*(?::|\?|\s[-–—|]\s|\()", title.strip(), maxsplit=1)[0]
         tokens = re.findall(r"[\w'’]+", head)
         folded = [text.fold(t) for t in tokens]
@@ -279,10 +283,12 @@ def _load(code: str) -> Language:
         stem_keep=tuple(text.fold(w) for w in spec.get("stem_keep", [])),
         suffixes=tuple(_suffix_rule(s) for s in spec.get("suffixes", [])),
         stem_rounds=spec.get("stem_rounds", 3), stem_min_stem=spec.get("stem_min_stem", 3),
-        softening=spec.get("softening", {}), letters=spec.get("letters", ""),
+        softening=spec.get("softening", {}), buffers=spec.get("buffers", ""),
+        letters=spec.get("letters", ""),
         zipf_by_stem=spec.get("zipf_by_stem", False), known_zipf=spec.get("known_zipf", 3.0),
         successors=spec.get("successors", 0),
         cues_by_stem=spec.get("cues_by_stem", False),
+        bare_answer_threshold=spec.get("bare_answer_threshold"),
         respell={text.fold(k): text.fold(v) for k, v in spec.get("respell", {}).items()},
         respell_endings=tuple((text.fold(e), text.fold(r), int(n))
                               for e, r, n in spec.get("respell_endings", [])),
@@ -307,7 +313,8 @@ def _load(code: str) -> Language:
 STEM_ZIPF = "stem_zipf.tsv"
 # What the stem families depend on: the stemming rules and the word list.
 _STEMMING_KEYS = ("stemmer", "stem_min_length", "stem_exceptions", "stem_keep", "suffixes",
-                  "stem_rounds", "stem_min_stem", "softening", "known_zipf", "successors")
+                  "stem_rounds", "stem_min_stem", "softening", "buffers", "known_zipf",
+                  "successors")
 
 
 def stemming_fingerprint(code: str) -> str:

@@ -287,12 +287,15 @@ class Matcher:
         "shockwave" for "shock wave"), a word of ours in another spelling, or all its content
         words in one of an entry's questions ("steroid injection": "Are steroid injections
         safe?"). `scope`: one article's entries (and those of no article) only."""
-        corpus, joined, known, phr_sets = self._scopes[scope] if scope else (
-            self._corpus, self._joined, self._own_terms, self._phr_sets)
+        corpus, joined, known, phr_sets, stemmed = self._scopes[scope] if scope else (
+            self._corpus, self._joined, self._own_terms, self._phr_sets, self._stem_corpus)
         typed = self.lang.normalise(phrase)
         if not typed or f" {typed} " in corpus or typed.replace(" ", "") in joined:
             return True
         words = self.lang.words(phrase)
+        # Another form of a phrase of ours ("başarı oranları": "başarı oranı yüksektir").
+        if len(words) > 1 and f" {' '.join(map(self.lang.stem, words))} " in stemmed:
+            return True
         terms = set(self._terms(words))
         # One word, another spelling of ours ("tendonitis", "tendinitis"); or a phrase that is
         # one synonym group's name for a thing we speak of ("kapalı ameliyat": "Endoskopik
@@ -469,12 +472,20 @@ class Matcher:
         out_of_scope = _found(self._cues, joined)
         if "children" in out_of_scope and self._grown_up(" ".join(raw)):
             out_of_scope = tuple(c for c in out_of_scope if c != "children")
-        if "other_condition" not in out_of_scope and not self._names_topic(fixed) and \
-                _found(self._related, joined):
+        if "other_condition" not in out_of_scope and _found(self._related, joined) and \
+                not self._names_topic(self._beside_related(fixed)):
             out_of_scope += ("other_condition",)  # "meniscus tear recovery time"
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
                         corrections=corrections, anchors=anchors, sources=sources,
                         out_of_scope=out_of_scope, personal=personal, memo={"joined": joined})
+
+    def _beside_related(self, words: list[str]) -> list[str]:
+        """The words of a message outside the related conditions it names that are more than
+        the topic: "arka çapraz bağ yırtığı" (the posterior cruciate) holds the words of "ön
+        çapraz bağ yırtığı" but does not name it; "çapraz bağım" does."""
+        pattern = self._related["other_condition"][0]
+        return pattern.sub(lambda m: m.group() if all(
+            self._names_topic([w]) for w in m.group().split()) else " ", " ".join(words)).split()
 
     def _grown_up(self, typed: str) -> bool:
         """Whether the son or daughter a message speaks of is given an adult's age beside the
@@ -597,7 +608,8 @@ class Matcher:
                 known = {t for k in phr for t in phrasing_terms[k]} | set().union(
                     *(answer_terms[i] for i in inside)) | self._topics.get(article.slug, set())
                 self._scopes[article.slug] = (words, set(split) | pairs, known, [
-                    set(phrasing_terms[k]) | implied[k] for k in phr])
+                    set(phrasing_terms[k]) | implied[k] for k in phr], self._stemmed(words))
+        self._stem_corpus = self._stemmed(self._corpus)
         corpus_words = self._corpus.split()
         self._pairs = {a + b: (a, b) for a, b in zip(corpus_words, corpus_words[1:],
                                                      strict=False)
@@ -746,6 +758,10 @@ class Matcher:
                     terms and terms <= words and any(h <= terms for h in headings)):
                 return asks
         return ()
+
+    def _stemmed(self, text: str) -> str:
+        """A normalised text as its words' stems, padded with spaces (for phrase lookups)."""
+        return " " + " ".join(map(self.lang.stem, text.split())) + " "
 
     def _find_twins(self, answer_terms: list[set[str]]) -> np.ndarray:
         """Pairs of an article's FAQ and the section that answers the same thing: most of the
@@ -1028,7 +1044,8 @@ class _OwnCase:
 
         def frame(pattern: str) -> tuple[str, ...]:
             """A frame as regex pieces: "{slot}" for any of the slot's words, "*" for a gap of
-            up to four words, "+" for one to four ("is my + {condition}": not "is my edema")."""
+            up to four words, "+" for one to four ("is my + {condition}": not "is my edema"),
+            "-sam" for a word with that ending."""
             out, after_gap = [], True
             for token in pattern.split():
                 if token in gaps:
@@ -1036,6 +1053,10 @@ class _OwnCase:
                     continue
                 if token.startswith("{") and token.strip("{}") in slots:
                     piece = f"(?:{'|'.join(map(re.escape, slots[token.strip('{}')]))}){ending}"
+                elif token.startswith("-") and len(token) > 1:
+                    # A word with this ending: "-sam olur mu" (başlasam, dönsem: would it be
+                    # all right if I...), the first person asking leave for itself.
+                    piece = rf"[a-z]+{re.escape(lang.normalise(token[1:]))}"
                 else:
                     piece = re.escape(lang.normalise(token))
                 out, after_gap = [*out, piece if after_gap else " " + piece], False

@@ -110,7 +110,7 @@ VOWELS = frozenset("aeiou")
 
 def strip_suffixes(word: str, suffixes: tuple[tuple[str, str, int], ...], *, rounds: int = 3,
                    min_stem: int = 3, softening: dict[str, str] | None = None,
-                   known=None) -> str:
+                   buffers: str = "", known=None) -> str:
     """Strip suffixes, again and again, keeping at least `min_stem` letters.
 
     For agglutinative languages typed without their letters: "dizimdeki" -> "dizim" -> "diz".
@@ -119,7 +119,9 @@ def strip_suffixes(word: str, suffixes: tuple[tuple[str, str, int], ...], *, rou
     from "kalcam" but not from "odem". Where several rules apply, the longest whose remainder
     is a `known` word wins ("agrim": "agri" + "m", not "agr" + "im"), and a known word is only
     cut into another known word ("tedavi" stays, "tedavisi" -> "tedavi"). `softening` maps the
-    final letter a suffix left behind back to the word's own ("kemig" -> "kemik").
+    final letter a suffix left behind back to the word's own ("kemig" -> "kemik"); a
+    `buffers` letter joining a vowel stem to a vowel suffix goes with the suffix where that
+    leaves a known word ("yürüy-ebilir" -> "yürü", as "yürü-mek").
     """
     stripped = False
     for _ in range(rounds):
@@ -132,6 +134,9 @@ def strip_suffixes(word: str, suffixes: tuple[tuple[str, str, int], ...], *, rou
             options = [soft if rest[-1] in softening and known
                        and known(soft := rest[:-1] + softening[rest[-1]]) else rest
                        for rest in options]
+        if buffers and known:
+            options = [rest[:-1] if len(rest) > min_stem and rest[-1] in buffers
+                       and rest[-2] in VOWELS and known(rest[:-1]) else rest for rest in options]
         found = next((rest for rest in options if known and known(rest)), None)
         if found is None and known and known(word):
             break  # a real word ("tedavi", "vitamin") is not cut into an unknown one

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from chatbot import Chatbot, knowledge, language
 from chatbot.cli import main
+from chatbot.dialogue import Policy
 from chatbot.evaluate import evaluate, read_cases
 from conftest import DEV_SET, FAQ, ROOT, start_server, stop_server
 
@@ -31,6 +32,8 @@ FROZEN = ("what-is-frozen-shoulder-adhesive-capsulitis",
           "https://clinic.example/post/what-is-frozen-shoulder-adhesive-capsulitis")
 # A Turkish article written blind, with 155 patient questions (tests/data/dev_karpal.jsonl).
 KARPAL = ("karpal-tunel-sendromu", "https://clinic.example/post/karpal-tunel-sendromu")
+# Another, on the anterior cruciate ligament, with 161 questions (tests/data/dev_acl.jsonl).
+ACL = ("on-capraz-bag-yirtigi", "https://clinic.example/post/on-capraz-bag-yirtigi")
 
 
 def imported(folder, *articles):
@@ -69,6 +72,11 @@ def karpal(tmp_path_factory):
     return Chatbot.from_file(imported(tmp_path_factory.mktemp("karpal"), KARPAL))
 
 
+@pytest.fixture(scope="module")
+def acl(tmp_path_factory):
+    return Chatbot.from_file(imported(tmp_path_factory.mktemp("acl"), ACL))
+
+
 def figures(bot, path, page=None, **kwargs):
     cases = read_cases(path)
     if page:  # the questions were asked on that article's page
@@ -87,6 +95,11 @@ def test_topics_come_from_the_articles():
     # ("belirtileri", symptoms, was a topic word: every symptom question named the topic).
     assert tr.topic_of("Karpal Tünel Sendromu Nedir? Belirtileri ve Tedavi Yöntemleri") == \
         "karpal tünel sendromu"
+    # A question mark ends the topic as a colon does: what follows it is the article's plan,
+    # not its subject ("ameliyat" and "tedavi" were read as the topic of every entry).
+    assert tr.topic_of("Ön Çapraz Bağ Yırtığı Nedir? Belirtileri, Tedavisi ve Ameliyat "
+                       "Sonrası Süreç") == "ön çapraz bağ yırtığı"
+    assert en.topic_of("What is an ACL Tear? Symptoms and Treatment") == "ACL tear"
 
 
 def test_import_names_the_topic_and_the_fallback_names_every_topic(two):
@@ -224,6 +237,66 @@ def test_everyday_and_other_subjects_are_declined_beside_a_turkish_article(karpa
     assert not karpal.ask(question, lang="tr", article=KARPAL[0]).answered
 
 
+@pytest.mark.parametrize("question", [
+    # The hours ("açık", "kapalı") and the contact ("ağrı") have thirty alternates each; a
+    # fresh entry one phrasing. The medical words say which is asked.
+    "Çapraz bağ ameliyatı kapalı mı açık mı yapılıyor?",
+    "Ameliyattan sonra diz tam bükülebiliyor mu?",
+    "Ameliyattan sonra ağrı çok olur mu?",
+])
+def test_the_clinics_own_entries_do_not_answer_an_articles_medical_question(acl, question):
+    reply = acl.ask(question, lang="tr", article=ACL[0])
+    shown = reply.match if reply.answered else reply.suggestions[0]
+    assert acl.knowledge.get(shown.id).article == ACL[0], reply
+
+
+def test_the_clinics_own_entries_still_answer_requests_beside_a_fresh_article(acl):
+    for question, expected in (("randevu almak istiyorum", "clinic-contact"),
+                               ("cumartesi açık mısınız", "clinic-hours")):
+        reply = acl.ask(question, lang="tr", article=ACL[0])
+        assert reply.answered and reply.match.id == expected, reply
+
+
+@pytest.mark.parametrize("question, reason", [
+    ("Arka çapraz bağ yırtığı nasıl tedavi edilir?", "out_of_scope"),  # not the anterior
+    ("Baker kisti nedir, tehlikeli mi?", "out_of_scope"),
+    ("35 yaşındayım, tam yırtığım var, sizce ameliyat olayım mı?", "personal"),
+    ("doktorum 6 ay sonra spora dönebilirsin dedi ama ben 4. ayda başlasam olur mu",
+     "personal"),
+    ("dizim 2 gündür şiş ve ağrıyor, çapraz bağım kopmuş olabilir mi", "personal"),
+])
+def test_other_conditions_and_decisions_are_declined_beside_the_acl_article(
+        acl, question, reason):
+    assert acl.ask(question, lang="tr", article=ACL[0]).reason == reason
+
+
+@pytest.mark.parametrize("question, expected", [
+    # "anlaşılıyor" (is it seen) is no "anlaşmalı" (contracted: insurance); "başarı oranı" is
+    # the article's own phrase, so its plural is no request for statistics either.
+    ("Ön çapraz bağ yırtığı MR ile mi anlaşılıyor?", "sec-manyetik-rezonans-mr"),
+    ("Ön çapraz bağ ameliyatının başarı oranı ne kadar?",
+     "sec-ameliyatin-riskleri-ve-olasi-komplikasyonlar"),
+])
+def test_an_articles_own_phrases_in_other_forms_are_no_foreign_request(acl, question, expected):
+    reply = acl.ask(question, lang="tr", article=ACL[0])
+    assert reply.answered and reply.match.id == expected, reply
+
+
+def test_small_talk_does_not_answer_a_message_naming_the_topic(acl):
+    reply = acl.ask("benim yırtığım kısmi mi tam mı, anlattıklarımdan anlayabilir misiniz",
+                    lang="tr", article=ACL[0])
+    assert not reply.answered, reply
+    assert acl.ask("çok teşekkür ederim", lang="tr", article=ACL[0]).match.id == \
+        "smalltalk-thanks"
+
+
+def test_the_topic_named_beside_a_related_condition_is_still_asked_about(acl):
+    reply = acl.ask("on capraz bag ile arka capraz bag ayni sey mi", lang="tr", article=ACL[0])
+    assert reply.reason != "out_of_scope", reply
+    assert acl.ask("Ön çapraz bağ ameliyatından sonra ne zaman yürüyebilirim?", lang="tr",
+                   article=ACL[0]).answered
+
+
 def test_what_an_imported_entry_answers_only_in_part_is_offered_not_answered(karpal):
     """A section with no alternates was written to answer one thing: a message that adds
     much it does not cover (driving after the operation) gets it as a suggestion: the time
@@ -236,6 +309,19 @@ def test_what_an_imported_entry_answers_only_in_part_is_offered_not_answered(kar
                                        "sec-ameliyat-sonrasi-iyilesme-sureci")
     assert karpal.ask("karpal tünel ameliyatı sonrası ne zaman işe dönülür", lang="tr",
                       article=KARPAL[0]).answered
+
+
+def test_a_turkish_lay_question_an_imported_entry_covers_is_answered(acl):
+    """One phrasing meets few of a Turkish message's word forms: an entry with no alternates
+    that covers the message answers from score 0.30 in Turkish (language.json), not 0.34."""
+    question = "koşarken aniden durunca dizden çıt diye ses gelmesi neyi gösterir"
+    reply = acl.ask(question, lang="tr", article=ACL[0])
+    assert reply.answered and reply.match.id == "sec-on-capraz-bag-yirtiginin-belirtileri", \
+        reply
+    assert 0.30 <= reply.match.score < 0.34, reply
+    vocabularies = {code: sp.matcher.vocabulary for code, sp in acl.speakers.items()}
+    strict = Chatbot(acl.knowledge, vocabularies, policy=Policy(bare_answer_threshold=0.34))
+    assert not strict.ask(question, lang="tr", article=ACL[0]).answered
 
 
 def test_personal_questions_suggest_the_articles_own_general_answer(two):
@@ -313,6 +399,16 @@ def test_a_kinds_phrasings_rank_but_never_cover_or_repeat(four):
     # The clinic's own entries, which have alternates, are asked only the clinic's ways.
     clinic = four._alone(four.speakers["en"], BME).matcher
     assert not any(c.asked for c in clinic.rank("what should I look out for"))
+
+
+def test_a_second_blind_turkish_article(acl):
+    """The anterior cruciate ligament tear (docs/benchmarks.md, issue 10 / Turkish): first
+    contact shown 0.555, overall 0.528, declined 0.667 on its page (0.689, 0.696, 0.833
+    after); these floors keep most of it."""
+    on_page = figures(acl, DATA / "dev_acl.jsonl", page=ACL[0], hint=True)
+    print({k: on_page[k] for k in ("top1", "shown", "overall", "declined_correct")})
+    assert on_page["shown"] >= 0.66 and on_page["overall"] >= 0.67
+    assert on_page["declined_correct"] >= 0.80
 
 
 def test_a_blind_article_beside_one_on_the_same_joint(four):

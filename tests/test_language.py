@@ -79,6 +79,17 @@ def test_turkish_folding_apostrophes_and_suffixes():
     assert tr.stem("yarin") != tr.stem("yarar")
 
 
+def test_turkish_verb_forms_meet_one_stem():
+    tr = language.load("tr")
+    stem = lambda text: {tr.stem(w) for w in tr.words(text)}  # noqa: E731
+    # Ability, its negative and the aorist's first person; a buffer "y" after a vowel stem.
+    assert stem("yürümek yürürüm yürüyebilirim yürünebilir yürüyemiyorum") == {"yuru"}
+    assert stem("bükülebilir bükemiyorum") == {"buk"}
+    # A participle after a voiceless consonant ("koptuğunu") is the verb's, as "kopması" is.
+    assert stem("koptuğunu kopması") == {"kop"}
+    assert stem("yapayım yapmak") == {"yap"}   # the optative's first person
+
+
 def test_turkish_chat_spellings_particles_and_general_synonyms(bot):
     tr = language.load("tr")
     assert tr.words("napcam bi yapıyo, ağrıyo") == ["ne", "yapacagim", "bir", "yapiyor", "agriyor"]
@@ -98,6 +109,17 @@ def test_turkish_chat_spellings_particles_and_general_synonyms(bot):
     # A painkiller is a medicine; an X-ray an imaging method.
     assert "ilac" in matcher.analyse("ağrı kesici").terms
     assert set(matcher.analyse("görüntüleme").terms) <= set(matcher.analyse("röntgen").terms)
+    # A torn ligament in lay words: "kopması" is "yırtığı", "ACL" the anterior cruciate.
+    assert matcher.analyse("bağ kopması").terms == matcher.analyse("bağ yırtığı").terms == \
+        matcher.analyse("bag yirtilmasi").terms
+    assert matcher.analyse("acl").terms == matcher.analyse("ön çapraz bağ").terms
+    assert matcher.analyse("dizim içe kaçıyor").terms == matcher.analyse("dizde boşalma").terms
+    assert matcher.analyse("kamerayla").terms == matcher.analyse("artroskopik").terms
+    assert matcher.analyse("alet takacaklar").terms == matcher.analyse("dizlik").terms
+    assert matcher.analyse("yaşlılarda").terms == matcher.analyse("ileri yaşta").terms
+    assert matcher.analyse("bacağın arkası").terms == matcher.analyse("hamstring").terms
+    # Folded, "dön-" (return) is "don-" (freeze): "spora dönebilirim" is no stiffness.
+    assert not set(matcher.analyse("dönebilirim").terms) & set(matcher.analyse("sertlik").terms)
     # A typo that makes another real word is mended inside a known phrase.
     assert matcher.analyse("kemik ilgi ödemi nedir").words[:3] == ("kemik", "iligi", "odemi")
 
