@@ -610,8 +610,8 @@ class _Message:
             return True
         general = lang.question.search(sentence.lstrip()) or lang.question_after.search(after)
         # "can I lose bladder control?" asks about a possibility: its "I" says nothing personal.
-        return not general or bool(lang.personal.search(lang.question_head.sub("", whole.lstrip()))) \
-            or self._owned(last)
+        return not general or self._owned(last) or \
+            bool(lang.personal.search(lang.question_head.sub("", whole.lstrip())))
 
     def _owned(self, last: int) -> bool:
         """Whether the sentence after a general question says it is the visitor's own.
