@@ -13,7 +13,9 @@ is an emergency. A rule's match counts only if it is
     after it ("ateş veya göğüs ağrısı yok", "chest pain is not the problem");
   - not hypothetical or causal ("can it cause numbness?", "what if I fall and can't walk?");
   - not a general question ("is chest pain a symptom?"), unless the visitor says it is theirs
-    ("is it normal that my chest hurts?");
+    ("is it normal that my chest hurts?"), or the next sentence does (`owned`: "can you lose
+    bowel control with sciatica? it happened twice today");
+  - not a subject studied (`study`: "I'm researching heart attack signs for my homework");
   - not history ("I had chest pain last year") unless the visitor says it is still going on;
   - not said to be not now ("(not now)"), not inside an idiom ("bayıldım bu kliniğe": I loved
     it), not inside someone else's story ("in the film a man's leg turned black", until the
