@@ -1,8 +1,10 @@
 """The red-flag gate: emergencies get urgent-care advice, ordinary questions never do.
 
 tests/data/redflags.jsonl holds one {"text", "flag"} per line; flag is a category or null.
-It mixes rows written while building the gate with three blind batches written by people who had not
-seen the code (first-contact figures in docs/safety.md). Judgement calls kept in the list:
+It mixes rows written while building the gate with blind batches written by people who had not
+seen the code and own probes (first-contact figures in docs/safety.md). Judgement calls kept in
+the list: a threat to hurt someone else is violence (the police), not a crisis; an accidental
+poisoning is a poisoning, an overdose taken on purpose a crisis;
 "is this an emergency?" alone describes no symptom, so it is not flagged (the FAQ says when to
 seek care); a past event ("I broke my hip 5 years ago", "I self-harmed as a teenager") is
 history, not an emergency.
