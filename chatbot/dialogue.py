@@ -612,12 +612,14 @@ class Chatbot:
         return tuple(out[: self.policy.max_suggestions])
 
     def _urgent(self, flag: safety.Flag, lang: str) -> Reply:
-        """Urgent care in the visitor's language; a crisis gets its own calm reply."""
+        """Urgent care in the visitor's language; a crisis, violence, breathing and a poisoning
+        each get their own reply."""
         # The visitor's language when the red-flag rules speak it, else the one that fired.
         if lang in safety.reply_languages():
             flag = replace(flag, language=lang)
         text_ = safety.urgent_text(flag, emergency_number=self.clinic.emergency_number,
-                                   crisis_line=self.clinic.crisis_line)
+                                   crisis_line=self.clinic.crisis_line,
+                                   poison_line=self.clinic.poison_line)
         match = Match(id="safety-urgent", kind="safety", title="Urgent care", score=1.0)
         return Reply(True, text_, match=match, reason="urgent", best=match,
                      category=flag.category, lang=flag.language)

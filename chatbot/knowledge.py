@@ -11,7 +11,7 @@ from .errors import KnowledgeError
 
 KINDS = ("faq", "section", "clinic", "smalltalk")
 CLINIC_FIELDS = ("name", "doctor", "hours", "phone", "email", "booking_url", "address",
-                 "emergency_number", "crisis_line")
+                 "emergency_number", "crisis_line", "poison_line")
 CONTACT_FIELDS = ("phone", "email", "booking_url", "address")
 CONTACT_LABELS = {"phone": "Phone", "email": "E-mail", "booking_url": "Book online",
                   "address": "Address", "hours": "Opening hours"}
@@ -109,6 +109,7 @@ class Clinic:
     address: str | None = None
     emergency_number: str = "112"
     crisis_line: str | None = None  # named in the crisis reply only when the clinic sets one
+    poison_line: str | None = None  # ...in the poisoning reply (Turkey: 114, UZEM)
     # Fields that read differently in another language (hours, name...): lang -> field -> text.
     translations: dict[str, dict[str, str]] = field(default_factory=dict, hash=False,
                                                     compare=False)

@@ -13,7 +13,9 @@ is an emergency. A rule's match counts only if it is
     after it ("ateş veya göğüs ağrısı yok", "chest pain is not the problem");
   - not hypothetical or causal ("can it cause numbness?", "what if I fall and can't walk?");
   - not a general question ("is chest pain a symptom?"), unless the visitor says it is theirs
-    ("is it normal that my chest hurts?");
+    ("is it normal that my chest hurts?"), or the next sentence does (`owned`: "can you lose
+    bowel control with sciatica? it happened twice today");
+  - not a subject studied (`study`: "I'm researching heart attack signs for my homework");
   - not history ("I had chest pain last year") unless the visitor says it is still going on;
   - not said to be not now ("(not now)"), not inside an idiom ("bayıldım bu kliniğe": I loved
     it), not inside someone else's story ("in the film a man's leg turned black", until the
@@ -46,9 +48,15 @@ from rapidfuzz.distance import OSA
 
 from .patterns import class_chars, compile_quick, parse
 
-# Most important first: the first category that matches wins. Crisis comes first because its
-# reply is its own (calm, with the crisis line); the others share the urgent-care reply.
-URGENT_CATEGORIES = ("crisis", "cardiac", "neuro", "circulation", "infection", "injury")
+# Most important first: the first category that matches wins. Each of the first four tells the
+# visitor something the others do not: a crisis gets a calm reply with the crisis line; violence
+# the police and a safe place; breathing to call now and stay on the line; a poisoning the
+# poison line too. The others share the urgent-care reply.
+URGENT_CATEGORIES = ("crisis", "violence", "breathing", "poisoning", "cardiac", "neuro",
+                     "circulation", "infection", "injury")
+# Lines a clinic may set (chatbot.knowledge.Clinic), each named only in the replies that hold
+# its placeholder, and only when set: none is ever invented.
+LINES = ("crisis_line", "poison_line")
 CONTEXT = 200  # characters read around a match: keeps long messages linear
 WINDOW = 40  # ...and words
 FUZZY_MIN_LENGTH = 6  # shorter words have too many real neighbours ("numb"/"dumb")
@@ -109,6 +117,8 @@ class Language:
         self.story = self._regex(ctx.get("story", NEVER))
         self.story_break = self._regex(ctx.get("story_break", NEVER))
         self.not_now = self._regex(ctx.get("not_now", NEVER))
+        self.study = self._regex(ctx.get("study", NEVER))
+        self.owned = self._regex(ctx.get("owned", NEVER))
         self.past_form = self._regex(ctx.get("past_form", NEVER))
         self.distant = self._regex(ctx.get("distant", NEVER))
         self.idioms = self._regex("|".join(ctx.get("idioms", ())) or NEVER)
@@ -585,8 +595,11 @@ class _Message:
         if self._story(before):
             return False
         whole = sentence + " " + after
-        if category not in lang.conditional and lang.not_now.search(whole):
-            return False  # "I get a tight chest before the dentist (not now)"
+        # "a tight chest before the dentist (not now)", "for my homework"; a sign that came
+        # and went (a `recent` part) is the warning even when it is not there now
+        if category not in lang.conditional and (
+                (lang.not_now.search(whole) and not recent) or lang.study.search(whole)):
+            return False
         if frame:
             # "protez ameliyatı 2 hafta önce": a frame is meant to be past; a (?#recent) one
             # not long past ("in 2021 my face drooped for a few minutes" is history)
@@ -599,7 +612,20 @@ class _Message:
             return True
         general = lang.question.search(sentence.lstrip()) or lang.question_after.search(after)
         # "can I lose bladder control?" asks about a possibility: its "I" says nothing personal.
-        return not general or bool(lang.personal.search(lang.question_head.sub("", whole.lstrip())))
+        return not general or self._owned(last) or \
+            bool(lang.personal.search(lang.question_head.sub("", whole.lstrip())))
+
+    def _owned(self, last: int) -> bool:
+        """Whether the sentence after a general question says it is the visitor's own.
+
+        "Can you lose bowel control with sciatica? It happened twice today": the question was
+        the visitor's way of telling it.
+        """
+        start = self._last["."][last] + 1
+        if start >= len(self.words):
+            return False
+        end = min(self._last["."][start], start + WINDOW)
+        return bool(self.lang.owned.search(" ".join(self.words[start:end + 1])))
 
 
 @lru_cache(maxsize=1)
@@ -651,10 +677,17 @@ def reply_languages() -> frozenset[str]:
     return frozenset(lang.code for lang in languages() if lang.replies)
 
 
-def urgent_text(flag: Flag, *, emergency_number: str, crisis_line: str | None = None) -> str:
-    """Return the urgent reply for a flag, in the language of the rule that fired."""
+def urgent_text(flag: Flag, *, emergency_number: str, **lines: str | None) -> str:
+    """Return the urgent reply for a flag, in the language of the rule that fired.
+
+    `lines`: the clinic's `crisis_line` and `poison_line`; each is named, in the sentence the
+    language's `replies` give under its name, only in the replies with its placeholder.
+    """
+    unknown = set(lines) - set(LINES)
+    if unknown:
+        raise TypeError(f"urgent_text: unknown line {', '.join(sorted(unknown))}")
     replies = next(lang.replies for lang in languages() if lang.code == flag.language)
     text = replies.get(flag.category) or replies["urgent"]
-    line = replies["crisis_line"].format(crisis_line=crisis_line) if crisis_line and \
-        flag.category == "crisis" else ""
-    return text.format(number=emergency_number, crisis_line=line).strip()
+    filled = {name: replies[name].format(**{name: lines[name]}) if lines.get(name) else ""
+              for name in LINES}
+    return text.format(number=emergency_number, **filled).strip()

@@ -1,8 +1,10 @@
 """The red-flag gate: emergencies get urgent-care advice, ordinary questions never do.
 
 tests/data/redflags.jsonl holds one {"text", "flag"} per line; flag is a category or null.
-It mixes rows written while building the gate with three blind batches written by people who had not
-seen the code (first-contact figures in docs/safety.md). Judgement calls kept in the list:
+It mixes rows written while building the gate with blind batches written by people who had not
+seen the code and own probes (first-contact figures in docs/safety.md). Judgement calls kept in
+the list: a threat to hurt someone else is violence (the police), not a crisis; an accidental
+poisoning is a poisoning, an overdose taken on purpose a crisis;
 "is this an emergency?" alone describes no symptom, so it is not flagged (the FAQ says when to
 seek care); a past event ("I broke my hip 5 years ago", "I self-harmed as a teenager") is
 history, not an emergency.
@@ -111,12 +113,19 @@ def test_dev_set_questions_never_fire(dev_set):
     ("back pain and I lost control of my bladder", "neuro"),
     ("idrar kaçırma başladı, belim ağrıyor", "neuro"),
     ("GÖĞÜS AĞRISI var", "cardiac"),
-    ("I can't breathe", "cardiac"),
+    ("I can't breathe", "breathing"),
     ("my toes are blue and the cast feels too tight", "circulation"),
     ("alcim cok sikiyor parmaklarim morardi", "circulation"),
     ("I want to end my life", "crisis"),
     ("kendimi öldürmek istiyorum", "crisis"),
     ("INTIHAR", "crisis"),
+    # Kinds whose reply differs: the police, call now and stay on the line, the poison line.
+    ("my ex is outside the door with a knife saying he'll kill me", "violence"),
+    ("kocam yine dövdü, gözüm şişip kapandı", "violence"),
+    ("my throat is closing up after a bee sting", "breathing"),
+    ("oglum uzum yutmus bogazina kacti ses cikaramiyor", "breathing"),
+    ("my 2yo drank some of the drain cleaner", "poisoning"),
+    ("kızım lavabo açıcıyı içmiş, ağzı yanıyor", "poisoning"),
 ])
 def test_examples(message, category):
     assert red_flag(message) == category
@@ -328,9 +337,13 @@ def test_case_and_accents_do_not_matter(verdicts):
 
 
 def test_every_language_file_has_its_replies():
+    own = ("crisis", "violence", "breathing", "poisoning")
     for lang in safety.languages():
-        assert {"urgent", "crisis", "crisis_line"} <= set(lang.replies), lang.code
-        assert "{number}" in lang.replies["urgent"] and "{number}" in lang.replies["crisis"]
+        assert {"urgent", *own, *safety.LINES} <= set(lang.replies), lang.code
+        assert all("{number}" in lang.replies[c] for c in ("urgent", *own)), lang.code
+        assert "{crisis_line}" in lang.replies["crisis"] and \
+            "{poison_line}" in lang.replies["poisoning"], lang.code
+        assert set(own) <= set(URGENT_CATEGORIES) and URGENT_CATEGORIES[0] == "crisis"
 
 
 def test_urgent_reply_through_the_bot(bot):
@@ -352,6 +365,59 @@ def test_crisis_reply_is_its_own_and_names_the_crisis_line_only_when_set(bot):
     with_line = Chatbot(knowledge.parse(data)).ask("I want to end my life")
     assert "Crisis Line 0800 000 00 00" in with_line.text and "112" in with_line.text
     assert "Crisis Line" not in Chatbot(knowledge.parse(data)).ask("chest pain now").text
+
+
+@pytest.mark.parametrize("message, category, says, never", [
+    ("someone is outside my door with a knife screaming he'll kill me", "violence",
+     ("police", "safe place", "112"), ("poison", "emergency department")),
+    ("sevgilim beni odaya kilitledi, bagirirsan oldururum diyor", "violence",
+     ("polis", "güvenli", "112"), ("zehir",)),
+    ("hubby got stung by a wasp, his face is puffing up and he's wheezing", "breathing",
+     ("stay on the line", "112"), ("police", "poison")),
+    ("karides yedim yüzüm balon gibi oldu, nefes alırken ıslık gibi ses geliyor", "breathing",
+     ("hattan ayrılmayın", "112"), ("polis",)),
+    ("my 2yo drank some of the drain cleaner, he's drooling", "poisoning",
+     ("poison information line 114 (UZEM)", "112"), ("police",)),
+    ("annem bahçede tarım ilacı içmiş, kusuyor", "poisoning",
+     ("Zehir danışma", "114 (UZEM)", "112"), ("polis",)),
+])
+def test_violence_breathing_and_poisoning_get_their_own_reply(bot, message, category, says,
+                                                              never):
+    reply = bot.ask(message)
+    assert reply.reason == "urgent" and reply.category == category, reply.text
+    assert all(s in reply.text for s in says), reply.text
+    assert not any(s in reply.text for s in never) and not reply.suggestions, reply.text
+
+
+def test_the_poison_line_is_the_clinics_and_never_invented():
+    data = json.loads(FAQ.read_text(encoding="utf-8"))
+    assert data["clinic"]["poison_line"] == "114 (UZEM)"  # Turkey's national poison line
+    data["clinic"]["poison_line"] = None
+    reply = Chatbot(knowledge.parse(data)).ask("my toddler swallowed a button battery")
+    assert reply.category == "poisoning" and "112" in reply.text
+    assert "poison information line" not in reply.text and "114" not in reply.text
+    with pytest.raises(TypeError, match="unknown line"):
+        safety.urgent_text(safety.Flag("injury", "en"), emergency_number="112", clinic_line="1")
+
+
+@pytest.mark.parametrize("message, category", [
+    # An emergency told after a general question, as "it happened to me".
+    ("siyatik sorusu: insan bağırsak kontrolünü kaybeder mi? bugün iki kere oldu", "neuro"),
+    ("can you lose feeling in your private area from a slipped disc? that's happening to me "
+     "right now", "neuro"),
+    # ...not when the next sentence is not theirs.
+    ("can you lose bladder control with sciatica? my friend asked me", None),
+    # A subject studied, the site's own article, a habit, a diet: not an emergency.
+    ("okul ödevi için kalp krizi araştırıyorum. kadınlarda belirtiler neler?", None),
+    ("for my biology project: what does a stroke look like?", None),
+    ("sitenizdeki intihar belirtileri yazisini arkadasima gonderdim, cok faydali", None),
+    ("why does your intake form ask about suicide?", None),
+    ("I faint at the sight of needles, can I lie down for the blood test?", None),
+    ("kendimi öldüreceğim bu diyetle :)", None),
+    ("my wife will kill me for eating her chocolate, anyway when are you open?", None),
+])
+def test_questions_that_are_the_visitors_own_and_subjects_that_are_not(message, category):
+    assert red_flag(message) == category
 
 
 def test_urgent_reply_is_in_the_language_of_the_message(bot):
