@@ -12,8 +12,8 @@ is an emergency. A rule's match counts only if it is
     chest pain": the scope runs across a list, and stops at "but", "just", a new subject), or
     after it ("ateş veya göğüs ağrısı yok", "chest pain is not the problem");
   - not hypothetical or causal ("can it cause numbness?", "what if I fall and can't walk?"),
-    unless the next sentence says it is the visitor's own (`owned`, below); a laugh or a
-    minimising question after it ("lol is that a sprain?") is nerves, not a hypothetical;
+    unless the next sentence says it is the visitor's own (`owned`, below); a laugh ("lol")
+    or a minimising question ("is that a sprain?") is nerves, not a hypothetical;
   - not a general question ("is chest pain a symptom?"), unless the visitor says it is theirs
     ("is it normal that my chest hurts?"), or the next sentence does (`owned`: "can you lose
     bowel control with sciatica? it happened twice today");
