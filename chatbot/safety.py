@@ -11,7 +11,9 @@ is an emergency. A rule's match counts only if it is
   - not negated: a negator before it in the same sentence ("no fever", "I don't have fever or
     chest pain": the scope runs across a list, and stops at "but", "just", a new subject), or
     after it ("ateş veya göğüs ağrısı yok", "chest pain is not the problem");
-  - not hypothetical or causal ("can it cause numbness?", "what if I fall and can't walk?");
+  - not hypothetical or causal ("can it cause numbness?", "what if I fall and can't walk?"),
+    unless the next sentence says it is the visitor's own (`owned`, below); a laugh ("lol")
+    or a minimising question ("is that a sprain?") is nerves, not a hypothetical;
   - not a general question ("is chest pain a symptom?"), unless the visitor says it is theirs
     ("is it normal that my chest hurts?"), or the next sentence does (`owned`: "can you lose
     bowel control with sciatica? it happened twice today");
@@ -586,8 +588,11 @@ class _Message:
         lang = self.lang
         clause_end = self._bounds(last, last, ",")[1]
         clause_after = self.text[match.end():self.starts[clause_end] + len(self.words[clause_end])]
+        # "does sciatica usually make you lose bowel control? happened twice today": the
+        # general frame was the visitor's way of telling it (`owned`)
         if category not in lang.conditional and (lang.hypothetical.search(sentence)
-                                                 or lang.hypothetical.search(clause_after)):
+                                                 or lang.hypothetical.search(clause_after)) \
+                and not self._owned(last):
             return False
         unless = lang.unless.get(category)
         if unless and unless.search(sentence + " " + after):

@@ -420,6 +420,30 @@ def test_questions_that_are_the_visitors_own_and_subjects_that_are_not(message, 
     assert red_flag(message) == category
 
 
+@pytest.mark.parametrize("emergency, tail", [
+    ("my wrist looks like a dinner fork after I fell skating", " lol 🙃 is that a sprain?"),
+    ("there's a bone poking out of my shin", " lol can I wait till monday?"),
+    ("bileğim çatal gibi oldu düşünce", " haha burkulma mı bu?"),
+])
+def test_a_laugh_or_a_minimising_question_does_not_cancel_an_emergency(emergency, tail):
+    """Nerves, not a joke: the same emergency fires with the tail and without it."""
+    assert red_flag(emergency) == "injury"
+    assert red_flag(emergency + tail) == "injury"
+
+
+@pytest.mark.parametrize("question, owning", [
+    ("sciatica question: does it usually make you lose control of your bowels?",
+     " happened twice today"),
+    ("can a slipped disc make you wet yourself?", " it happened this morning"),
+    ("can a herniated disc cause numbness down there?", " i've had it since this morning"),
+    ("fıtık idrar kaçırmaya yol açar mı?", " bugün iki kere oldu"),
+])
+def test_a_general_or_causal_question_is_owned_by_the_next_sentence(question, owning):
+    """Asked in general it is left to the FAQ; "it happened twice today" makes it the visitor's."""
+    assert red_flag(question) is None
+    assert red_flag(question + owning) == "neuro"
+
+
 def test_urgent_reply_is_in_the_language_of_the_message(bot):
     turkish = bot.ask("bu gece bütün haplarımı içeceğim")
     assert turkish.category == "crisis" and "Yalnız değilsiniz" in turkish.text
