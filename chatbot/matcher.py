@@ -174,17 +174,22 @@ class Matcher:
         self._build_synonyms()
         self._build_index()
         self._build_cues()
+        self._memos()
+
+    def _memos(self) -> None:
         # The dialogue reads a message (and its sentences) several times per reply, and the
         # review once more: each is analysed once. An Analysis is shared, never changed.
         self._analysed = lru_cache(maxsize=256)(self._analyse)
+        # Visitors' misspellings repeat ("surgry", "recovry"): each is looked up once.
+        self._corrected = lru_cache(maxsize=8192)(self._correct)
 
-    # The analysis memo is a cache, not state: it is rebuilt, never copied or pickled.
+    # The memos are caches, not state: they are rebuilt, never copied or pickled.
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_analysed"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_analysed", "_corrected")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._analysed = lru_cache(maxsize=256)(self._analyse)
+        self._memos()
 
     # -- analysis ---------------------------------------------------------------------------
 
@@ -398,8 +403,7 @@ class Matcher:
                 if left in self._domain_words and right in self._domain_words:
                     return f"{left} {right}"
         cutoff = self.weights.typo_cutoff if len(word) > 4 else self.weights.typo_cutoff_short
-        found = process.extract(word, self._domain_list, scorer=fuzz.ratio, processor=None,
-                                score_cutoff=cutoff, limit=5)
+        found = self._spellings.extract(word, cutoff, limit=5)
         if not found:
             return None
         # Swapped letters ("cuase") are the commonest typo: prefer an anagram, then a word
@@ -426,7 +430,7 @@ class Matcher:
             pair = self._pairs.get(word) if word not in self._domain_words else None
             if pair:
                 fixed.extend(pair)
-            elif correct and not self._is_known(word) and (repl := self._correct(word)):
+            elif correct and not self._is_known(word) and (repl := self._corrected(word)):
                 corrections[word] = repl
                 fixed.extend(repl.split())
             else:
@@ -588,7 +592,7 @@ class Matcher:
                                                             strict=True)]
         self._domain_words = {w for w in domain_words if not w.isdigit()}
         # Function words are candidates too: "waht" is "what", not an unknown rare word.
-        self._domain_list = sorted(self._domain_words | self._stopwords)
+        self._spellings = _Spellings(sorted(self._domain_words | self._stopwords))
 
         vocab = sorted({t for ts in phrasing_terms for t in ts} | set().union(*answer_terms)
                        | set().union(*self._topics.values()))
@@ -1047,6 +1051,45 @@ class _Distinct:
         """fuzz.ratio of the query against every text, in the texts' order."""
         return process.cdist([query], self.texts, scorer=fuzz.ratio, processor=None,
                              dtype=dtype, workers=1)[0][self.index]
+
+
+class _Spellings:
+    """Words a typo may stand for, searched by fuzz.ratio as process.extract would, less the
+    words that share too few letters with the typo to reach the cutoff.
+
+    fuzz.ratio is 200 * LCS / (len(a) + len(b)), and the longest common subsequence holds no
+    more of a letter than either word has: the letters in common bound the ratio from above.
+    Counting them for every word at once (numpy) is a fraction of scoring every word, and
+    leaves a few words to score; results, their order and ties are process.extract's.
+    """
+
+    def __init__(self, words: list[str]):
+        self.words = words
+        letters = sorted({c for w in words for c in w})
+        self.column = {c: i for i, c in enumerate(letters)}
+        self.counts = np.zeros((len(words), len(letters)), dtype=np.int16)
+        for i, w in enumerate(words):
+            for c in w:
+                self.counts[i, self.column[c]] += 1
+        self.lengths = np.array([len(w) for w in words], dtype=np.float64)
+
+    def extract(self, word: str, cutoff: float, *, limit: int) -> list[tuple[str, float, int]]:
+        """process.extract(word, words, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff,
+        limit=limit), in the same order."""
+        mine: dict[int, int] = {}
+        for c in word:
+            if c in self.column:
+                mine[self.column[c]] = mine.get(self.column[c], 0) + 1
+        if not mine:
+            return []
+        columns = list(mine)
+        shared = np.minimum(self.counts[:, columns], np.array([mine[c] for c in columns],
+                                                              dtype=np.int16)).sum(axis=1)
+        # A hair under the cutoff: the bound must never drop a word rapidfuzz would keep.
+        bound = 200.0 * shared / (self.lengths + len(word))
+        near = [self.words[i] for i in np.flatnonzero(bound >= cutoff - 1e-6)]
+        return process.extract(word, near, scorer=fuzz.ratio, processor=None,
+                               score_cutoff=cutoff, limit=limit)
 
 
 def _postings(term_sets: list[set[str]], n_terms: int, term_ids: dict[str, int]) -> list:

@@ -116,6 +116,12 @@ class Lexicon:
     suffixed_cues: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
     # Folded first word of a cue -> how the data spells it ("sok" -> "sok", "adim" -> "adım").
     cue_spellings: dict[str, frozenset[str]]
+    # Every word a spelled number is made of: "beş", "yüz", "thousand".
+    numeric: frozenset[str] = frozenset()
+
+    def __post_init__(self):
+        object.__setattr__(self, "numeric", frozenset(
+            self.number_words.keys() | self.hundred | self.thousand))
 
 
 CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "signoff",
@@ -379,7 +385,7 @@ def _spell_numbers(text: str, tokens: list[Token], lex: Lexicon
                    ) -> tuple[str, list[int] | None, list[int] | None]:
     """Turn runs of number words into digit groups: the new text and, if it changed, the
     original start and end of each of its characters."""
-    numeric = frozenset(lex.number_words.keys() | lex.hundred | lex.thousand)
+    numeric = lex.numeric
     words = []
     for t in tokens:
         # Number words typed as one: "beşyüzotuziki" is "beş yüz otuz iki".
