@@ -755,10 +755,13 @@ class Matcher:
         ids = [self._term_ids[t] for t in analysis.weights if t in self._term_ids]
         qw = np.array([analysis.weights[t] for t in analysis.weights if t in self._term_ids])
 
+        # Each posting list is gathered once for the message's terms, then summed with
+        # each weighting it needs (the same sums, in the same order, as one at a time).
+        phr, imp = _gather(self._post_phr, ids), _gather(self._post_imp, ids)
+        idf = self._idf[ids]
         # An implied topic term the message names counts as part of the phrasing.
-        implied = _accumulate(self._post_imp, ids, self._idf[ids], n_phr)
-        inter = _accumulate(self._post_phr, ids, qw, n_phr) + \
-            _accumulate(self._post_imp, ids, qw, n_phr)
+        implied = _accumulate(imp, idf, n_phr)
+        inter = _accumulate(phr, qw, n_phr) + _accumulate(imp, qw, n_phr)
         dice = 2.0 * inter / (self._phr_weight + implied + total)
         # An article's topic words are in all its entries: they choose the article (coverage,
         # articles_named), and weigh `topic_share` in choosing among its entries, so "stages
@@ -766,10 +769,8 @@ class Matcher:
         factor = self._topic_factor[ids]
         if (factor < 1.0).any():
             qd = qw * factor
-            fair = 2.0 * (_accumulate(self._post_phr, ids, qd, n_phr)
-                          + _accumulate(self._post_imp, ids, qd, n_phr)) / (
-                self._phr_weight_topic + _accumulate(self._post_imp, ids,
-                                                     self._idf[ids] * factor, n_phr)
+            fair = 2.0 * (_accumulate(phr, qd, n_phr) + _accumulate(imp, qd, n_phr)) / (
+                self._phr_weight_topic + _accumulate(imp, idf * factor, n_phr)
                 + total - (qw - qd).sum())
             # How well each article answers is unchanged: its best phrasing keeps its Dice
             # (the entries of no article keep theirs), the others follow in the fair order.
@@ -782,8 +783,8 @@ class Matcher:
                             np.minimum(fair * scale[self._phr_article], 1.0), dice)
         dice_e = np.maximum.reduceat(dice, self._entry_starts)
 
-        covered = _accumulate(self._post_ent, ids, qw, n_entries)
-        covered += self._answer_weight * _accumulate(self._post_ans, ids, qw, n_entries)
+        covered = _accumulate(_gather(self._post_ent, ids), qw, n_entries)
+        covered += self._answer_weight * _accumulate(_gather(self._post_ans, ids), qw, n_entries)
         coverage = np.minimum(covered / total, 1.0)
 
         query_text = " ".join(analysis.terms)
@@ -795,10 +796,11 @@ class Matcher:
             fuzzy = self._fuzzy_plain.ratio(query_text, np.float32) / 100.0
         fuzzy_e = np.maximum.reduceat(fuzzy, self._entry_starts)
 
-        anchor_ids = [self._term_ids[t] for t in analysis.anchors]
-        anchored = (_accumulate(self._post_ent, anchor_ids, np.ones(len(anchor_ids)), n_entries)
-                    + _accumulate(self._post_ans, anchor_ids, np.ones(len(anchor_ids)),
-                                  n_entries)) > 0
+        # An entry is anchored if a phrasing or its answer holds an anchor of the message.
+        anchored = np.zeros(n_entries, dtype=bool)
+        for postings in (self._post_ent, self._post_ans):
+            for t in analysis.anchors:
+                anchored[postings[self._term_ids[t]]] = True
 
         w = self.weights
         own = w.dice * dice_e + w.coverage * coverage + w.fuzzy * fuzzy_e
@@ -1101,11 +1103,19 @@ def _postings(term_sets: list[set[str]], n_terms: int, term_ids: dict[str, int])
     return [np.asarray(docs, dtype=np.int64) for docs in lists]
 
 
-def _accumulate(postings: list, ids: list[int], weights: np.ndarray, size: int) -> np.ndarray:
-    """Sum each query term's weight into every document that contains it."""
+def _gather(postings: list, ids: list[int]) -> tuple[np.ndarray, list[int]] | None:
+    """The documents of these terms' postings, one after another, and how many per term."""
     if not ids:
-        return np.zeros(size)
+        return None
     docs = [postings[i] for i in ids]
-    counts = np.bincount(np.concatenate(docs), weights=np.repeat(weights, [len(d) for d in docs]),
-                         minlength=size)
+    return np.concatenate(docs), [len(d) for d in docs]
+
+
+def _accumulate(gathered: tuple[np.ndarray, list[int]] | None, weights: np.ndarray,
+                size: int) -> np.ndarray:
+    """Sum each query term's weight into every document that contains it (`_gather`)."""
+    if gathered is None:
+        return np.zeros(size)
+    docs, counts = gathered
+    counts = np.bincount(docs, weights=np.repeat(weights, counts), minlength=size)
     return counts.astype(np.float64, copy=False)  # an empty bincount comes back as integers
