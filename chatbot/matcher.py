@@ -368,10 +368,14 @@ class Matcher:
         for size, slots in self._typed_phrases.items():
             # A phrase is mended where all its words but one are there: most messages hold
             # too few of the phrases' words for any window to be looked at.
-            if sum(w in self._typed_words[size] for w in out) < size - 1:
+            typed_words = self._typed_words[size]
+            if sum(w in typed_words for w in out) < size - 1:
                 continue
             for i in range(len(out) - size + 1):
                 window = tuple(out[i:i + size])
+                # So too each window: one with fewer of those words is no phrase's near miss.
+                if sum(w in typed_words for w in window) < size - 1:
+                    continue
                 hits: dict[tuple[str, ...], int] = {}
                 for j, w in enumerate(window):
                     for phrase in slots.get((j, w), ()):
