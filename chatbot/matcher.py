@@ -737,20 +737,22 @@ class Matcher:
             # (string hashing is seeded per process): two entries, or two sentences of a
             # message, that score alike must tie in every worker, not win by 1e-16 in one
             # and lose in another.
-            analysis.memo[key] = (np.round(score, 9), *signals)
-        score, dice_e, coverage, fuzzy_e, anchored = analysis.memo[key]
+            score = np.round(score, 9)
+            # The order, and each signal as Python values to build candidates from (numpy
+            # scalars are slow to convert one at a time).
+            analysis.memo[key] = (np.argsort(-score, kind="stable"),
+                                  *(a.tolist() for a in (score, *signals)))
+        order, score, dice_e, coverage, fuzzy_e, anchored = analysis.memo[key]
         entries = self.knowledge.entries
-        order = np.argsort(-score, kind="stable")
         if articles is not None:
             slugs = [a.slug for a in self.knowledge.articles]
             keep = np.array([i == len(slugs) or slugs[i] in articles
                              for i in range(len(slugs) + 1)])
             order = order[keep[self._ent_article[order]]]
         order = order[: limit or len(entries)]
-        return [Candidate(entry=entries[i], score=float(score[i]), dice=float(dice_e[i]),
-                          coverage=float(coverage[i]), fuzzy=float(fuzzy_e[i]),
-                          anchored=bool(anchored[i]))
-                for i in order]
+        return [Candidate(entry=entries[i], score=score[i], dice=dice_e[i],
+                          coverage=coverage[i], fuzzy=fuzzy_e[i], anchored=anchored[i])
+                for i in order.tolist()]
 
     def _scores(self, analysis: Analysis) -> tuple[np.ndarray, ...]:
         """Each entry's score for a message, and its parts: dice, coverage, fuzzy, anchored."""
