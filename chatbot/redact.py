@@ -297,7 +297,8 @@ class View:
         self.text, self.starts, self.ends = _spell_numbers(base, self.words, lex)
         if self.starts is not None:
             self.words = self._tokenise()
-        self.masked = [c == MASK for c in self.text]
+        self.masked = [c == MASK for c in self.text] if MASK in self.text else \
+            [False] * len(self.text)
         self.spans: list[tuple[int, int, str]] = []  # in original coordinates
         # Given names inside a claimed handle ("@fizyo.melis"): the message may name them too.
         self.handle_names: set[str] = set()
@@ -305,6 +306,7 @@ class View:
         # kinds the message holds at all lets a recogniser skip its cue-driven search.
         self.cue_kinds: set[str] = set()
         words = self.words
+        folds = [t.fold for t in words]
         text = self.text
         for i, t in enumerate(words):
             t.n = i
@@ -312,8 +314,9 @@ class View:
                 continue    # glued to digits ("2fb4c2") it is no word, let alone a cue
             for kind, phrase in _cue_candidates(t, lex):
                 size = len(phrase)
-                if i + size <= len(words) and all(
-                        words[i + k].fold == phrase[k] for k in range(1, size)):
+                # The first word was matched by _cue_candidates (maybe under an ending).
+                if size == 1 or (i + size <= len(words)
+                                 and tuple(folds[i + 1:i + size]) == phrase[1:]):
                     if t.cues is None:
                         t.cues = {}
                     if size > t.cues.get(kind, 0):
