@@ -738,11 +738,8 @@ class Matcher:
             # message, that score alike must tie in every worker, not win by 1e-16 in one
             # and lose in another.
             score = np.round(score, 9)
-            # The order, and each signal as Python values to build candidates from (numpy
-            # scalars are slow to convert one at a time).
-            analysis.memo[key] = (np.argsort(-score, kind="stable"),
-                                  *(a.tolist() for a in (score, *signals)))
-        order, score, dice_e, coverage, fuzzy_e, anchored = analysis.memo[key]
+            analysis.memo[key] = (np.argsort(-score, kind="stable"), score, *signals)
+        order, *signals = analysis.memo[key]
         entries = self.knowledge.entries
         if articles is not None:
             slugs = [a.slug for a in self.knowledge.articles]
@@ -750,9 +747,13 @@ class Matcher:
                              for i in range(len(slugs) + 1)])
             order = order[keep[self._ent_article[order]]]
         order = order[: limit or len(entries)]
-        return [Candidate(entry=entries[i], score=score[i], dice=dice_e[i],
-                          coverage=coverage[i], fuzzy=fuzzy_e[i], anchored=anchored[i])
-                for i in order.tolist()]
+        # The signals of the entries kept, as Python values at once (numpy scalars are slow
+        # to convert one by one).
+        return [Candidate(entry=entries[i], score=score, dice=dice, coverage=coverage,
+                          fuzzy=fuzzy, anchored=anchored)
+                for i, score, dice, coverage, fuzzy, anchored in zip(
+                    order.tolist(), *(signal[order].tolist() for signal in signals),
+                    strict=True)]
 
     def _scores(self, analysis: Analysis) -> tuple[np.ndarray, ...]:
         """Each entry's score for a message, and its parts: dice, coverage, fuzzy, anchored."""
