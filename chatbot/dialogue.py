@@ -41,6 +41,14 @@ NOTICE = language.load("en").text("notice")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+@lru_cache(maxsize=16)
+def _part_boundaries(also: tuple[str, ...]) -> re.Pattern:
+    """Where a message asking several things splits: sentence ends and a language's joiners
+    ("also", "ayrıca")."""
+    joiners = "|".join(rf"\b{re.escape(w)}\b" for w in also)
+    return re.compile(r"[?!.;\n]+" + (f"|{joiners}" if joiners else ""))
+
+
 @dataclass(frozen=True)
 class Policy:
     """Decision thresholds on the matcher's confidence; chosen on the dev set (docs/matching.md)."""
@@ -587,9 +595,7 @@ class Chatbot:
 
     def _other_questions(self, sp: Speaker, message: str, answered: Entry) -> list[Candidate]:
         """Best entries for the other sentences of a message that asks several things."""
-        joiners = "|".join(rf"\b{re.escape(w)}\b" for w in sp.lang.also)
-        parts = [p for p in re.split(r"[?!.;\n]+" + (f"|{joiners}" if joiners else ""),
-                                     fold(message))
+        parts = [p for p in _part_boundaries(sp.lang.also).split(fold(message))
                  if any(w not in sp.lang.stopwords and not sp.matcher.is_vague(w)
                         for w in sp.lang.words(p))]
         if len(parts) < 2:

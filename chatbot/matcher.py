@@ -178,17 +178,22 @@ class Matcher:
         self._build_synonyms()
         self._build_index()
         self._build_cues()
+        self._memos()
+
+    def _memos(self) -> None:
         # The dialogue reads a message (and its sentences) several times per reply, and the
         # review once more: each is analysed once. An Analysis is shared, never changed.
         self._analysed = lru_cache(maxsize=256)(self._analyse)
+        # Visitors' misspellings repeat ("surgry", "recovry"): each is looked up once.
+        self._corrected = lru_cache(maxsize=8192)(self._correct)
 
-    # The analysis memo is a cache, not state: it is rebuilt, never copied or pickled.
+    # The memos are caches, not state: they are rebuilt, never copied or pickled.
     def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_analysed"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_analysed", "_corrected")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self._analysed = lru_cache(maxsize=256)(self._analyse)
+        self._memos()
 
     # -- analysis ---------------------------------------------------------------------------
 
@@ -370,10 +375,14 @@ class Matcher:
         for size, slots in self._typed_phrases.items():
             # A phrase is mended where all its words but one are there: most messages hold
             # too few of the phrases' words for any window to be looked at.
-            if sum(w in self._typed_words[size] for w in out) < size - 1:
+            typed_words = self._typed_words[size]
+            if sum(w in typed_words for w in out) < size - 1:
                 continue
             for i in range(len(out) - size + 1):
                 window = tuple(out[i:i + size])
+                # So too each window: one with fewer of those words is no phrase's near miss.
+                if sum(w in typed_words for w in window) < size - 1:
+                    continue
                 hits: dict[tuple[str, ...], int] = {}
                 for j, w in enumerate(window):
                     for phrase in slots.get((j, w), ()):
@@ -405,8 +414,7 @@ class Matcher:
                 if left in self._domain_words and right in self._domain_words:
                     return f"{left} {right}"
         cutoff = self.weights.typo_cutoff if len(word) > 4 else self.weights.typo_cutoff_short
-        found = process.extract(word, self._domain_list, scorer=fuzz.ratio, processor=None,
-                                score_cutoff=cutoff, limit=5)
+        found = self._spellings.extract(word, cutoff, limit=5)
         if not found:
             return None
         # Swapped letters ("cuase") are the commonest typo: prefer an anagram, then a word
@@ -433,7 +441,7 @@ class Matcher:
             pair = self._pairs.get(word) if word not in self._domain_words else None
             if pair:
                 fixed.extend(pair)
-            elif correct and not self._is_known(word) and (repl := self._correct(word)):
+            elif correct and not self._is_known(word) and (repl := self._corrected(word)):
                 corrections[word] = repl
                 fixed.extend(repl.split())
             else:
@@ -619,7 +627,7 @@ class Matcher:
                                                                strict=True) if not a]
         self._domain_words = {w for w in domain_words if not w.isdigit()}
         # Function words are candidates too: "waht" is "what", not an unknown rare word.
-        self._domain_list = sorted(self._domain_words | self._stopwords)
+        self._spellings = _Spellings(sorted(self._domain_words | self._stopwords))
 
         own_vocab = sorted({t for ts, a in zip(phrasing_terms, asked, strict=True) if not a
                             for t in ts} | set().union(*answer_terms)
@@ -803,20 +811,23 @@ class Matcher:
             # (string hashing is seeded per process): two entries, or two sentences of a
             # message, that score alike must tie in every worker, not win by 1e-16 in one
             # and lose in another.
-            analysis.memo[key] = (np.round(score, 9), *signals)
-        score, dice_e, coverage, fuzzy_e, anchored, asked = analysis.memo[key]
+            score = np.round(score, 9)
+            analysis.memo[key] = (np.argsort(-score, kind="stable"), score, *signals)
+        order, *signals = analysis.memo[key]
         entries = self.knowledge.entries
-        order = np.argsort(-score, kind="stable")
         if articles is not None:
             slugs = [a.slug for a in self.knowledge.articles]
             keep = np.array([i == len(slugs) or slugs[i] in articles
                              for i in range(len(slugs) + 1)])
             order = order[keep[self._ent_article[order]]]
         order = order[: limit or len(entries)]
-        return [Candidate(entry=entries[i], score=float(score[i]), dice=float(dice_e[i]),
-                          coverage=float(coverage[i]), fuzzy=float(fuzzy_e[i]),
-                          anchored=bool(anchored[i]), asked=float(asked[i]))
-                for i in order]
+        # The signals of the entries kept, as Python values at once (numpy scalars are slow
+        # to convert one by one).
+        return [Candidate(entry=entries[i], score=score, dice=dice, coverage=coverage,
+                          fuzzy=fuzzy, anchored=anchored, asked=asked)
+                for i, score, dice, coverage, fuzzy, anchored, asked in zip(
+                    order.tolist(), *(signal[order].tolist() for signal in signals),
+                    strict=True)]
 
     def _scores(self, analysis: Analysis) -> tuple[np.ndarray, ...]:
         """Each entry's score for a message, and its parts: dice, coverage, fuzzy, anchored,
@@ -826,10 +837,13 @@ class Matcher:
         ids = [self._term_ids[t] for t in analysis.weights if t in self._term_ids]
         qw = np.array([analysis.weights[t] for t in analysis.weights if t in self._term_ids])
 
+        # Each posting list is gathered once for the message's terms, then summed with
+        # each weighting it needs (the same sums, in the same order, as one at a time).
+        phr, imp = _gather(self._post_phr, ids), _gather(self._post_imp, ids)
+        idf = self._idf[ids]
         # An implied topic term the message names counts as part of the phrasing.
-        implied = _accumulate(self._post_imp, ids, self._idf[ids], n_phr)
-        inter = _accumulate(self._post_phr, ids, qw, n_phr) + \
-            _accumulate(self._post_imp, ids, qw, n_phr)
+        implied = _accumulate(imp, idf, n_phr)
+        inter = _accumulate(phr, qw, n_phr) + _accumulate(imp, qw, n_phr)
         # Dice for an entry asked several ways; for one asked one way only, recall (how much
         # of the message the phrasing explains) weighs `bare_recall` times its precision: its
         # one phrasing's own extra words ("Can my dog/cat/pet/animal get COVID-19?") are the
@@ -842,10 +856,8 @@ class Matcher:
         factor = self._topic_factor[ids]
         if (factor < 1.0).any():
             qd = qw * factor
-            fair = (1 + b2) * (_accumulate(self._post_phr, ids, qd, n_phr)
-                               + _accumulate(self._post_imp, ids, qd, n_phr)) / (
-                self._phr_weight_topic + _accumulate(self._post_imp, ids,
-                                                     self._idf[ids] * factor, n_phr)
+            fair = (1 + b2) * (_accumulate(phr, qd, n_phr) + _accumulate(imp, qd, n_phr)) / (
+                self._phr_weight_topic + _accumulate(imp, idf * factor, n_phr)
                 + b2 * (total - (qw - qd).sum()))
             # How well each article answers is unchanged: its best phrasing keeps its Dice
             # (the entries of no article keep theirs), the others follow in the fair order.
@@ -860,8 +872,8 @@ class Matcher:
         dice_e = np.maximum.reduceat(dice, self._entry_starts)
         asked_e = np.maximum.reduceat(np.where(self._asked, dice, 0.0), self._entry_starts)
 
-        covered = _accumulate(self._post_ent, ids, qw, n_entries)
-        covered += self._answer_weight * _accumulate(self._post_ans, ids, qw, n_entries)
+        covered = _accumulate(_gather(self._post_ent, ids), qw, n_entries)
+        covered += self._answer_weight * _accumulate(_gather(self._post_ans, ids), qw, n_entries)
         coverage = np.minimum(covered / total, 1.0)
 
         query_text = " ".join(analysis.terms)
@@ -873,10 +885,11 @@ class Matcher:
             fuzzy = self._fuzzy_plain.ratio(query_text, np.float32) / 100.0
         fuzzy_e = np.maximum.reduceat(fuzzy * self._phr_share, self._entry_starts)
 
-        anchor_ids = [self._term_ids[t] for t in analysis.anchors]
-        anchored = (_accumulate(self._post_ent, anchor_ids, np.ones(len(anchor_ids)), n_entries)
-                    + _accumulate(self._post_ans, anchor_ids, np.ones(len(anchor_ids)),
-                                  n_entries)) > 0
+        # An entry is anchored if a phrasing or its answer holds an anchor of the message.
+        anchored = np.zeros(n_entries, dtype=bool)
+        for postings in (self._post_ent, self._post_ans):
+            for t in analysis.anchors:
+                anchored[postings[self._term_ids[t]]] = True
 
         w = self.weights
         own = w.dice * dice_e + w.coverage * coverage + w.fuzzy * fuzzy_e
@@ -1136,6 +1149,45 @@ class _Distinct:
                              dtype=dtype, workers=1)[0][self.index]
 
 
+class _Spellings:
+    """Words a typo may stand for, searched by fuzz.ratio as process.extract would, less the
+    words that share too few letters with the typo to reach the cutoff.
+
+    fuzz.ratio is 200 * LCS / (len(a) + len(b)), and the longest common subsequence holds no
+    more of a letter than either word has: the letters in common bound the ratio from above.
+    Counting them for every word at once (numpy) is a fraction of scoring every word, and
+    leaves a few words to score; results, their order and ties are process.extract's.
+    """
+
+    def __init__(self, words: list[str]):
+        self.words = words
+        letters = sorted({c for w in words for c in w})
+        self.column = {c: i for i, c in enumerate(letters)}
+        self.counts = np.zeros((len(words), len(letters)), dtype=np.int16)
+        for i, w in enumerate(words):
+            for c in w:
+                self.counts[i, self.column[c]] += 1
+        self.lengths = np.array([len(w) for w in words], dtype=np.float64)
+
+    def extract(self, word: str, cutoff: float, *, limit: int) -> list[tuple[str, float, int]]:
+        """process.extract(word, words, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff,
+        limit=limit), in the same order."""
+        mine: dict[int, int] = {}
+        for c in word:
+            if c in self.column:
+                mine[self.column[c]] = mine.get(self.column[c], 0) + 1
+        if not mine:
+            return []
+        columns = list(mine)
+        shared = np.minimum(self.counts[:, columns], np.array([mine[c] for c in columns],
+                                                              dtype=np.int16)).sum(axis=1)
+        # A hair under the cutoff: the bound must never drop a word rapidfuzz would keep.
+        bound = 200.0 * shared / (self.lengths + len(word))
+        near = [self.words[i] for i in np.flatnonzero(bound >= cutoff - 1e-6)]
+        return process.extract(word, near, scorer=fuzz.ratio, processor=None,
+                               score_cutoff=cutoff, limit=limit)
+
+
 def _postings(term_sets: list[set[str]], n_terms: int, term_ids: dict[str, int]) -> list:
     """Invert per-document term sets into one index array per term."""
     lists: list[list[int]] = [[] for _ in range(n_terms)]
@@ -1145,11 +1197,19 @@ def _postings(term_sets: list[set[str]], n_terms: int, term_ids: dict[str, int])
     return [np.asarray(docs, dtype=np.int64) for docs in lists]
 
 
-def _accumulate(postings: list, ids: list[int], weights: np.ndarray, size: int) -> np.ndarray:
-    """Sum each query term's weight into every document that contains it."""
+def _gather(postings: list, ids: list[int]) -> tuple[np.ndarray, list[int]] | None:
+    """The documents of these terms' postings, one after another, and how many per term."""
     if not ids:
-        return np.zeros(size)
+        return None
     docs = [postings[i] for i in ids]
-    counts = np.bincount(np.concatenate(docs), weights=np.repeat(weights, [len(d) for d in docs]),
-                         minlength=size)
+    return np.concatenate(docs), [len(d) for d in docs]
+
+
+def _accumulate(gathered: tuple[np.ndarray, list[int]] | None, weights: np.ndarray,
+                size: int) -> np.ndarray:
+    """Sum each query term's weight into every document that contains it (`_gather`)."""
+    if gathered is None:
+        return np.zeros(size)
+    docs, counts = gathered
+    counts = np.bincount(docs, weights=np.repeat(weights, counts), minlength=size)
     return counts.astype(np.float64, copy=False)  # an empty bincount comes back as integers

@@ -116,6 +116,12 @@ class Lexicon:
     suffixed_cues: dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
     # Folded first word of a cue -> how the data spells it ("sok" -> "sok", "adim" -> "adım").
     cue_spellings: dict[str, frozenset[str]]
+    # Every word a spelled number is made of: "beş", "yüz", "thousand".
+    numeric: frozenset[str] = frozenset()
+
+    def __post_init__(self):
+        object.__setattr__(self, "numeric", frozenset(
+            self.number_words.keys() | self.hundred | self.thousand))
 
 
 CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "signoff",
@@ -292,7 +298,8 @@ class View:
         self.text, self.starts, self.ends = _spell_numbers(base, self.words, lex)
         if self.starts is not None:
             self.words = self._tokenise()
-        self.masked = [c == MASK for c in self.text]
+        self.masked = [c == MASK for c in self.text] if MASK in self.text else \
+            [False] * len(self.text)
         self.spans: list[tuple[int, int, str]] = []  # in original coordinates
         # Given names inside a claimed handle ("@fizyo.melis"): the message may name them too.
         self.handle_names: set[str] = set()
@@ -300,6 +307,7 @@ class View:
         # kinds the message holds at all lets a recogniser skip its cue-driven search.
         self.cue_kinds: set[str] = set()
         words = self.words
+        folds = [t.fold for t in words]
         text = self.text
         for i, t in enumerate(words):
             t.n = i
@@ -307,8 +315,9 @@ class View:
                 continue    # glued to digits ("2fb4c2") it is no word, let alone a cue
             for kind, phrase in _cue_candidates(t, lex):
                 size = len(phrase)
-                if i + size <= len(words) and all(
-                        words[i + k].fold == phrase[k] for k in range(1, size)):
+                # The first word was matched by _cue_candidates (maybe under an ending).
+                if size == 1 or (i + size <= len(words)
+                                 and tuple(folds[i + 1:i + size]) == phrase[1:]):
                     if t.cues is None:
                         t.cues = {}
                     if size > t.cues.get(kind, 0):
@@ -380,7 +389,7 @@ def _spell_numbers(text: str, tokens: list[Token], lex: Lexicon
                    ) -> tuple[str, list[int] | None, list[int] | None]:
     """Turn runs of number words into digit groups: the new text and, if it changed, the
     original start and end of each of its characters."""
-    numeric = frozenset(lex.number_words.keys() | lex.hundred | lex.thousand)
+    numeric = lex.numeric
     words = []
     for t in tokens:
         # Number words typed as one: "beşyüzotuziki" is "beş yüz otuz iki".

@@ -26,7 +26,9 @@ _SPLIT_ALNUM = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
 
 class SharedStemmer:
     """A Snowball stemmer for every thread: it keeps the word it works on in itself, so two
-    threads at once corrupt each other's (an IndexError, or a wrong stem)."""
+    threads at once corrupt each other's (an IndexError, or a wrong stem). snowballstemmer
+    hands out PyStemmer's C stemmer when that is installed (a dependency), which is no more
+    thread-safe."""
 
     def __init__(self, language: str):
         self._stemmer = snowballstemmer.stemmer(language)
