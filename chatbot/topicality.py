@@ -118,18 +118,20 @@ class Topicality:
         `request`: the entry is one of the clinic's own (hours, contact), whose subject is
         everyday words by nature; `entry_terms` are then those of all of them. When the
         visitor would come or call ("tomorrow", "at 8pm", "akşam 7'de") is the request's
-        circumstance, neither explained nor left out: "what time do you open tomorrow" is
+        circumstance: it counts when the entries name it ("öğle arası", "are you open
+        now"), and is never held against them: "what time do you open tomorrow" is
         explained whole, "what time does the pharmacy close" a quarter.
         """
         if self.carriers(analysis, known):
             return True
-        times = self._times.found(analysis.words) if request else set()
         words: dict[tuple[str, ...], bool] = {}
         for term in analysis.weights:
             typed = analysis.sources.get(term, (term,))
-            if request and all(w in times or w.isdigit() for w in typed):
-                continue
             words[typed] = words.get(typed, False) or term in entry_terms
+        if request:
+            times = self._times.found(analysis.words)
+            words = {typed: covered for typed, covered in words.items()
+                     if covered or not all(w in times or w.isdigit() for w in typed)}
         weights = {typed: self._everyday_weight(typed) for typed in words}
         total = sum(weights.values())
         covered = sum(w for typed, w in weights.items() if words[typed])
