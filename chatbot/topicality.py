@@ -16,7 +16,10 @@ carries a topic when one of the words it was read from
 A message with such a term is about medicine, and the decision's other rules apply. One with
 none ("is it serious", "how long", "who won the arsenal game last night") is answered from an
 article's entry only when the entry explains most of it, each word weighing by how rare it
-is in the language (`Topicality.explains`, used by `dialogue.py`).
+is in the language (`Topicality.explains`, used by `dialogue.py`); from the clinic's own
+entries (hours, contact) only when they together explain most of it, when the visitor would
+come ("tomorrow", "akşam": `cues.json` "times") aside ("who invented the telephone" is no
+request to the clinic).
 """
 
 from __future__ import annotations
@@ -120,7 +123,7 @@ class Topicality:
         visitor would come or call ("tomorrow", "at 8pm", "akşam 7'de") is the request's
         circumstance: it counts when the entries name it ("öğle arası", "are you open
         now"), and is never held against them: "what time do you open tomorrow" is
-        explained whole, "what time does the pharmacy close" a quarter.
+        explained whole, "what time does the pharmacy close" a third.
         """
         if self.carriers(analysis, known):
             return True
