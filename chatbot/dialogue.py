@@ -385,10 +385,12 @@ class Chatbot:
                 sp.lang.bare_answer_threshold or p.answer_threshold
         if not (top.score >= threshold and top.coverage >= coverage and top.anchored):
             return False
-        # "visa application" shares only "application" with "Ice Application". (The clinic's
-        # own entries, hours and contact, are everyday words by nature.)
-        if p.topic_check and top.entry.kind != "clinic" and \
-                not sp.topicality.explains(analysis, matcher.terms_of(top.entry), matcher.knows):
+        # "visa application" shares only "application" with "Ice Application"; "who
+        # invented the telephone" only "telephone" with the clinic's contact.
+        request = top.entry.kind == "clinic"
+        if p.topic_check and not sp.topicality.explains(
+                analysis, matcher.terms_of_kind("clinic") if request else
+                matcher.terms_of(top.entry), matcher.knows, request=request):
             return False
         # "How do I treat a cold?": one word in common with the entry and a foreign topic
         # at least as heavy as it is another subject, not a question about ours.

@@ -104,6 +104,9 @@ class Language:
     # Words that follow a number to give an age ("24 yaşında", "30 years old"): a son or
     # daughter that old is no child.
     age_words: tuple[str, ...] = ()
+    # When a visitor asks to come, call or be seen ("tomorrow", "akşam"): a request's
+    # circumstances, not its subject (topicality.py).
+    times: tuple[str, ...] = ()
     common: dict[str, float] = field(default_factory=dict, repr=False)  # folded word -> Zipf
     # stem -> Zipf of its family; shipped as stem_zipf.tsv (stemming 56,000 words at every
     # start takes seconds), computed here when that file is missing or out of date
@@ -307,6 +310,7 @@ def _load(code: str) -> Language:
         related_conditions=tuple(cues.get("related_conditions", [])),
         topic_pointers=tuple(cues.get("topic_pointers", [])),
         age_words=tuple(cues.get("age_words", [])),
+        times=tuple(cues.get("times", [])),
         common=common, stem_zipf_table=families, replies=replies)
 
 

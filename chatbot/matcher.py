@@ -732,6 +732,7 @@ class Matcher:
         self._fuzzy_both = _Distinct(self._phr_text + self._phr_topic_text)
         self._fuzzy_words = _Distinct(self._phr_words)
         self._entry_terms = [p | a for p, a in zip(entry_phr_terms, answer_terms, strict=True)]
+        self._kind_terms: dict[str, frozenset[str]] = {}
         self._entry_index = {e.id: i for i, e in enumerate(entries)}
         self._twins = self._find_twins(answer_terms)
         # A section's heading is a title ("Physical Therapy"), not a question: what it answers
@@ -963,6 +964,13 @@ class Matcher:
     def terms_of(self, entry: Entry) -> set[str]:
         """The terms of an entry's phrasings and answer."""
         return self._entry_terms[self._entry_index[entry.id]]
+
+    def terms_of_kind(self, kind: str) -> frozenset[str]:
+        """The terms of every entry of a kind ("clinic": the hours and the contact)."""
+        if kind not in self._kind_terms:
+            self._kind_terms[kind] = frozenset().union(
+                *(self.terms_of(e) for e in self.knowledge.entries if e.kind == kind))
+        return self._kind_terms[kind]
 
     def foreign(self, analysis: Analysis) -> list[str]:
         """Content terms of the message that the knowledge base never uses (adverbs aside:

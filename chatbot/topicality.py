@@ -16,7 +16,10 @@ carries a topic when one of the words it was read from
 A message with such a term is about medicine, and the decision's other rules apply. One with
 none ("is it serious", "how long", "who won the arsenal game last night") is answered from an
 article's entry only when the entry explains most of it, each word weighing by how rare it
-is in the language (`Topicality.explains`, used by `dialogue.py`).
+is in the language (`Topicality.explains`, used by `dialogue.py`); from the clinic's own
+entries (hours, contact) only when they together explain most of it, when the visitor would
+come ("tomorrow", "akşam": `cues.json` "times") aside ("who invented the telephone" is no
+request to the clinic).
 """
 
 from __future__ import annotations
@@ -65,28 +68,12 @@ class Topicality:
         # (`Weights.unseen`, docs/matching.md "Scores").
         self.word_weights = word_weights or Weights()
         self._topic_terms = topic_terms
-        self._words: set[str] = set()
-        self._stems: set[str] = set()
-        self._phrases: set[tuple[str, ...]] = set()
-        for entry in lexicon(lang):
-            ws = lang.words(entry)
-            if len(ws) == 1:
-                self._words.add(ws[0])
-                self._stems.add(lang.stem(ws[0]))
-            elif ws:
-                self._phrases.add(tuple(lang.stem(w) for w in ws))
-        self._longest = max((len(p) for p in self._phrases), default=1)
+        self._medical = _WordList(lang, lexicon(lang))
+        self._times = _WordList(lang, lang.times)
 
     def medical_words(self, words: tuple[str, ...]) -> set[str]:
         """The words of a message that are medical vocabulary, alone or in a phrase."""
-        stems = [self.lang.stem(w) for w in words]
-        found = {w for w, s in zip(words, stems, strict=True)
-                 if w in self._words or s in self._stems}
-        for size in range(2, self._longest + 1):
-            for i in range(len(words) - size + 1):
-                if tuple(stems[i:i + size]) in self._phrases:
-                    found.update(words[i:i + size])
-        return found
+        return self._medical.found(words)
 
     def rare(self, word: str, below: float | None = None) -> bool:
         """Whether a typed word is rarer than `below` (default `rare_zipf`) in the language
@@ -109,7 +96,7 @@ class Topicality:
                 # open": surgery) is as specific as the term; one everyday word ("last":
                 # chronic, "night": sleep) is not.
                 phrase = sum(w not in self.lang.stopwords for w in typed) >= 2 and \
-                    term in self._stems
+                    term in self._medical.stems
                 uses = known(term)
                 if term in self._topic_terms or phrase or any(w in medical for w in typed) or \
                         uses and any(self.rare(w) for w in typed) or \
@@ -120,7 +107,7 @@ class Topicality:
             analysis.memo[key] = frozenset(out)
         return analysis.memo[key]
 
-    def explains(self, analysis, entry_terms: set[str], known) -> bool:
+    def explains(self, analysis, entry_terms: set[str], known, *, request: bool = False) -> bool:
         """Whether an entry may answer a message, as far as its topic goes.
 
         It may when the message has a topic-carrying term (the subject is medical; the
@@ -128,14 +115,29 @@ class Topicality:
         mu"). A message with none ("how long", "is it serious", "who won the arsenal game
         last night") is answered only by an entry that explains most of it: `coverage` of
         its words, each weighing by how rare the typed word is in the language (the
-        knowledge's weights would make "week" or "application" look rare).
+        knowledge's weights would make "week" or "application" look rare). Terms read from
+        the same typed words ("hafta sonu": week, weekday) are one word of the message.
+
+        `request`: the entry is one of the clinic's own (hours, contact), whose subject is
+        everyday words by nature; `entry_terms` are then those of all of them. When the
+        visitor would come or call ("tomorrow", "at 8pm", "akşam 7'de") is the request's
+        circumstance: it counts when the entries name it ("öğle arası", "are you open
+        now"), and is never held against them: "what time do you open tomorrow" is
+        explained whole, "what time does the pharmacy close" a third.
         """
         if self.carriers(analysis, known):
             return True
-        weights = {t: self._everyday_weight(analysis.sources.get(t, (t,)))
-                   for t in analysis.weights}
+        words: dict[tuple[str, ...], bool] = {}
+        for term in analysis.weights:
+            typed = analysis.sources.get(term, (term,))
+            words[typed] = words.get(typed, False) or term in entry_terms
+        if request:
+            times = self._times.found(analysis.words)
+            words = {typed: covered for typed, covered in words.items()
+                     if covered or not all(w in times or w.isdigit() for w in typed)}
+        weights = {typed: self._everyday_weight(typed) for typed in words}
         total = sum(weights.values())
-        covered = sum(w for t, w in weights.items() if t in entry_terms)
+        covered = sum(w for typed, w in weights.items() if words[typed])
         return total > 0 and covered / total >= self.weights.coverage
 
     def _everyday_weight(self, typed: tuple[str, ...]) -> float:
@@ -148,3 +150,32 @@ class Topicality:
     def _zipf(self, word: str) -> float:
         """How common a typed word is in the language (0 when unknown)."""
         return max(self.lang.common.get(word, 0.0), self.lang.zipf(word))
+
+
+class _WordList:
+    """Words and phrases of a list found in a message, by their stems ("akşamları": akşam)."""
+
+    def __init__(self, lang: Language, entries):
+        self.lang = lang
+        self._words: set[str] = set()
+        self.stems: set[str] = set()
+        self._phrases: set[tuple[str, ...]] = set()
+        for entry in entries:
+            ws = lang.words(entry)
+            if len(ws) == 1:
+                self._words.add(ws[0])
+                self.stems.add(lang.stem(ws[0]))
+            elif ws:
+                self._phrases.add(tuple(lang.stem(w) for w in ws))
+        self._longest = max((len(p) for p in self._phrases), default=1)
+
+    def found(self, words: tuple[str, ...]) -> set[str]:
+        """The words of a message on the list, alone or in a phrase."""
+        stems = [self.lang.stem(w) for w in words]
+        found = {w for w, s in zip(words, stems, strict=True)
+                 if w in self._words or s in self.stems}
+        for size in range(2, self._longest + 1):
+            for i in range(len(words) - size + 1):
+                if tuple(stems[i:i + size]) in self._phrases:
+                    found.update(words[i:i + size])
+        return found

@@ -14,18 +14,29 @@ from chatbot.topicality import Topicality, lexicon
 from conftest import FAQ, ROOT
 
 TENNIS = "tennis-elbow-lateral-epicondylitis"
+ACL = "on-capraz-bag-yirtigi"
+
+
+def imported(tmp_path_factory, slug: str) -> Chatbot:
+    """The clinic's file with a test article imported, as `chatbot import` does."""
+    path = tmp_path_factory.mktemp(slug) / "faq.json"
+    shutil.copy(FAQ, path)
+    result = CliRunner().invoke(main, ["import", str(ROOT / "tests" / "data" / "articles" /
+                                                     f"{slug}.txt"), "--faq", str(path),
+                                       "--url", f"https://clinic.example/post/{slug}"])
+    assert result.exit_code == 0, result.output
+    return Chatbot.from_file(path)
 
 
 @pytest.fixture(scope="module")
 def tennis(tmp_path_factory):
-    """The clinic's file with the tennis elbow article imported, as `chatbot import` does."""
-    path = tmp_path_factory.mktemp("tennis") / "faq.json"
-    shutil.copy(FAQ, path)
-    result = CliRunner().invoke(main, ["import", str(ROOT / "tests" / "data" / "articles" /
-                                                     f"{TENNIS}.txt"), "--faq", str(path),
-                                       "--url", f"https://clinic.example/post/{TENNIS}"])
-    assert result.exit_code == 0, result.output
-    return Chatbot.from_file(path)
+    return imported(tmp_path_factory, TENNIS)
+
+
+@pytest.fixture(scope="module")
+def acl(tmp_path_factory):
+    """A Turkish article (anterior cruciate ligament), freshly imported."""
+    return imported(tmp_path_factory, ACL)
 
 
 @pytest.mark.parametrize("message", [
@@ -121,6 +132,64 @@ def test_a_request_to_the_clinic_is_answered_whatever_the_visitors_circumstances
         assert not reply.answered and reply.reason == "out_of_scope"
     else:
         assert reply.answered and reply.match.id == expected, (reply.reason, reply.category)
+
+
+# Everyday messages that share one word with the clinic's own entries (hours, contact):
+# "telephone", "open", "close", "hafta sonu", "pazar".
+EVERYDAY = ["who invented the telephone", "which phone has the best camera",
+            "what's the best phone to buy", "what time does the pharmacy close",
+            "is the supermarket open on sunday",
+            "en iyi akilli telefon hangisi su an", "telefonumun şarjı çabuk bitiyor ne yapmalıyım",
+            "hafta sonu kahvaltı için ne hazırlasam", "market pazar günü açık mı",
+            "en güzel tatil yeri neresi"]
+# The clinic's own questions, a time of the visitor's own ("tomorrow", "akşam 7'de") or a
+# word of the other clinic entry ("visit") included.
+CLINIC = [("are you open on saturday", "clinic-hours"), ("can I visit on a sunday", "clinic-hours"),
+          ("what is your phone number", "clinic-contact"),
+          ("how can I book an appointment", "clinic-contact"), ("thanks", "smalltalk-thanks"),
+          ("hello", "smalltalk-greeting"), ("cumartesi açık mısınız", "clinic-hours"),
+          ("akşam 7'de açık mısınız", "clinic-hours"), ("hafta sonu açık mısınız", "clinic-hours"),
+          ("öğle arası kapalı mısınız", "clinic-hours"),
+          ("bugün kaça kadar açıksınız", "clinic-hours"),
+          ("telefon numaranız nedir", "clinic-contact"),
+          ("randevu almak istiyorum", "clinic-contact"), ("teşekkürler", "smalltalk-thanks"),
+          ("merhaba", "smalltalk-greeting")]
+
+
+@pytest.mark.parametrize("page", [TENNIS, ACL])
+def test_everyday_messages_on_an_article_page_are_not_answered_by_the_clinic_entries(
+        tennis, acl, page):
+    bot = tennis if page == TENNIS else acl
+    replies = {m: bot.ask(m, article=page) for m in EVERYDAY}
+    assert [(m, r.match.id) for m, r in replies.items() if r.answered] == []
+    # Declined with the clinic's contact, or "did you mean" at most.
+    for reply in replies.values():
+        assert reply.reason in ("no_match", "suggest"), reply
+        if reply.reason == "no_match":
+            assert reply.text == bot._fallback_text(bot.speakers[reply.lang])
+
+
+@pytest.mark.parametrize("message", [m for m in EVERYDAY if "phone" in m or "telefon" in m])
+def test_a_phone_to_buy_gets_the_clinics_contact_not_its_entry(acl, message):
+    reply = acl.ask(message, article=ACL)
+    assert not reply.answered and reply.reason == "no_match", reply
+    assert "contact the clinic" in reply.text or "klinikle iletişime" in reply.text
+
+
+@pytest.mark.parametrize("page", [TENNIS, ACL, None])
+def test_the_clinics_own_questions_are_still_answered_on_an_article_page(
+        bot, tennis, acl, page):
+    chatbot = {TENNIS: tennis, ACL: acl, None: bot}[page]
+    got = {m: chatbot.ask(m, article=page) for m, _ in CLINIC}
+    assert [(m, got[m].reason, got[m].match and got[m].match.id) for m, e in CLINIC
+            if not (got[m].answered and got[m].match.id == e)] == []
+
+
+@pytest.mark.parametrize("message", ["what time do you open tomorrow", "are you open at 8pm",
+                                     "aksam 7 de gelsem acik olur musunuz"])
+def test_when_the_visitor_would_come_is_no_other_subject(bot, message):
+    reply = bot.ask(message, article="what-is-bone-marrow-edema")
+    assert reply.answered and reply.match.id == "clinic-hours", (reply.reason, reply.best)
 
 
 def test_tennis_elbow_questions_floor(tennis):
