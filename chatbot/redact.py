@@ -1757,6 +1757,8 @@ def _word_zipf() -> dict[str, float]:
 
 
 INITIAL_ZIPF = 3.5      # "K. Nakamura" (3.1), not "B. Patients" ("patients": 4.5)
+
+
 def _verb_form(word: str, lex: Lexicon) -> bool:
     """Is the folded word a verb in a tense ("vurdu", "bagirdi", "agliyor"): an everyday word
     (in a common-word list) that is a tense's ending (`verb_tenses`) after a verb's stem, one
