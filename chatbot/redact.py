@@ -139,7 +139,8 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "workplace_nouns", "role_verbs", "media", "carer_jobs", "possessive",
              "light_verbs", "phone_correction", "pronouns", "capitalised_words", "word_phrase",
              "states", "verb_names", "relation_is", "indefinite", "occupation_of", "definite",
-             "letter_nouns", "culture_works", "letter_names")
+             "letter_nouns", "culture_works", "letter_names", "nickname_cue", "verb_tenses",
+             "speech_quote")
 
 
 @lru_cache(maxsize=1)
@@ -758,14 +759,22 @@ def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern
     last = domain[-1]
     if re.fullmatch(r"\s+@", m.group(2)) and not (last in lex.tlds or domain[0] in lex.providers):
         return None     # "my IG is @coach.emre": a handle after a word, no address
-    if plain_at or (len(domain) > 1 and last in lex.tlds) or domain[0] in lex.providers \
-            or domain[0] in lex.mail_hosts:
+    # An at said as a plain word needs a domain's shape after it: a dot and an ending, or a
+    # provider that is no everyday word ("ali at gmail"; not "screaming at me", "at home",
+    # "at night dot", "at sky"). Marked out ("(at)", "[at]") a mail host is enough too.
+    spoken = not plain_at and not re.search(r"[(\[{<]", m.group(2))
+    if plain_at or (len(domain) > 1 and last in lex.tlds) or domain[0] in lex.providers and not (
+            spoken and _word_zipf().get(domain[0], 0.0) >= PROVIDER_ZIPF) \
+            or domain[0] in lex.mail_hosts and not spoken:
         end = m.end()
         if not plain_at and len(domain) > 1 and last not in lex.tlds:
             end = m.start(3) + len(m.group(3).split()[0])
         view.claim(m.start(), end, "[email]")
         return m.start(), end
     return None
+
+
+PROVIDER_ZIPF = 4.5     # "at gmail" (3.3), "at yahoo" (3.9) name a provider; "at sky" (4.7) not
 
 
 HANDLE = re.compile(r"(?<![\w.@/])@\w(?:[\w.]{0,29}\w)?")
@@ -1748,6 +1757,19 @@ def _word_zipf() -> dict[str, float]:
 
 
 INITIAL_ZIPF = 3.5      # "K. Nakamura" (3.1), not "B. Patients" ("patients": 4.5)
+
+
+def _verb_form(word: str, lex: Lexicon) -> bool:
+    """Is the folded word a verb in a tense ("vurdu", "bagirdi", "agliyor"): an everyday word
+    (in a common-word list) that is a tense's ending (`verb_tenses`) after a verb's stem, one
+    whose infinitive is an everyday word too ("vurmak", "aglamak"; "kedi" is no "kemek")?"""
+    zipf = _word_zipf()
+    return word in zipf and any(
+        word.endswith(end) and any(word[:-len(end)] + inf in zipf
+                                   for inf in ("mak", "mek", "amak", "emek"))
+        for end in lex.words["verb_tenses"])
+
+
 NICKNAME_ZIPF = 5.5     # "bana pamuk derler" is a nickname; "bana hep derler" ("hep": 5.7) is not
 
 
@@ -1929,8 +1951,15 @@ def names(view: View, lex: Lexicon) -> None:
             "first" in kinds(k) and (t.stem_end != t.end or tailed(k, "name_quote"))) or (
             greeted and (delimited(k) or tailed(k)))
         # A word quoted as what the writer is called is a nickname, known or not ("bana minnoş
-        # derler"), unless too common a word to be one ("bana hep derler").
-        if not title and tailed(k, "name_quote") and _word_zipf().get(t.fold, 0.0) < NICKNAME_ZIPF:
+        # derler", "i'm zorblax aka z"), unless too common a word to be one ("bana hep derler")
+        # or a verb ("bana bağırdı diye"). A word that also reports speech (`speech_quote`:
+        # "diyor", "diye", "called") quotes a name only after a cue that names ("bana", "adı"):
+        # after "ben" or a relative it quotes what was said ("eşim iltihap diyor", "ben
+        # romatizma diye düşünüyorum", "it is sometimes called").
+        if not title and tailed(k, "name_quote") and (
+                tokens[k + 1].fold not in lex.words["speech_quote"]
+                or tokens[k - 1].fold in lex.words["nickname_cue"]) and not _verb_form(
+                    t.fold, lex) and _word_zipf().get(t.fold, 0.0) < NICKNAME_ZIPF:
             alone = True
         if phrased(k):
             alone = False

@@ -331,6 +331,15 @@ def test_red_team_list_keeps_what_staff_need():
     ("the lads call me Spud, shin pain", "the lads call me [name], shin pain"),
     ("bana tontiş derler, dizim ağrıyor", "bana [name] derler, dizim ağrıyor"),
     ("bana hep derler ki", "bana hep derler ki"),
+    # A word before "diyor"/"diye" is what was said, not a name, unless a cue names it or it is
+    # a name; a verb in a tense never is one ("bana vurdu diye").
+    ("Eşim hazımsızlık diyor, terliyor", "Eşim hazımsızlık diyor, terliyor"),
+    ("ben vurdu diye korktum, kocam bana vurdu diye",
+     "ben vurdu diye korktum, kocam bana vurdu diye"),
+    ("kızım Elif diyor ki, adı Mehmet diye biri aradı",
+     "kızım [name] diyor ki, adı [name] diye biri aradı"),
+    ("It is sometimes called tennis elbow", "It is sometimes called tennis elbow"),
+    ("i'm zorblax aka z", "i'm [name] aka z"),
     ("@dr.selin önerdi, selin'in hastasıyım", "[handle] önerdi, [name]'in hastasıyım"),
     # Context makes them names: capitals on a form, an initial, an ending on the title.
     ("patient: SMITH John, name: o'connor", "patient: [name], name: [name]"),
@@ -586,6 +595,11 @@ def test_roles_initials_and_where_a_match_ends(text, expected):
     # A city alone stays; within an address line it may go with the address.
     ("I live at 5 Oak Road. Leeds is cold", "I live at [address]. Leeds is cold"),
     ("Ankara'da yaşıyorum", "Ankara'da yaşıyorum"),
+    # A spoken "at" is an address's only before a domain: a provider or a dot and an ending.
+    ("he keeps screaming at me, I fell at home at night dot dot",
+     "he keeps screaming at me, I fell at home at night dot dot"),
+    ("we met at sky bar; write to ali at yahoo or ali (at) me dot com",
+     "we met at sky bar; write to [email] or [email]"),
 ])
 def test_words_beside_personal_data_stay(text, expected):
     assert redact(text) == expected
