@@ -647,8 +647,13 @@ def test_admin_page_shows_each_message_language_and_fixes_an_answer(browser, ser
     langs = pg.locator("#unanswered-rows .badge.lang").evaluate_all(
         "badges => badges.map(b => b.dataset.lang)")
     assert langs and set(langs) == {"tr"}
-    assert set(pg.locator(".cluster .badge.lang").evaluate_all(
-        "badges => badges.map(b => b.dataset.lang)")) == {"tr"}
+    # The groups are fetched apart from the rows: wait until they, too, are Turkish only
+    # (asserting at once raced their refresh: a group still showed "EN").
+    pg.wait_for_function("""() => {
+        const langs = [...document.querySelectorAll('.cluster .badge.lang')]
+            .map(b => b.dataset.lang);
+        return langs.length > 0 && langs.every(l => l === 'tr');
+    }""")
 
     # The answer voted down, fixed from its group: the editor opens on it, in Turkish.
     example = pg.locator(".example", has_text=question)
