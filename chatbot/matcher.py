@@ -1178,8 +1178,9 @@ class _Spellings:
         self.lengths = np.array([len(w) for w in words], dtype=np.float64)
 
     def extract(self, word: str, cutoff: float, *, limit: int) -> list[tuple[str, float, int]]:
-        """process.extract(word, words, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff,
-        limit=limit), in the same order."""
+        """The (word, score, index) tuples of process.extract(word, words, scorer=fuzz.ratio,
+        processor=None, score_cutoff=cutoff, limit=limit): the same words and scores in the
+        same order, but each index counts among the words left to score, not all of them."""
         mine: dict[int, int] = {}
         for c in word:
             if c in self.column:
