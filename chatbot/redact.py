@@ -989,7 +989,11 @@ def _claim_date(view: View, start: int, end: int, lex: Lexicon, year: str) -> No
     my MRI was 09/10/2024" keeps the second."""
     seen = list(CUE_WORD.finditer(view.text, max(0, start - 100), start))[-14:]
     words = [fold(m.group()) for m in seen]
-    after = [fold(w) for w in CUE_WORD.findall(view.text[end:end + 30])][:3]
+    # An event in the date's own clause after it: "MR 12.01.2025 tarihinde çekildi", "On 14
+    # January 2025 I had a hip replacement", "3 Mart 2025'te ön çapraz bağ ameliyatı oldum";
+    # not past a comma ("my daughter, 3 March 2019, broke her arm" may be her birthday).
+    clause = re.split(r"[,;.!?()\n]", view.text[end:end + 60], maxsplit=1)[0]
+    after = [fold(w) for w in CUE_WORD.findall(clause)][:8]
 
     def event(ws: list[str], i: int) -> bool:     # also "x-ray", two words to CUE_WORD
         return _medical_word(ws[i], lex) or i > 0 and _medical_word(ws[i - 1] + "-" + ws[i], lex)
@@ -1050,7 +1054,7 @@ def _cue_after_birth(view: View, end: int, lex: Lexicon) -> bool:
 
 TR_PLATE = re.compile(r"(?<![\w.,])(0[1-9]|[1-7]\d|8[01])[ \t-]?([A-Za-z]{1,3})[ \t-]?(\d{2,5})"
                       r"(?!\w|[.,]\d)")
-UK_PLATE = re.compile(r"(?i)(?<!\w)[A-Z]{2}\d{2}[ \t]?[A-Z]{3}(?!\w)")
+UK_PLATE = re.compile(r"(?i)(?<!\w)[A-Z]{2}[ \t]?\d{2}[ \t]?[A-Z]{3}(?!\w)")    # also "lk 19 xtp"
 
 
 def plates(view: View, lex: Lexicon) -> None:
