@@ -140,7 +140,7 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "light_verbs", "phone_correction", "pronouns", "capitalised_words", "word_phrase",
              "states", "verb_names", "relation_is", "indefinite", "occupation_of", "definite",
              "letter_nouns", "culture_works", "letter_names", "nickname_cue", "verb_tenses",
-             "speech_quote")
+             "speech_quote", "nationalities", "national", "champion", "champion_scope")
 
 
 @lru_cache(maxsize=1)
@@ -1864,7 +1864,10 @@ def names(view: View, lex: Lexicon) -> None:
                          and tokens[k + 1].fold in lex.words["pronouns"]
                          and re.fullmatch(r"[ \t]{1,3}", view.text[t.end:tokens[k + 1].start]))
                 or cued and "first" in kinds(k) and (delimited(k) or tailed(k, "name_quote")
-                                                     or titled)):
+                                                     or titled)
+                # (or before a known name after an introduction: "name: will hart")
+                or labelled and cued and "first" in kinds(k) and k + 1 < n and adjacent(k, k + 1)
+                and known(k + 1) and tokens[k + 1].fold not in stop):
             return False
         if t.stem_end != t.end and t.fold[len(t.stem) + 1:] in contractions:
             return False
@@ -1913,6 +1916,12 @@ def names(view: View, lex: Lexicon) -> None:
             k + 1 < n and tokens[k + 1].fold.startswith(tuple(lex.words["word_phrase"]))) and bool(
             re.fullmatch(r"[ \t]{1,3}", view.text[tokens[k].end:tokens[k + 1].start]))
 
+    def opening(k: int) -> bool:
+        """Does the word open a sentence, also after a greeting ("Merhaba, deniz - 27")?"""
+        return _sentence_start(view, tokens[k]) or k > 0 and tokens[k - 1].fold in lex.words[
+            "greeting"] and _sentence_start(view, tokens[k - 1]) and bool(re.fullmatch(
+                r"[\s,!.]{1,3}", view.text[tokens[k - 1].end:tokens[k].start]))
+
     def take(k: int, *, explicit: bool, title: bool = False, greeted: bool = False,
              related: bool = False, signed: bool = False) -> bool:
         """Mark the name that starts at token k (after a cue) and the name words after it.
@@ -1943,8 +1952,10 @@ def names(view: View, lex: Lexicon) -> None:
         formal = title and tokens[k - 1].fold not in lex.words["greeting"]
         if not usable(k, labelled=explicit or formal, cued=not title):
             return False
-        # After "I'm"/"ben" a word for how one is is no name, whatever its case: "I'm ok-ish".
-        if not explicit and t.fold in lex.words["states"]:
+        # After "I'm"/"ben" a word for how one is is no name, whatever its case: "I'm ok-ish";
+        # nor is a nationality ("I'm British", "ben Almanım").
+        if not explicit and (t.fold in lex.words["states"] or _occupation(
+                t.fold, lex.words["nationalities"], lex.words["occupation_suffixes"])):
             return False
         # A name that is also a word ("ben yagmur,", "it's peter btw"), standing alone after an
         # introduction or before "btw"/"from"; not an English word ("I'm done."). Under a
@@ -2104,9 +2115,17 @@ def names(view: View, lex: Lexicon) -> None:
             if k >= 2 and tokens[k - 1].fold in lex.words["name_origin"] and tokens[k].capital:
                 k -= 2
             last = k
+            # Before "ben"/"here" in lower case only a given name alone opening the message or
+            # a sentence, also one that is a word: "umut ben, 45 yaşındayım" ("bence ben
+            # olmasam" is "I think").
+            alone = key == "name_here" and "first" in kinds(k) and "rare" not in kinds(k) and (
+                opening(k) and delimited(i + size - 1) and usable(k, cued=True))
             while k >= 0 and last - k < 2 and adjacent(k, k + 1) and usable(k) and (
-                    tokens[k].capital or (known(k) if key == "title_after" else plain_name(k))):
+                    tokens[k].capital or (known(k) if key == "title_after" else plain_name(k) and (
+                        tokens[i].fold not in stop or alone))):
                 k -= 1      # "MRI done here" is no introduction
+            if k == last and alone:
+                k -= 1
             taken = range(k + 1, last + 1)
             if taken and (key == "title_after" or any("first" in kinds(t) for t in taken)):
                 for t in taken:
@@ -2119,10 +2138,7 @@ def names(view: View, lex: Lexicon) -> None:
     for k in range(n):
         if "first" in kinds(k) and re.match(r"\s*[,\-–—(]\s*\d{1,2}(?!\d)",
                                             view.text[tokens[k].end:tokens[k].end + 8]) and (
-                _sentence_start(view, tokens[k]) or k and tokens[k - 1].fold in lex.words[
-                    "greeting"] and _sentence_start(view, tokens[k - 1]) and re.fullmatch(
-                    r"[\s,!.]{1,3}", view.text[tokens[k - 1].end:tokens[k].start])) and usable(
-                k, cued=True):
+                opening(k)) and usable(k, cued=True):
             mark[k] = True
     for i, t in enumerate(tokens):
         found = kinds(i)
@@ -2261,8 +2277,20 @@ def names(view: View, lex: Lexicon) -> None:
     # makes a phrase or a verb with the next word there ("Adım Umut ... umut ediyorum"); an
     # English word only as it was found ("My name is Faith. I have faith in ...").
     found_cued = {tokens[k].stem for k in range(n) if vouched[k]} | view.handle_names
+
+    def recased(k: int) -> bool:
+        """Is a name that is also a word, found only capitalised, repeated in lower case with no
+        apostrophe ending and no name beside it? The writer's own capitals say it is the word:
+        "ben Bahar, bahar gelince", "eşimin adı Aslı, aslı astarı olmayan"."""
+        t = tokens[k]
+        return "word" in kinds(k) and t.text.islower() and t.stem_end == t.end and (
+            t.stem not in found_lower) and not (k + 1 < n and adjacent(k, k + 1) and (
+                mark[k + 1] or known(k + 1)))
+
     for k in range(n):
         t = tokens[k]
+        if recased(k):
+            continue
         if not mark[k] and (t.stem in found_names or t.stem in found_cued and not (
                 "enword" in kinds(k) and t.stem not in found_lower) and not (
                 phrased(k, opening=True) or k + 1 < n and tokens[k + 1].fold.startswith(
@@ -2335,8 +2363,8 @@ def workplaces(view: View, lex: Lexicon) -> None:
         return view.text[tokens[a].end:tokens[b].start]
 
     def plain(a: int, b: int) -> bool:      # only spaces, a hyphen or a word's digits between
-        return MASK not in gap(a, b) and bool(re.fullmatch(r"[ \t]{1,3}|-|\d{1,4}[ \t]{1,2}",
-                                                           gap(a, b)))     # ("U17 takımında")
+        return MASK not in gap(a, b) and bool(re.fullmatch(           # ("U17 takımında", "4-B")
+            r"[ \t]{1,3}|-|\d{1,4}[ \t]{1,2}|[ \t]{1,3}\d{1,4}[-/]?", gap(a, b)))
 
     def job(k: int, kinds: frozenset[str] = occupations) -> bool:
         """An occupation word, with a Turkish possessive or copula ending ("şefiyim"); a role
@@ -2454,6 +2482,10 @@ def workplaces(view: View, lex: Lexicon) -> None:
                     and not tokens[loc - 1].fold.endswith(("in", "un"))):
                 continue
             first = loc - 1
+            # (and the district or town before it: "muratpasa ataturk ilkokulunda")
+            while first > 0 and loc - first < 3 and plain(first - 1, first) and tokens[
+                    first - 1].stem in lex.places:
+                first -= 1
         last = o
         while last + 1 < n and plain(last, last + 1) and job(last + 1):
             last += 1       # "komiser yardımcısı"
@@ -2490,9 +2522,48 @@ def workplaces(view: View, lex: Lexicon) -> None:
                 break
             end += m.start(1) + len(m.group(1).rstrip())
             claimed[i] = (start, end)
+    claimed += _distinctions(view, tokens, lex, job, plain)
     for start, end in claimed:
         view.claim(start, end, "[work]")
     _in_the_news(view, lex)
+
+
+def _distinctions(view: View, tokens: list[Token], lex: Lexicon, job, plain
+                  ) -> list[tuple[int, int]]:
+    """A title few people hold identifies its holder like an employer: a national team's
+    athlete ("milli judocu", "Olympic swimmer", `national` before a job) and a champion of a
+    place or a field ("Türkiye şampiyonu", "the reigning Turkish champion in the 400 m",
+    "dünya birincisi": `champion` after a `champion_scope` word, a nationality, a place or a
+    name). "a swimmer", "futbol oynuyorum", "watches the national team" stay."""
+    words = lex.words
+    n = len(tokens)
+    spans = []
+    for k in range(n):
+        fold_k = tokens[k].fold
+        if fold_k in words["national"]:
+            end = next((m for m in range(k + 1, min(n, k + 4))
+                        if all(plain(j, j + 1) for j in range(k, m)) and job(m)), None)
+            if end is not None:
+                spans.append((tokens[k].start, tokens[end].end))
+        elif _occupation(fold_k, words["champion"], words["occupation_suffixes"]) and k and (
+                plain(k - 1, k)):
+            s = k - 1
+            scope = tokens[s].fold
+            if not (scope in words["champion_scope"] or scope in words["nationalities"]
+                    or tokens[s].stem in lex.places or tokens[s].capital and not _sentence_start(
+                        view, tokens[s])):
+                continue
+            while s > 0 and k - s < 3 and plain(s - 1, s) and tokens[s - 1].fold not in words[
+                    "name_stop"] and (tokens[s - 1].fold in words["champion_scope"]
+                                      or tokens[s - 1].capital):
+                s -= 1      # "reigning Turkish", "Avrupa ve Dünya" stays short
+            end = tokens[k].end
+            # and its field: "in the 400 m", "of Europe" (to the clause's end or "and").
+            if m := re.match(r"[ \t]+(?:in|at|of)[ \t]+[^,.;!?\n]{1,40}?(?=[ \t]+and\b|[,.;!?\n]|$)",
+                             view.text[end:end + 60]):
+                end += m.end()
+            spans.append((tokens[s].start, end))
+    return spans
 
 
 def _in_the_news(view: View, lex: Lexicon) -> None:
