@@ -1009,7 +1009,11 @@ def _claim_date(view: View, start: int, end: int, lex: Lexicon, year: str) -> No
     near = medical > birth and (medical >= len(words) - 3 or medical >= len(words) - 8 and not
                                 re.search(r"[.!?](?:\s|$)|\n", view.text[seen[medical].end():start])
                                 ) or any(event(after, i) for i in range(len(after)))
-    if near and not waiting and not _cue_after_birth(view, end, lex) and \
+    # (a birth cue later in the clause says whose date it is: "5 Mart 2020'de doğdu ve kolu
+    # kırıldı")
+    born = any(kind == "date_cue" and tuple(after[i:i + len(p)]) == p
+               for i in range(len(after)) for kind, p in lex.phrase_index.get(after[i], ()))
+    if near and not waiting and not born and not _cue_after_birth(view, end, lex) and \
             date.today().year - MEDICAL_YEARS <= _year(year):
         view.mask(start, end)       # kept, and no later recogniser reads it as a number
     else:
@@ -2533,11 +2537,14 @@ def _distinctions(view: View, tokens: list[Token], lex: Lexicon, job, plain
     """A title few people hold identifies its holder like an employer: a national team's
     athlete ("milli judocu", "Olympic swimmer", `national` before a job) and a champion of a
     place or a field ("Türkiye şampiyonu", "the reigning Turkish champion in the 400 m",
-    "dünya birincisi": `champion` after a `champion_scope` word, a nationality, a place or a
-    name). "a swimmer", "futbol oynuyorum", "watches the national team" stay."""
+    "dünya birincisi": `champion` after a `champion_scope` word, a nationality or a place).
+    "a swimmer", "futbol oynuyorum", "watches the national team", a club's title
+    ("Galatasaray şampiyonluğu") stay."""
     words = lex.words
     n = len(tokens)
     spans = []
+    # (a person's endings: "şampiyonuyum"; not the title's "-lik": "şampiyonluğu")
+    person = frozenset(e for e in words["occupation_suffixes"] if not e.startswith("l"))
     for k in range(n):
         fold_k = tokens[k].fold
         if fold_k in words["national"]:
@@ -2545,13 +2552,11 @@ def _distinctions(view: View, tokens: list[Token], lex: Lexicon, job, plain
                         if all(plain(j, j + 1) for j in range(k, m)) and job(m)), None)
             if end is not None:
                 spans.append((tokens[k].start, tokens[end].end))
-        elif _occupation(fold_k, words["champion"], words["occupation_suffixes"]) and k and (
-                plain(k - 1, k)):
+        elif _occupation(fold_k, words["champion"], person) and k and plain(k - 1, k):
             s = k - 1
             scope = tokens[s].fold
             if not (scope in words["champion_scope"] or scope in words["nationalities"]
-                    or tokens[s].stem in lex.places or tokens[s].capital and not _sentence_start(
-                        view, tokens[s])):
+                    or tokens[s].stem in lex.places):
                 continue
             while s > 0 and k - s < 3 and plain(s - 1, s) and tokens[s - 1].fold not in words[
                     "name_stop"] and (tokens[s - 1].fold in words["champion_scope"]
