@@ -993,7 +993,8 @@ def _claim_date(view: View, start: int, end: int, lex: Lexicon, year: str) -> No
     # January 2025 I had a hip replacement", "3 Mart 2025'te ön çapraz bağ ameliyatı oldum";
     # not past a comma ("my daughter, 3 March 2019, broke her arm" may be her birthday).
     clause = re.split(r"[,;.!?()\n]", view.text[end:end + 60], maxsplit=1)[0]
-    after = [fold(w) for w in CUE_WORD.findall(clause)][:8]
+    later = list(CUE_WORD.finditer(clause))[:8]
+    after = [fold(m.group()) for m in later]
 
     def event(ws: list[str], i: int) -> bool:     # also "x-ray", two words to CUE_WORD
         return _medical_word(ws[i], lex) or i > 0 and _medical_word(ws[i - 1] + "-" + ws[i], lex)
@@ -1009,10 +1010,11 @@ def _claim_date(view: View, start: int, end: int, lex: Lexicon, year: str) -> No
     near = medical > birth and (medical >= len(words) - 3 or medical >= len(words) - 8 and not
                                 re.search(r"[.!?](?:\s|$)|\n", view.text[seen[medical].end():start])
                                 ) or any(event(after, i) for i in range(len(after)))
-    # (a birth cue later in the clause says whose date it is: "5 Mart 2020'de doğdu ve kolu
-    # kırıldı")
-    born = any(kind == "date_cue" and tuple(after[i:i + len(p)]) == p
-               for i in range(len(after)) for kind, p in lex.phrase_index.get(after[i], ()))
+    # (a birth cue later in the clause says whose date it is, "5 Mart 2020'de doğdu ve kolu
+    # kırıldı", unless another date follows it: "an mri on 12/03/2024 and my birthday is ...")
+    born = any(kind == "date_cue" and tuple(after[i:i + len(p)]) == p and not re.search(
+        r"[\d\ufffc]", clause[later[i].end():]) for i in range(len(after))
+        for kind, p in lex.phrase_index.get(after[i], ()))
     if near and not waiting and not born and not _cue_after_birth(view, end, lex) and \
             date.today().year - MEDICAL_YEARS <= _year(year):
         view.mask(start, end)       # kept, and no later recogniser reads it as a number
@@ -2122,7 +2124,7 @@ def names(view: View, lex: Lexicon) -> None:
             # Before "ben"/"here" in lower case only a given name alone opening the message or
             # a sentence, also one that is a word: "umut ben, 45 yaşındayım" ("bence ben
             # olmasam" is "I think").
-            alone = key == "name_here" and "first" in kinds(k) and "rare" not in kinds(k) and (
+            alone = key == "name_here" and "first" in kinds(k) and (
                 opening(k) and delimited(i + size - 1) and usable(k, cued=True))
             while k >= 0 and last - k < 2 and adjacent(k, k + 1) and usable(k) and (
                     tokens[k].capital or (known(k) if key == "title_after" else plain_name(k) and (
