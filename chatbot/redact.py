@@ -2020,10 +2020,13 @@ def names(view: View, lex: Lexicon) -> None:
             # names: "ad soyad: emre can doğan" (not "my name is Will can I ...").
             between = explicit and not blocked[m] and known(m) and m + 1 < n and adjacent(
                 m, m + 1) and known(m + 1) and tokens[m].text.islower() == t.text.islower()
+            # (a surname of a name's shape, in any case: "sam o'neill", "d'angelo")
+            shaped = re.fullmatch(r"[^\W\d_]['’][^\W\d_]{3,}", tokens[m].text)
             if not ((adjacent(m - 1, m) or initial_before)
                     and (usable(m) or shouting and len(tokens[m].stem) > 1 or between)
                     and (
                     tokens[m].capital or caps(m) or (plain_name(m) if t.capital else known(m))
+                    or shaped
                     or in_caps and tokens[m].text[
                         :tokens[m].stem_end - tokens[m].start].isupper())):
                 break
@@ -2124,7 +2127,7 @@ def names(view: View, lex: Lexicon) -> None:
             # Before "ben"/"here" in lower case only a given name alone opening the message or
             # a sentence, also one that is a word: "umut ben, 45 yaşındayım" ("bence ben
             # olmasam" is "I think").
-            alone = key == "name_here" and "first" in kinds(k) and (
+            alone = key == "name_here" and "first" in kinds(k) and adjacent(k, i) and (
                 opening(k) and delimited(i + size - 1) and usable(k, cued=True))
             while k >= 0 and last - k < 2 and adjacent(k, k + 1) and usable(k) and (
                     tokens[k].capital or (known(k) if key == "title_after" else plain_name(k) and (
@@ -2400,6 +2403,15 @@ def workplaces(view: View, lex: Lexicon) -> None:
     nouns = tuple(words["workplace_nouns"])
     named_places: list[int] | None = None      # found when a role first asks for them
 
+    def lower_named(a: int, b: int) -> bool:
+        """In lower case, a workplace word after a person's or a place's name that is no
+        everyday word: "at st mary's primary school" ("at the local school" names none)."""
+        noun = next((j for j in range(a + 1, b + 1) if tokens[j].stem.startswith(nouns)), None)
+        return noun is not None and any(
+            tokens[j].fold not in stop and (tokens[j].stem in lex.places or bool(
+                lex.names.get(tokens[j].stem, frozenset()) & {"first", "last"}) and not lex.names[
+                tokens[j].stem] & {"word", "enword"}) for j in range(a, noun))
+
     def places() -> list[int]:
         """Named workplaces ("the Shell station", "Migros market"): their first words."""
         nonlocal named_places
@@ -2416,7 +2428,7 @@ def workplaces(view: View, lex: Lexicon) -> None:
         if o + 2 < n and tokens[o + 1].fold in words["workplace_at"] and plain(o, o + 1):
             end = _workplace_end(view, tokens, o + 2, lex)
             # (a city alone is no employer: "a teacher in Ankara")
-            if end is not None and named(o + 2, end) and not (
+            if end is not None and (named(o + 2, end) or lower_named(o + 2, end)) and not (
                     end == o + 2 and tokens[o + 1].fold == "in") and not (
                     carer(o) and o > 0 and tokens[o - 1].fold in words["possessive"]):
                 start = o       # and the words describing the job: "only orthopaedic"
@@ -2505,7 +2517,7 @@ def workplaces(view: View, lex: Lexicon) -> None:
                 break
             if tokens[k].fold in words["workplace_at"] and k + 1 < n:
                 end = _workplace_end(view, tokens, k + 1, lex)
-                if end is not None and named(k + 1, end):
+                if end is not None and (named(k + 1, end) or lower_named(k + 1, end)):
                     claimed.append((tokens[k + 1].start, tokens[end].end))
                 break
     # "my employer is Turkish Airlines", "çalıştığım firma: Aydın Lojistik".

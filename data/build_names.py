@@ -75,6 +75,8 @@ Ekici Yazgan Bakır Büyük Küçük Akdoğan Sevinç Ünlü Akkaya Tatlı Elmas
 Özsoy Aksu Duran Er Arı Sarıkaya Ateşoğlu Karabulut Tezcan Dinç Balcı Bilgiç Gürbüz Yurtseven
 Özkök Kocaer Çağlar Alkan Aktürk Ersoy Parlak Sarıoğlu Kandemir Yalın Güngör Eroğlu Eker Akpınar
 Demirel Ekşi Şener Tuna Aydemir Özgün Kırmızı Öz Çakmak Başer Tosun Alp Kocabaş Esen Akman
+Taştan Karakaş Demirtaş Aydoğdu Akbaş Kılıçarslan Yurdakul Kaçar Aslantaş Yılmazer Işıklı Özbay
+Tunca Arıkan Tuncel Kocatürk Özçelik Baysal Tokgöz Ağca Kahveci Demirkol Altınkaya Akyol
 """.split()
 
 
