@@ -2298,8 +2298,6 @@ def names(view: View, lex: Lexicon) -> None:
 
     for k in range(n):
         t = tokens[k]
-        if recased(k):
-            continue
         if not mark[k] and (t.stem in found_names or t.stem in found_cued and not (
                 "enword" in kinds(k) and t.stem not in found_lower) and not (
                 phrased(k, opening=True) or k + 1 < n and tokens[k + 1].fold.startswith(
@@ -2307,7 +2305,7 @@ def names(view: View, lex: Lexicon) -> None:
                 not _sentence_start(view, t) and (t.capital or t.stem in found_lower)
                 or t.stem_end != t.end or t.capital and (everyday_tr(k) <= (delimited(k) or (
                     k + 1 < n and adjacent(k, k + 1) and (mark[k + 1] or tokens[k + 1].capital)))
-                ))) and usable(k):
+                ))) and usable(k) and not recased(k):
             mark[k] = True
             j = k       # with the name words after it: "Baysal Hukuk Bürosu"
             while j + 1 < n and j - k < 3 and grows(j, j + 1):
@@ -2558,7 +2556,8 @@ def _distinctions(view: View, tokens: list[Token], lex: Lexicon, job, plain
     n = len(tokens)
     spans = []
     # (a person's endings: "şampiyonuyum"; not the title's "-lik": "şampiyonluğu")
-    person = frozenset(e for e in words["occupation_suffixes"] if not e.startswith("l"))
+    person = _person_endings(words["occupation_suffixes"])
+    champions = tuple(words["champion"])
     for k in range(n):
         fold_k = tokens[k].fold
         if fold_k in words["national"]:
@@ -2566,7 +2565,8 @@ def _distinctions(view: View, tokens: list[Token], lex: Lexicon, job, plain
                         if all(plain(j, j + 1) for j in range(k, m)) and job(m)), None)
             if end is not None:
                 spans.append((tokens[k].start, tokens[end].end))
-        elif _occupation(fold_k, words["champion"], person) and k and plain(k - 1, k):
+        elif fold_k.startswith(champions) and _occupation(fold_k, words["champion"], person) \
+                and k and plain(k - 1, k):
             s = k - 1
             scope = tokens[s].fold
             if not (scope in words["champion_scope"] or scope in words["nationalities"]
@@ -2612,6 +2612,11 @@ def _in_the_news(view: View, lex: Lexicon) -> None:
                 head = len(clause.group()) - len(clause.group().lstrip())
                 view.claim(base + head, view.words[t.n - 1].end if t.n else t.start, "[work]")
                 break
+
+
+@lru_cache(maxsize=4)
+def _person_endings(endings: frozenset[str]) -> frozenset[str]:
+    return frozenset(e for e in endings if not e.startswith("l"))
 
 
 @lru_cache(maxsize=1 << 14)
