@@ -2544,6 +2544,9 @@ def workplaces(view: View, lex: Lexicon) -> None:
     _in_the_news(view, lex)
 
 
+CHAMPION_FIELD = re.compile(r"[ \t]+(?:in|at|of)[ \t]+[^,.;!?\n]{1,40}?(?=[ \t]+and\b|[,.;!?\n]|$)")
+
+
 def _distinctions(view: View, tokens: list[Token], lex: Lexicon, job, plain
                   ) -> list[tuple[int, int]]:
     """A title few people hold identifies its holder like an employer: a national team's
@@ -2578,9 +2581,8 @@ def _distinctions(view: View, tokens: list[Token], lex: Lexicon, job, plain
                 s -= 1      # "reigning Turkish", "Avrupa ve Dünya" stays short
             end = tokens[k].end
             # and its field: "in the 400 m", "of Europe" (to the clause's end or "and").
-            if m := re.match(r"[ \t]+(?:in|at|of)[ \t]+[^,.;!?\n]{1,40}?(?=[ \t]+and\b|[,.;!?\n]|$)",
-                             view.text[end:end + 60]):
-                end += m.end()
+            if m := CHAMPION_FIELD.match(view.text, end, end + 60):
+                end = m.end()
             spans.append((tokens[s].start, end))
     return spans
 
