@@ -61,6 +61,7 @@ ADVERSARIAL = {
     "a plate read out": "plate 3 4 A B C 1 2 " * 25,
     "initials before unlisted surnames": "K. Nakamura and " * 31,
     "full names before works": "Kemal Sunal filmleri " * 24,
+    "titles few hold": "milli judocu, Türkiye şampiyonu ve " * 15,
 }
 
 

@@ -140,7 +140,7 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "light_verbs", "phone_correction", "pronouns", "capitalised_words", "word_phrase",
              "states", "verb_names", "relation_is", "indefinite", "occupation_of", "definite",
              "letter_nouns", "culture_works", "letter_names", "nickname_cue", "verb_tenses",
-             "speech_quote")
+             "speech_quote", "nationalities", "national", "champion", "champion_scope")
 
 
 @lru_cache(maxsize=1)
@@ -989,7 +989,12 @@ def _claim_date(view: View, start: int, end: int, lex: Lexicon, year: str) -> No
     my MRI was 09/10/2024" keeps the second."""
     seen = list(CUE_WORD.finditer(view.text, max(0, start - 100), start))[-14:]
     words = [fold(m.group()) for m in seen]
-    after = [fold(w) for w in CUE_WORD.findall(view.text[end:end + 30])][:3]
+    # An event in the date's own clause after it: "MR 12.01.2025 tarihinde çekildi", "On 14
+    # January 2025 I had a hip replacement", "3 Mart 2025'te ön çapraz bağ ameliyatı oldum";
+    # not past a comma ("my daughter, 3 March 2019, broke her arm" may be her birthday).
+    clause = re.split(r"[,;.!?()\n]", view.text[end:end + 60], maxsplit=1)[0]
+    later = list(CUE_WORD.finditer(clause))[:8]
+    after = [fold(m.group()) for m in later]
 
     def event(ws: list[str], i: int) -> bool:     # also "x-ray", two words to CUE_WORD
         return _medical_word(ws[i], lex) or i > 0 and _medical_word(ws[i - 1] + "-" + ws[i], lex)
@@ -1005,7 +1010,12 @@ def _claim_date(view: View, start: int, end: int, lex: Lexicon, year: str) -> No
     near = medical > birth and (medical >= len(words) - 3 or medical >= len(words) - 8 and not
                                 re.search(r"[.!?](?:\s|$)|\n", view.text[seen[medical].end():start])
                                 ) or any(event(after, i) for i in range(len(after)))
-    if near and not waiting and not _cue_after_birth(view, end, lex) and \
+    # (a birth cue later in the clause says whose date it is, "5 Mart 2020'de doğdu ve kolu
+    # kırıldı", unless another date follows it: "an mri on 12/03/2024 and my birthday is ...")
+    born = any(kind == "date_cue" and tuple(after[i:i + len(p)]) == p and not re.search(
+        r"[\d\ufffc]", clause[later[i].end():]) for i in range(len(after))
+        for kind, p in lex.phrase_index.get(after[i], ()))
+    if near and not waiting and not born and not _cue_after_birth(view, end, lex) and \
             date.today().year - MEDICAL_YEARS <= _year(year):
         view.mask(start, end)       # kept, and no later recogniser reads it as a number
     else:
@@ -1050,7 +1060,7 @@ def _cue_after_birth(view: View, end: int, lex: Lexicon) -> bool:
 
 TR_PLATE = re.compile(r"(?<![\w.,])(0[1-9]|[1-7]\d|8[01])[ \t-]?([A-Za-z]{1,3})[ \t-]?(\d{2,5})"
                       r"(?!\w|[.,]\d)")
-UK_PLATE = re.compile(r"(?i)(?<!\w)[A-Z]{2}\d{2}[ \t]?[A-Z]{3}(?!\w)")
+UK_PLATE = re.compile(r"(?i)(?<!\w)[A-Z]{2}[ \t]?\d{2}[ \t]?[A-Z]{3}(?!\w)")    # also "lk 19 xtp"
 
 
 def plates(view: View, lex: Lexicon) -> None:
@@ -1860,7 +1870,10 @@ def names(view: View, lex: Lexicon) -> None:
                          and tokens[k + 1].fold in lex.words["pronouns"]
                          and re.fullmatch(r"[ \t]{1,3}", view.text[t.end:tokens[k + 1].start]))
                 or cued and "first" in kinds(k) and (delimited(k) or tailed(k, "name_quote")
-                                                     or titled)):
+                                                     or titled)
+                # (or before a known name after an introduction: "name: will hart")
+                or labelled and cued and "first" in kinds(k) and k + 1 < n and adjacent(k, k + 1)
+                and known(k + 1) and tokens[k + 1].fold not in stop):
             return False
         if t.stem_end != t.end and t.fold[len(t.stem) + 1:] in contractions:
             return False
@@ -1909,6 +1922,12 @@ def names(view: View, lex: Lexicon) -> None:
             k + 1 < n and tokens[k + 1].fold.startswith(tuple(lex.words["word_phrase"]))) and bool(
             re.fullmatch(r"[ \t]{1,3}", view.text[tokens[k].end:tokens[k + 1].start]))
 
+    def opening(k: int) -> bool:
+        """Does the word open a sentence, also after a greeting ("Merhaba, deniz - 27")?"""
+        return _sentence_start(view, tokens[k]) or k > 0 and tokens[k - 1].fold in lex.words[
+            "greeting"] and _sentence_start(view, tokens[k - 1]) and bool(re.fullmatch(
+                r"[\s,!.]{1,3}", view.text[tokens[k - 1].end:tokens[k].start]))
+
     def take(k: int, *, explicit: bool, title: bool = False, greeted: bool = False,
              related: bool = False, signed: bool = False) -> bool:
         """Mark the name that starts at token k (after a cue) and the name words after it.
@@ -1939,8 +1958,10 @@ def names(view: View, lex: Lexicon) -> None:
         formal = title and tokens[k - 1].fold not in lex.words["greeting"]
         if not usable(k, labelled=explicit or formal, cued=not title):
             return False
-        # After "I'm"/"ben" a word for how one is is no name, whatever its case: "I'm ok-ish".
-        if not explicit and t.fold in lex.words["states"]:
+        # After "I'm"/"ben" a word for how one is is no name, whatever its case: "I'm ok-ish";
+        # nor is a nationality ("I'm British", "ben Almanım").
+        if not explicit and (t.fold in lex.words["states"] or _occupation(
+                t.fold, lex.words["nationalities"], lex.words["occupation_suffixes"])):
             return False
         # A name that is also a word ("ben yagmur,", "it's peter btw"), standing alone after an
         # introduction or before "btw"/"from"; not an English word ("I'm done."). Under a
@@ -1999,10 +2020,13 @@ def names(view: View, lex: Lexicon) -> None:
             # names: "ad soyad: emre can doğan" (not "my name is Will can I ...").
             between = explicit and not blocked[m] and known(m) and m + 1 < n and adjacent(
                 m, m + 1) and known(m + 1) and tokens[m].text.islower() == t.text.islower()
+            # (a surname of a name's shape, in any case: "sam o'neill", "d'angelo")
+            shaped = re.fullmatch(r"[^\W\d_]['’][^\W\d_]{3,}", tokens[m].text)
             if not ((adjacent(m - 1, m) or initial_before)
                     and (usable(m) or shouting and len(tokens[m].stem) > 1 or between)
                     and (
                     tokens[m].capital or caps(m) or (plain_name(m) if t.capital else known(m))
+                    or shaped
                     or in_caps and tokens[m].text[
                         :tokens[m].stem_end - tokens[m].start].isupper())):
                 break
@@ -2100,9 +2124,17 @@ def names(view: View, lex: Lexicon) -> None:
             if k >= 2 and tokens[k - 1].fold in lex.words["name_origin"] and tokens[k].capital:
                 k -= 2
             last = k
+            # Before "ben"/"here" in lower case only a given name alone opening the message or
+            # a sentence, also one that is a word: "umut ben, 45 yaşındayım" ("bence ben
+            # olmasam" is "I think").
+            alone = key == "name_here" and "first" in kinds(k) and adjacent(k, i) and (
+                opening(k) and delimited(i + size - 1) and usable(k, cued=True))
             while k >= 0 and last - k < 2 and adjacent(k, k + 1) and usable(k) and (
-                    tokens[k].capital or (known(k) if key == "title_after" else plain_name(k))):
+                    tokens[k].capital or (known(k) if key == "title_after" else plain_name(k) and (
+                        tokens[i].fold not in stop or alone))):
                 k -= 1      # "MRI done here" is no introduction
+            if k == last and alone:
+                k -= 1
             taken = range(k + 1, last + 1)
             if taken and (key == "title_after" or any("first" in kinds(t) for t in taken)):
                 for t in taken:
@@ -2115,10 +2147,7 @@ def names(view: View, lex: Lexicon) -> None:
     for k in range(n):
         if "first" in kinds(k) and re.match(r"\s*[,\-–—(]\s*\d{1,2}(?!\d)",
                                             view.text[tokens[k].end:tokens[k].end + 8]) and (
-                _sentence_start(view, tokens[k]) or k and tokens[k - 1].fold in lex.words[
-                    "greeting"] and _sentence_start(view, tokens[k - 1]) and re.fullmatch(
-                    r"[\s,!.]{1,3}", view.text[tokens[k - 1].end:tokens[k].start])) and usable(
-                k, cued=True):
+                opening(k)) and usable(k, cued=True):
             mark[k] = True
     for i, t in enumerate(tokens):
         found = kinds(i)
@@ -2257,6 +2286,16 @@ def names(view: View, lex: Lexicon) -> None:
     # makes a phrase or a verb with the next word there ("Adım Umut ... umut ediyorum"); an
     # English word only as it was found ("My name is Faith. I have faith in ...").
     found_cued = {tokens[k].stem for k in range(n) if vouched[k]} | view.handle_names
+
+    def recased(k: int) -> bool:
+        """Is a name that is also a word, found only capitalised, repeated in lower case with no
+        apostrophe ending and no name beside it? The writer's own capitals say it is the word:
+        "ben Bahar, bahar gelince", "eşimin adı Aslı, aslı astarı olmayan"."""
+        t = tokens[k]
+        return "word" in kinds(k) and t.text.islower() and t.stem_end == t.end and (
+            t.stem not in found_lower) and not (k + 1 < n and adjacent(k, k + 1) and (
+                mark[k + 1] or known(k + 1)))
+
     for k in range(n):
         t = tokens[k]
         if not mark[k] and (t.stem in found_names or t.stem in found_cued and not (
@@ -2266,7 +2305,7 @@ def names(view: View, lex: Lexicon) -> None:
                 not _sentence_start(view, t) and (t.capital or t.stem in found_lower)
                 or t.stem_end != t.end or t.capital and (everyday_tr(k) <= (delimited(k) or (
                     k + 1 < n and adjacent(k, k + 1) and (mark[k + 1] or tokens[k + 1].capital)))
-                ))) and usable(k):
+                ))) and usable(k) and not recased(k):
             mark[k] = True
             j = k       # with the name words after it: "Baysal Hukuk Bürosu"
             while j + 1 < n and j - k < 3 and grows(j, j + 1):
@@ -2331,8 +2370,8 @@ def workplaces(view: View, lex: Lexicon) -> None:
         return view.text[tokens[a].end:tokens[b].start]
 
     def plain(a: int, b: int) -> bool:      # only spaces, a hyphen or a word's digits between
-        return MASK not in gap(a, b) and bool(re.fullmatch(r"[ \t]{1,3}|-|\d{1,4}[ \t]{1,2}",
-                                                           gap(a, b)))     # ("U17 takımında")
+        return MASK not in gap(a, b) and bool(re.fullmatch(           # ("U17 takımında", "4-B")
+            r"[ \t]{1,3}|-|\d{1,4}[ \t]{1,2}|[ \t]{1,3}\d{1,4}[-/]?", gap(a, b)))
 
     def job(k: int, kinds: frozenset[str] = occupations) -> bool:
         """An occupation word, with a Turkish possessive or copula ending ("şefiyim"); a role
@@ -2362,6 +2401,15 @@ def workplaces(view: View, lex: Lexicon) -> None:
     nouns = tuple(words["workplace_nouns"])
     named_places: list[int] | None = None      # found when a role first asks for them
 
+    def lower_named(a: int, b: int) -> bool:
+        """In lower case, a workplace word after a person's or a place's name that is no
+        everyday word: "at st mary's primary school" ("at the local school" names none)."""
+        noun = next((j for j in range(a + 1, b + 1) if tokens[j].stem.startswith(nouns)), None)
+        return noun is not None and any(
+            tokens[j].fold not in stop and (tokens[j].stem in lex.places or bool(
+                lex.names.get(tokens[j].stem, frozenset()) & {"first", "last"}) and not lex.names[
+                tokens[j].stem] & {"word", "enword"}) for j in range(a, noun))
+
     def places() -> list[int]:
         """Named workplaces ("the Shell station", "Migros market"): their first words."""
         nonlocal named_places
@@ -2378,7 +2426,7 @@ def workplaces(view: View, lex: Lexicon) -> None:
         if o + 2 < n and tokens[o + 1].fold in words["workplace_at"] and plain(o, o + 1):
             end = _workplace_end(view, tokens, o + 2, lex)
             # (a city alone is no employer: "a teacher in Ankara")
-            if end is not None and named(o + 2, end) and not (
+            if end is not None and (named(o + 2, end) or lower_named(o + 2, end)) and not (
                     end == o + 2 and tokens[o + 1].fold == "in") and not (
                     carer(o) and o > 0 and tokens[o - 1].fold in words["possessive"]):
                 start = o       # and the words describing the job: "only orthopaedic"
@@ -2450,6 +2498,10 @@ def workplaces(view: View, lex: Lexicon) -> None:
                     and not tokens[loc - 1].fold.endswith(("in", "un"))):
                 continue
             first = loc - 1
+            # (and the district or town before it: "muratpasa ataturk ilkokulunda")
+            while first > 0 and loc - first < 3 and plain(first - 1, first) and tokens[
+                    first - 1].stem in lex.places:
+                first -= 1
         last = o
         while last + 1 < n and plain(last, last + 1) and job(last + 1):
             last += 1       # "komiser yardımcısı"
@@ -2463,7 +2515,7 @@ def workplaces(view: View, lex: Lexicon) -> None:
                 break
             if tokens[k].fold in words["workplace_at"] and k + 1 < n:
                 end = _workplace_end(view, tokens, k + 1, lex)
-                if end is not None and named(k + 1, end):
+                if end is not None and (named(k + 1, end) or lower_named(k + 1, end)):
                     claimed.append((tokens[k + 1].start, tokens[end].end))
                 break
     # "my employer is Turkish Airlines", "çalıştığım firma: Aydın Lojistik".
@@ -2486,9 +2538,53 @@ def workplaces(view: View, lex: Lexicon) -> None:
                 break
             end += m.start(1) + len(m.group(1).rstrip())
             claimed[i] = (start, end)
+    claimed += _distinctions(view, tokens, lex, job, plain)
     for start, end in claimed:
         view.claim(start, end, "[work]")
     _in_the_news(view, lex)
+
+
+CHAMPION_FIELD = re.compile(r"[ \t]+(?:in|at|of)[ \t]+[^,.;!?\n]{1,40}?(?=[ \t]+and\b|[,.;!?\n]|$)")
+
+
+def _distinctions(view: View, tokens: list[Token], lex: Lexicon, job, plain
+                  ) -> list[tuple[int, int]]:
+    """A title few people hold identifies its holder like an employer: a national team's
+    athlete ("milli judocu", "Olympic swimmer", `national` before a job) and a champion of a
+    place or a field ("Türkiye şampiyonu", "the reigning Turkish champion in the 400 m",
+    "dünya birincisi": `champion` after a `champion_scope` word, a nationality or a place).
+    "a swimmer", "futbol oynuyorum", "watches the national team", a club's title
+    ("Galatasaray şampiyonluğu") stay."""
+    words = lex.words
+    n = len(tokens)
+    spans = []
+    # (a person's endings: "şampiyonuyum"; not the title's "-lik": "şampiyonluğu")
+    person = _person_endings(words["occupation_suffixes"])
+    champions = tuple(words["champion"])
+    for k in range(n):
+        fold_k = tokens[k].fold
+        if fold_k in words["national"]:
+            end = next((m for m in range(k + 1, min(n, k + 4))
+                        if all(plain(j, j + 1) for j in range(k, m)) and job(m)), None)
+            if end is not None:
+                spans.append((tokens[k].start, tokens[end].end))
+        elif fold_k.startswith(champions) and _occupation(fold_k, words["champion"], person) \
+                and k and plain(k - 1, k):
+            s = k - 1
+            scope = tokens[s].fold
+            if not (scope in words["champion_scope"] or scope in words["nationalities"]
+                    or tokens[s].stem in lex.places):
+                continue
+            while s > 0 and k - s < 3 and plain(s - 1, s) and tokens[s - 1].fold not in words[
+                    "name_stop"] and (tokens[s - 1].fold in words["champion_scope"]
+                                      or tokens[s - 1].capital):
+                s -= 1      # "reigning Turkish", "Avrupa ve Dünya" stays short
+            end = tokens[k].end
+            # and its field: "in the 400 m", "of Europe" (to the clause's end or "and").
+            if m := CHAMPION_FIELD.match(view.text, end, end + 60):
+                end = m.end()
+            spans.append((tokens[s].start, end))
+    return spans
 
 
 def _in_the_news(view: View, lex: Lexicon) -> None:
@@ -2518,6 +2614,11 @@ def _in_the_news(view: View, lex: Lexicon) -> None:
                 head = len(clause.group()) - len(clause.group().lstrip())
                 view.claim(base + head, view.words[t.n - 1].end if t.n else t.start, "[work]")
                 break
+
+
+@lru_cache(maxsize=4)
+def _person_endings(endings: frozenset[str]) -> frozenset[str]:
+    return frozenset(e for e in endings if not e.startswith("l"))
 
 
 @lru_cache(maxsize=1 << 14)

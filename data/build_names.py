@@ -56,7 +56,7 @@ sultan uğur ülkü yaşar yiğit zeki ışık ışın kıymet rüya şafak seri
 gündüz han duru ege ela evren kurtuluş oğul öykü saray sefer sever şiir ulaş alem azim dönüş
 ergen sara sabır seviye sezgi müjde nezaket imdat doruk kahraman muhtar simge yıldırım huzur
 döndü döne durmuş dursun yaşar güler sever uçar yener gözde kara uzun keskin korkmaz sönmez
-durmaz solmaz coşar gülümser candan ayda aydan ata hale halim suna etkin esen
+durmaz solmaz coşar gülümser candan ayda aydan ata hale halim suna etkin esen aslı
 """.split())
 # Verb forms and case forms are not in the dictionary as entries; the last lines above were
 # found with `hunspell -d tr_TR -m` (an analysis with another stem) and picked by hand.
@@ -75,6 +75,8 @@ Ekici Yazgan Bakır Büyük Küçük Akdoğan Sevinç Ünlü Akkaya Tatlı Elmas
 Özsoy Aksu Duran Er Arı Sarıkaya Ateşoğlu Karabulut Tezcan Dinç Balcı Bilgiç Gürbüz Yurtseven
 Özkök Kocaer Çağlar Alkan Aktürk Ersoy Parlak Sarıoğlu Kandemir Yalın Güngör Eroğlu Eker Akpınar
 Demirel Ekşi Şener Tuna Aydemir Özgün Kırmızı Öz Çakmak Başer Tosun Alp Kocabaş Esen Akman
+Taştan Karakaş Demirtaş Aydoğdu Akbaş Kılıçarslan Yurdakul Kaçar Aslantaş Yılmazer Işıklı Özbay
+Tunca Arıkan Tuncel Kocatürk Özçelik Baysal Tokgöz Ağca Kahveci Demirkol Altınkaya Akyol
 """.split()
 
 

@@ -206,8 +206,9 @@ def digits_of(text: str) -> str:
 GENERIC = set("gmail hotmail yahoo outlook icloud mail email http https www nokta com net org "
               "street road avenue caddesi sokak mahallesi apartment flat room daire numara".split())
 # A cue is no personal data, though a labeller may include it ("born 1968", "89 doğumluyum",
-# "Prof. Dr. Kemal Aydın", "sicil no 123456").
-GENERIC |= {w for key in ("date_cue", "title_before", "id_cue") for phrase in lexicon().cues[key]
+# "Prof. Dr. Kemal Aydın", "sicil no 123456", "ben Yağmur", "oğlum Kaan", "Hülya abla").
+GENERIC |= {w for key in ("date_cue", "title_before", "id_cue", "intro", "intro_name", "relation",
+                          "title_after", "name_here") for phrase in lexicon().cues[key]
             for w in phrase} | lexicon().words["doctor_title"]
 
 
@@ -602,4 +603,43 @@ def test_roles_initials_and_where_a_match_ends(text, expected):
      "we met at sky bar; write to [email] or [email]"),
 ])
 def test_words_beside_personal_data_stay(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A name that is also a word, found capitalised, is the word when repeated in lower case;
+    # with an apostrophe ending it is the name.
+    ("ben Bahar, bahar gelince dizlerim ağrıyor", "ben [name], bahar gelince dizlerim ağrıyor"),
+    ("kızım Yağmur, Yağmur'un dizi şişti", "kızım [name], [name]'un dizi şişti"),
+    # A given name before "ben"/"here" opening a sentence introduces the writer; other words
+    # there do not.
+    ("umut ben, 45 yaşındayım", "[name] ben, 45 yaşındayım"),
+    ("Merhaba, Gül ben. Menisküs ameliyatı oldum", "Merhaba, [name] ben. Menisküs ameliyatı oldum"),
+    ("yorgunum ben, dizim ağrıyor", "yorgunum ben, dizim ağrıyor"),
+    ("bence ben olmasam herkes rahat eder", "bence ben olmasam herkes rahat eder"),
+    # A form's field takes a stop word that is a given name before a surname.
+    ("name: will hart / age 34", "name: [name] / age 34"),
+    # A nationality is no name.
+    ("passport number U12345678, I'm British", "passport number [passport], I'm British"),
+    ("ben Almanım, Türkçem iyi değil", "ben Almanım, Türkçem iyi değil"),
+    # A surgery's or an injury's date keeps its event later in its clause; a birth stays out.
+    ("On 14 January 2025 I had a hip replacement", "On 14 January 2025 I had a hip replacement"),
+    ("12 Mart 2024'te diz protezi oldum", "12 Mart 2024'te diz protezi oldum"),
+    ("Kızım 5 Mart 2020'de doğdu ve kolu kırıldı", "Kızım [date]'de doğdu ve kolu kırıldı"),
+    ("my daughter, 3 March 2019, broke her arm", "my daughter, [date], broke her arm"),
+    # Titles few hold: a national team's athlete, a champion of a place; a club's title and a
+    # national team watched stay.
+    ("yeğenim Berkay, milli judocu, Türkiye şampiyonu", "yeğenim [name], [work], [work]"),
+    ("I'm the reigning Turkish champion in the 400 m and strained my hip flexor",
+     "I'm the [work] and strained my hip flexor"),
+    ("Galatasaray şampiyonluğu kutlarken düştüm", "Galatasaray şampiyonluğu kutlarken düştüm"),
+    ("he watches the national team and has Sever's disease",
+     "he watches the national team and has Sever's disease"),
+    # A school with its district and a class before the job.
+    ("muratpasa ataturk ilkokulunda 4-B sinif ogretmeniyim", "[work]"),
+    ("ilkokul öğretmeniyim, omzum ağrıyor", "ilkokul öğretmeniyim, omzum ağrıyor"),
+    # A British plate in lower case with spaces, after a cue.
+    ("my reg is lk 19 xtp, can I park", "my reg is [plate], can I park"),
+])
+def test_list7_kinds(text, expected):
     assert redact(text) == expected
