@@ -566,6 +566,9 @@ class Matcher:
         implied: list[frozenset[str]] = []
         asked: list[bool] = []   # a phrasing of the entry's kind, not of the entry itself
         ask_words: set[str] = set()
+        # The headings of an article's sections with text of their own (parents that answer).
+        parents = {(e.article, fold(e.text(self.lang.code).question)) for e in entries
+                   if e.kind == "section" and e.article}
         for e_idx, entry in enumerate(entries):
             own = entry.text(self.lang.code)
             topic = self._topics.get(entry.article or "", frozenset())
@@ -578,9 +581,14 @@ class Matcher:
             if intro is not None:
                 headings[0] = intro
             # A section under a parent heading ("Physical Examination" under "How is it
-            # diagnosed?") is asked the parent's way too.
+            # diagnosed?") is asked the parent's way too: in the parent's context ("Physical
+            # Examination How is it diagnosed?") when the parent has text of its own and so
+            # answers its heading itself, else by the parent's heading alone. A fresh import's
+            # sub-sections asked by the parent's heading alone tied with the parent, and with
+            # each other, on any question of the parent's words.
             if entry.kind == "section" and own.source and own.source != own.question:
-                headings.append(own.source)
+                answered = (entry.article, fold(own.source)) in parents and not own.alternates
+                headings.append(f"{own.question} {own.source}" if answered else own.source)
             # A fresh import's entry is asked one way, its heading; a heading of a known kind
             # ("Symptoms of X") is asked the ways patients ask that kind of thing too (see
             # _kind_asks): ranking only, at a discount, never coverage or a verbatim answer.

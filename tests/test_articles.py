@@ -407,6 +407,22 @@ def test_an_articles_opening_does_not_claim_its_titles_plan(karpal, question, pl
                if e.id != intro.id)
 
 
+def test_a_sub_section_is_asked_in_its_parents_context(two):
+    """A sub-section ("Injections" under "Treatment Options") is asked by its heading and by
+    both headings together, not by its parent's heading alone, when the parent has text of
+    its own: a question of the parent's words goes to the parent, no longer tied with each of
+    its sub-sections; one naming the sub-section goes to it."""
+    matcher = two._alone(two.speakers["en"], PLANTAR[0]).matcher
+    ranked = matcher.rank("treatment options for plantar fasciitis")
+    children = [c for c in ranked if c.entry.kind == "section"
+                and c.entry.source == "Treatment Options" and c.entry.question != c.entry.source]
+    assert len(children) >= 3
+    assert ranked[0].entry.id == "sec-treatment-options"
+    assert all(c.score < ranked[0].score - 0.1 for c in children)
+    best = matcher.rank("what injections are there for plantar fasciitis", limit=1)[0]
+    assert best.entry.id in {"sec-injections", "faq-are-steroid-injections-safe"}
+
+
 def test_a_kinds_phrasings_rank_but_never_cover_or_repeat(four):
     """A kind's phrasings help choose among the entries, but are no words of the article:
     they cover nothing of a message (whether to answer reads the article's own words) and a
