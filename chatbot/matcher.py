@@ -767,7 +767,7 @@ class Matcher:
         Tedavi Yöntemleri" -> "Karpal Tünel Sendromu Nedir?"); None for any other entry.
 
         The plan names the sections that follow, not what the opening text answers: asked by
-        the whole title, the intro won "carpal tunnel treatment" over the treatment sections.
+        the whole title, the intro won "karpal tünel tedavisi" over the treatment sections.
         Its text still covers what it says (an overview question is answered from it).
         """
         if entry.kind != "section" or not entry.article or not entry.has(self.lang.code):
