@@ -36,6 +36,7 @@ from .errors import KnowledgeError
 from .knowledge import Entry, Knowledge
 from .language import Language
 from .patterns import compile_quick
+from .text import fold
 
 ADULT_AGE = 18
 
@@ -561,9 +562,13 @@ class Matcher:
                     self._topics[article.slug] |= other
                     self._topic_names[article.slug].append(other)
         self._build_kinds()
+        self._titles = {a.slug: a.title for a in self.knowledge.articles}
         implied: list[frozenset[str]] = []
         asked: list[bool] = []   # a phrasing of the entry's kind, not of the entry itself
         ask_words: set[str] = set()
+        # The headings of an article's sections with text of their own (parents that answer).
+        parents = {(e.article, fold(e.text(self.lang.code).question)) for e in entries
+                   if e.kind == "section" and e.article}
         for e_idx, entry in enumerate(entries):
             own = entry.text(self.lang.code)
             topic = self._topics.get(entry.article or "", frozenset())
@@ -571,16 +576,25 @@ class Matcher:
             # no words of this one: they must not correct a typo or vote in detection.
             seen = domain_words if entry.has(self.lang.code) else set()
             headings = [own.question, *own.alternates]
+            # An article's opening section is asked by its title without the title's plan.
+            intro = self._intro_heading(entry)
+            if intro is not None:
+                headings[0] = intro
             # A section under a parent heading ("Physical Examination" under "How is it
-            # diagnosed?") is asked the parent's way too.
+            # diagnosed?") is asked the parent's way too: in the parent's context ("Physical
+            # Examination How is it diagnosed?") when the parent has text of its own and so
+            # answers its heading itself, else by the parent's heading alone. A fresh import's
+            # sub-sections asked by the parent's heading alone tied with the parent, and with
+            # each other, on any question of the parent's words.
             if entry.kind == "section" and own.source and own.source != own.question:
-                headings.append(own.source)
+                answered = (entry.article, fold(own.source)) in parents and not own.alternates
+                headings.append(f"{own.question} {own.source}" if answered else own.source)
             # A fresh import's entry is asked one way, its heading; a heading of a known kind
             # ("Symptoms of X") is asked the ways patients ask that kind of thing too (see
             # _kind_asks): ranking only, at a discount, never coverage or a verbatim answer.
             asks = self._kind_asks(own.question, topic) if (
                 entry.article and not own.alternates and entry.kind in ("faq", "section")
-                and entry.has(self.lang.code)) else ()
+                and entry.has(self.lang.code) and intro is None) else ()
             for k, phrasing in enumerate([*headings, *asks]):
                 ws = self.lang.words(phrasing)
                 terms = self._terms(ws)
@@ -745,6 +759,25 @@ class Matcher:
         self._post_ans = _postings([a - p for a, p in zip(answer_terms, entry_phr_terms,
                                                           strict=True)],
                                    n_terms, self._term_ids)
+
+    def _intro_heading(self, entry: Entry) -> str | None:
+        """The heading an article's opening section is asked by: its title without the plan
+        after it ("Tennis Elbow (Lateral Epicondylitis): Causes, Symptoms and Treatment" ->
+        "Tennis Elbow (Lateral Epicondylitis)", "Karpal Tünel Sendromu Nedir? Belirtileri ve
+        Tedavi Yöntemleri" -> "Karpal Tünel Sendromu Nedir?"); None for any other entry.
+
+        The plan names the sections that follow, not what the opening text answers: asked by
+        the whole title, the intro won "karpal tünel tedavisi" over the treatment sections.
+        Its text still covers what it says (an overview question is answered from it).
+        """
+        if entry.kind != "section" or not entry.article or not entry.has(self.lang.code):
+            return None
+        own = entry.text(self.lang.code)
+        title = self._titles.get(entry.article)
+        if title is None or own.alternates or fold(own.question) != fold(title):
+            return None
+        head, *plan = re.split(r"(?<=\?)\s+|\s*:\s+|\s[-–—|]\s", title.strip(), maxsplit=1)
+        return head if plan and head else None
 
     def _build_kinds(self) -> None:
         """Each kind of section as the terms of the headings that name it."""

@@ -384,6 +384,45 @@ def test_a_heading_of_a_known_kind_is_asked_the_ways_patients_ask_it(four, karpa
     assert shown is not None and kind in shown.id, (question, reply)
 
 
+@pytest.mark.parametrize(("question", "plan_word"), [
+    ("karpal tunel tedavisi", "tedavi"),
+    ("karpal tünel sendromunun tedavi yöntemleri nelerdir", "tedavi"),
+    ("karpal tünel belirtileri ve tedavi yöntemleri", "belirti"),
+])
+def test_an_articles_opening_does_not_claim_its_titles_plan(karpal, question, plan_word):
+    """The opening section is asked by its title without the plan after it ("Karpal Tünel
+    Sendromu Nedir? Belirtileri ve Tedavi Yöntemleri" -> "Karpal Tünel Sendromu Nedir?"): a
+    question on a word of the plan goes to the sections the plan names, not to the opening."""
+    matcher = karpal._alone(karpal.speakers["tr"], KARPAL[0]).matcher
+    intro = next(e for e in karpal.knowledge.entries
+                 if e.article == KARPAL[0] and e.question.startswith("Karpal Tünel Sendromu "
+                                                                     "Nedir? Belirtileri"))
+    assert matcher._intro_heading(intro) == "Karpal Tünel Sendromu Nedir?"
+    best = matcher.rank(question, limit=1)[0].entry
+    assert best.id != intro.id and plan_word in matcher.terms_of(best), (question, best.id)
+    # It still opens the article: the topic asked alone reads it.
+    assert intro.id in [c.entry.id for c in matcher.rank("karpal tünel sendromu nedir", limit=3)]
+    # Any other entry, and a title with no plan, keep their headings.
+    assert all(matcher._intro_heading(e) is None for e in karpal.knowledge.entries
+               if e.id != intro.id)
+
+
+def test_a_sub_section_is_asked_in_its_parents_context(two):
+    """A sub-section ("Injections" under "Treatment Options") is asked by its heading and by
+    both headings together, not by its parent's heading alone, when the parent has text of
+    its own: a question of the parent's words goes to the parent, no longer tied with each of
+    its sub-sections; one naming the sub-section goes to it."""
+    matcher = two._alone(two.speakers["en"], PLANTAR[0]).matcher
+    ranked = matcher.rank("treatment options for plantar fasciitis")
+    children = [c for c in ranked if c.entry.kind == "section"
+                and c.entry.source == "Treatment Options" and c.entry.question != c.entry.source]
+    assert len(children) >= 3
+    assert ranked[0].entry.id == "sec-treatment-options"
+    assert all(c.score < ranked[0].score - 0.1 for c in children)
+    best = matcher.rank("what injections are there for plantar fasciitis", limit=1)[0]
+    assert best.entry.id in {"sec-injections", "faq-are-steroid-injections-safe"}
+
+
 def test_a_kinds_phrasings_rank_but_never_cover_or_repeat(four):
     """A kind's phrasings help choose among the entries, but are no words of the article:
     they cover nothing of a message (whether to answer reads the article's own words) and a
