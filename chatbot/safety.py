@@ -498,7 +498,7 @@ class _Message:
             elif self._list_negator(i):
                 return True  # "ateş, titreme, uyuşma hiçbiri yok": denies the whole list
             elif gap <= lang.gap_after and self._phrase_starts(i, lang.negators_after):
-                return not comma or self._joined(first, i)
+                return not comma or self._closes_list(first, i)
             if self._phrase_starts(i, lang.breakers) or lang.clause_final.fullmatch(self.words[i]):
                 break
             comma = comma or self.after[i] == ","
@@ -516,6 +516,17 @@ class _Message:
 
     def _phrase_covers(self, i: int, phrases: _Phrases) -> bool:
         return phrases.covers(self.words, i)
+
+    def _closes_list(self, first: int, i: int) -> bool:
+        """Whether a denial at word i, past a comma, closes a list the match is in.
+
+        "ateş, titreme veya uyuşma yok": the joiner is in the denial's own clause. "buz gibi ve
+        mosmor, ağrı yok": that clause names its own noun with no joiner, so it denies only that.
+        """
+        start = self._first[","][i]
+        if start == i:
+            return self._joined(first, i)  # "ateş veya titreme, yok": the denial stands alone
+        return any(w in self.lang.joiners for w in self.words[start:i])
 
     def _joined(self, a: int, b: int) -> bool:
         """Whether words a..b (and the rest of b's clause) are one list ("fever, chills or...")."""

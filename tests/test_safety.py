@@ -174,6 +174,10 @@ def test_emergency_inside_a_question_still_fires(message):
     # The setting of a symptom may be past ("protez ameliyatı 2 hafta önce").
     ("baldırım şişti sertleşti ayağımı kaldırınca acıyor, protez ameliyatı 2 hafta önce",
      "circulation"),
+    # A denial past a comma with its own noun denies only that noun ("ağrı yok").
+    ("dizden aşağısı buz gibi ve mosmor, ağrı yok ateş yok", "circulation"),
+    # Things given away and care closed are two kinds of signal.
+    ("I gave away my dog and my stuff so no need for the follow up", "crisis"),
 ])
 def test_indirect_and_colloquial_emergencies(message, category):
     assert red_flag(message) == category
@@ -190,6 +194,7 @@ def test_indirect_and_colloquial_emergencies(message, category):
     "bayildim bu klinige herkes cok ilgili tesekkurler",
     "futbolsuz hayatın anlamı yok abi, ne zaman sahaya dönebilirim",
     "ateş, titreme, uyuşma hiçbiri yok sadece dizim ağrıyor, randevu alabilir miyim",
+    "dizim ağrıyor ve şiş, ateş, titreme veya kızarıklık yok",
     "I get a tight chest from anxiety before the dentist sometimes (not now).",
     "kizimin iki yil once omzu cikmisti simdi de diz agrisi var",
     "selesi sert bisiklete bindim popom uyuştu geçti, normal mi",
