@@ -68,7 +68,8 @@ class Policy:
     suggest_coverage: float = 0.5   # a suggestion must cover this share of the message's weight
     # ...or read this much like one of the ways its section's kind is asked (kinds.json)
     suggest_asked: float = 0.5
-    margin: float = 0.05            # a runner-up this close is offered as a suggestion
+    margin: float = 0.05            # a runner-up this close is offered as a suggestion (and
+    # among a story question's candidates this close, the whole story breaks the tie)
     topic_margin: float = 0.1       # another article's best this close: ask which topic
     max_suggestions: int = 3
     vague_max_terms: int = 3
@@ -584,25 +585,25 @@ class Chatbot:
         scores higher among the entries of the article the whole message is about
         (`by_article`): "Bu neden oluyor?" after a story of numb hands at night repeats one
         article's phrasing word for word, but the story says which article it asks.
-        The story still counts, as a tie-breaker: the part's candidates within `margin` of
-        its best are ordered by the whole message's score ("Ameliyat olalı 3 gün oldu, dizime
+        The story still counts, as a tie-breaker: the part's candidates within
+        `Policy.margin` of its best are ordered by the whole message's score ("Ameliyat olalı 3 gün oldu, dizime
         buz koyuyorum... bu neden bu kadar önemli?" is about the first two weeks, not any
         stage). They keep their own signals: the decision is taken on the part's scores.
         """
         sentences = [s for s in SENTENCE.split(message) if len(sp.lang.words(s)) >= 3]
-        chosen = None
+        asked = False  # whether a part replaced the whole
         for sentence in self._asking_sentences(sp, message):
             i = sentences.index(sentence) if sentence in sentences else 0
-            pieces = sentences[max(i - 1, 0): i] + [sentence]
-            for part in dict.fromkeys((sentence, " ".join(pieces))):  # each text once
-                analysis = sp.matcher.analyse(part)
+            with_previous = " ".join(sentences[max(i - 1, 0): i] + [sentence])
+            for part_text in dict.fromkeys((sentence, with_previous)):  # each text once
+                analysis = sp.matcher.analyse(part_text)
                 if self._generic(sp, analysis):
                     continue  # "is it bone marrow edema?": the story before it says what
-                found = by_article(sp.matcher.rank(analysis))[:8]
-                if found and found[0].anchored and found[0].entry.kind != "smalltalk" and \
-                        (not ranked or found[0].score > by_article(ranked)[0].score):
-                    ranked, chosen = found, part
-        if chosen is None:
+                part = by_article(sp.matcher.rank(analysis))[:8]
+                if part and part[0].anchored and part[0].entry.kind != "smalltalk" and \
+                        (not ranked or part[0].score > by_article(ranked)[0].score):
+                    ranked, asked = part, True
+        if not asked:
             return ranked
         # Near ties among the part's candidates: the whole message, story and all, decides
         whole = {c.entry.id: c.score for c in sp.matcher.rank(sp.matcher.analyse(message))}
