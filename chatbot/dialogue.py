@@ -586,9 +586,10 @@ class Chatbot:
         (`by_article`): "Bu neden oluyor?" after a story of numb hands at night repeats one
         article's phrasing word for word, but the story says which article it asks.
         The story still counts, as a tie-breaker: the part's candidates within
-        `Policy.margin` of its best are ordered by the whole message's score ("Ameliyat olalı 3 gün oldu, dizime
-        buz koyuyorum... bu neden bu kadar önemli?" is about the first two weeks, not any
-        stage). They keep their own signals: the decision is taken on the part's scores.
+        `Policy.margin` of its best are ordered by the whole message's score ("Ameliyat
+        olalı 3 gün oldu, dizime buz koyuyorum... bu neden bu kadar önemli?" is about the
+        first two weeks, not any stage). They keep their own signals: the decision is taken
+        on the part's scores.
         """
         sentences = [s for s in SENTENCE.split(message) if len(sp.lang.words(s)) >= 3]
         asked = False  # whether a part replaced the whole
