@@ -7,7 +7,8 @@ does: 1 article (the clinic's file itself), 2 (+ plantar fasciitis), 5 (+ rotato
 tendinopathy, frozen shoulder and the Turkish meniscus article), 6 (+ tennis elbow, written
 blind with its questions, tests/data/dev_tennis.jsonl); and the clinic's file with the
 Turkish carpal tunnel article, or the Turkish anterior cruciate ligament article, whose
-questions were written blind (dev_karpal.jsonl, dev_acl.jsonl). The clinic's questions are
+questions were written blind (dev_karpal.jsonl, dev_acl.jsonl), or the English De Quervain's
+tenosynovitis article, also written blind (dev_dequervain.jsonl). The clinic's questions are
 asked on its article's page (as the widget says) and with no page; Turkish ones with the
 widget's language hint. "shown" is the answer, or the first suggestion when not answered.
 `--rerank` (needs the bench extra): the same with MiniLM re-ranking the lexical top 8, as
@@ -40,9 +41,10 @@ FROZEN = "what-is-frozen-shoulder-adhesive-capsulitis"
 KARPAL = "karpal-tunel-sendromu"
 TENNIS = "tennis-elbow-lateral-epicondylitis"
 ACL = "on-capraz-bag-yirtigi"
+DEQUERVAIN = "de-quervain"
 ARTICLES = {1: [], 2: ["plantar-fasciitis"],
             5: ["plantar-fasciitis", "rotator-cuff-tendinopathy", FROZEN, "menisku-yirtigi"],
-            "karpal": [KARPAL], "acl": [ACL]}
+            "karpal": [KARPAL], "acl": [ACL], "dequervain": [DEQUERVAIN]}
 ARTICLES[6] = [*ARTICLES[5], TENNIS]
 # name, articles loaded (or a knowledge file), questions, page, language hint
 SETS = [
@@ -65,6 +67,9 @@ SETS = [
     ("acl, 2 articles", "acl", DATA / "dev_acl.jsonl", None, True),
     ("tennis, 6 articles", 6, DATA / "dev_tennis.jsonl", None, False),
     ("tennis, 6 articles, page", 6, DATA / "dev_tennis.jsonl", TENNIS, False),
+    ("dequervain, 2 articles, page", "dequervain", DATA / "dev_dequervain.jsonl", DEQUERVAIN,
+     False),
+    ("dequervain, 2 articles", "dequervain", DATA / "dev_dequervain.jsonl", None, False),
     ("clinic9, 1 article, page", 1, DATA / "dev_clinic9.jsonl", BME, True),
     ("clinic9, 6 articles", 6, DATA / "dev_clinic9.jsonl", None, True),
     ("covid-faq-jhu", SHARED / "covid-faq-jhu" / "faq.json",

@@ -39,6 +39,8 @@ from .topicality import Topicality
 # Every text the bot writes itself is data, per language: chatbot/data/<lang>/replies.json.
 NOTICE = language.load("en").text("notice")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# Where one long sentence of a story breaks into clauses
+STORY_CLAUSE = re.compile(r"[,;:]|\s[-\u2013\u2014]\s")
 
 
 @lru_cache(maxsize=16)
@@ -66,7 +68,8 @@ class Policy:
     suggest_coverage: float = 0.5   # a suggestion must cover this share of the message's weight
     # ...or read this much like one of the ways its section's kind is asked (kinds.json)
     suggest_asked: float = 0.5
-    margin: float = 0.05            # a runner-up this close is offered as a suggestion
+    margin: float = 0.05            # a runner-up this close is offered as a suggestion (and
+    # among a story question's candidates this close, the whole story breaks the tie)
     topic_margin: float = 0.1       # another article's best this close: ask which topic
     max_suggestions: int = 3
     vague_max_terms: int = 3
@@ -539,31 +542,57 @@ class Chatbot:
                                  for s in asking)
 
     @staticmethod
-    def _asking_sentences(sp: Speaker, message: str) -> list[str]:
-        """The question sentences of a message of several sentences (else none)."""
+    def _asks(sp: Speaker, text: str) -> bool:
+        """Whether a sentence or clause is put as a question: it ends with "?", opens with a
+        question word ("do I need...", "what happens if..."), or, in a language that marks
+        questions with particles, holds a question word or particle anywhere ("bu
+        aletlerden mi oluyor", "ikisinin farkı ne") since visitors often type no "?"."""
+        if text.rstrip().endswith("?"):
+            return True
+        words = sp.lang.words(text)
+        return bool(words) and (words[0] in sp.lang.interrogatives or bool(
+            sp.lang.particles and sp.lang.interrogatives.intersection(words)))
+
+    @classmethod
+    def _asking_sentences(cls, sp: Speaker, message: str) -> list[str]:
+        """The asking parts of a message that tells a story (else none): its question
+        sentences, wherever they stand (the question may come before the story), else its
+        last sentence; in a message of one sentence, its last clause if it ends with "?",
+        else the last clause that asks of a story told in one run-on sentence."""
         sentences = [s for s in SENTENCE.split(message) if len(sp.lang.words(s)) >= 3]
-        if len(sentences) == 1 and sentences[0].rstrip().endswith("?"):
+        if len(sentences) == 1:
             # "hello doctor, my MRI shows..., I am scared, do I need surgery?"
-            clauses = [c for c in sentences[0].split(",") if len(sp.lang.words(c)) >= 3]
-            return clauses[-1:] if len(clauses) >= 2 else []
+            clauses = [c for c in STORY_CLAUSE.split(sentences[0])
+                       if len(sp.lang.words(c)) >= 3]
+            if sentences[0].rstrip().endswith("?"):
+                return clauses[-1:] if len(clauses) >= 2 else []
+            # With no "?", two clauses are a question with its own context ("mrda beyaz
+            # bir alan var dediler, ödem böyle mi görünür"); a story runs on longer.
+            return [c for c in clauses if cls._asks(sp, c)][-1:] if len(clauses) >= 3 else []
         if len(sentences) < 2:
             return []
-        return [s for s in sentences if s.rstrip().endswith("?")] or sentences[-1:]
+        return [s for s in sentences if cls._asks(sp, s)] or sentences[-1:]
 
     def _rank_story(self, sp: Speaker, message: str, ranked: list[Candidate],
                     by_article) -> list[Candidate]:
-        """In a message of several sentences, let the question itself speak if it is clearer.
+        """In a message that tells a story, let the question itself speak if it is clearer.
 
         Stories ("I fell skiing three weeks ago... How long until I can ski again?") dilute
-        the question with everyday words; the sentence that asks is usually the best query.
+        the question with everyday words; the part that asks is usually the best query.
         "What does that mean?" points back, so it is also tried with the sentence before it.
         A part replaces the whole only if it names a topic (is anchored, and not only with
         generic words such as the topic's own name), is no small talk ("... merak ettim") and
         scores higher among the entries of the article the whole message is about
         (`by_article`): "Bu neden oluyor?" after a story of numb hands at night repeats one
         article's phrasing word for word, but the story says which article it asks.
+        The story still counts, as a tie-breaker: the part's candidates within
+        `Policy.margin` of its best are ordered by the whole message's score ("Ameliyat
+        olalı 3 gün oldu, dizime buz koyuyorum... bu neden bu kadar önemli?" is about the
+        first two weeks, not any stage). They keep their own signals: the decision is taken
+        on the part's scores.
         """
         sentences = [s for s in SENTENCE.split(message) if len(sp.lang.words(s)) >= 3]
+        asked = False  # whether a part replaced the whole
         for sentence in self._asking_sentences(sp, message):
             i = sentences.index(sentence) if sentence in sentences else 0
             with_previous = " ".join(sentences[max(i - 1, 0): i] + [sentence])
@@ -574,8 +603,13 @@ class Chatbot:
                 part = by_article(sp.matcher.rank(analysis))[:8]
                 if part and part[0].anchored and part[0].entry.kind != "smalltalk" and \
                         (not ranked or part[0].score > by_article(ranked)[0].score):
-                    ranked = part
-        return ranked
+                    ranked, asked = part, True
+        if not asked:
+            return ranked
+        # Near ties among the part's candidates: the whole message, story and all, decides
+        whole = {c.entry.id: c.score for c in sp.matcher.rank(sp.matcher.analyse(message))}
+        near = [c for c in ranked if c.score >= ranked[0].score - self.policy.margin]
+        return sorted(near, key=lambda c: -whole.get(c.entry.id, 0.0)) + ranked[len(near):]
 
     def _generic(self, sp: Speaker, analysis: Analysis) -> bool:
         """Whether every content word of the message is a generic one ("bone", "pain")."""

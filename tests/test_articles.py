@@ -34,6 +34,8 @@ FROZEN = ("what-is-frozen-shoulder-adhesive-capsulitis",
 KARPAL = ("karpal-tunel-sendromu", "https://clinic.example/post/karpal-tunel-sendromu")
 # Another, on the anterior cruciate ligament, with 161 questions (tests/data/dev_acl.jsonl).
 ACL = ("on-capraz-bag-yirtigi", "https://clinic.example/post/on-capraz-bag-yirtigi")
+# An English one, De Quervain's tenosynovitis, with 167 questions (dev_dequervain.jsonl).
+DEQUERVAIN = ("de-quervain", "https://clinic.example/post/de-quervain")
 
 
 def imported(folder, *articles):
@@ -75,6 +77,11 @@ def karpal(tmp_path_factory):
 @pytest.fixture(scope="module")
 def acl(tmp_path_factory):
     return Chatbot.from_file(imported(tmp_path_factory.mktemp("acl"), ACL))
+
+
+@pytest.fixture(scope="module")
+def dequervain(tmp_path_factory):
+    return Chatbot.from_file(imported(tmp_path_factory.mktemp("dequervain"), DEQUERVAIN))
 
 
 def figures(bot, path, page=None, **kwargs):
@@ -228,6 +235,38 @@ def test_a_storys_question_is_answered_from_the_article_the_story_is_about(karpa
     assert reply.answered and reply.match.id in (  # why it happens: its causes will do
         "sec-karpal-tunel-sendromunun-belirtileri", "faq-neden-gece-artar",
         "sec-karpal-tunel-sendromunun-nedenleri"), reply
+
+
+@pytest.mark.parametrize(("bot_name", "page", "question", "lang", "entry"), [
+    # a Turkish story in one run-on sentence, its question typed without "?"
+    ("karpal", KARPAL[0], "ben bir fabrikada montaj hattinda calisiyorum surekli vidalama "
+     "yapiyoruz aletle, bi kac aydir parmak uclarim karincalaniyo ozellikle is cikisi ve gece, "
+     "arkadas karpal tunel olabilir dedi bu titresimli aletlerden mi oluyor", "tr",
+     "sec-karpal-tunel-sendromunun-nedenleri"),
+    # near ties among the question's entries: the story says which (three days after the
+    # operation is the first two weeks, not any stage)
+    ("acl", ACL[0], "Ameliyat olalı 3 gün oldu, dizime buz koyuyorum. Fizyoterapist dizimi "
+     "tam düz açmamı istiyor, bu neden bu kadar önemli?", "tr", "sec-erken-donem-ilk-2-hafta"),
+    # lay words of the article's own: "tendons ... inflamed", "grinding or squeaking"
+    ("dequervain", DEQUERVAIN[0], "What does it mean when moving your thumb feels like "
+     "it's grinding or squeaking?", "en", "sec-symptoms-of-de-quervains-tenosynovitis"),
+])
+def test_a_story_or_lay_question_on_a_fresh_article(request, bot_name, page, question, lang,
+                                                   entry):
+    reply = request.getfixturevalue(bot_name).ask(question, lang=lang, article=page)
+    shown = reply.match if reply.answered else (reply.suggestions or (None,))[0]
+    assert shown is not None and shown.id == entry, reply
+
+
+def test_a_blind_english_article(dequervain):
+    """De Quervain's tenosynovitis (docs/benchmarks.md): first contact shown 0.669 on its
+    page, 0.587 without; these floors keep what it reaches."""
+    on_page = figures(dequervain, DATA / "dev_dequervain.jsonl", page=DEQUERVAIN[0])
+    anywhere = figures(dequervain, DATA / "dev_dequervain.jsonl")
+    print({k: (on_page[k], anywhere[k]) for k in ("top1", "shown", "overall",
+                                                  "declined_correct")})
+    assert on_page["shown"] >= 0.68 and anywhere["shown"] >= 0.60
+    assert on_page["declined_correct"] >= 0.78 and anywhere["declined_correct"] >= 0.82
 
 
 @pytest.mark.parametrize("question", [

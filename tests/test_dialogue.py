@@ -179,3 +179,38 @@ def test_a_condition_mentioned_only_beside_the_topic_is_another_subject(bot, mes
 def test_a_related_condition_with_the_topic_is_answered(bot, message, entry):
     reply = bot.ask(message)
     assert reply.answered and reply.match.id in entry, reply
+
+
+@pytest.mark.parametrize("message, asking", [
+    # the question sentence, wherever it stands, also with no "?" (a question word first)
+    ("Is that normal after surgery? I had it done ten days ago and my hand is numb.",
+     ["Is that normal after surgery?"]),
+    ("my husband is a carpenter and uses a hammer all day. he has pain at the thumb side. "
+     "what happens if he just keeps going", ["what happens if he just keeps going"]),
+    # Turkish asks with a particle or a question word anywhere, "?" or not
+    ("Ameliyat olalı 3 gün oldu. Fizyoterapist dizimi düz açmamı istiyor. bu neden bu kadar "
+     "önemli", ["bu neden bu kadar önemli"]),
+    # a story told in one run-on sentence: its last clause that asks
+    ("fabrikada calisiyorum surekli vidalama yapiyoruz aletle, bi kac aydir parmak uclarim "
+     "karincalaniyo, arkadas karpal tunel dedi bu titresimli aletlerden mi oluyor",
+     [" arkadas karpal tunel dedi bu titresimli aletlerden mi oluyor"]),
+    # two clauses and no "?" are a question with its own context, not a story
+    ("kemik ölümü diye bir şey okudum nekroz, bu ödem ona yol açar mı", []),
+    ("cant reach behind my back to do up my bra and it aches, is that typical", []),
+])
+def test_the_asking_part_of_a_story(bot, message, asking):
+    sp = bot.speakers[bot.language_of(message)]
+    assert bot._asking_sentences(sp, message) == asking
+
+
+@pytest.mark.parametrize("one, other, same", [
+    ("squeaking", "grinding", True), ("creaking", "crepitus", True),
+    ("inflamed", "inflammation", True), ("tendonitis", "tendinopathy", True),
+    # a tendon is anatomy, not its disease; the next step is no staircase
+    ("tendons", "tendinopathy", False), ("next step", "stairs", False),
+])
+def test_general_lay_words_read_as_the_medical_ones(bot, one, other, same):
+    """chatbot/data/en/synonyms.json and the stems of language.json: general lay English,
+    never one article's words."""
+    analyse = bot.speakers["en"].matcher.analyse
+    assert (set(analyse(one).terms) == set(analyse(other).terms)) is same
