@@ -731,6 +731,13 @@ class Matcher:
         self._fuzzy_plain = _Distinct(self._phr_text)
         self._fuzzy_both = _Distinct(self._phr_text + self._phr_topic_text)
         self._fuzzy_words = _Distinct(self._phr_words)
+        # The phrasings a message may repeat (not its kind's ways of asking), each distinct
+        # text once, with its first phrasing: what `verbatim` searches.
+        first = dict.fromkeys(text for k, text in enumerate(phrasing_words) if not asked[k])
+        for k, text in enumerate(phrasing_words):
+            if not asked[k] and first[text] is None:
+                first[text] = k
+        self._said_texts, self._said_phrasing = list(first), list(first.values())
         self._entry_terms = [p | a for p, a in zip(entry_phr_terms, answer_terms, strict=True)]
         self._kind_terms: dict[str, frozenset[str]] = {}
         self._entry_index = {e.id: i for i, e in enumerate(entries)}
@@ -991,6 +998,30 @@ class Matcher:
             analysis.memo["closest"] = (self.knowledge.entries[self._phr_entry[best]],
                                         float(sims[best]) / 100.0)
         return analysis.memo["closest"]
+
+    def verbatim(self, analysis: Analysis, at_least: float) -> tuple[Entry | None, float]:
+        """`closest_phrasing` when its similarity is at least `at_least`, else (None, 0.0).
+
+        Only the phrasings that can reach `at_least` are compared in full (rapidfuzz's
+        score_cutoff): most messages are far from every phrasing, and this is all the dialogue
+        needs to know but where it weighs languages against each other.
+        """
+        if "closest" in analysis.memo:
+            closest, similarity = analysis.memo["closest"]
+            return (closest, similarity) if similarity >= at_least else (None, 0.0)
+        key = ("verbatim", at_least)
+        if key not in analysis.memo:
+            found = process.extractOne(" ".join(analysis.words), self._said_texts,
+                                       scorer=fuzz.ratio, processor=None,
+                                       score_cutoff=100.0 * at_least - 1e-6) \
+                if self._said_texts and analysis.words else None
+            # The first best, as closest_phrasing's argmax; its score as cdist gives it (a
+            # float32).
+            similarity = float(np.float32(found[1])) / 100.0 if found else 0.0
+            analysis.memo[key] = (
+                self.knowledge.entries[self._phr_entry[self._said_phrasing[found[2]]]],
+                similarity) if found and similarity >= at_least else (None, 0.0)
+        return analysis.memo[key]
 
 
 def _cue_patterns(table: dict[str, tuple[str, ...]], lang: Language, *,
