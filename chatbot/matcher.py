@@ -22,6 +22,8 @@ English, or a synonym group's canonical word), so "is coffee bad for you" is not
 
 from __future__ import annotations
 
+import bisect
+
 import json
 import re
 from dataclasses import dataclass, field
@@ -738,6 +740,11 @@ class Matcher:
             if not asked[k] and first[text] is None:
                 first[text] = k
         self._said_texts, self._said_phrasing = list(first), list(first.values())
+        # ...by length: a text too much shorter or longer than a message can't be close to it.
+        by_length = sorted(range(len(first)), key=lambda k: len(self._said_texts[k]))
+        self._said_by_length = np.array(by_length, dtype=np.int64)
+        self._said_sorted = [self._said_texts[k] for k in by_length]
+        self._said_lengths = [len(text) for text in self._said_sorted]
         self._entry_terms = [p | a for p, a in zip(entry_phr_terms, answer_terms, strict=True)]
         self._kind_terms: dict[str, frozenset[str]] = {}
         self._entry_index = {e.id: i for i, e in enumerate(entries)}
@@ -1002,8 +1009,8 @@ class Matcher:
     def verbatim(self, analysis: Analysis, at_least: float) -> tuple[Entry | None, float]:
         """`closest_phrasing` when its similarity is at least `at_least`, else (None, 0.0).
 
-        Only the phrasings that can reach `at_least` are compared in full (rapidfuzz's
-        score_cutoff): most messages are far from every phrasing, and this is all the dialogue
+        Only the phrasings whose length lets them reach `at_least` are compared: fuzz.ratio
+        is 200 * LCS / (a + b), at most 200 * min(a, b) / (a + b). That is all the dialogue
         needs to know but where it weighs languages against each other.
         """
         if "closest" in analysis.memo:
@@ -1011,16 +1018,24 @@ class Matcher:
             return (closest, similarity) if similarity >= at_least else (None, 0.0)
         key = ("verbatim", at_least)
         if key not in analysis.memo:
-            found = process.extractOne(" ".join(analysis.words), self._said_texts,
-                                       scorer=fuzz.ratio, processor=None,
-                                       score_cutoff=100.0 * at_least - 1e-6) \
-                if self._said_texts and analysis.words else None
-            # The first best, as closest_phrasing's argmax; its score as cdist gives it (a
-            # float32).
-            similarity = float(np.float32(found[1])) / 100.0 if found else 0.0
-            analysis.memo[key] = (
-                self.knowledge.entries[self._phr_entry[self._said_phrasing[found[2]]]],
-                similarity) if found and similarity >= at_least else (None, 0.0)
+            analysis.memo[key] = None, 0.0
+            if self._said_texts and analysis.words:
+                text = " ".join(analysis.words)
+                cutoff = 100.0 * at_least - 1e-6     # a hair under: never drops one that fits
+                lo = bisect.bisect_left(self._said_lengths, cutoff * len(text) / (200.0 - cutoff)
+                                        - 1e-6)
+                hi = bisect.bisect_right(self._said_lengths, len(text) * (200.0 - cutoff) / cutoff
+                                         + 1e-6) if cutoff > 0 else len(self._said_lengths)
+                if lo < hi:
+                    sims = process.cdist([text], self._said_sorted[lo:hi], scorer=fuzz.ratio,
+                                         processor=None, workers=1)[0]
+                    top = sims.max()
+                    similarity = float(top) / 100.0
+                    if similarity >= at_least:
+                        # The first best in the phrasings' order, as closest_phrasing's argmax.
+                        k = int(self._said_by_length[lo:hi][sims == top].min())
+                        analysis.memo[key] = (self.knowledge.entries[
+                            self._phr_entry[self._said_phrasing[k]]], similarity)
         return analysis.memo[key]
 
 
