@@ -169,15 +169,15 @@ class Chatbot:
             if semantic is not None else {}
 
     def _remember_votes(self) -> None:
-        # A word's language vote depends only on the word here: remembered (a memo, never
-        # pickled or copied with the bot).
+        # What a word says of its language depends only on the word here: remembered (a memo,
+        # never pickled or copied with the bot).
         languages = [sp.lang for sp in self.speakers.values()]
-        self._vote = lru_cache(maxsize=65536)(
-            lambda word: language._vote(word, languages, self._own_words))
+        self._evidence = lru_cache(maxsize=65536)(
+            lambda raw: language.word_evidence(raw, languages, self._own_words))
 
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items()
-                if k not in ("_vote", "_alone_lock", "_alone_speakers")}
+                if k not in ("_evidence", "_alone_lock", "_alone_speakers")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -222,7 +222,7 @@ class Chatbot:
         if len(self.speakers) == 1:
             return self.knowledge.default_language
         found = language.detect(message, [sp.lang for sp in self.speakers.values()],
-                                extra=self._own_words, vote=self._vote)
+                                extra=self._own_words, evidence=self._evidence)
         if found.clear:
             return found.lang
         if hint in self.speakers:

@@ -378,13 +378,14 @@ class Matcher:
             # A phrase is mended where all its words but one are there: most messages hold
             # too few of the phrases' words for any window to be looked at.
             typed_words = self._typed_words[size]
-            if sum(w in typed_words for w in out) < size - 1:
+            present = [w in typed_words for w in out]
+            if sum(present) < size - 1:
                 continue
             for i in range(len(out) - size + 1):
-                window = tuple(out[i:i + size])
                 # So too each window: one with fewer of those words is no phrase's near miss.
-                if sum(w in typed_words for w in window) < size - 1:
+                if sum(present[i:i + size]) < size - 1:
                     continue
+                window = tuple(out[i:i + size])
                 hits: dict[tuple[str, ...], int] = {}
                 for j, w in enumerate(window):
                     for phrase in slots.get((j, w), ()):
@@ -395,6 +396,7 @@ class Matcher:
                     if typed[:1] == phrase[j][:1] and fuzz.ratio(typed, phrase[j]) >= 75 \
                             and self.lang.stem(typed) != self.lang.stem(phrase[j]):
                         out[i:i + size] = phrase
+                        present[i:i + size] = [True] * size
                         break
         return out
 
