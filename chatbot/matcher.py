@@ -477,19 +477,23 @@ class Matcher:
         anchors = frozenset(t for t in weights if t in self._own_terms
                             and t not in self.lang.courtesy and (t in self._canonical
                                  or self._term_zipf.get(t, 0.0) < self.weights.anchor_zipf))
+        # Each cue's rarest word is looked up in the words of `joined` (a superset of the words
+        # left once `not_personal` phrases are blanked out: the patterns still decide).
+        said = frozenset(joined.split())
         personal = _found(self._personal, self._not_personal.sub(" ~ ", joined)
-                          if self._not_personal else joined)
+                          if self._not_personal else joined, said)
         if self._own_case is not None:
             personal += tuple(k for k in self._own_case.kinds(raw, joined) if k not in personal)
-        out_of_scope = _found(self._cues, joined)
+        out_of_scope = _found(self._cues, joined, said)
         if "children" in out_of_scope and self._grown_up(" ".join(raw)):
             out_of_scope = tuple(c for c in out_of_scope if c != "children")
-        if "other_condition" not in out_of_scope and _found(self._related, joined) and \
+        if "other_condition" not in out_of_scope and _found(self._related, joined, said) and \
                 not self._names_topic(self._beside_related(fixed)):
             out_of_scope += ("other_condition",)  # "meniscus tear recovery time"
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
                         corrections=corrections, anchors=anchors, sources=sources,
-                        out_of_scope=out_of_scope, personal=personal, memo={"joined": joined})
+                        out_of_scope=out_of_scope, personal=personal,
+                        memo={"joined": joined, "said": said})
 
     def _beside_related(self, words: list[str]) -> list[str]:
         """The words of a message outside the related conditions it names that are more than
@@ -951,7 +955,7 @@ class Matcher:
             return analysis.out_of_scope
         key = ("out_of_scope", article)
         if key not in analysis.memo:
-            found = _found(beside, analysis.memo["joined"])
+            found = _found(beside, analysis.memo["joined"], analysis.memo["said"])
             analysis.memo[key] = analysis.out_of_scope + tuple(
                 c for c in found if c not in analysis.out_of_scope)
         return analysis.memo[key]
@@ -1184,8 +1188,8 @@ def _trie(sequences: list[tuple[str, ...]]) -> str:
 
 
 def _found(patterns: dict[str, tuple[re.Pattern, frozenset[str] | None]],
-           text: str) -> tuple[str, ...]:
-    words = set(text.split())
+           text: str, words: frozenset[str]) -> tuple[str, ...]:
+    """The categories whose pattern is in a text; `words`: the text's words (or more)."""
     return tuple(c for c, (pattern, keys) in patterns.items()
                  if (keys is None or not keys.isdisjoint(words)) and pattern.search(text))
 

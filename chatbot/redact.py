@@ -324,8 +324,8 @@ class View:
             for kind, phrase in _cue_candidates(t, lex):
                 size = len(phrase)
                 # The first word was matched by _cue_candidates (maybe under an ending).
-                if size == 1 or (i + size <= len(words)
-                                 and tuple(folds[i + 1:i + size]) == phrase[1:]):
+                if size == 1 or (i + size <= len(words) and folds[i + 1] == phrase[1]
+                                 and tuple(folds[i + 2:i + size]) == phrase[2:]):
                     if t.cues is None:
                         t.cues = {}
                     if size > t.cues.get(kind, 0):
