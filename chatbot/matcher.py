@@ -37,7 +37,7 @@ from . import language as languages
 from .errors import KnowledgeError
 from .knowledge import Entry, Knowledge
 from .language import Language
-from .patterns import compile_quick
+from .patterns import compile_quick, needles
 
 ADULT_AGE = 18
 
@@ -1136,8 +1136,10 @@ class _OwnCase:
             return tuple(out)
 
         self._standalone = frozenset(data.get("without_own_case", []))
-        self._frames = {kind: compile_quick(rf"\b{_trie([frame(p) for p in phrases])}\b")
-                        for kind, phrases in data.get("frames", {}).items() if phrases}
+        # Each with the strings one of which its every match holds (patterns.needles).
+        self._frames = {kind: (compile_quick(pattern), needles(pattern))
+                        for kind, phrases in data.get("frames", {}).items() if phrases
+                        for pattern in [rf"\b{_trie([frame(p) for p in phrases])}\b"]}
         units, grades = alt(data.get("units", [])), alt(data.get("grades", []))
         self._measure = compile_quick(rf"\b(?:\d+(?:[.,]\d+)? ?(?:{units})|(?:{grades}) ?\d+)\b") \
             if units and grades else None
@@ -1155,7 +1157,9 @@ class _OwnCase:
 
     def kinds(self, words: list[str], joined: str) -> tuple[str, ...]:
         """The kinds of judgement of their own case the message asks for (none: general)."""
-        found = [kind for kind, pattern in self._frames.items() if pattern.search(joined)]
+        found = [kind for kind, (pattern, strings) in self._frames.items()
+                 if (strings is None or any(s in joined for s in strings))
+                 and pattern.search(joined)]
         if not found:
             return ()
         typed = " ".join(words)
