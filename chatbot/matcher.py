@@ -23,7 +23,6 @@ English, or a synonym group's canonical word), so "is coffee bad for you" is not
 from __future__ import annotations
 
 import bisect
-
 import json
 import re
 from dataclasses import dataclass, field
