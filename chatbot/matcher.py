@@ -751,7 +751,12 @@ class Matcher:
         self._said_sorted = [self._said_texts[k] for k in by_length]
         self._said_lengths = [len(text) for text in self._said_sorted]
         self._entry_terms = [p | a for p, a in zip(entry_phr_terms, answer_terms, strict=True)]
-        self._kind_terms: dict[str, frozenset[str]] = {}
+        # The terms of each kind's entries, built here: a memo filled on first use would be
+        # state that asking leaves on a matcher every thread shares.
+        kinds: dict[str, set[str]] = {}
+        for entry, terms in zip(entries, self._entry_terms, strict=True):
+            kinds.setdefault(entry.kind, set()).update(terms)
+        self._kind_terms = {kind: frozenset(terms) for kind, terms in kinds.items()}
         self._entry_index = {e.id: i for i, e in enumerate(entries)}
         self._twins = self._find_twins(answer_terms)
         # A section's heading is a title ("Physical Therapy"), not a question: what it answers
@@ -986,10 +991,7 @@ class Matcher:
 
     def terms_of_kind(self, kind: str) -> frozenset[str]:
         """The terms of every entry of a kind ("clinic": the hours and the contact)."""
-        if kind not in self._kind_terms:
-            self._kind_terms[kind] = frozenset().union(
-                *(self.terms_of(e) for e in self.knowledge.entries if e.kind == kind))
-        return self._kind_terms[kind]
+        return self._kind_terms.get(kind, frozenset())
 
     def foreign(self, analysis: Analysis) -> list[str]:
         """Content terms of the message that the knowledge base never uses (adverbs aside:
@@ -1022,8 +1024,8 @@ class Matcher:
             closest, similarity = analysis.memo["closest"]
             return (closest, similarity) if similarity >= at_least else (None, 0.0)
         key = ("verbatim", at_least)
-        if key not in analysis.memo:
-            analysis.memo[key] = None, 0.0
+        if key not in analysis.memo:  # found whole, then stored: threads share an analysis
+            found: tuple[Entry | None, float] = (None, 0.0)
             if self._said_texts and analysis.words:
                 text = " ".join(analysis.words)
                 cutoff = 100.0 * at_least - 1e-6     # a hair under: never drops one that fits
@@ -1039,8 +1041,9 @@ class Matcher:
                     if similarity >= at_least:
                         # The first best in the phrasings' order, as closest_phrasing's argmax.
                         k = int(self._said_by_length[lo:hi][sims == top].min())
-                        analysis.memo[key] = (self.knowledge.entries[
+                        found = (self.knowledge.entries[
                             self._phr_entry[self._said_phrasing[k]]], similarity)
+            analysis.memo[key] = found
         return analysis.memo[key]
 
 
