@@ -172,15 +172,15 @@ class Chatbot:
             if semantic is not None else {}
 
     def _remember_votes(self) -> None:
-        # A word's language vote depends only on the word here: remembered (a memo, never
-        # pickled or copied with the bot).
+        # What a word says of its language depends only on the word here: remembered (a memo,
+        # never pickled or copied with the bot).
         languages = [sp.lang for sp in self.speakers.values()]
-        self._vote = lru_cache(maxsize=65536)(
-            lambda word: language._vote(word, languages, self._own_words))
+        self._evidence = lru_cache(maxsize=65536)(
+            lambda raw: language.word_evidence(raw, languages, self._own_words))
 
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items()
-                if k not in ("_vote", "_alone_lock", "_alone_speakers")}
+                if k not in ("_evidence", "_alone_lock", "_alone_speakers")}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -225,7 +225,7 @@ class Chatbot:
         if len(self.speakers) == 1:
             return self.knowledge.default_language
         found = language.detect(message, [sp.lang for sp in self.speakers.values()],
-                                extra=self._own_words, vote=self._vote)
+                                extra=self._own_words, evidence=self._evidence)
         if found.clear:
             return found.lang
         if hint in self.speakers:
@@ -373,8 +373,8 @@ class Chatbot:
     def _confident(self, sp: Speaker, top: Candidate, analysis: Analysis) -> bool:
         """Whether the best candidate is good enough to answer with."""
         p, matcher = self.policy, sp.matcher
-        closest, similarity = matcher.closest_phrasing(analysis)
-        if closest is top.entry and similarity >= p.verbatim:
+        closest, _ = matcher.verbatim(analysis, p.verbatim)
+        if closest is top.entry:
             return True  # the message is one of the entry's own phrasings ("crutches", "rest")
         if top.entry.kind == "smalltalk":
             # Small talk only when no topic was raised: "does it hurt a lot" is no "thanks a lot".
@@ -446,8 +446,8 @@ class Chatbot:
         """Semantic mode: the best entry's article's top candidates re-ordered by meaning too
         (never when the message repeats the best entry's own phrasing)."""
         index = self.semantic[sp.code]
-        closest, similarity = sp.matcher.closest_phrasing(analysis)
-        if closest is ranked[0].entry and similarity >= self.policy.verbatim:
+        closest, _ = sp.matcher.verbatim(analysis, self.policy.verbatim)
+        if closest is ranked[0].entry:
             return ranked
         return index.rerank(message, ranked)
 
@@ -467,12 +467,12 @@ class Chatbot:
     def _promote_verbatim(self, sp: Speaker, analysis: Analysis,
                           ranked: list[Candidate]) -> list[Candidate]:
         """Put the entry whose own phrasing the message repeats first (breaks exact ties)."""
-        closest, similarity = sp.matcher.closest_phrasing(analysis)
-        if similarity >= self.policy.verbatim and not ranked:
+        closest, similarity = sp.matcher.verbatim(analysis, self.policy.verbatim)
+        if closest is not None and not ranked:
             # Only function words ("what are you?"), but one of our phrasings, word for word.
             return [Candidate(entry=closest, score=similarity, dice=1.0, coverage=1.0,
                               fuzzy=similarity)]
-        if similarity < self.policy.verbatim or not ranked or ranked[0].entry is closest:
+        if closest is None or not ranked or ranked[0].entry is closest:
             return ranked
         hit = [c for c in ranked if c.entry is closest]
         if not hit or hit[0].score < ranked[0].score - self.policy.margin:
@@ -627,7 +627,7 @@ class Chatbot:
             # A topic's own name ("bone marrow edema"), or another name for it ("ilik ödemi"),
             # asks what it is.
             return False
-        return sp.matcher.closest_phrasing(analysis)[1] < self.policy.verbatim
+        return sp.matcher.verbatim(analysis, self.policy.verbatim)[0] is None
 
     def _other_questions(self, sp: Speaker, message: str, answered: Entry) -> list[Candidate]:
         """Best entries for the other sentences of a message that asks several things."""

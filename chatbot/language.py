@@ -385,7 +385,7 @@ _LETTER_WORD = re.compile(r"\w+")
 
 
 def detect(message: str, languages: list[Language], *, extra: dict[str, set[str]] | None = None,
-           clear_margin: float = 2.0, vote=None) -> Detection:
+           clear_margin: float = 2.0, evidence=None) -> Detection:
     """Tell which language a message is written in, from the evidence of its words.
 
     A word votes for the language in which it is most at home: a function word, a frequent
@@ -393,7 +393,7 @@ def detect(message: str, languages: list[Language], *, extra: dict[str, set[str]
     stems to one; the vote is the margin over the next language, capped. A word written with
     letters only one language uses ("ödem", "ağrı") is a strong vote. ASCII-only Turkish is
     recognised by its words and suffixes ("dizimde agri var mi").
-    `vote`: word -> (language, strength), for a caller that remembers the votes (it always
+    `evidence`: word_evidence for one raw word, for a caller that remembers it (it always
     passes the same languages and `extra`).
     """
     scores = {lang.code: 0.0 for lang in languages}
@@ -401,16 +401,25 @@ def detect(message: str, languages: list[Language], *, extra: dict[str, set[str]
         return Detection(languages[0].code, True, scores)
     extra = extra or {}
     for raw in _LETTER_WORD.findall(message):
-        for lang in languages:
-            if lang.letters and any(ch in lang.letters for ch in raw):
-                scores[lang.code] += 3.0
-        for word in text.words(raw):
-            code, strength = vote(word) if vote else _vote(word, languages, extra)
-            if strength > 0:
-                scores[code] += strength
+        for code, amount in evidence(raw) if evidence else \
+                word_evidence(raw, languages, extra):
+            scores[code] += amount
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     clear = ranked[0][1] - ranked[1][1] >= clear_margin
     return Detection(ranked[0][0], clear, scores)
+
+
+def word_evidence(raw: str, languages: list[Language],
+                  extra: dict[str, set[str]]) -> tuple[tuple[str, float], ...]:
+    """What one run of letters of a message says of its language: (language, amount) in the
+    order `detect` adds them (its letters, then each of its words' votes)."""
+    out = [(lang.code, 3.0) for lang in languages
+           if lang.letters and any(ch in lang.letters for ch in raw)]
+    for word in text.words(raw):
+        code, strength = _vote(word, languages, extra)
+        if strength > 0:
+            out.append((code, strength))
+    return tuple(out)
 
 
 def _vote(word: str, languages: list[Language], extra: dict[str, set[str]]) -> tuple[str, float]:

@@ -22,6 +22,7 @@ English, or a synonym group's canonical word), so "is coffee bad for you" is not
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from . import language as languages
 from .errors import KnowledgeError
 from .knowledge import Entry, Knowledge
 from .language import Language
-from .patterns import compile_quick
+from .patterns import compile_quick, needles
 from .text import fold
 
 ADULT_AGE = 18
@@ -377,13 +378,14 @@ class Matcher:
             # A phrase is mended where all its words but one are there: most messages hold
             # too few of the phrases' words for any window to be looked at.
             typed_words = self._typed_words[size]
-            if sum(w in typed_words for w in out) < size - 1:
+            present = [w in typed_words for w in out]
+            if sum(present) < size - 1:
                 continue
             for i in range(len(out) - size + 1):
-                window = tuple(out[i:i + size])
                 # So too each window: one with fewer of those words is no phrase's near miss.
-                if sum(w in typed_words for w in window) < size - 1:
+                if sum(present[i:i + size]) < size - 1:
                     continue
+                window = tuple(out[i:i + size])
                 hits: dict[tuple[str, ...], int] = {}
                 for j, w in enumerate(window):
                     for phrase in slots.get((j, w), ()):
@@ -394,6 +396,7 @@ class Matcher:
                     if typed[:1] == phrase[j][:1] and fuzz.ratio(typed, phrase[j]) >= 75 \
                             and self.lang.stem(typed) != self.lang.stem(phrase[j]):
                         out[i:i + size] = phrase
+                        present[i:i + size] = [True] * size
                         break
         return out
 
@@ -474,19 +477,23 @@ class Matcher:
         anchors = frozenset(t for t in weights if t in self._own_terms
                             and t not in self.lang.courtesy and (t in self._canonical
                                  or self._term_zipf.get(t, 0.0) < self.weights.anchor_zipf))
+        # Each cue's rarest word is looked up in the words of `joined` (a superset of the words
+        # left once `not_personal` phrases are blanked out: the patterns still decide).
+        said = frozenset(joined.split())
         personal = _found(self._personal, self._not_personal.sub(" ~ ", joined)
-                          if self._not_personal else joined)
+                          if self._not_personal else joined, said)
         if self._own_case is not None:
             personal += tuple(k for k in self._own_case.kinds(raw, joined) if k not in personal)
-        out_of_scope = _found(self._cues, joined)
+        out_of_scope = _found(self._cues, joined, said)
         if "children" in out_of_scope and self._grown_up(" ".join(raw)):
             out_of_scope = tuple(c for c in out_of_scope if c != "children")
-        if "other_condition" not in out_of_scope and _found(self._related, joined) and \
+        if "other_condition" not in out_of_scope and _found(self._related, joined, said) and \
                 not self._names_topic(self._beside_related(fixed)):
             out_of_scope += ("other_condition",)  # "meniscus tear recovery time"
         return Analysis(words=tuple(fixed), terms=tuple(terms), weights=weights,
                         corrections=corrections, anchors=anchors, sources=sources,
-                        out_of_scope=out_of_scope, personal=personal, memo={"joined": joined})
+                        out_of_scope=out_of_scope, personal=personal,
+                        memo={"joined": joined, "said": said})
 
     def _beside_related(self, words: list[str]) -> list[str]:
         """The words of a message outside the related conditions it names that are more than
@@ -745,8 +752,25 @@ class Matcher:
         self._fuzzy_plain = _Distinct(self._phr_text)
         self._fuzzy_both = _Distinct(self._phr_text + self._phr_topic_text)
         self._fuzzy_words = _Distinct(self._phr_words)
+        # The phrasings a message may repeat (not its kind's ways of asking), each distinct
+        # text once, with its first phrasing: what `verbatim` searches.
+        first = dict.fromkeys(text for k, text in enumerate(phrasing_words) if not asked[k])
+        for k, text in enumerate(phrasing_words):
+            if not asked[k] and first[text] is None:
+                first[text] = k
+        self._said_texts, self._said_phrasing = list(first), list(first.values())
+        # ...by length: a text too much shorter or longer than a message can't be close to it.
+        by_length = sorted(range(len(first)), key=lambda k: len(self._said_texts[k]))
+        self._said_by_length = np.array(by_length, dtype=np.int64)
+        self._said_sorted = [self._said_texts[k] for k in by_length]
+        self._said_lengths = [len(text) for text in self._said_sorted]
         self._entry_terms = [p | a for p, a in zip(entry_phr_terms, answer_terms, strict=True)]
-        self._kind_terms: dict[str, frozenset[str]] = {}
+        # The terms of each kind's entries, built here: a memo filled on first use would be
+        # state that asking leaves on a matcher every thread shares.
+        kinds: dict[str, set[str]] = {}
+        for entry, terms in zip(entries, self._entry_terms, strict=True):
+            kinds.setdefault(entry.kind, set()).update(terms)
+        self._kind_terms = {kind: frozenset(terms) for kind, terms in kinds.items()}
         self._entry_index = {e.id: i for i, e in enumerate(entries)}
         self._twins = self._find_twins(answer_terms)
         # A section's heading is a title ("Physical Therapy"), not a question: what it answers
@@ -968,7 +992,7 @@ class Matcher:
             return analysis.out_of_scope
         key = ("out_of_scope", article)
         if key not in analysis.memo:
-            found = _found(beside, analysis.memo["joined"])
+            found = _found(beside, analysis.memo["joined"], analysis.memo["said"])
             analysis.memo[key] = analysis.out_of_scope + tuple(
                 c for c in found if c not in analysis.out_of_scope)
         return analysis.memo[key]
@@ -1000,10 +1024,7 @@ class Matcher:
 
     def terms_of_kind(self, kind: str) -> frozenset[str]:
         """The terms of every entry of a kind ("clinic": the hours and the contact)."""
-        if kind not in self._kind_terms:
-            self._kind_terms[kind] = frozenset().union(
-                *(self.terms_of(e) for e in self.knowledge.entries if e.kind == kind))
-        return self._kind_terms[kind]
+        return self._kind_terms.get(kind, frozenset())
 
     def foreign(self, analysis: Analysis) -> list[str]:
         """Content terms of the message that the knowledge base never uses (adverbs aside:
@@ -1024,6 +1045,39 @@ class Matcher:
             analysis.memo["closest"] = (self.knowledge.entries[self._phr_entry[best]],
                                         float(sims[best]) / 100.0)
         return analysis.memo["closest"]
+
+    def verbatim(self, analysis: Analysis, at_least: float) -> tuple[Entry | None, float]:
+        """`closest_phrasing` when its similarity is at least `at_least`, else (None, 0.0).
+
+        Only the phrasings whose length lets them reach `at_least` are compared: fuzz.ratio
+        is 200 * LCS / (a + b), at most 200 * min(a, b) / (a + b). That is all the dialogue
+        needs to know but where it weighs languages against each other.
+        """
+        if "closest" in analysis.memo:
+            closest, similarity = analysis.memo["closest"]
+            return (closest, similarity) if similarity >= at_least else (None, 0.0)
+        key = ("verbatim", at_least)
+        if key not in analysis.memo:  # found whole, then stored: threads share an analysis
+            found: tuple[Entry | None, float] = (None, 0.0)
+            if self._said_texts and analysis.words:
+                text = " ".join(analysis.words)
+                cutoff = 100.0 * at_least - 1e-6     # a hair under: never drops one that fits
+                lo = bisect.bisect_left(self._said_lengths, cutoff * len(text) / (200.0 - cutoff)
+                                        - 1e-6)
+                hi = bisect.bisect_right(self._said_lengths, len(text) * (200.0 - cutoff) / cutoff
+                                         + 1e-6) if cutoff > 0 else len(self._said_lengths)
+                if lo < hi:
+                    sims = process.cdist([text], self._said_sorted[lo:hi], scorer=fuzz.ratio,
+                                         processor=None, workers=1)[0]
+                    top = sims.max()
+                    similarity = float(top) / 100.0
+                    if similarity >= at_least:
+                        # The first best in the phrasings' order, as closest_phrasing's argmax.
+                        k = int(self._said_by_length[lo:hi][sims == top].min())
+                        found = (self.knowledge.entries[
+                            self._phr_entry[self._said_phrasing[k]]], similarity)
+            analysis.memo[key] = found
+        return analysis.memo[key]
 
 
 def _cue_patterns(table: dict[str, tuple[str, ...]], lang: Language, *,
@@ -1117,8 +1171,10 @@ class _OwnCase:
             return tuple(out)
 
         self._standalone = frozenset(data.get("without_own_case", []))
-        self._frames = {kind: compile_quick(rf"\b{_trie([frame(p) for p in phrases])}\b")
-                        for kind, phrases in data.get("frames", {}).items() if phrases}
+        # Each with the strings one of which its every match holds (patterns.needles).
+        self._frames = {kind: (compile_quick(pattern), needles(pattern))
+                        for kind, phrases in data.get("frames", {}).items() if phrases
+                        for pattern in [rf"\b{_trie([frame(p) for p in phrases])}\b"]}
         units, grades = alt(data.get("units", [])), alt(data.get("grades", []))
         self._measure = compile_quick(rf"\b(?:\d+(?:[.,]\d+)? ?(?:{units})|(?:{grades}) ?\d+)\b") \
             if units and grades else None
@@ -1136,7 +1192,9 @@ class _OwnCase:
 
     def kinds(self, words: list[str], joined: str) -> tuple[str, ...]:
         """The kinds of judgement of their own case the message asks for (none: general)."""
-        found = [kind for kind, pattern in self._frames.items() if pattern.search(joined)]
+        found = [kind for kind, (pattern, strings) in self._frames.items()
+                 if (strings is None or any(s in joined for s in strings))
+                 and pattern.search(joined)]
         if not found:
             return ()
         typed = " ".join(words)
@@ -1169,8 +1227,8 @@ def _trie(sequences: list[tuple[str, ...]]) -> str:
 
 
 def _found(patterns: dict[str, tuple[re.Pattern, frozenset[str] | None]],
-           text: str) -> tuple[str, ...]:
-    words = set(text.split())
+           text: str, words: frozenset[str]) -> tuple[str, ...]:
+    """The categories whose pattern is in a text; `words`: the text's words (or more)."""
     return tuple(c for c, (pattern, keys) in patterns.items()
                  if (keys is None or not keys.isdisjoint(words)) and pattern.search(text))
 

@@ -118,10 +118,17 @@ class Lexicon:
     cue_spellings: dict[str, frozenset[str]]
     # Every word a spelled number is made of: "beş", "yüz", "thousand".
     numeric: frozenset[str] = frozenset()
+    # Their first two letters: a word that starts otherwise is no number words run together.
+    numeric_heads: frozenset[str] = frozenset()
+    # Words that stand before a name as a title: doctors' titles and the title_before cues.
+    titles: frozenset[str] = frozenset()
 
     def __post_init__(self):
         object.__setattr__(self, "numeric", frozenset(
             self.number_words.keys() | self.hundred | self.thousand))
+        object.__setattr__(self, "numeric_heads", frozenset(w[:2] for w in self.numeric))
+        object.__setattr__(self, "titles", self.words["doctor_title"] | {
+            p[0] for p in self.cues["title_before"]})
 
 
 CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "signoff",
@@ -317,8 +324,8 @@ class View:
             for kind, phrase in _cue_candidates(t, lex):
                 size = len(phrase)
                 # The first word was matched by _cue_candidates (maybe under an ending).
-                if size == 1 or (i + size <= len(words)
-                                 and tuple(folds[i + 1:i + size]) == phrase[1:]):
+                if size == 1 or (i + size <= len(words) and folds[i + 1] == phrase[1]
+                                 and tuple(folds[i + 2:i + size]) == phrase[2:]):
                     if t.cues is None:
                         t.cues = {}
                     if size > t.cues.get(kind, 0):
@@ -395,7 +402,8 @@ def _spell_numbers(text: str, tokens: list[Token], lex: Lexicon
     for t in tokens:
         # Number words typed as one: "beşyüzotuziki" is "beş yüz otuz iki".
         parts = _number_parts(t.fold, numeric) if len(t.fold) >= 6 and len(
-            t.fold) == t.end - t.start and t.fold not in numeric else None
+            t.fold) == t.end - t.start and t.fold not in numeric \
+            and t.fold[:2] in lex.numeric_heads else None
         if parts and len(parts) > 1:
             at = t.start
             for part in parts:
@@ -649,7 +657,10 @@ TRAILING = ".,;:!?)]}'\"»”’"
 
 def urls(view: View, lex: Lexicon) -> None:
     """Web addresses (a profile URL names its owner): with a scheme, www., or a path."""
-    for pattern in (URL, BARE_URL):
+    # A scheme has a "/", "www." a "."; a path a "/" after a "."; a network's domain a ".".
+    if "." not in view.text and "/" not in view.text:
+        return
+    for pattern in (URL, BARE_URL) if "/" in view.text else (URL,):
         for m in pattern.finditer(view.text):
             if pattern is BARE_URL and m.group(1).lower() not in lex.tlds:
                 continue
@@ -788,8 +799,10 @@ HANDLE_WORD = re.compile(r"[\w.]+(?::\.?[\w.]+)*(?:'\w+)?")   # also Skype's "li
 
 def handles(view: View, lex: Lexicon) -> None:
     """Social-media handles: '@ayse.kaya', or a user name after 'instagram:' / 'insta hesabım'."""
-    for pattern in (HANDLE, NETWORK_HANDLE):
-        for m in pattern.finditer(view.text):
+    text = view.text
+    # (each holds its mark: a text without one is not searched)
+    for pattern, marked in ((HANDLE, "@" in text), (NETWORK_HANDLE, "#" in text or "u/" in text)):
+        for m in pattern.finditer(view.text) if marked else ():
             _claim_handle(view, lex, m.start(), m.end())
     if "handle_cue" not in view.cue_kinds:
         return
@@ -845,8 +858,8 @@ IPV6 = re.compile(r"(?i)(?<![\w:\ufffc])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![
 
 def ips(view: View, lex: Lexicon) -> None:
     """IPv4 and IPv6 addresses (checked by the ipaddress module, so a time is not one)."""
-    for pattern in (IPV4, IPV6):
-        for m in pattern.finditer(view.text):
+    for pattern, mark in ((IPV4, "."), (IPV6, ":")):
+        for m in pattern.finditer(view.text) if mark in view.text else ():
             try:
                 ipaddress.ip_address(m.group())
             except ValueError:
@@ -2054,8 +2067,10 @@ def names(view: View, lex: Lexicon) -> None:
                     blocked[k] = True
             i = j + 1
 
-    titles = lex.words["doctor_title"] | {p[0] for p in lex.cues["title_before"]}
+    titles = lex.titles
     for i in range(n):
+        if not tokens[i].cues:
+            continue    # no cue phrase starts here (_match_phrase: 0 for every kind)
         for key in ("intro", "intro_name", "title_before", "relation", "signoff"):
             size = _match_phrase(tokens, i, key, lex)
             if not size:
@@ -2700,6 +2715,9 @@ def rooms(view: View, lex: Lexicon) -> None:
 
 RECOGNISERS = (urls, emails, ibans, handles, ips, dates, plates, documents, numbers, addresses,
                workplaces, names, rooms)
+# Recognisers whose every span holds a digit (spelled numbers are digits in the view): a view
+# without one is not run through them.
+WITH_DIGITS = frozenset({ibans, dates, plates, documents, numbers})
 # Spans of these kinds that touch are one: "[name] [name]" would only tell how many words.
 # A town between two parts of an address is the address's: "[address], Manchester [address]".
 MERGE = {"[name]": re.compile(r"[ \t]*"),
@@ -2722,8 +2740,11 @@ def redact(text: str) -> str:
 def _redact_once(text: str) -> str:
     lex = lexicon()
     view = View(text, lex)
+    # Claiming masks text, so a view with no digit at first has none later.
+    digits = DIGIT.search(view.text) is not None
     for recognise in RECOGNISERS:
-        recognise(view, lex)
+        if digits or recognise not in WITH_DIGITS:
+            recognise(view, lex)
     if not view.spans:
         return text
     merged: list[list] = []

@@ -1,13 +1,16 @@
 """Regexes built for speed find what the plain ones find: first-character hints, shared
 beginnings."""
 
+import json
 import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chatbot import Chatbot
 from chatbot.matcher import _trie
 from chatbot.patterns import compile_quick
+from conftest import FAQ, ROOT
 
 # Pieces as the judgement frames are made of: words, slot alternations with an ending, gaps.
 PIECES = ["mi", " mi", " var", "acaba", " acaba", "(?:diz|kalca|omuz)[a-z]{0,6}",
@@ -42,3 +45,19 @@ def test_a_first_character_hint_changes_no_match(frames, messages):
 def test_a_pattern_that_can_match_nothing_gets_no_hint():
     assert compile_quick(r"a?").pattern == "a?"
     assert compile_quick(r"\b(?:mi|var)\b").pattern.startswith("(?=[")
+
+
+def test_judgement_frames_are_skipped_only_where_they_find_nothing():
+    # A frame is searched only in a message holding one of its needles (patterns.needles):
+    # on every dev question, a frame that matches holds one.
+    bot = Chatbot.from_file(FAQ)
+    searched = 0
+    for name, code in (("dev.jsonl", "en"), ("dev_tr.jsonl", "tr")):
+        matcher = bot.speakers[code].matcher
+        for line in (ROOT / "tests" / "data" / name).read_text(encoding="utf-8").splitlines():
+            joined = matcher.analyse(json.loads(line)["query"]).memo["joined"]
+            for pattern, strings in matcher._own_case._frames.values():
+                if pattern.search(joined):
+                    searched += 1
+                    assert strings is None or any(s in joined for s in strings), pattern
+    assert searched > 20

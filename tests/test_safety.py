@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatbot import Chatbot, knowledge, safety
+from chatbot import Chatbot, knowledge, patterns, safety
 from chatbot.safety import URGENT_CATEGORIES, check, red_flag
 from conftest import DEV_SET, FAQ, ROOT
 
@@ -299,16 +299,16 @@ def test_first_character_hint_keeps_every_match():
 
 
 def test_needles_are_strings_every_match_holds():
-    assert safety._needles(r"\b(?:my|his) (?:leg|arm)\b.{0,9}bent") == \
+    assert patterns.needles(r"\b(?:my|his) (?:leg|arm)\b.{0,9}bent") == \
         {"my leg", "my arm", "his leg", "his arm"}
-    assert safety._needles(r"\bbones?(?! marrow)\b.{0,20}(?:sticking|poking) out") == \
+    assert patterns.needles(r"\bbones?(?! marrow)\b.{0,20}(?:sticking|poking) out") == \
         {"sticking out", "poking out"}
-    assert safety._needles(r"foo(?:bar)?baz") == {"foobaz", "foobarbaz"}
+    assert patterns.needles(r"foo(?:bar)?baz") == {"foobaz", "foobarbaz"}
     # Nothing is promised where a match can do without any fixed text.
-    assert safety._needles(r"a|b?") is None
-    assert safety._needles(r"(?i)chest") is None
-    assert safety._needles(r"\w+(?:now)?") is None
-    assert safety._needles(r"\w+ (?:now)?") == {" now", " "}  # true, if of little use
+    assert patterns.needles(r"a|b?") is None
+    assert patterns.needles(r"(?i)chest") is None
+    assert patterns.needles(r"\w+(?:now)?") is None
+    assert patterns.needles(r"\w+ (?:now)?") == {" now", " "}  # true, if of little use
 
 
 def test_prefilter_keeps_every_pattern_that_matches():
