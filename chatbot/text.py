@@ -58,11 +58,12 @@ _BRITISH_AE = re.compile(r"(?<!a)ae")
 
 def americanise(word: str) -> str:
     """Map common British spellings to American ones (oedema -> edema, -ise -> -ize)."""
-    if word.startswith("oe") and len(word) > 4:
-        word = "e" + word[2:]
     if "ae" in word and len(word) > 4:
         # Not after another "a": "aaae" would lose an "a" on every pass (normalise is idempotent).
         word = _BRITISH_AE.sub("e", word)
+    if word.startswith("oe") and len(word) > 4:
+        # After "ae": "oaeaaa" -> "oeaaa" would lose its "o" on the next pass.
+        word = "e" + word[2:]
     for british, american in (("isation", "ization"), ("ising", "izing"), ("ised", "ized"),
                               ("ise", "ize"), ("ises", "izes")):
         if word.endswith(british) and len(word) > len(british) + 2:
