@@ -1792,7 +1792,7 @@ def _sentence_start(view: View, t: Token) -> bool:
 
 TURKISH_ONLY = re.compile("[çğışÇĞİŞ]")
 NAME_GAP = re.compile(r"[ \t]{1,3}|-")     # "Ayşe Yılmaz", "Anna-Lena", "Müller-Weiss"
-CUE_GAP = re.compile(r"[\s:,\-\"'“]{0,4}")
+CUE_GAP = re.compile(r"[\s:,\-\"'“(]{0,4}")     # also a name in brackets: "my uncle (ray dunn)"
 SIGN_GAP = re.compile(r"[\s:,\-\"'“.!]{0,5}")
 TITLE_GAP = re.compile(r"\.?[\s:,\-\"'“]{0,3}")   # "Dr. Özer", "Mrs. Hoffmann"
 

@@ -643,3 +643,16 @@ def test_words_beside_personal_data_stay(text, expected):
 ])
 def test_list7_kinds(text, expected):
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A kinship word used as a title names in any case, and a name in brackets after a
+    # relative is theirs.
+    ("uncle ray (ray dunn) had a stroke", "uncle [name] ([name]) had a stroke"),
+    ("grandma sue fell in the garden", "grandma [name] fell in the garden"),
+    ("my daughter (grace) has scoliosis", "my daughter ([name]) has scoliosis"),
+    ("my uncle (mum's brother) had it too", "my uncle (mum's brother) had it too"),
+    ("grandma rose from her chair", "grandma rose from her chair"),
+])
+def test_list7_heldout_kinds(text, expected):
+    assert redact(text) == expected
