@@ -626,8 +626,7 @@ def _cue_distance(view: View, start: int, key: str, lex: Lexicon, window: int = 
 def _cue_after(view: View, end: int, key: str, lex: Lexicon) -> bool:
     """Does a cue of this kind, or one under a case ending, follow view position `end`
     ("34 mkd 905 plakalı")?"""
-    if key not in view.cue_kinds:
-        return False
+    # (no check of the message's cue kinds: the words that note them take no such ending)
     m = CUE_WORD.match(view.text, end + len(view.text[end:]) - len(view.text[end:].lstrip(" ,")))
     if not m:
         return False
@@ -1058,19 +1057,28 @@ def _cue_after_birth(view: View, end: int, lex: Lexicon) -> bool:
                for kind, p in lex.phrase_index.get(words[0], ()))
 
 
-TR_PLATE = re.compile(r"(?<![\w.,])(0[1-9]|[1-7]\d|8[01])[ \t-]?([A-Za-z]{1,3})[ \t-]?(\d{2,5})"
-                      r"(?!\w|[.,]\d)")
+TR_PLATE = re.compile(r"(?<![\w.,])(0[1-9]|[1-7]\d|8[01])([ \t.-]?)([A-Za-z]{1,3})([ \t.-]?)"
+                      r"(\d{2,5})(?!\w|[.,]\d)")
 UK_PLATE = re.compile(r"(?i)(?<!\w)[A-Z]{2}[ \t]?\d{2}[ \t]?[A-Z]{3}(?!\w)")    # also "lk 19 xtp"
 
 
 def plates(view: View, lex: Lexicon) -> None:
     """Licence plates: Turkish ('34 ABC 123', any case beside a plate cue) and British."""
     for m in TR_PLATE.finditer(view.text):
-        letters, digits = m.group(2), m.group(3)
+        first, letters, between, digits = m.group(2), m.group(3), m.group(4), m.group(5)
+        if first == "." != between and not letters.isupper():
+            continue        # a sentence's end: "yaş 12. ay 3"
+        if fold(letters) in lex.months and (len(digits) == 2 or re.fullmatch(
+                r"19\d\d|20\d\d", digits)):
+            continue        # a date: "12.Mar.2024", "12 MAR 85"
         fits = {1: (4, 5), 2: (3, 4), 3: (2, 3)}[len(letters)]
         # Beside a plate cue, before or after, any case and a digit more or less: people
-        # misremember their plates, and "34 kpl 7731" is still one.
-        cued = _cue_before(view, m.start(), "plate_cue", lex) or _cue_after(
+        # misremember their plates, and "34 kpl 7731" is still one. Typed as one word with the
+        # same dash or dot on both sides it is a plate's shape, in any case and a digit more or
+        # less: "34-kpl-772", "34-TYN-2290" ("10-x-15 cm" is a size).
+        joined = first == between and first in "-." and first and \
+            fits[0] - 1 <= len(digits) <= fits[1] + 1
+        cued = joined or _cue_before(view, m.start(), "plate_cue", lex) or _cue_after(
             view, m.end(), "plate_cue", lex)
         if (letters.isupper() and len(digits) in fits) or (cued and 2 <= len(digits) <= 5):
             view.claim(m.start(), m.end(), "[plate]")

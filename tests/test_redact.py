@@ -653,6 +653,14 @@ def test_list7_kinds(text, expected):
     ("my daughter (grace) has scoliosis", "my daughter ([name]) has scoliosis"),
     ("my uncle (mum's brother) had it too", "my uncle (mum's brother) had it too"),
     ("grandma rose from her chair", "grandma rose from her chair"),
+    # A Turkish plate typed as one word, with a dash or a dot, in any case; a cue after it
+    # under an ending ("plakalı"); a date of that shape stays a date.
+    ("34-TYN-2290 plakalı araç", "[plate] plakalı araç"),
+    ("34-kpl-772 ile geldim", "[plate] ile geldim"),
+    ("plakam 35.kmt.412, otoparka", "plakam [plate], otoparka"),
+    ("41 AR 88120 plakalı doblo", "[plate] plakalı doblo"),
+    ("MR 12.Mar.2024 tarihinde çekildi", "MR 12.Mar.2024 tarihinde çekildi"),
+    ("10-x-15 cm bandaj", "10-x-15 cm bandaj"),
 ])
 def test_list7_heldout_kinds(text, expected):
     assert redact(text) == expected
