@@ -140,7 +140,8 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "light_verbs", "phone_correction", "pronouns", "capitalised_words", "word_phrase",
              "states", "verb_names", "relation_is", "indefinite", "occupation_of", "definite",
              "letter_nouns", "culture_works", "letter_names", "nickname_cue", "verb_tenses",
-             "speech_quote", "nationalities", "national", "champion", "champion_scope")
+             "speech_quote", "nationalities", "national", "champion", "champion_scope",
+             "us_states")
 
 
 @lru_cache(maxsize=1)
@@ -1133,6 +1134,14 @@ FILE_NUMBER = re.compile(r"(?<![\w/.])(?:([EK])\.\s?)?(?:19|20)\d\d\s?/\s?\d{1,7
 def documents(view: View, lex: Lexicon) -> None:
     """Passport numbers, UK National Insurance and US Social Security numbers, and any code
     with digits right after a passport or id cue ('pasaport no: U12345678', 'file no 48213')."""
+    # First a US town, state and ZIP code, an address's end: its state may be "ID" (Idaho),
+    # no id cue there ("Boise ID 83702").
+    for m in _us_zip_pattern().finditer(view.text):
+        town = list(CUE_WORD.finditer(m.group("town")))
+        while town and fold(town[0].group()) in lex.words["name_stop"]:
+            town.pop(0)     # ("My ID 12345" is an id)
+        if town:
+            view.claim(m.start() + town[0].start(), m.end(), "[address]")
     for m in UK_NINO.finditer(view.text):
         view.claim(m.start(), m.end(), "[national-id]")
     for m in SSN.finditer(view.text):
@@ -1498,6 +1507,27 @@ CONTINENTAL = re.compile(r"(?<!\w)(?:[A-ZÀ-ÖØ-Þ][^\W\d_]*\.?[ \t]){1,3}\d{1,
                          # and the country closing it: "..., 10563 Athens, Greece."
                          r"(?:,[ \t]*[A-ZÀ-ÖØ-Þ][a-zß-ÿ]+(?=[ \t]*(?:[.!?\n]|$)))?")
 UK_POSTCODE = re.compile(r"(?i)(?<!\w)[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)")
+# A door number and a street's name before a word ("1208 Maple Ridge Dr").
+DOOR_AND_NAME = re.compile(r"(?<![\w.,])\d{1,6}[A-Za-z]?[ \t]+((?:[A-Z][^\W\d_]*[ \t]+){1,3})$")
+
+
+@lru_cache(maxsize=1)
+def _us_zip_pattern() -> re.Pattern:
+    """A town, a US state's two letters and a ZIP code: "Austin TX 78704", "New York, NY
+    10019-1234"."""
+    states = "|".join(sorted(w.upper() for w in lexicon().words["us_states"]))
+    return re.compile(r"(?<![\w.])(?P<town>(?:[A-Z][^\W\d_]+[ \t]){0,2}[A-Z][^\W\d_]+),?[ \t]+"
+                      rf"(?:{states})[ \t]+\d{{5}}(?:-\d{{4}})?(?![\w-])")
+
+
+def _title_street(view: View, t: Token, lex: Lexicon) -> bool:
+    """Is a street word that is also a title ("Dr") the title here? It is the street ("Drive")
+    only after a door number and the street's name: "1208 Maple Ridge Dr"; "Hi Ayşe, Dr. Özer
+    3 gün dedi", "after 3 Dr visits", "14 Mayıs Dr Kaya" name the doctor."""
+    if not (t.cues and "title_before" in t.cues):
+        return False
+    m = DOOR_AND_NAME.search(view.text, max(0, t.start - 60), t.start)
+    return not m or any(fold(w) in lex.months for w in m.group(1).split())
 
 
 def addresses(view: View, lex: Lexicon) -> None:
@@ -1520,7 +1550,7 @@ def addresses(view: View, lex: Lexicon) -> None:
         t = tokens[i]
         named = i > 0 and tokens[i - 1].capital and tokens[i - 1].fold not in stop
         strong = _match_phrase(tokens, i, "street_strong", lex)
-        weak = _match_phrase(tokens, i, "street", lex)
+        weak = _match_phrase(tokens, i, "street", lex) if not _title_street(view, t, lex) else 0
         if strong or weak:
             # (a number in the sentence before says nothing: "3 sessions. Street lights hurt")
             opening = _sentence_start(view, t)
@@ -1685,7 +1715,7 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
             #                 ordinal before a unit ("3. kat daire 7")
         comma = comma or "," in gap
         unit = _match_phrase(tokens, k, "unit", lex)
-        street = _match_phrase(tokens, k, "street", lex)
+        street = _match_phrase(tokens, k, "street", lex) if not _title_street(view, t, lex) else 0
         if unit and (re.match(r"[\s:.]*\d", view.text[tokens[k + unit - 1].end:]) or re.search(
                 r"\d\.?[ \t]*$", view.text[max(0, t.start - 6):t.start])):
             k += unit       # "No: 12", "D:5", and after its number: "3. kat"
@@ -2433,9 +2463,12 @@ def workplaces(view: View, lex: Lexicon) -> None:
         # English: the job, "at/in/for" and the employer up to the clause's end.
         if o + 2 < n and tokens[o + 1].fold in words["workplace_at"] and plain(o, o + 1):
             end = _workplace_end(view, tokens, o + 2, lex)
-            # (a city alone is no employer: "a teacher in Ankara")
-            if end is not None and (named(o + 2, end) or lower_named(o + 2, end)) and not (
-                    end == o + 2 and tokens[o + 1].fold == "in") and not (
+            # (a city alone is no employer: "a teacher in Ankara"; nor a room: "the physio in
+            # Suite 4")
+            unit = tokens[o + 2].cues and "unit" in tokens[o + 2].cues and re.match(
+                r"[ \t]*\d", view.text[tokens[o + 2].end:])
+            if end is not None and not unit and (named(o + 2, end) or lower_named(
+                    o + 2, end)) and not (end == o + 2 and tokens[o + 1].fold == "in") and not (
                     carer(o) and o > 0 and tokens[o - 1].fold in words["possessive"]):
                 start = o       # and the words describing the job: "only orthopaedic"
                 while start > 0 and o - start < 3 and plain(start - 1, start) and \

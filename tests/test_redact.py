@@ -661,6 +661,13 @@ def test_list7_kinds(text, expected):
     ("41 AR 88120 plakalı doblo", "[plate] plakalı doblo"),
     ("MR 12.Mar.2024 tarihinde çekildi", "MR 12.Mar.2024 tarihinde çekildi"),
     ("10-x-15 cm bandaj", "10-x-15 cm bandaj"),
+    # A US address's tail: "Dr" after a door number and the street's name is Drive, a unit, a
+    # town with its state and ZIP code (also Idaho's "ID"); the doctor and a room stay.
+    ("We live at 1208 Maple Ridge Dr, Apt 4, Austin TX 78704", "We live at [address]"),
+    ("mail it to 2 Cedar Dr, Boise ID 83702 please", "mail it to [address] please"),
+    ("after 3 Dr appointments, Dr Kaya said rest", "after 3 Dr appointments, Dr [name] said rest"),
+    ("My ID 12345 please", "My ID [id] please"),
+    ("Is the physio in Suite 4?", "Is the physio in Suite 4?"),
 ])
 def test_list7_heldout_kinds(text, expected):
     assert redact(text) == expected
