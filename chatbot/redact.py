@@ -141,7 +141,7 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "states", "verb_names", "relation_is", "indefinite", "occupation_of", "definite",
              "letter_nouns", "culture_works", "letter_names", "nickname_cue", "verb_tenses",
              "speech_quote", "nationalities", "national", "champion", "champion_scope",
-             "us_states")
+             "us_states", "sole")
 
 
 @lru_cache(maxsize=1)
@@ -2580,6 +2580,7 @@ def workplaces(view: View, lex: Lexicon) -> None:
             end += m.start(1) + len(m.group(1).rstrip())
             claimed[i] = (start, end)
     claimed += _distinctions(view, tokens, lex, job, plain)
+    claimed += _sole_holders(view, tokens, lex, job, plain, named)
     for start, end in claimed:
         view.claim(start, end, "[work]")
     _in_the_news(view, lex)
@@ -2625,6 +2626,55 @@ def _distinctions(view: View, tokens: list[Token], lex: Lexicon, job, plain
             if m := CHAMPION_FIELD.match(view.text, end, end + 60):
                 end = m.end()
             spans.append((tokens[s].start, end))
+    return spans
+
+
+FIRST_PERSON = ("im", "yim", "um", "yum")     # folded: "veterinerim", "şoförüyüm"
+
+
+def _sole_holders(view: View, tokens: list[Token], lex: Lexicon, job, plain, named
+                  ) -> list[tuple[int, int]]:
+    """The only one in a job at a named place or organisation is one person: "I'm the only
+    pilot flying the Antalya-Bodrum route for SunExpress", "Kaş'taki tek veterinerim",
+    "Bodrum'un tek kadın taksi şoförüyüm". Said of the writer ("I'm the only", "as the only", a
+    Turkish first-person ending or "benim") with a name in its clause: in English the name
+    after the job, in Turkish before `sole` ("tek"). "the only surgeon who would operate in
+    Izmir", "evdeki tek çalışan benim", "I'm the only one in my family" stay."""
+    words = lex.words
+    n = len(tokens)
+    spans = []
+    for s in range(1, n - 1):
+        if tokens[s].fold not in words["sole"]:
+            continue
+        # (the job may have words before it: "tek kadın taksi şoförüyüm", "only female pilot")
+        o = next((m for m in range(s + 1, min(n, s + 4))
+                  if plain(m - 1, m) and job(m)), None)
+        if o is None or not all(plain(j, j + 1) for j in range(s, o)):
+            continue
+        if tokens[s - 1].fold in words["definite"] and plain(s - 1, s):
+            writer = s >= 2 and tokens[s - 2].fold == "as" or any(
+                tokens[j].cues and tokens[j].cues.get("self_the") == s - j
+                for j in range(max(0, s - 4), s - 1))
+            end = None      # the rest of the clause, to a word that ends a workplace's name
+            for m in range(o + 1, min(n, o + 11)):  # (but "on" right after the job: "on X beach")
+                if re.search(r"[^ \t'’&-]", view.text[tokens[m - 1].end:tokens[m].start]) or \
+                        m > o + 1 and tokens[m].fold in words["workplace_end"]:
+                    break
+                end = m
+            if writer and end is not None and named(o + 1, end):
+                spans.append((tokens[s].start, tokens[end].end))
+            continue
+        if not (tokens[o].fold.endswith(FIRST_PERSON) or o + 1 < n and tokens[o + 1].cues
+                and "self_after" in tokens[o + 1].cues):
+            continue
+        first = None        # the farthest name up to four words before "tek"
+        for k in range(s - 1, max(-1, s - 5), -1):
+            if not plain(k, k + 1):
+                break
+            if named(k, k):
+                first = k
+        if first is not None:
+            spans.append((tokens[first].start, tokens[o].end))
     return spans
 
 

@@ -668,6 +668,15 @@ def test_list7_kinds(text, expected):
     ("after 3 Dr appointments, Dr Kaya said rest", "after 3 Dr appointments, Dr [name] said rest"),
     ("My ID 12345 please", "My ID [id] please"),
     ("Is the physio in Suite 4?", "Is the physio in Suite 4?"),
+    # The only one in a job at a named place, said of the writer, is one person; "the only"
+    # of anyone else, or with no name, stays.
+    ("I'm the only pilot flying the Antalya-Bodrum route for SunExpress, my shoulder",
+     "I'm the [work], my shoulder"),
+    ("Bodrum'un tek kadın taksi şoförüyüm, belim tutuldu", "[work], belim tutuldu"),
+    ("I'm the only nurse on the night shift", "I'm the only nurse on the night shift"),
+    ("the only surgeon who would operate in Izmir was away",
+     "the only surgeon who would operate in Izmir was away"),
+    ("evdeki tek çalışan benim", "evdeki tek çalışan benim"),
 ])
 def test_list7_heldout_kinds(text, expected):
     assert redact(text) == expected
