@@ -141,7 +141,7 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "states", "verb_names", "relation_is", "indefinite", "occupation_of", "definite",
              "letter_nouns", "culture_works", "letter_names", "nickname_cue", "verb_tenses",
              "speech_quote", "nationalities", "national", "champion", "champion_scope",
-             "us_states", "sole")
+             "us_states", "sole", "compound_verbs", "speaker_endings", "determiners")
 
 
 @lru_cache(maxsize=1)
@@ -2187,6 +2187,7 @@ def names(view: View, lex: Lexicon) -> None:
                                             view.text[tokens[k].end:tokens[k].end + 8]) and (
                 opening(k)) and usable(k, cued=True):
             mark[k] = True
+    determiners = lex.words["determiners"] | lex.words["indefinite"] | lex.words["definite"]
     for i, t in enumerate(tokens):
         found = kinds(i)
         if mark[i] or "first" not in found or not usable(i):
@@ -2204,7 +2205,11 @@ def names(view: View, lex: Lexicon) -> None:
             suffix = t.stem_end != t.end
             nxt = i + 1 < n and adjacent(i, i + 1) and usable(i + 1) and (
                 plain_name(i + 1) or (tokens[i + 1].capital and len(tokens[i + 1].stem) > 1))
-            mark[i] = not _sentence_start(view, t) or suffix or nxt
+            # An English name takes no article or quantifier; a word does, capitalised or not:
+            # "Is there any Hope for my knee", "No Joy with the exercises".
+            determined = "enword" in found and i > 0 and adjacent(i - 1, i) and tokens[
+                i - 1].fold in determiners
+            mark[i] = (not _sentence_start(view, t) and not determined) or suffix or nxt
         elif t.stem_end != t.end and "lang:tr" in found:
             mark[i] = True  # a Turkish apostrophe ending marks a proper noun: "nehir'i getirdim"
 
@@ -2334,6 +2339,18 @@ def names(view: View, lex: Lexicon) -> None:
             t.stem not in found_lower) and not (k + 1 < n and adjacent(k, k + 1) and (
                 mark[k + 1] or known(k + 1)))
 
+    def idiom(k: int) -> bool:
+        """Is a name that is also a word, in lower case, the noun of a compound verb said by
+        the writer or to the reader: "ben onur, onur duyarım", "adım umut, umut ediyorum"? A
+        bare noun before a first- or second-person verb is no subject ("oğlum onur, onur duydu
+        mu" asks about him)."""
+        t = tokens[k]
+        if not ("word" in kinds(k) and t.text.islower() and k + 1 < n and adjacent(k, k + 1)):
+            return False
+        verb = tokens[k + 1].fold
+        return verb.startswith(tuple(lex.words["light_verbs"] | lex.words["compound_verbs"])) \
+            and verb.endswith(tuple(lex.words["speaker_endings"]))
+
     for k in range(n):
         t = tokens[k]
         if not mark[k] and (t.stem in found_names or t.stem in found_cued and not (
@@ -2343,7 +2360,7 @@ def names(view: View, lex: Lexicon) -> None:
                 not _sentence_start(view, t) and (t.capital or t.stem in found_lower)
                 or t.stem_end != t.end or t.capital and (everyday_tr(k) <= (delimited(k) or (
                     k + 1 < n and adjacent(k, k + 1) and (mark[k + 1] or tokens[k + 1].capital)))
-                ))) and usable(k) and not recased(k):
+                ))) and usable(k) and not recased(k) and not idiom(k):
             mark[k] = True
             j = k       # with the name words after it: "Baysal Hukuk Bürosu"
             while j + 1 < n and j - k < 3 and grows(j, j + 1):

@@ -677,6 +677,12 @@ def test_list7_kinds(text, expected):
     ("the only surgeon who would operate in Izmir was away",
      "the only surgeon who would operate in Izmir was away"),
     ("evdeki tek çalışan benim", "evdeki tek çalışan benim"),
+    # A word that is also a name: after an article or a quantifier it is the word; in lower
+    # case before a compound verb of the writer's it is the word, of someone else's the name.
+    ("Is there any Hope for my knee?", "Is there any Hope for my knee?"),
+    ("ask Hope for the forms", "ask [name] for the forms"),
+    ("ben onur, onur duyarım", "ben [name], onur duyarım"),
+    ("oğlum onur, onur duydu mu", "oğlum [name], [name] duydu mu"),
 ])
 def test_list7_heldout_kinds(text, expected):
     assert redact(text) == expected
