@@ -687,7 +687,9 @@ def _email_pattern() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     # not a full stop ending a sentence ("... 90 degrees. bill.harper82@gmail.com").
     local_dot = rf"(?:\.(?!\s)|\s+\.\s*|\s*{wrapped(dot_words + '|[.]')}\s*|\s+(?:{dot_words})\s+)"
     joined = rf"(?:{local_dot}|\s*{wrapped(joiners)}\s*|\s+(?:{joiners})\s+)"
-    local = rf"[\w+-]+(?:{joined}[\w+-]+){{0,4}}"
+    # (and after parts joined, a year typed apart before a spaced at: "f . sahin 1988 @ gmail")
+    local = (rf"[\w+-]+(?:(?:{joined}[\w+-]+){{1,4}}[ \t]\d{{2,4}}(?=[ \t]+@)"
+             rf"|(?:{joined}[\w+-]+){{0,4}})")
     marker = rf"(?i)@|(?<!\w)(?:{words('email_at')})(?!\w)"
     return (re.compile(rf"(?i)(?<![\w.+-])({local})({at})({label}(?:{dot}{label}){{0,4}})"),
             re.compile(rf"(?i){dot}"), re.compile(marker))
@@ -922,8 +924,9 @@ def dates(view: View, lex: Lexicon) -> None:
             day, month, year = ((m.group(1), m.group(2), m.group(3)) if k == 0 else
                                 (m.group(2), m.group(1), m.group(3)) if k == 1 else
                                 (m.group(2), m.group(3), m.group(1)))
-            if _valid_date(int(day), lex.months[month]) and year.strip("'").isdigit():
-                _claim_date(view, m.start(), m.end(), lex, year.strip("'").replace(" ", ""))
+            year = year.strip("'").replace(" ", "")     # (also "19 64", said "nineteen sixty four")
+            if _valid_date(int(day), lex.months[month]) and year.isdigit():
+                _claim_date(view, m.start(), m.end(), lex, year)
     for m in numeric.finditer(view.text):
         a, b, c = m.group(1), m.group(3), m.group(4)
         if len(a) == 4:
@@ -2310,6 +2313,11 @@ def names(view: View, lex: Lexicon) -> None:
             elif i + 2 < n and tokens[i + 1].fold in particles and not tokens[i + 1].capital \
                     and adjacent(i, i + 1) and adjacent(i + 1, i + 2) and tokens[i + 2].capital:
                 mark[i + 1] = mark[i + 2] = True
+            elif i + 2 < n and tokens[i + 1].capital and tokens[i + 2].capital and re.fullmatch(
+                    r"[ \t]{1,2}['\"‘“]", view.text[tokens[i].end:tokens[i + 1].start]) and \
+                    re.fullmatch(r"['\"’”][ \t]{1,2}", view.text[
+                        tokens[i + 1].end:tokens[i + 2].start]) and usable(i + 1) and usable(i + 2):
+                mark[i + 1] = mark[i + 2] = True    # a nickname in quotes: "Dave 'Tank' Smith"
     for i in range(n - 1, 0, -1):
         if mark[i] and grows(i, i - 1):
             mark[i - 1] = True
