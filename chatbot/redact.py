@@ -687,9 +687,7 @@ def _email_pattern() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     # not a full stop ending a sentence ("... 90 degrees. bill.harper82@gmail.com").
     local_dot = rf"(?:\.(?!\s)|\s+\.\s*|\s*{wrapped(dot_words + '|[.]')}\s*|\s+(?:{dot_words})\s+)"
     joined = rf"(?:{local_dot}|\s*{wrapped(joiners)}\s*|\s+(?:{joiners})\s+)"
-    # (and after parts joined, a year typed apart before a spaced at: "f . sahin 1988 @ gmail")
-    local = (rf"[\w+-]+(?:(?:{joined}[\w+-]+){{1,4}}[ \t]\d{{2,4}}(?=[ \t]+@)"
-             rf"|(?:{joined}[\w+-]+){{0,4}})")
+    local = rf"[\w+-]+(?:{joined}[\w+-]+){{0,4}}"
     marker = rf"(?i)@|(?<!\w)(?:{words('email_at')})(?!\w)"
     return (re.compile(rf"(?i)(?<![\w.+-])({local})({at})({label}(?:{dot}{label}){{0,4}})"),
             re.compile(rf"(?i){dot}"), re.compile(marker))
@@ -768,14 +766,20 @@ def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern
     if plain_at or (len(domain) > 1 and last in lex.tlds) or domain[0] in lex.providers and not (
             spoken and _word_zipf().get(domain[0], 0.0) >= PROVIDER_ZIPF) \
             or domain[0] in lex.mail_hosts and not spoken:
-        end = m.end()
+        start, end = m.start(), m.end()
         if not plain_at and len(domain) > 1 and last not in lex.tlds:
             end = m.start(3) + len(m.group(3).split()[0])
-        view.claim(m.start(), end, "[email]")
-        return m.start(), end
+        # A year typed apart before a spaced at belongs to the parts before it: "f . sahin
+        # 1988 @ gmail . com".
+        if m.group(1).isdigit() and m.group(2)[0].isspace() and (
+                before := SPACED_LOCAL.search(view.text, max(0, start - 60), start)):
+            start = before.start()
+        view.claim(start, end, "[email]")
+        return start, end
     return None
 
 
+SPACED_LOCAL = re.compile(r"(?<![\w.+-])[\w+-]+(?:[ \t]*\.[ \t]*[\w+-]+){1,4}[ \t]$")
 PROVIDER_ZIPF = 4.5     # "at gmail" (3.3), "at yahoo" (3.9) name a provider; "at sky" (4.7) not
 
 
@@ -1139,7 +1143,7 @@ def documents(view: View, lex: Lexicon) -> None:
     with digits right after a passport or id cue ('pasaport no: U12345678', 'file no 48213')."""
     # First a US town, state and ZIP code, an address's end: its state may be "ID" (Idaho),
     # no id cue there ("Boise ID 83702").
-    for m in _us_zip_pattern().finditer(view.text):
+    for m in _us_zip_pattern().finditer(view.text) if US_STATE_ZIP.search(view.text) else ():
         town = list(CUE_WORD.finditer(m.group("town")))
         while town and fold(town[0].group()) in lex.words["name_stop"]:
             town.pop(0)     # ("My ID 12345" is an id)
@@ -1510,6 +1514,7 @@ CONTINENTAL = re.compile(r"(?<!\w)(?:[A-ZÀ-ÖØ-Þ][^\W\d_]*\.?[ \t]){1,3}\d{1,
                          # and the country closing it: "..., 10563 Athens, Greece."
                          r"(?:,[ \t]*[A-ZÀ-ÖØ-Þ][a-zß-ÿ]+(?=[ \t]*(?:[.!?\n]|$)))?")
 UK_POSTCODE = re.compile(r"(?i)(?<!\w)[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)")
+US_STATE_ZIP = re.compile(r"[A-Z]{2}[ \t]+\d{5}(?!\d)")     # (a cheap test before the full one)
 # A door number and a street's name before a word ("1208 Maple Ridge Dr").
 DOOR_AND_NAME = re.compile(r"(?<![\w.,])\d{1,6}[A-Za-z]?[ \t]+((?:[A-Z][^\W\d_]*[ \t]+){1,3})$")
 
@@ -1553,7 +1558,9 @@ def addresses(view: View, lex: Lexicon) -> None:
         t = tokens[i]
         named = i > 0 and tokens[i - 1].capital and tokens[i - 1].fold not in stop
         strong = _match_phrase(tokens, i, "street_strong", lex)
-        weak = _match_phrase(tokens, i, "street", lex) if not _title_street(view, t, lex) else 0
+        weak = _match_phrase(tokens, i, "street", lex)
+        if weak and _title_street(view, t, lex):
+            weak = 0
         if strong or weak:
             # (a number in the sentence before says nothing: "3 sessions. Street lights hurt")
             opening = _sentence_start(view, t)
@@ -1718,7 +1725,9 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
             #                 ordinal before a unit ("3. kat daire 7")
         comma = comma or "," in gap
         unit = _match_phrase(tokens, k, "unit", lex)
-        street = _match_phrase(tokens, k, "street", lex) if not _title_street(view, t, lex) else 0
+        street = _match_phrase(tokens, k, "street", lex)
+        if street and _title_street(view, t, lex):
+            street = 0
         if unit and (re.match(r"[\s:.]*\d", view.text[tokens[k + unit - 1].end:]) or re.search(
                 r"\d\.?[ \t]*$", view.text[max(0, t.start - 6):t.start])):
             k += unit       # "No: 12", "D:5", and after its number: "3. kat"
@@ -2313,7 +2322,8 @@ def names(view: View, lex: Lexicon) -> None:
             elif i + 2 < n and tokens[i + 1].fold in particles and not tokens[i + 1].capital \
                     and adjacent(i, i + 1) and adjacent(i + 1, i + 2) and tokens[i + 2].capital:
                 mark[i + 1] = mark[i + 2] = True
-            elif i + 2 < n and tokens[i + 1].capital and tokens[i + 2].capital and re.fullmatch(
+            elif i + 2 < n and view.text[tokens[i + 1].start - 1] in "'\"‘“" and tokens[
+                    i + 1].capital and tokens[i + 2].capital and re.fullmatch(
                     r"[ \t]{1,2}['\"‘“]", view.text[tokens[i].end:tokens[i + 1].start]) and \
                     re.fullmatch(r"['\"’”][ \t]{1,2}", view.text[
                         tokens[i + 1].end:tokens[i + 2].start]) and usable(i + 1) and usable(i + 2):
@@ -2666,6 +2676,8 @@ def _sole_holders(view: View, tokens: list[Token], lex: Lexicon, job, plain, nam
     after the job, in Turkish before `sole` ("tek"). "the only surgeon who would operate in
     Izmir", "evdeki tek çalışan benim", "I'm the only one in my family" stay."""
     words = lex.words
+    if words["sole"].isdisjoint([t.fold for t in tokens]):
+        return []
     n = len(tokens)
     spans = []
     for s in range(1, n - 1):
