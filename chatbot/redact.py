@@ -627,7 +627,8 @@ def _cue_distance(view: View, start: int, key: str, lex: Lexicon, window: int = 
 def _cue_after(view: View, end: int, key: str, lex: Lexicon) -> bool:
     """Does a cue of this kind, or one under a case ending, follow view position `end`
     ("34 mkd 905 plakalı")?"""
-    # (no check of the message's cue kinds: the words that note them take no such ending)
+    # (not gated on the message's cue kinds: they note bare cues and case endings, not a word
+    # derived from a cue, "plakalı" with no "plaka" in the message)
     m = CUE_WORD.match(view.text, end + len(view.text[end:]) - len(view.text[end:].lstrip(" ,")))
     if not m:
         return False
