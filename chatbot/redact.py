@@ -147,7 +147,8 @@ WORD_KEYS = ("name_stop", "contraction_suffixes", "eponym_nouns", "handle_filler
              "light_verbs", "phone_correction", "pronouns", "capitalised_words", "word_phrase",
              "states", "verb_names", "relation_is", "indefinite", "occupation_of", "definite",
              "letter_nouns", "culture_works", "letter_names", "nickname_cue", "verb_tenses",
-             "speech_quote", "nationalities", "national", "champion", "champion_scope")
+             "speech_quote", "nationalities", "national", "champion", "champion_scope",
+             "us_states", "sole", "compound_verbs", "speaker_endings", "determiners")
 
 
 @lru_cache(maxsize=1)
@@ -634,8 +635,8 @@ def _cue_distance(view: View, start: int, key: str, lex: Lexicon, window: int = 
 def _cue_after(view: View, end: int, key: str, lex: Lexicon) -> bool:
     """Does a cue of this kind, or one under a case ending, follow view position `end`
     ("34 mkd 905 plakalı")?"""
-    if key not in view.cue_kinds:
-        return False
+    # (not gated on the message's cue kinds: they note bare cues and case endings, not a word
+    # derived from a cue, "plakalı" with no "plaka" in the message)
     m = CUE_WORD.match(view.text, end + len(view.text[end:]) - len(view.text[end:].lstrip(" ,")))
     if not m:
         return False
@@ -777,14 +778,20 @@ def _claim_email(view: View, lex: Lexicon, m: re.Match, dot: re.Pattern
     if plain_at or (len(domain) > 1 and last in lex.tlds) or domain[0] in lex.providers and not (
             spoken and _word_zipf().get(domain[0], 0.0) >= PROVIDER_ZIPF) \
             or domain[0] in lex.mail_hosts and not spoken:
-        end = m.end()
+        start, end = m.start(), m.end()
         if not plain_at and len(domain) > 1 and last not in lex.tlds:
             end = m.start(3) + len(m.group(3).split()[0])
-        view.claim(m.start(), end, "[email]")
-        return m.start(), end
+        # A year typed apart before a spaced at belongs to the parts before it: "f . sahin
+        # 1988 @ gmail . com".
+        if m.group(1).isdigit() and m.group(2)[0].isspace() and (
+                before := SPACED_LOCAL.search(view.text, max(0, start - 60), start)):
+            start = before.start()
+        view.claim(start, end, "[email]")
+        return start, end
     return None
 
 
+SPACED_LOCAL = re.compile(r"(?<![\w.+-])[\w+-]+(?:[ \t]*\.[ \t]*[\w+-]+){1,4}[ \t]$")
 PROVIDER_ZIPF = 4.5     # "at gmail" (3.3), "at yahoo" (3.9) name a provider; "at sky" (4.7) not
 
 
@@ -935,8 +942,9 @@ def dates(view: View, lex: Lexicon) -> None:
             day, month, year = ((m.group(1), m.group(2), m.group(3)) if k == 0 else
                                 (m.group(2), m.group(1), m.group(3)) if k == 1 else
                                 (m.group(2), m.group(3), m.group(1)))
-            if _valid_date(int(day), lex.months[month]) and year.strip("'").isdigit():
-                _claim_date(view, m.start(), m.end(), lex, year.strip("'").replace(" ", ""))
+            year = year.strip("'").replace(" ", "")     # (also "19 64", said "nineteen sixty four")
+            if _valid_date(int(day), lex.months[month]) and year.isdigit():
+                _claim_date(view, m.start(), m.end(), lex, year)
     for m in numeric.finditer(view.text):
         a, b, c = m.group(1), m.group(3), m.group(4)
         if len(a) == 4:
@@ -1071,19 +1079,28 @@ def _cue_after_birth(view: View, end: int, lex: Lexicon) -> bool:
                for kind, p in lex.phrase_index.get(words[0], ()))
 
 
-TR_PLATE = re.compile(r"(?<![\w.,])(0[1-9]|[1-7]\d|8[01])[ \t-]?([A-Za-z]{1,3})[ \t-]?(\d{2,5})"
-                      r"(?!\w|[.,]\d)")
+TR_PLATE = re.compile(r"(?<![\w.,])(0[1-9]|[1-7]\d|8[01])([ \t.-]?)([A-Za-z]{1,3})([ \t.-]?)"
+                      r"(\d{2,5})(?!\w|[.,]\d)")
 UK_PLATE = re.compile(r"(?i)(?<!\w)[A-Z]{2}[ \t]?\d{2}[ \t]?[A-Z]{3}(?!\w)")    # also "lk 19 xtp"
 
 
 def plates(view: View, lex: Lexicon) -> None:
     """Licence plates: Turkish ('34 ABC 123', any case beside a plate cue) and British."""
     for m in TR_PLATE.finditer(view.text):
-        letters, digits = m.group(2), m.group(3)
+        first, letters, between, digits = m.group(2), m.group(3), m.group(4), m.group(5)
+        if first == "." != between and not letters.isupper():
+            continue        # a sentence's end: "yaş 12. ay 3"
+        if fold(letters) in lex.months and (len(digits) == 2 or re.fullmatch(
+                r"19\d\d|20\d\d", digits)):
+            continue        # a date: "12.Mar.2024", "12 MAR 85"
         fits = {1: (4, 5), 2: (3, 4), 3: (2, 3)}[len(letters)]
         # Beside a plate cue, before or after, any case and a digit more or less: people
-        # misremember their plates, and "34 kpl 7731" is still one.
-        cued = _cue_before(view, m.start(), "plate_cue", lex) or _cue_after(
+        # misremember their plates, and "34 kpl 7731" is still one. Typed as one word with the
+        # same dash or dot on both sides it is a plate's shape, in any case and a digit more or
+        # less: "34-kpl-772", "34-TYN-2290" ("10-x-15 cm" is a size).
+        joined = first == between and first in "-." and first and \
+            fits[0] - 1 <= len(digits) <= fits[1] + 1
+        cued = joined or _cue_before(view, m.start(), "plate_cue", lex) or _cue_after(
             view, m.end(), "plate_cue", lex)
         if (letters.isupper() and len(digits) in fits) or (cued and 2 <= len(digits) <= 5):
             view.claim(m.start(), m.end(), "[plate]")
@@ -1138,6 +1155,14 @@ FILE_NUMBER = re.compile(r"(?<![\w/.])(?:([EK])\.\s?)?(?:19|20)\d\d\s?/\s?\d{1,7
 def documents(view: View, lex: Lexicon) -> None:
     """Passport numbers, UK National Insurance and US Social Security numbers, and any code
     with digits right after a passport or id cue ('pasaport no: U12345678', 'file no 48213')."""
+    # First a US town, state and ZIP code, an address's end: its state may be "ID" (Idaho),
+    # no id cue there ("Boise ID 83702").
+    for m in _us_zip_pattern().finditer(view.text) if US_STATE_ZIP.search(view.text) else ():
+        town = list(CUE_WORD.finditer(m.group("town")))
+        while town and fold(town[0].group()) in lex.words["name_stop"]:
+            town.pop(0)     # ("My ID 12345" is an id)
+        if town:
+            view.claim(m.start() + town[0].start(), m.end(), "[address]")
     for m in UK_NINO.finditer(view.text):
         view.claim(m.start(), m.end(), "[national-id]")
     for m in SSN.finditer(view.text):
@@ -1503,6 +1528,28 @@ CONTINENTAL = re.compile(r"(?<!\w)(?:[A-ZÀ-ÖØ-Þ][^\W\d_]*\.?[ \t]){1,3}\d{1,
                          # and the country closing it: "..., 10563 Athens, Greece."
                          r"(?:,[ \t]*[A-ZÀ-ÖØ-Þ][a-zß-ÿ]+(?=[ \t]*(?:[.!?\n]|$)))?")
 UK_POSTCODE = re.compile(r"(?i)(?<!\w)[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}(?!\w)")
+US_STATE_ZIP = re.compile(r"[A-Z]{2}[ \t]+\d{5}(?!\d)")     # (a cheap test before the full one)
+# A door number and a street's name before a word ("1208 Maple Ridge Dr").
+DOOR_AND_NAME = re.compile(r"(?<![\w.,])\d{1,6}[A-Za-z]?[ \t]+((?:[A-Z][^\W\d_]*[ \t]+){1,3})$")
+
+
+@lru_cache(maxsize=1)
+def _us_zip_pattern() -> re.Pattern:
+    """A town, a US state's two letters and a ZIP code: "Austin TX 78704", "New York, NY
+    10019-1234"."""
+    states = "|".join(sorted(w.upper() for w in lexicon().words["us_states"]))
+    return re.compile(r"(?<![\w.])(?P<town>(?:[A-Z][^\W\d_]+[ \t]){0,2}[A-Z][^\W\d_]+),?[ \t]+"
+                      rf"(?:{states})[ \t]+\d{{5}}(?:-\d{{4}})?(?![\w-])")
+
+
+def _title_street(view: View, t: Token, lex: Lexicon) -> bool:
+    """Is a street word that is also a title ("Dr") the title here? It is the street ("Drive")
+    only after a door number and the street's name: "1208 Maple Ridge Dr"; "Hi Ayşe, Dr. Özer
+    3 gün dedi", "after 3 Dr visits", "14 Mayıs Dr Kaya" name the doctor."""
+    if not (t.cues and "title_before" in t.cues):
+        return False
+    m = DOOR_AND_NAME.search(view.text, max(0, t.start - 60), t.start)
+    return not m or any(fold(w) in lex.months for w in m.group(1).split())
 
 
 def addresses(view: View, lex: Lexicon) -> None:
@@ -1526,6 +1573,8 @@ def addresses(view: View, lex: Lexicon) -> None:
         named = i > 0 and tokens[i - 1].capital and tokens[i - 1].fold not in stop
         strong = _match_phrase(tokens, i, "street_strong", lex)
         weak = _match_phrase(tokens, i, "street", lex)
+        if weak and _title_street(view, t, lex):
+            weak = 0
         if strong or weak:
             # (a number in the sentence before says nothing: "3 sessions. Street lights hurt")
             opening = _sentence_start(view, t)
@@ -1691,6 +1740,8 @@ def _extend_address(view: View, tokens: list[Token], i: int, lex: Lexicon,
         comma = comma or "," in gap
         unit = _match_phrase(tokens, k, "unit", lex)
         street = _match_phrase(tokens, k, "street", lex)
+        if street and _title_street(view, t, lex):
+            street = 0
         if unit and (re.match(r"[\s:.]*\d", view.text[tokens[k + unit - 1].end:]) or re.search(
                 r"\d\.?[ \t]*$", view.text[max(0, t.start - 6):t.start])):
             k += unit       # "No: 12", "D:5", and after its number: "3. kat"
@@ -1805,7 +1856,7 @@ def _sentence_start(view: View, t: Token) -> bool:
 
 TURKISH_ONLY = re.compile("[çğışÇĞİŞ]")
 NAME_GAP = re.compile(r"[ \t]{1,3}|-")     # "Ayşe Yılmaz", "Anna-Lena", "Müller-Weiss"
-CUE_GAP = re.compile(r"[\s:,\-\"'“]{0,4}")
+CUE_GAP = re.compile(r"[\s:,\-\"'“(]{0,4}")     # also a name in brackets: "my uncle (ray dunn)"
 SIGN_GAP = re.compile(r"[\s:,\-\"'“.!]{0,5}")
 TITLE_GAP = re.compile(r"\.?[\s:,\-\"'“]{0,3}")   # "Dr. Özer", "Mrs. Hoffmann"
 
@@ -2164,6 +2215,7 @@ def names(view: View, lex: Lexicon) -> None:
                                             view.text[tokens[k].end:tokens[k].end + 8]) and (
                 opening(k)) and usable(k, cued=True):
             mark[k] = True
+    determiners = lex.words["determiners"] | lex.words["indefinite"] | lex.words["definite"]
     for i, t in enumerate(tokens):
         found = kinds(i)
         if mark[i] or "first" not in found or not usable(i):
@@ -2181,7 +2233,11 @@ def names(view: View, lex: Lexicon) -> None:
             suffix = t.stem_end != t.end
             nxt = i + 1 < n and adjacent(i, i + 1) and usable(i + 1) and (
                 plain_name(i + 1) or (tokens[i + 1].capital and len(tokens[i + 1].stem) > 1))
-            mark[i] = not _sentence_start(view, t) or suffix or nxt
+            # An English name takes no article or quantifier; a word does, capitalised or not:
+            # "Is there any Hope for my knee", "No Joy with the exercises".
+            determined = "enword" in found and i > 0 and adjacent(i - 1, i) and tokens[
+                i - 1].fold in determiners
+            mark[i] = (not _sentence_start(view, t) and not determined) or suffix or nxt
         elif t.stem_end != t.end and "lang:tr" in found:
             mark[i] = True  # a Turkish apostrophe ending marks a proper noun: "nehir'i getirdim"
 
@@ -2282,6 +2338,12 @@ def names(view: View, lex: Lexicon) -> None:
             elif i + 2 < n and tokens[i + 1].fold in particles and not tokens[i + 1].capital \
                     and adjacent(i, i + 1) and adjacent(i + 1, i + 2) and tokens[i + 2].capital:
                 mark[i + 1] = mark[i + 2] = True
+            elif i + 2 < n and view.text[tokens[i + 1].start - 1] in "'\"‘“" and tokens[
+                    i + 1].capital and tokens[i + 2].capital and re.fullmatch(
+                    r"[ \t]{1,2}['\"‘“]", view.text[tokens[i].end:tokens[i + 1].start]) and \
+                    re.fullmatch(r"['\"’”][ \t]{1,2}", view.text[
+                        tokens[i + 1].end:tokens[i + 2].start]) and usable(i + 1) and usable(i + 2):
+                mark[i + 1] = mark[i + 2] = True    # a nickname in quotes: "Dave 'Tank' Smith"
     for i in range(n - 1, 0, -1):
         if mark[i] and grows(i, i - 1):
             mark[i - 1] = True
@@ -2311,6 +2373,18 @@ def names(view: View, lex: Lexicon) -> None:
             t.stem not in found_lower) and not (k + 1 < n and adjacent(k, k + 1) and (
                 mark[k + 1] or known(k + 1)))
 
+    def idiom(k: int) -> bool:
+        """Is a name that is also a word, in lower case, the noun of a compound verb said by
+        the writer or to the reader: "ben onur, onur duyarım", "adım umut, umut ediyorum"? A
+        bare noun before a first- or second-person verb is no subject ("oğlum onur, onur duydu
+        mu" asks about him)."""
+        t = tokens[k]
+        if not ("word" in kinds(k) and t.text.islower() and k + 1 < n and adjacent(k, k + 1)):
+            return False
+        verb = tokens[k + 1].fold
+        return verb.startswith(tuple(lex.words["light_verbs"] | lex.words["compound_verbs"])) \
+            and verb.endswith(tuple(lex.words["speaker_endings"]))
+
     for k in range(n):
         t = tokens[k]
         if not mark[k] and (t.stem in found_names or t.stem in found_cued and not (
@@ -2320,7 +2394,7 @@ def names(view: View, lex: Lexicon) -> None:
                 not _sentence_start(view, t) and (t.capital or t.stem in found_lower)
                 or t.stem_end != t.end or t.capital and (everyday_tr(k) <= (delimited(k) or (
                     k + 1 < n and adjacent(k, k + 1) and (mark[k + 1] or tokens[k + 1].capital)))
-                ))) and usable(k) and not recased(k):
+                ))) and usable(k) and not recased(k) and not idiom(k):
             mark[k] = True
             j = k       # with the name words after it: "Baysal Hukuk Bürosu"
             while j + 1 < n and j - k < 3 and grows(j, j + 1):
@@ -2440,9 +2514,12 @@ def workplaces(view: View, lex: Lexicon) -> None:
         # English: the job, "at/in/for" and the employer up to the clause's end.
         if o + 2 < n and tokens[o + 1].fold in words["workplace_at"] and plain(o, o + 1):
             end = _workplace_end(view, tokens, o + 2, lex)
-            # (a city alone is no employer: "a teacher in Ankara")
-            if end is not None and (named(o + 2, end) or lower_named(o + 2, end)) and not (
-                    end == o + 2 and tokens[o + 1].fold == "in") and not (
+            # (a city alone is no employer: "a teacher in Ankara"; nor a room: "the physio in
+            # Suite 4")
+            unit = tokens[o + 2].cues and "unit" in tokens[o + 2].cues and re.match(
+                r"[ \t]*\d", view.text[tokens[o + 2].end:])
+            if end is not None and not unit and (named(o + 2, end) or lower_named(
+                    o + 2, end)) and not (end == o + 2 and tokens[o + 1].fold == "in") and not (
                     carer(o) and o > 0 and tokens[o - 1].fold in words["possessive"]):
                 start = o       # and the words describing the job: "only orthopaedic"
                 while start > 0 and o - start < 3 and plain(start - 1, start) and \
@@ -2554,6 +2631,7 @@ def workplaces(view: View, lex: Lexicon) -> None:
             end += m.start(1) + len(m.group(1).rstrip())
             claimed[i] = (start, end)
     claimed += _distinctions(view, tokens, lex, job, plain)
+    claimed += _sole_holders(view, tokens, lex, job, plain, named)
     for start, end in claimed:
         view.claim(start, end, "[work]")
     _in_the_news(view, lex)
@@ -2599,6 +2677,57 @@ def _distinctions(view: View, tokens: list[Token], lex: Lexicon, job, plain
             if m := CHAMPION_FIELD.match(view.text, end, end + 60):
                 end = m.end()
             spans.append((tokens[s].start, end))
+    return spans
+
+
+FIRST_PERSON = ("im", "yim", "um", "yum")     # folded: "veterinerim", "şoförüyüm"
+
+
+def _sole_holders(view: View, tokens: list[Token], lex: Lexicon, job, plain, named
+                  ) -> list[tuple[int, int]]:
+    """The only one in a job at a named place or organisation is one person: "I'm the only
+    pilot flying the Antalya-Bodrum route for SunExpress", "Kaş'taki tek veterinerim",
+    "Bodrum'un tek kadın taksi şoförüyüm". Said of the writer ("I'm the only", "as the only", a
+    Turkish first-person ending or "benim") with a name in its clause: in English the name
+    after the job, in Turkish before `sole` ("tek"). "the only surgeon who would operate in
+    Izmir", "evdeki tek çalışan benim", "I'm the only one in my family" stay."""
+    words = lex.words
+    if words["sole"].isdisjoint([t.fold for t in tokens]):
+        return []
+    n = len(tokens)
+    spans = []
+    for s in range(1, n - 1):
+        if tokens[s].fold not in words["sole"]:
+            continue
+        # (the job may have words before it: "tek kadın taksi şoförüyüm", "only female pilot")
+        o = next((m for m in range(s + 1, min(n, s + 4))
+                  if plain(m - 1, m) and job(m)), None)
+        if o is None or not all(plain(j, j + 1) for j in range(s, o)):
+            continue
+        if tokens[s - 1].fold in words["definite"] and plain(s - 1, s):
+            writer = s >= 2 and tokens[s - 2].fold == "as" or any(
+                tokens[j].cues and tokens[j].cues.get("self_the") == s - j
+                for j in range(max(0, s - 4), s - 1))
+            end = None      # the rest of the clause, to a word that ends a workplace's name
+            for m in range(o + 1, min(n, o + 11)):  # (but "on" right after the job: "on X beach")
+                if re.search(r"[^ \t'’&-]", view.text[tokens[m - 1].end:tokens[m].start]) or \
+                        m > o + 1 and tokens[m].fold in words["workplace_end"]:
+                    break
+                end = m
+            if writer and end is not None and named(o + 1, end):
+                spans.append((tokens[s].start, tokens[end].end))
+            continue
+        if not (tokens[o].fold.endswith(FIRST_PERSON) or o + 1 < n and tokens[o + 1].cues
+                and "self_after" in tokens[o + 1].cues):
+            continue
+        first = None        # the farthest name up to four words before "tek"
+        for k in range(s - 1, max(-1, s - 5), -1):
+            if not plain(k, k + 1):
+                break
+            if named(k, k):
+                first = k
+        if first is not None:
+            spans.append((tokens[first].start, tokens[o].end))
     return spans
 
 
