@@ -648,7 +648,7 @@ class Journal:
         if refused:
             log.error("journal %s full (%d entries pending): %d not logged",
                       self.spool.path, self.spool.max_rows, refused)
-        if moved:
+        if moved and self._pid == os.getpid():
             self._wake.set()
 
     def _take_own(self) -> None:
