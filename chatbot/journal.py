@@ -380,6 +380,7 @@ class Inbox:
             raise
         self.size = 0       # what this process wrote (it alone writes the file)
         self.taken = 0      # how far this process last saw it moved into the spool
+        self.broken = False
 
     def write(self, data: bytes) -> None:
         """Append whole lines, or raise leaving the file as it was (a failed write is cut off)."""
@@ -388,13 +389,17 @@ class Inbox:
             while done < len(data):
                 done += os.write(self.fd, data[done:])
         except OSError:
-            with contextlib.suppress(OSError):
+            try:
                 os.ftruncate(self.fd, self.size)
+            except OSError:
+                self.broken = True   # a part of a line may stay: no line may follow it
             raise
         self.size += len(data)
 
     def close(self) -> None:
-        os.close(self.fd)   # closing releases the flock
+        if self.fd >= 0:
+            os.close(self.fd)   # closing releases the flock
+            self.fd = -1
 
 
 def inboxes(folder: Path) -> list[Path]:
@@ -541,6 +546,10 @@ class Journal:
             error = None
         except OSError as exc:   # a full or broken disk: hold and retry
             error = exc
+            if self._inbox is not None and self._inbox.broken:
+                # Let go of it: the writer moves its whole lines as a dead process's.
+                self._inbox.close()
+                self._inbox = None
         finally:
             self._cond.acquire()
             self._writing, self._in_flight = False, 0
