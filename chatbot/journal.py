@@ -69,7 +69,8 @@ HOUSEKEEPING = 3600.0   # retention purge and spool pruning, at most this often
 DEAD_EVERY = 1.0        # the writer looks for the inboxes of processes gone this often
 MEMORY_MAX = 10_000     # entries held in memory while the inbox cannot be written
 INBOX_BATCH = 1000      # entries per write to the inbox at most
-INBOX_ROTATE = 4 << 20  # an inbox moved up to this size is removed and a new one begun
+INBOX_ROTATE = 4 << 20  # an inbox moved up to this size is removed and a new one begun,
+INBOX_AGE = 10.0        # as is one this old (seconds): the visitor's words do not linger
 INBOX_MAX = 16 << 20    # bytes an inbox may hold not yet moved (the spool unwritable)
 
 SCHEMA = """
@@ -378,6 +379,7 @@ class Inbox:
             with contextlib.suppress(OSError):
                 making.unlink()
             raise
+        self.born = time.monotonic()
         self.size = 0       # what this process wrote (it alone writes the file)
         self.taken = 0      # how far this process last saw it moved into the spool
         self.broken = False
@@ -661,15 +663,18 @@ class Journal:
             self._wake.set()
 
     def _take_own(self) -> None:
-        """The journal thread's move of this process's inbox; a full one is replaced."""
+        """The journal thread's move of this process's inbox; a full or old one is replaced:
+        its lines hold the visitor's redacted words, which the spool keeps (until the
+        database has them), and the inbox's copy no longer than INBOX_AGE."""
         inbox = self._inbox
-        if inbox is None or inbox.size == inbox.taken:
+        if inbox is None:
             return
-        self._conn = self._conn or self.spool.connect()
-        size = inbox.size   # what is written by now: the move reads at least that far
-        self._take(self._conn, [inbox.path])
-        inbox.taken = size
-        if size >= INBOX_ROTATE:
+        if inbox.size > inbox.taken:
+            self._conn = self._conn or self.spool.connect()
+            size = inbox.size   # what is written by now: the move reads at least that far
+            self._take(self._conn, [inbox.path])
+            inbox.taken = size
+        if inbox.taken >= INBOX_ROTATE or time.monotonic() - inbox.born >= INBOX_AGE:
             with self._cond:
                 while self._writing:
                     self._cond.wait()

@@ -259,3 +259,19 @@ def test_a_full_inbox_is_replaced_and_removed_once_moved(sqlite_url, spool_path,
     with sqlite3.connect(spool_path) as conn:
         assert conn.execute("SELECT count(*) FROM meta WHERE key LIKE 'inbox:%'"
                             ).fetchone()[0] == 0
+
+
+def test_an_inbox_goes_soon_after_its_lines_moved_even_when_idle(sqlite_url, spool_path,
+                                                                 monkeypatch):
+    """Its lines hold the visitor's (redacted) words: they must not linger in the file."""
+    monkeypatch.setattr(journal_module, "INBOX_AGE", 0.3)
+    journal = Journal(Store(sqlite_url), spool_path, max_rows=100)
+    try:
+        journal.log_exchange("idle", answered=False, reason="no_match", text="my knee hurts")
+        folder = spool_path.with_name(spool_path.name + ".inbox")
+        assert len(journal_module.inboxes(folder)) == 1
+        wait_for(lambda: journal_module.inboxes(folder) == [])
+        assert journal.settle(timeout=5)
+        assert [i["id"] for i in Store(sqlite_url).unanswered()[0]] == ["idle"]
+    finally:
+        journal.stop()
