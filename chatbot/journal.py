@@ -119,7 +119,8 @@ class Spool:
                                check_same_thread=False)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
-            # FULL: every commit (one batch) is fsync'd before the request is told it is safe.
+            # FULL: every commit (one move of an inbox) is fsync'd: the inbox's lines are then
+            # safe from a power cut too.
             conn.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
             if conn.execute("PRAGMA user_version").fetchone()[0] < SPOOL_VERSION:
                 conn.executescript(SCHEMA)
