@@ -1,19 +1,25 @@
 """Durable log path: requests hand exchanges to a local journal; a writer drains it into the store.
 
-    request --append--> memory --the request itself--> spool (SQLite file, WAL, fsync per batch)
-                                spool --writer thread--> Store (retries with backoff)
+    request --write--> inbox (this process's append-only file) --journal thread, every 0.1 s-->
+        spool (SQLite file, WAL, one fsync per move) --writer thread--> Store (retries, backoff)
 
-A request waits for its entry to be on disk at most WAIT_DURABLE (a few milliseconds on a
-healthy disk) and never for the database. Group commit without a thread in between: the
-request that finds nobody writing the spool writes what is in memory (its own entry and those
-that came meanwhile) in one fsync'd transaction, while requests arriving during that write wait
-and the first of them writes the next batch. The journal thread only retries a batch the disk
-refused (with backoff, requests waiting WAIT_DURABLE at most meanwhile), writes entries whose
-requests stopped waiting, and puts what is in memory on disk at exit.
+A request waits until its entry is written to its process's inbox file, at most WAIT_WRITTEN,
+and never for the database: one write() of a line, the cost of which is what lets the chat
+endpoint keep up. Written is safe from the process's death (SIGKILL, a crash): the kernel holds
+the bytes. What is safe from the machine's (a power cut) is what the spool holds: each
+process's journal thread moves its inbox there every POLL, in one fsync'd transaction that
+also records how far the file was moved, so the fsync is shared by every entry of that
+interval and each line is moved exactly once, whoever moves it. Group write without a thread in
+between: the request that finds nobody writing the inbox writes what is in memory (its own
+entry and those that came meanwhile); requests arriving during that write wait, and the first
+of them writes the next lines. The journal thread also retries lines the disk refused (with
+backoff, requests waiting WAIT_WRITTEN at most meanwhile) and writes entries whose requests
+stopped waiting; at exit it moves what is left into the spool and removes its inbox.
 
 One writer per spool drains it, in order, whichever process holds the spool's lock file: gunicorn's
 workers share one spool, and a worker that dies (or a server stopped while the database was
-down) leaves its entries to the next writer, which replays them. The database ignores an
+down) leaves its entries to the next writer, which replays them: it moves the inbox of a
+process that is gone (no one holds its flock) into the spool first. The database ignores an
 exchange it already holds, so a replay stores nothing twice; an entry is marked done only
 after the database committed it.
 
@@ -23,10 +29,11 @@ again, waiting longer each time, and given up after VOTE_TRIES tries (about nine
 the database answers): the instance that gave the reply has written it by then, or no reply
 ever had that id.
 
-The spool holds at most `max_rows` entries not yet in the database. Past that, new entries are
-refused: the visitor is still answered, the exchange is not logged, and the refusal is counted
-(`dropped_log_rows` in /api/v1/health) and logged. Refusing the newest keeps what is already
-spooled intact and needs no rewriting of the file.
+The spool holds at most `max_rows` entries not yet in the database. Past that, entries moved
+in are refused: the visitor is still answered, the exchange is not logged, and the refusal is
+counted (`dropped_log_rows` in /api/v1/health) and logged. Refusing the newest keeps what is
+already spooled intact and needs no rewriting of the file. An inbox holding more than
+INBOX_MAX bytes not yet moved (the spool cannot be written) refuses new entries the same way.
 """
 
 from __future__ import annotations
@@ -48,19 +55,23 @@ from .store import Entry, Store, exchange_entry, feedback_entry
 
 log = logging.getLogger(__name__)
 
-WAIT_DURABLE = 0.2      # longest a request waits for its entry to reach the disk, in seconds
+WAIT_WRITTEN = 0.2      # longest a request waits for its entry to reach its inbox, in seconds
 BATCH = 200             # entries per database transaction
-POLL = 0.1              # how often the writer looks for entries other processes spooled
-                        # (and the journal thread for entries no request is writing)
-GATHER = 0.05           # after a partial batch, the writer lets the next one gather this long
+POLL = 0.1              # how often each process moves its inbox into the spool (the most an
+                        # OS crash can lose), and the writer looks for entries to write
+GATHER = 0.5            # after a partial batch, the writer lets the next one gather this long
 PING_EVERY = 5.0        # an idle writer checks the database this often (health's "db")
 BACKOFF = (0.1, 2.0)    # first and longest wait between tries while the database is out
 KEEP_DONE = 24 * 3600   # ids of written entries stay (to trace what went where) this long
 VOTE_BACKOFF = (1.0, 60.0)  # first and longest wait before a vote looks for its exchange again
 VOTE_TRIES = 15         # then it is given up: 9 minutes (1+2+...+32+8x60 s) of waits
 HOUSEKEEPING = 3600.0   # retention purge and spool pruning, at most this often
-MEMORY_MAX = 10_000     # entries held in memory while the spool cannot be written
-SPOOL_BATCH = 1000      # entries per spool transaction at most
+DEAD_EVERY = 1.0        # the writer looks for the inboxes of processes gone this often
+MEMORY_MAX = 10_000     # entries held in memory while the inbox cannot be written
+INBOX_BATCH = 1000      # entries per write to the inbox at most
+INBOX_ROTATE = 4 << 20  # an inbox moved up to this size is removed and a new one begun,
+INBOX_AGE = 10.0        # as is one this old (seconds): the visitor's words do not linger
+INBOX_MAX = 16 << 20    # bytes an inbox may hold not yet moved (the spool unwritable)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -75,10 +86,9 @@ CREATE TABLE IF NOT EXISTS entries (
     retry_at REAL                 -- a waiting vote is not tried again before this
 );
 CREATE INDEX IF NOT EXISTS entries_pending ON entries(seq) WHERE done IS NULL;
-CREATE INDEX IF NOT EXISTS entries_query ON entries(query_id);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-SPOOL_VERSION = 1       # PRAGMA user_version of a spool with the SCHEMA above
+SPOOL_VERSION = 2       # PRAGMA user_version of a spool with the SCHEMA above
 
 
 def init_app(app, store: Store, path: str | Path) -> Journal:
@@ -109,7 +119,8 @@ class Spool:
                                check_same_thread=False)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
-            # FULL: every commit (one batch) is fsync'd before the request is told it is safe.
+            # FULL: every commit (one move of an inbox) is fsync'd: the inbox's lines are then
+            # safe from a power cut too.
             conn.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
             if conn.execute("PRAGMA user_version").fetchone()[0] < SPOOL_VERSION:
                 conn.executescript(SCHEMA)
@@ -121,26 +132,98 @@ class Spool:
 
     def append(self, conn: sqlite3.Connection, entries: list[Entry]) -> int:
         """Append entries in one fsync'd transaction; return how many were refused (full)."""
-        added = time.time()
         with _transaction(conn):
-            room = max(0, self.max_rows - self.pending_count(conn, waiting_votes=True))
-            conn.executemany(
-                "INSERT INTO entries (kind, query_id, payload, added) VALUES (?, ?, ?, ?)",
-                [(e.kind, e.query_id, json.dumps(e.payload), added) for e in entries[:room]])
-            refused = len(entries) - min(room, len(entries))
-            if refused:
-                _bump(conn, "dropped", refused)
+            return self._insert(conn, [(e.kind, e.query_id, json.dumps(e.payload))
+                                       for e in entries])
+
+    def _insert(self, conn: sqlite3.Connection, rows: list[tuple[str, str, str]]) -> int:
+        """Insert (kind, query_id, payload JSON) rows as far as there is room, in the caller's
+        transaction; count and return the refused."""
+        if not rows:
+            return 0
+        # Pending rows lie between the oldest pending seq and the newest: when that span
+        # leaves room, no need to count them (a count reads every pending row's index entry).
+        first, last = conn.execute(
+            "SELECT (SELECT seq FROM entries WHERE done IS NULL ORDER BY seq LIMIT 1), "
+            "(SELECT max(seq) FROM entries)").fetchone()
+        span = 0 if first is None else last - first + 1
+        pending = span if span + len(rows) <= self.max_rows else \
+            self.pending_count(conn, waiting_votes=True)
+        room = max(0, self.max_rows - pending)
+        added = time.time()
+        conn.executemany("INSERT INTO entries (kind, query_id, payload, added) VALUES (?, ?, ?, ?)",
+                         [(*row, added) for row in rows[:room]])
+        refused = len(rows) - min(room, len(rows))
+        if refused:
+            _bump(conn, "dropped", refused)
         return refused
+
+    def take(self, conn: sqlite3.Connection, inboxes: list[Path]) -> tuple[int, int]:
+        """Move the whole lines the inboxes hold past what was moved before into the spool, in
+        one fsync'd transaction with how far each file was read; return (moved, refused).
+
+        Whoever moves a file's lines (its process, a status check, the writer for a process
+        that is gone), the offset read and written under the spool's write lock moves each
+        line once. A line not whole yet is left for the next time.
+        """
+        # Only what grew since it was last moved costs a transaction (a health check's too).
+        inboxes = [path for path in inboxes
+                   if _size(path) > int(self.get(conn, "inbox:" + path.name, "0"))]
+        if not inboxes:
+            return 0, 0
+        with _transaction(conn):
+            rows, offsets = [], {}
+            for path in inboxes:
+                key = "inbox:" + path.name
+                offset = int(self.get(conn, key, "0"))
+                try:
+                    with open(path, "rb") as file:
+                        file.seek(offset)
+                        data = file.read()
+                except FileNotFoundError:   # removed by its process once all was moved
+                    continue
+                end = data.rfind(b"\n") + 1
+                if end:
+                    rows += _parse(data[:end], path)
+                    offsets[key] = offset + end
+            refused = self._insert(conn, rows)
+            for key, offset in offsets.items():
+                self.set(conn, key, str(offset))
+        return len(rows) - refused, refused
+
+    def untaken(self, conn: sqlite3.Connection, inboxes: list[Path]) -> int:
+        """Count the lines the inboxes hold not moved into the spool yet (read only)."""
+        count = 0
+        for path in inboxes:
+            try:
+                with open(path, "rb") as file:
+                    file.seek(int(self.get(conn, "inbox:" + path.name, "0")))
+                    count += file.read().count(b"\n")
+            except FileNotFoundError:
+                continue
+        return count
+
+    def forget(self, conn: sqlite3.Connection, inbox: Path) -> None:
+        """Remove an inbox all of which was moved, then its offset (in that order: a file
+        whose offset is gone must be gone too, or its lines would be moved again)."""
+        inbox.unlink(missing_ok=True)
+        conn.execute("DELETE FROM meta WHERE key = ?", ("inbox:" + inbox.name,))
 
     def pending(self, conn: sqlite3.Connection, limit: int) -> list[tuple[int, Entry]]:
         """Return the oldest pending entries, exchanges before feedback (votes need the row).
 
         A vote waiting for its exchange (another instance's) is left out until its retry time.
         """
+        # Two walks of the pending index in seq order, each stopping at `limit`: one query
+        # ordering all pending rows by kind would sort the whole backlog for every batch.
         rows = conn.execute(
             "SELECT seq, kind, query_id, payload FROM entries WHERE done IS NULL "
-            "AND (retry_at IS NULL OR retry_at <= ?) ORDER BY kind = 'feedback', seq LIMIT ?",
-            (time.time(), limit)).fetchall()
+            "AND kind = 'exchange' ORDER BY seq LIMIT ?", (limit,)).fetchall()
+        if len(rows) < limit:
+            rows += conn.execute(
+                "SELECT seq, kind, query_id, payload FROM entries WHERE done IS NULL "
+                "AND kind != 'exchange' AND (retry_at IS NULL OR retry_at <= ?) "
+                "ORDER BY seq LIMIT ?", (time.time(), limit - len(rows))).fetchall()
         return [(seq, Entry(kind, query_id, json.loads(payload)))
                 for seq, kind, query_id, payload in rows]
 
@@ -232,6 +315,9 @@ def _upgrade(conn: sqlite3.Connection) -> None:
             except sqlite3.OperationalError as exc:
                 if "duplicate column" not in str(exc):   # another process just added it
                     raise
+    # Version 1 indexed every entry's query_id, a page more to write for each append; the
+    # lookups by query_id (votes) read the pending rows' index instead.
+    conn.execute("DROP INDEX IF EXISTS entries_query")
     conn.execute(f"PRAGMA user_version = {SPOOL_VERSION}")
 
 
@@ -253,12 +339,110 @@ def _bump(conn: sqlite3.Connection, key: str, by: int) -> None:
                  "DO UPDATE SET value = CAST(value AS INTEGER) + ?", (key, str(by), by))
 
 
+def _line(entry: Entry) -> bytes:
+    """An entry as one inbox line: [kind, query_id], a tab, the payload's JSON (which, like
+    any JSON text, holds no tab or newline: the spool stores it as it is)."""
+    return (json.dumps([entry.kind, entry.query_id]) + "\t"
+            + json.dumps(entry.payload) + "\n").encode()
+
+
+def _parse(data: bytes, path: Path) -> list[tuple[str, str, str]]:
+    rows = []
+    for line in data.decode(errors="replace").splitlines():
+        try:
+            head, payload = line.split("\t", 1)
+            kind, query_id = json.loads(head)
+        except ValueError:   # not written by _line: a damaged file
+            log.error("journal: a damaged line in %s skipped: %.80r", path, line)
+            continue
+        rows.append((kind, query_id, payload))
+    return rows
+
+
+class Inbox:
+    """This process's append-only file of entries on their way to the spool.
+
+    It holds an exclusive flock on its file while it lives: a file no one holds the lock of is
+    a dead process's, for the writer to move into the spool and remove. The file is made
+    under a temporary name, locked, then renamed, so no one takes a new file for a dead one.
+    """
+
+    def __init__(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"{os.getpid()}-{os.urandom(4).hex()}.log"
+        making = self.path.with_suffix(".new")
+        self.fd = os.open(making, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            os.rename(making, self.path)
+        except OSError:
+            os.close(self.fd)
+            with contextlib.suppress(OSError):
+                making.unlink()
+            raise
+        self.born = time.monotonic()
+        self.size = 0       # what this process wrote (it alone writes the file)
+        self.taken = 0      # how far this process last saw it moved into the spool
+        self.broken = False
+
+    def write(self, data: bytes) -> None:
+        """Append whole lines, or raise leaving the file as it was (a failed write is cut off)."""
+        try:
+            done = 0
+            while done < len(data):
+                done += os.write(self.fd, data[done:])
+        except OSError:
+            try:
+                os.ftruncate(self.fd, self.size)
+            except OSError:
+                self.broken = True   # a part of a line may stay: no line may follow it
+            raise
+        self.size += len(data)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)   # closing releases the flock
+            self.fd = -1
+
+
+def inboxes(folder: Path) -> list[Path]:
+    """The inbox files in the folder (each keeps its lines in order; votes wait for their
+    exchange whatever the order between files)."""
+    try:
+        return sorted(folder.glob("*.log"))
+    except OSError:
+        return []
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _dead(path: Path) -> bool:
+    """Whether no process holds the inbox's flock (its process is gone)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
 class Journal:
-    """The per-app durable log path: on disk on the request, into the database off it."""
+    """The per-app durable log path: in the inbox on the request, into the database off it."""
 
     def __init__(self, store: Store, path: str | Path, *, max_rows: int):
         self.store = store
         self.spool = Spool(path, max_rows=max_rows)
+        self.inbox_folder = Path(str(path) + ".inbox")
         self._pid: int | None = None
         self._lockfile = None
         self._start_lock = threading.Lock()
@@ -276,17 +460,19 @@ class Journal:
             if self._pid == os.getpid():
                 return
             # Threads and locks do not survive a fork: everything is made anew in each process.
-            # Guarded by _cond: entries not on disk yet, how many are being written, whether
-            # someone writes (one at a time: the spool connection is theirs meanwhile), whether
-            # the disk refused the last batch (the journal thread retries it then).
+            # Guarded by _cond: entries (as inbox lines) not written yet, how many are being
+            # written, whether someone writes (one at a time), whether the disk refused the
+            # last lines (the journal thread retries them then), the inbox file.
             self._cond = threading.Condition()
-            self._memory: collections.deque[Entry] = collections.deque()
+            self._memory: collections.deque[bytes] = collections.deque()
             self._in_flight = 0
             self._writing = self._failing = False
-            self._conn: sqlite3.Connection | None = None
-            self._ticket = self._durable = self._lost_here = 0
+            self._inbox: Inbox | None = None
+            self._conn: sqlite3.Connection | None = None   # the journal thread's
+            self._ticket = self._written = self._lost_here = 0
             self._stopping = threading.Event()
             self._wake = threading.Event()     # the writer: entries reached the spool
+            self._hurry = threading.Event()    # the writer: someone waits for the database
             self._orphans = threading.Event()  # the journal thread: entries nobody waits for
             self._lockfile = None
             self._db = None
@@ -300,11 +486,13 @@ class Journal:
             atexit.register(self.stop)
 
     def stop(self, timeout: float = 2.0) -> None:
-        """Put what is still in memory on disk and stop; the spool keeps what is pending."""
+        """Move what is still in memory and in the inbox into the spool, and stop; the spool
+        keeps what is pending (an inbox that could not be moved is the next writer's)."""
         if self._pid != os.getpid() or self._stopping.is_set():
             return
         self._stopping.set()
         self._wake.set()
+        self._hurry.set()
         self._orphans.set()
         for thread in self._threads:
             thread.join(timeout)
@@ -323,17 +511,22 @@ class Journal:
 
     def _add(self, entry: Entry) -> None:
         self.start()
+        line = _line(entry)   # serialised once, outside the lock: the spool stores it as is
         with self._cond:
-            if len(self._memory) >= MEMORY_MAX:
+            inbox = self._inbox
+            if len(self._memory) >= MEMORY_MAX or (
+                    inbox is not None and inbox.size - inbox.taken > INBOX_MAX):
                 self._lost_here += 1
-                log.error("journal: memory full, %s %s not logged", entry.kind, entry.query_id)
+                log.error("journal: %s full, %s %s not logged",
+                          "memory" if len(self._memory) >= MEMORY_MAX else "inbox",
+                          entry.kind, entry.query_id)
                 return
-            self._memory.append(entry)
+            self._memory.append(line)
             self._ticket += 1
             ticket = self._ticket
-            # Bounded: a slow or broken disk delays the answer by WAIT_DURABLE at most.
-            deadline = time.monotonic() + WAIT_DURABLE
-            while self._durable < ticket:
+            # Bounded: a slow or broken disk delays the answer by WAIT_WRITTEN at most.
+            deadline = time.monotonic() + WAIT_WRITTEN
+            while self._written < ticket:
                 if not (self._writing or self._failing):
                     self._write_memory()   # nobody writes: this request does, for all waiting
                     continue
@@ -344,48 +537,59 @@ class Journal:
                 self._cond.wait(left)
 
     def _write_memory(self) -> bool:
-        """Write the oldest entries in memory to the spool in one transaction; called, and
-        returns, holding _cond, which it lets go of while writing. False: the disk refused
-        them, and they are back in memory, first, for the journal thread to retry."""
-        batch = [self._memory.popleft() for _ in range(min(len(self._memory), SPOOL_BATCH))]
+        """Write the oldest lines in memory to the inbox in one write; called, and returns,
+        holding _cond, which it lets go of while writing. False: the disk refused them, and
+        they are back in memory, first, for the journal thread to retry."""
+        batch = [self._memory.popleft() for _ in range(min(len(self._memory), INBOX_BATCH))]
         self._writing, self._in_flight = True, len(batch)
         self._cond.release()
         try:
-            self._conn = self._conn or self.spool.connect()
-            refused = self.spool.append(self._conn, batch)
-            if refused:
-                log.error("journal %s full (%d entries pending): %d not logged",
-                          self.spool.path, self.spool.max_rows, refused)
+            self._inbox = self._inbox or Inbox(self.inbox_folder)
+            self._inbox.write(b"".join(batch))
             error = None
-        except Exception as exc:  # noqa: BLE001 - a full or broken disk: hold and retry
-            self._conn = _close(self._conn)
+        except OSError as exc:   # a full or broken disk: hold and retry
             error = exc
+            if self._inbox is not None and self._inbox.broken:
+                # Let go of it: the writer moves its whole lines as a dead process's.
+                self._inbox.close()
+                self._inbox = None
         finally:
             self._cond.acquire()
             self._writing, self._in_flight = False, 0
         if error is None:
-            self._durable += len(batch)
+            self._written += len(batch)
             self._failing = False
-            self._wake.set()
         else:
             self._memory.extendleft(reversed(batch))
             if not self._failing:
                 self._orphans.set()
             self._failing = True
-            log.error("journal %s unwritable (%s): %d entries held in memory",
-                      self.spool.path, error, len(self._memory))
+            log.error("journal inbox %s unwritable (%s): %d entries held in memory",
+                      self.inbox_folder, error, len(self._memory))
         self._cond.notify_all()
         return error is None
 
     def status(self) -> dict:
-        """Return {"db": "ok"|"down", "pending": N, "dropped": N} without touching the database."""
-        in_memory = len(self._memory) + self._in_flight if self._pid == os.getpid() else 0
-        lost_here = self._lost_here if self._pid == os.getpid() else 0
+        """Return {"db": "ok"|"down", "pending": N, "dropped": N} without touching the database.
+
+        Every inbox is moved into the spool first, so what was refused for want of room is
+        counted as dropped now, not a moment later.
+        """
+        mine = self._pid == os.getpid()
+        in_memory = len(self._memory) + self._in_flight if mine else 0
+        lost_here = self._lost_here if mine else 0
         try:
             conn = self.spool.connect(timeout=0.5)
             try:
+                found = inboxes(self.inbox_folder)
+                try:
+                    self._take(conn, found)
+                    untaken = 0
+                except (sqlite3.Error, OSError) as exc:   # the spool unwritable: count them
+                    log.warning("journal %s unwritable: %s", self.spool.path, exc)
+                    untaken = self.spool.untaken(conn, found)
                 status = {"db": self.spool.get(conn, "db", "down"),
-                          "pending": self.spool.pending_count(conn),
+                          "pending": self.spool.pending_count(conn) + untaken,
                           "dropped": int(self.spool.get(conn, "dropped", "0"))}
             finally:
                 conn.close()
@@ -403,18 +607,19 @@ class Journal:
         if self._pid == os.getpid():
             with self._cond:
                 ticket = self._ticket
-                self._cond.wait_for(lambda: self._durable >= ticket, timeout=timeout)
+                self._cond.wait_for(lambda: self._written >= ticket, timeout=timeout)
         try:
             conn = self.spool.connect(timeout=0.5)
         except (sqlite3.Error, OSError):
             return False
         try:
+            self._take(conn, inboxes(self.inbox_folder))
             target = self.spool.last_seq(conn)
             while self.spool.pending_count(conn, up_to=target):
                 if time.monotonic() > deadline or self.spool.get(conn, "db") == "down":
                     return False
                 if self._pid == os.getpid():
-                    self._wake.set()
+                    self._hurry.set()
                 time.sleep(0.02)
             return True
         except (sqlite3.Error, OSError):
@@ -435,6 +640,7 @@ class Journal:
                 conn = self.spool.connect()
                 deadline = time.monotonic() + timeout
                 try:
+                    self._take_dead()
                     while (time.monotonic() < deadline
                            and self._drain_once(conn) in ("busy", "written")):
                         pass
@@ -446,7 +652,64 @@ class Journal:
                 self._release_lock()
         return self.status()["pending"]
 
-    # -- the journal thread: what no request writes -> spool ------------------------------
+    # -- the inboxes -> spool ---------------------------------------------------------------
+
+    def _take(self, conn: sqlite3.Connection, found: list[Path]) -> None:
+        """Move these inboxes into the spool (the caller's connection, fsync'd)."""
+        moved, refused = self.spool.take(conn, found)
+        if refused:
+            log.error("journal %s full (%d entries pending): %d not logged",
+                      self.spool.path, self.spool.max_rows, refused)
+        if moved and self._pid == os.getpid():
+            self._wake.set()
+
+    def _take_own(self) -> None:
+        """The journal thread's move of this process's inbox; a full or old one is replaced:
+        its lines hold the visitor's redacted words, which the spool keeps (until the
+        database has them), and the inbox's copy no longer than INBOX_AGE."""
+        inbox = self._inbox
+        if inbox is None:
+            return
+        if inbox.size > inbox.taken:
+            self._conn = self._conn or self.spool.connect()
+            size = inbox.size   # what is written by now: the move reads at least that far
+            self._take(self._conn, [inbox.path])
+            inbox.taken = size
+        if inbox.taken >= INBOX_ROTATE or time.monotonic() - inbox.born >= INBOX_AGE:
+            with self._cond:
+                while self._writing:
+                    self._cond.wait()
+                self._inbox = None     # the next write begins a new file
+            self._retire(inbox)
+
+    def _retire(self, inbox: Inbox) -> None:
+        """Move the rest of an inbox no one writes any longer, then remove it. Should the
+        spool refuse, the file is let go of, for the writer to move as a dead process's."""
+        try:
+            self._conn = self._conn or self.spool.connect()
+            self._take(self._conn, [inbox.path])
+            self.spool.forget(self._conn, inbox.path)
+        finally:
+            inbox.close()
+
+    def _take_dead(self) -> None:
+        """The writer's: move the inboxes of processes that are gone into the spool (fsync'd:
+        the files are removed after), and remove them."""
+        own = getattr(self, "_inbox", None)
+        dead = [path for path in inboxes(self.inbox_folder)
+                if (own is None or path != own.path) and _dead(path)]
+        if not dead:
+            return
+        conn = self.spool.connect()
+        try:
+            for path in dead:
+                self._take(conn, [path])
+                self.spool.forget(conn, path)
+                log.info("journal: the inbox %s of a process gone moved into the spool", path)
+        finally:
+            conn.close()
+
+    # -- the journal thread: what no request writes -> inbox, inbox -> spool --------------
 
     def _journal_loop(self) -> None:
         delay = BACKOFF[0]
@@ -460,13 +723,22 @@ class Journal:
                     lost = len(self._memory)
                     self._memory.clear()
                     self._lost_here += lost
-                    self._durable += lost
+                    self._written += lost
                     self._cond.notify_all()
-                    log.error("journal %s unwritable at exit: %d entries lost",
-                              self.spool.path, lost)
+                    log.error("journal inbox %s unwritable at exit: %d entries lost",
+                              self.inbox_folder, lost)
                     break
                 left = len(self._memory)
-            if written is False:
+            try:
+                self._take_own()
+                moved = True
+            except (sqlite3.Error, OSError) as exc:   # kept in the inbox: tried again
+                log.error("journal %s unwritable: %s", self.spool.path, exc)
+                self._conn = _close(self._conn)
+                moved = False
+            if written is False or not moved:
+                if stopping and delay >= BACKOFF[1]:
+                    break       # the inbox stays for the next writer
                 time.sleep(delay)
                 delay = min(delay * 2, BACKOFF[1])
                 continue
@@ -477,18 +749,29 @@ class Journal:
                 self._orphans.wait(POLL)
                 self._orphans.clear()
         with self._cond:
-            self._conn = _close(self._conn)
+            inbox, self._inbox = self._inbox, None
+        if inbox is not None:
+            try:
+                self._retire(inbox)
+            except (sqlite3.Error, OSError) as exc:
+                log.error("journal %s unwritable at exit: %s; the inbox %s is left for the "
+                          "next writer", self.spool.path, exc, inbox.path)
+        self._conn = _close(self._conn)
 
     # -- the writer thread: spool -> database ---------------------------------------------
 
     def _writer_loop(self) -> None:
         conn = None
         backoff = BACKOFF[0]
+        looked_for_dead = -DEAD_EVERY
         while not self._stopping.is_set():
             if not self._take_lock():
                 self._stopping.wait(1.0)   # another process drains this spool
                 continue
             try:
+                if time.monotonic() - looked_for_dead >= DEAD_EVERY:
+                    looked_for_dead = time.monotonic()
+                    self._take_dead()
                 conn = conn or self.spool.connect(durable=False)
                 outcome = self._drain_once(conn)
             except (sqlite3.Error, OSError) as exc:
@@ -509,8 +792,10 @@ class Journal:
             elif outcome == "written":
                 # Under steady load, writing each few rows as they come costs a database
                 # transaction (and a spool one) per request, CPU the requests need. Rows are
-                # safe on disk already: let them gather into larger batches.
-                self._stopping.wait(GATHER)
+                # safe on disk already: let them gather into larger batches (unless an admin
+                # page of this process waits for them: settle()).
+                self._hurry.wait(GATHER)
+                self._hurry.clear()
         _close(conn)
 
     def _drain_once(self, conn: sqlite3.Connection) -> str:

@@ -29,6 +29,17 @@ def wait_for(predicate, timeout=10.0):
     raise AssertionError("condition not met in time")
 
 
+def on_disk(spool_path) -> int:
+    """Entries a process started now would find: pending in the spool or in an inbox file."""
+    spool = journal_module.Spool(spool_path, max_rows=100)
+    conn = spool.connect()
+    try:
+        return spool.pending_count(conn, waiting_votes=True) + spool.untaken(
+            conn, journal_module.inboxes(spool_path.with_name(spool_path.name + ".inbox")))
+    finally:
+        conn.close()
+
+
 def spooled(spool_path) -> list[tuple]:
     with sqlite3.connect(spool_path) as conn:
         return conn.execute("SELECT kind, query_id, done IS NULL, failed FROM entries "
@@ -146,7 +157,7 @@ def test_requests_wait_for_the_disk_not_for_the_database(postgres_url, spool_pat
             journal.log_exchange(f"q{i}", answered=False, reason="no_match", text="hung")
         assert time.monotonic() - started < 1.0
         # On disk already: a crash now would lose none of them.
-        assert sum(1 for row in spooled(spool_path) if row[2]) == 20
+        assert on_disk(spool_path) == 20
         wait_for(lambda: journal.status()["db"] == "down")
         assert journal.settle(timeout=5) is False      # gives up at once: the db is down
         proxy.restore()
@@ -156,3 +167,111 @@ def test_requests_wait_for_the_disk_not_for_the_database(postgres_url, spool_pat
     finally:
         journal.stop()
         proxy.close()
+
+
+KILLED_PROCESS = """
+import os, signal, sys
+from chatbot import journal
+from chatbot.journal import Journal
+from chatbot.store import Store
+journal.POLL = 3600   # its journal thread never moves the inbox: only the file has the entries
+j = Journal(Store(sys.argv[1], timeout=1), sys.argv[2], max_rows=100)
+for i in range(30):
+    j.log_exchange(f"k{i}", answered=False, reason="no_match", text=f"question {i}")
+j.log_feedback("k3", False)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_killed_process_inbox_is_replayed_once_by_the_next_writer(database_url, spool_path,
+                                                                    tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_PROCESS)
+    # The database is down for it: its writer cannot have written anything either.
+    done = subprocess.run([sys.executable, str(script), DOWN, str(spool_path)], timeout=60)
+    assert done.returncode == -9
+    (inbox,) = journal_module.inboxes(spool_path.with_name(spool_path.name + ".inbox"))
+    assert inbox.read_bytes().count(b"\n") == 31
+    assert on_disk(spool_path) == 31
+
+    store = Store(database_url)
+    journal = Journal(store, spool_path, max_rows=100)
+    assert journal.drain() == 0
+    items, total = store.unanswered(limit=50)
+    assert total == 30 and sorted(i["id"] for i in items) == sorted(f"k{i}" for i in range(30))
+    assert store.stats()["not_helpful"] == 1
+    assert not inbox.exists()
+    assert journal.drain() == 0 and store.unanswered(limit=50)[1] == 30
+
+
+def test_inbox_lines_are_moved_once_whoever_moves_them(spool_path):
+    """The owner, a status check and a writer may move the same file at once."""
+    import threading
+
+    spool = journal_module.Spool(spool_path, max_rows=100_000)
+    spool.connect().close()
+    inbox = journal_module.Inbox(spool_path.with_name(spool_path.name + ".inbox"))
+    writing = threading.Event()
+
+    def write():
+        for i in range(2000):
+            inbox.write(journal_module._line(exchange_entry(
+                f"m{i}", answered=True, reason="answer")))
+        writing.set()
+
+    def move():
+        conn = spool.connect()
+        while not writing.is_set():
+            spool.take(conn, [inbox.path])
+        spool.take(conn, [inbox.path])
+        conn.close()
+
+    threads = [threading.Thread(target=write)] + [threading.Thread(target=move)
+                                                  for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [row[1] for row in spooled(spool_path)]
+    assert len(ids) == 2000 and set(ids) == {f"m{i}" for i in range(2000)}
+    # Each file's lines keep their order.
+    assert ids == [f"m{i}" for i in range(2000)]
+    inbox.close()
+
+
+def test_a_full_inbox_is_replaced_and_removed_once_moved(sqlite_url, spool_path, monkeypatch):
+    monkeypatch.setattr(journal_module, "INBOX_ROTATE", 2000)   # bytes: a few entries
+    monkeypatch.setattr(journal_module, "POLL", 0.01)
+    store = Store(sqlite_url)
+    journal = Journal(store, spool_path, max_rows=1000)
+    for i in range(60):
+        journal.log_exchange(f"r{i}", answered=False, reason="no_match", text="x" * 50)
+        time.sleep(0.005)
+    assert journal.settle(timeout=10)
+    journal.stop()
+    assert sorted(i["id"] for i in store.unanswered(limit=100)[0]) == \
+        sorted(f"r{i}" for i in range(60))
+    # Every inbox was moved whole and removed, its offset forgotten.
+    assert journal_module.inboxes(spool_path.with_name(spool_path.name + ".inbox")) == []
+    with sqlite3.connect(spool_path) as conn:
+        assert conn.execute("SELECT count(*) FROM meta WHERE key LIKE 'inbox:%'"
+                            ).fetchone()[0] == 0
+
+
+def test_an_inbox_goes_soon_after_its_lines_moved_even_when_idle(sqlite_url, spool_path,
+                                                                 monkeypatch):
+    """Its lines hold the visitor's (redacted) words: they must not linger in the file."""
+    monkeypatch.setattr(journal_module, "INBOX_AGE", 0.3)
+    journal = Journal(Store(sqlite_url), spool_path, max_rows=100)
+    try:
+        journal.log_exchange("idle", answered=False, reason="no_match", text="my knee hurts")
+        folder = spool_path.with_name(spool_path.name + ".inbox")
+        assert len(journal_module.inboxes(folder)) == 1
+        wait_for(lambda: journal_module.inboxes(folder) == [])
+        assert journal.settle(timeout=5)
+        assert [i["id"] for i in Store(sqlite_url).unanswered()[0]] == ["idle"]
+    finally:
+        journal.stop()
