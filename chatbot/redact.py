@@ -2168,9 +2168,11 @@ def names(view: View, lex: Lexicon) -> None:
                 plain_name(i + 1) or (tokens[i + 1].capital and len(tokens[i + 1].stem) > 1))
             mark[i] = not _sentence_start(view, t) or suffix or nxt
         elif t.stem_end != t.end and "lang:tr" in found and not (
-                "enword" in found and t.fold[len(t.stem) + 1:] in ("s", *lex.words["contraction_suffixes"])):
+                "enword" in found
+                and t.fold[len(t.stem) + 1:] in ("s", *lex.words["contraction_suffixes"])):
             # A Turkish apostrophe ending marks a proper noun: "nehir'i getirdim"; an English
-            # "'s" or contraction on an English word written small does not: "mine's gone yellow".
+            # "'s" or contraction on an English word written small does not: "mine's gone
+            # yellow".
             mark[i] = True
 
     for i in range(1, n):
