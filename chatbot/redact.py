@@ -2238,8 +2238,13 @@ def names(view: View, lex: Lexicon) -> None:
             determined = "enword" in found and i > 0 and adjacent(i - 1, i) and tokens[
                 i - 1].fold in determiners
             mark[i] = (not _sentence_start(view, t) and not determined) or suffix or nxt
-        elif t.stem_end != t.end and "lang:tr" in found:
-            mark[i] = True  # a Turkish apostrophe ending marks a proper noun: "nehir'i getirdim"
+        elif t.stem_end != t.end and "lang:tr" in found and not (
+                "enword" in found
+                and t.fold[len(t.stem) + 1:] in ("s", *lex.words["contraction_suffixes"])):
+            # A Turkish apostrophe ending marks a proper noun: "nehir'i getirdim"; an English
+            # "'s" or contraction on an English word written small does not: "mine's gone
+            # yellow".
+            mark[i] = True
 
     for i in range(1, n):
         t, p = tokens[i], tokens[i - 1]
