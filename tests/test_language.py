@@ -164,9 +164,6 @@ def test_a_word_the_suffix_rules_would_cut_into_another_keeps_its_stem():
     assert stem("belirti belirtileri belirtisi") == ["belirti"] * 3
     assert stem("parmak parmağım parmaklarımda") == ["parmak"] * 3
     assert stem("bel ağrısı") == ["bel", "agri"]
-    # "başla-" (start) is no "bas" (press) + "-la": every form of it meets one stem.
-    assert stem("başlamak başladı başlar başlanır") == ["basla"] * 4
-    assert stem("basmak bastı") == ["bas"] * 2
 
 
 def test_a_two_letter_root_meets_its_forms():
