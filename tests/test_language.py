@@ -166,6 +166,14 @@ def test_a_word_the_suffix_rules_would_cut_into_another_keeps_its_stem():
     assert stem("bel ağrısı") == ["bel", "agri"]
 
 
+def test_a_two_letter_root_meets_its_forms():
+    """Months: "kaç ayda" and "3 aylık" are "3 ay" (a root under the suffix rules' three
+    letters is listed with its forms in `stem_exceptions`)."""
+    tr = language.load("tr")
+    stem = lambda text: [tr.stem(w) for w in tr.words(text)]  # noqa: E731
+    assert stem("ay ayda aylık aylardır") == ["ay"] * 4
+
+
 def test_turkish_stem_families_ship_precomputed_and_current():
     # Stemming every common word at start takes seconds: the families ship as data, with a
     # fingerprint of the rules and words they come from (data/build_stem_zipf.py).
