@@ -476,6 +476,13 @@ class Journal:
             self._orphans = threading.Event()  # the journal thread: entries nobody waits for
             self._lockfile = None
             self._db = None
+            # The spool is created (schema, WAL) here, before the threads: a health check and
+            # the two threads creating it at once kept one another locked past the check's
+            # timeout, and the check fell back to its last figures (0 pending).
+            try:
+                self.spool.connect().close()
+            except (sqlite3.Error, OSError) as exc:   # the threads retry with backoff
+                log.error("journal %s unwritable: %s", self.spool.path, exc)
             self._threads = [
                 threading.Thread(target=self._journal_loop, name="journal", daemon=True),
                 threading.Thread(target=self._writer_loop, name="journal-writer", daemon=True),
