@@ -122,6 +122,8 @@ class Lexicon:
     numeric_heads: frozenset[str] = frozenset()
     # Words that stand before a name as a title: doctors' titles and the title_before cues.
     titles: frozenset[str] = frozenset()
+    # Articles and quantifiers: a word after one is no English name ("any Hope for my knee").
+    determiners: frozenset[str] = frozenset()
 
     def __post_init__(self):
         object.__setattr__(self, "numeric", frozenset(
@@ -129,6 +131,8 @@ class Lexicon:
         object.__setattr__(self, "numeric_heads", frozenset(w[:2] for w in self.numeric))
         object.__setattr__(self, "titles", self.words["doctor_title"] | {
             p[0] for p in self.cues["title_before"]})
+        object.__setattr__(self, "determiners", self.words["determiners"]
+                           | self.words["indefinite"] | self.words["definite"])
 
 
 CUE_KEYS = ("intro", "intro_name", "title_before", "title_after", "relation", "signoff",
@@ -2215,7 +2219,6 @@ def names(view: View, lex: Lexicon) -> None:
                                             view.text[tokens[k].end:tokens[k].end + 8]) and (
                 opening(k)) and usable(k, cued=True):
             mark[k] = True
-    determiners = lex.words["determiners"] | lex.words["indefinite"] | lex.words["definite"]
     for i, t in enumerate(tokens):
         found = kinds(i)
         if mark[i] or "first" not in found or not usable(i):
@@ -2236,7 +2239,7 @@ def names(view: View, lex: Lexicon) -> None:
             # An English name takes no article or quantifier; a word does, capitalised or not:
             # "Is there any Hope for my knee", "No Joy with the exercises".
             determined = "enword" in found and i > 0 and adjacent(i - 1, i) and tokens[
-                i - 1].fold in determiners
+                i - 1].fold in lex.determiners
             mark[i] = (not _sentence_start(view, t) and not determined) or suffix or nxt
         elif t.stem_end != t.end and "lang:tr" in found and not (
                 "enword" in found
